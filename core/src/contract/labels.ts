@@ -1,0 +1,83 @@
+/**
+ * Label keys used by every modelwatch metric. Values of these labels are always bounded:
+ * they come from configuration (model, pipeline, stage, variant), from the baseline
+ * (feature, category, class) or from the closed enums below. No request-derived value
+ * ever becomes a label.
+ */
+export const Label = {
+  model: 'model',
+  modelVersion: 'model_version',
+  pipeline: 'pipeline',
+  stage: 'stage',
+  variant: 'variant',
+  /** Comma-separated stage names feeding this stage (topology info metric only). */
+  upstreamStages: 'upstream_stages',
+  /** How the sidecar reaches the model: `embedded` (ONNX in-process) or a proxy protocol. */
+  mode: 'mode',
+  feature: 'feature',
+  output: 'output',
+  category: 'category',
+  class: 'class',
+  outcome: 'outcome',
+  reason: 'reason',
+  statusClass: 'status_class',
+  kind: 'kind',
+  side: 'side',
+  baselineVersion: 'baseline_version',
+  method: 'method',
+  window: 'window',
+  source: 'source',
+} as const;
+
+export type LabelKey = (typeof Label)[keyof typeof Label];
+
+/** Labels that identify one model instance; every sidecar series carries them. */
+export const MODEL_IDENTITY_LABELS = [
+  Label.model,
+  Label.modelVersion,
+  Label.pipeline,
+  Label.stage,
+  Label.variant,
+] as const;
+
+/** Category/class value that collects everything not in the baseline's table. */
+export const OTHER_CATEGORY = '__other__';
+
+/** Request outcomes (`outcome` label of requests_total). */
+export const Outcome = {
+  success: 'success',
+  clientError: 'client_error',
+  upstreamError: 'upstream_error',
+  internalError: 'internal_error',
+} as const;
+export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
+
+/** Reasons a request is rejected or fails (`reason` label of request_errors_total). */
+export const ErrorReason = {
+  malformedJson: 'malformed_json',
+  wrongShape: 'wrong_shape',
+  wrongDatatype: 'wrong_datatype',
+  nonFinite: 'non_finite',
+  bodyTooLarge: 'body_too_large',
+  unknownModel: 'unknown_model',
+  unknownRoute: 'unknown_route',
+  upstreamRefused: 'upstream_refused',
+  upstreamTimeout: 'upstream_timeout',
+  upstreamStatus: 'upstream_status',
+  inferenceFailed: 'inference_failed',
+  internal: 'internal',
+} as const;
+export type ErrorReasonValue = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/** `kind` label of input_invalid_values_total. */
+export const InvalidValueKind = { missing: 'missing', nan: 'nan', inf: 'inf' } as const;
+/** `side` label of input_out_of_range_total. */
+export const RangeSide = { below: 'below', above: 'above' } as const;
+/** `kind` label of drift metrics: what distribution was compared. */
+export const DriftKind = {
+  input: 'input',
+  missingRate: 'missing_rate',
+  output: 'output',
+} as const;
+/** `source` label: where the collector got a live window from. */
+export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;

@@ -1,0 +1,152 @@
+import { Label, MODEL_IDENTITY_LABELS, type LabelKey } from './labels.js';
+
+/**
+ * The metric contract: every metric modelwatch exports, defined once. The sidecar and the
+ * collector register metrics from these descriptors; dashboards, alert rules and the Grafana
+ * plugin are tested against this list; docs/metrics.md is generated from it.
+ */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type Component = 'sidecar' | 'collector';
+
+export interface MetricDescriptor {
+  /** Full Prometheus name, base units, `_total` on counters. */
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  /** Base unit (`seconds`, `bytes`, `ratio`) or '' when dimensionless. */
+  readonly unit: string;
+  readonly labels: readonly LabelKey[];
+  readonly component: Component;
+}
+
+const ID = MODEL_IDENTITY_LABELS;
+
+function metric(
+  component: Component,
+  type: MetricType,
+  name: string,
+  unit: string,
+  labels: readonly LabelKey[],
+  help: string,
+): MetricDescriptor {
+  return { name, type, help, unit, labels, component };
+}
+
+/** Sidecar: software health. */
+export const SidecarSoftware = {
+  info: metric('sidecar', 'gauge', 'modelwatch_model_info', '',
+    [...ID, Label.upstreamStages, Label.mode],
+    'Always 1; labels describe the model and its place in the pipeline topology.'),
+  requestDuration: metric('sidecar', 'histogram', 'modelwatch_request_duration_seconds', 'seconds',
+    [...ID, Label.outcome], 'Time from request received to response sent, by the sidecar.'),
+  inferenceDuration: metric('sidecar', 'histogram', 'modelwatch_inference_duration_seconds', 'seconds',
+    [...ID], 'Time spent in the model: the upstream call (proxy) or the ONNX session run (embedded).'),
+  requests: metric('sidecar', 'counter', 'modelwatch_requests_total', '',
+    [...ID, Label.outcome, Label.statusClass], 'Inference requests handled, by outcome and HTTP status class.'),
+  requestErrors: metric('sidecar', 'counter', 'modelwatch_request_errors_total', '',
+    [...ID, Label.reason], 'Requests rejected or failed, by reason.'),
+  inFlight: metric('sidecar', 'gauge', 'modelwatch_requests_in_flight', '',
+    [...ID], 'Inference requests currently being handled.'),
+  requestSize: metric('sidecar', 'histogram', 'modelwatch_request_size_bytes', 'bytes',
+    [...ID], 'Size of inference request bodies.'),
+  responseSize: metric('sidecar', 'histogram', 'modelwatch_response_size_bytes', 'bytes',
+    [...ID], 'Size of inference response bodies.'),
+  unmonitoredPayloads: metric('sidecar', 'counter', 'modelwatch_unmonitored_payloads_total', '',
+    [...ID, Label.reason], 'Requests passed through untouched because their payload cannot be monitored (e.g. binary tensors).'),
+  baselineLoaded: metric('sidecar', 'gauge', 'modelwatch_baseline_loaded', '',
+    [...ID, Label.baselineVersion],
+    '1 when a baseline profile supplies bin edges and category tables, 0 when default bins are in use (no baseline).'),
+} as const;
+
+/** Sidecar: what goes into the model. */
+export const SidecarInput = {
+  featureValue: metric('sidecar', 'histogram', 'modelwatch_input_feature_value', '',
+    [...ID, Label.feature],
+    'Numeric feature values; bucket bounds are the baseline bin edges of each feature. Extracted features (text length, image brightness, audio RMS…) are named `<input>:<extractor>`.'),
+  invalidValues: metric('sidecar', 'counter', 'modelwatch_input_invalid_values_total', '',
+    [...ID, Label.feature, Label.kind], 'Feature values that are missing, NaN or infinite.'),
+  outOfRange: metric('sidecar', 'counter', 'modelwatch_input_out_of_range_total', '',
+    [...ID, Label.feature, Label.side], 'Feature values below the baseline minimum or above its maximum.'),
+  categories: metric('sidecar', 'counter', 'modelwatch_input_category_total', '',
+    [...ID, Label.feature, Label.category],
+    'Categorical feature values; categories outside the baseline table are counted as __other__.'),
+  rows: metric('sidecar', 'counter', 'modelwatch_input_rows_total', '',
+    [...ID], 'Input rows (instances) received; the denominator of per-row ratios.'),
+  batchSize: metric('sidecar', 'histogram', 'modelwatch_input_batch_rows', '',
+    [...ID], 'Rows per inference request.'),
+} as const;
+
+/** Sidecar: what comes out of the model. */
+export const SidecarOutput = {
+  predictions: metric('sidecar', 'counter', 'modelwatch_predictions_total', '',
+    [...ID, Label.output], 'Predictions produced (one per row and output).'),
+  predictionValue: metric('sidecar', 'histogram', 'modelwatch_output_prediction_value', '',
+    [...ID, Label.output], 'Regression outputs; bucket bounds are the baseline bin edges of the output.'),
+  classes: metric('sidecar', 'counter', 'modelwatch_output_class_total', '',
+    [...ID, Label.output, Label.class], 'Predicted classes; classes outside the baseline table are counted as __other__.'),
+  confidence: metric('sidecar', 'histogram', 'modelwatch_output_confidence', 'ratio',
+    [...ID, Label.output], 'Confidence of each prediction (highest class probability), 0 to 1.'),
+  lowConfidence: metric('sidecar', 'counter', 'modelwatch_output_low_confidence_total', '',
+    [...ID, Label.output], 'Predictions whose confidence is under the configured threshold.'),
+  empty: metric('sidecar', 'counter', 'modelwatch_output_empty_total', '',
+    [...ID, Label.output], 'Outputs that are null, empty or missing from the model response.'),
+} as const;
+
+/** Collector: drift results and its own health. */
+export const CollectorDrift = {
+  score: metric('collector', 'gauge', 'modelwatch_drift_score', '',
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    'Drift score of one feature (or output, or missing rate) between the active baseline and a live window.'),
+  threshold: metric('collector', 'gauge', 'modelwatch_drift_threshold', '',
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    'Threshold applied to the drift score (see the method for its direction).'),
+  detected: metric('collector', 'gauge', 'modelwatch_drift_detected', '',
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    '1 when the feature drifted in the window, 0 when not; absent when the window is too small for a verdict.'),
+  pValue: metric('collector', 'gauge', 'modelwatch_drift_p_value', 'ratio',
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    'p-value of the drift test, for methods that have one (KS, chi-square).'),
+  windowSamples: metric('collector', 'gauge', 'modelwatch_drift_window_samples', '',
+    [Label.model, Label.feature, Label.kind, Label.window], 'Samples in the live window for this feature.'),
+  driftedShare: metric('collector', 'gauge', 'modelwatch_drift_drifted_features_ratio', 'ratio',
+    [Label.model, Label.window], 'Share of input features that drifted in the window.'),
+  datasetDrift: metric('collector', 'gauge', 'modelwatch_drift_dataset_detected', '',
+    [Label.model, Label.window], '1 when the share of drifted features reaches the dataset threshold.'),
+  baselineInfo: metric('collector', 'gauge', 'modelwatch_baseline_info', '',
+    [Label.model, Label.baselineVersion], 'Always 1; the active baseline version of each model.'),
+  baselineCreated: metric('collector', 'gauge', 'modelwatch_baseline_created_timestamp_seconds', 'seconds',
+    [Label.model, Label.baselineVersion], 'When the active baseline was created (Unix time).'),
+  baselineRows: metric('collector', 'gauge', 'modelwatch_baseline_rows', '',
+    [Label.model, Label.baselineVersion], 'Rows profiled in the active baseline.'),
+  evaluations: metric('collector', 'counter', 'modelwatch_drift_evaluations_total', '',
+    [Label.model, Label.source], 'Drift evaluations run.'),
+  evaluationErrors: metric('collector', 'counter', 'modelwatch_drift_evaluation_errors_total', '',
+    [Label.model, Label.reason], 'Drift evaluations that failed, by reason.'),
+  evaluationDuration: metric('collector', 'histogram', 'modelwatch_drift_evaluation_duration_seconds', 'seconds',
+    [Label.model], 'Time to fetch a live window and evaluate drift for one model.'),
+  lastEvaluation: metric('collector', 'gauge', 'modelwatch_drift_last_evaluation_timestamp_seconds', 'seconds',
+    [Label.model, Label.window], 'When drift was last evaluated successfully (Unix time).'),
+  pushedWindows: metric('collector', 'counter', 'modelwatch_pushed_windows_total', '',
+    [Label.model, Label.outcome], 'Window counts pushed by sidecars, by outcome (accepted, duplicate, rejected).'),
+} as const;
+
+export const ALL_METRICS: readonly MetricDescriptor[] = [
+  ...Object.values(SidecarSoftware),
+  ...Object.values(SidecarInput),
+  ...Object.values(SidecarOutput),
+  ...Object.values(CollectorDrift),
+];
+
+/**
+ * Names that appear in PromQL for a metric: histograms expose _bucket/_sum/_count series.
+ * Used by the dashboard/rule contract tests.
+ */
+export function seriesNames(m: MetricDescriptor): string[] {
+  return m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name];
+}
+
+/** Every series name the contract allows in a query (plus process/nodejs defaults, matched by prefix elsewhere). */
+export const CONTRACT_SERIES_NAMES: ReadonlySet<string> = new Set(ALL_METRICS.flatMap(seriesNames));
+
+/** Default process metrics (prom-client collectDefaultMetrics) allowed in queries. */
+export const DEFAULT_METRIC_PREFIXES = ['process_', 'nodejs_'] as const;

@@ -1,0 +1,66 @@
+import type { FeatureType } from '../baseline/profile.js';
+
+/**
+ * A live window: counts over the baseline's bins/categories, aggregated across replicas
+ * (by Prometheus) or pushed by a sidecar. Raw values never reach the collector.
+ */
+export interface WindowFeatureCounts {
+  name: string;
+  type: FeatureType;
+  /** Numeric: counts per baseline bin (same length as the baseline's counts).
+   *  Categorical: counts in the baseline's category table order, `__other__` last. */
+  counts: number[];
+  missing: number;
+}
+
+export interface LiveWindow {
+  model: string;
+  /** Window label, e.g. `15m`, `1h`. */
+  window: string;
+  start: string;
+  end: string;
+  features: WindowFeatureCounts[];
+  outputs: (WindowFeatureCounts & { output: string; role: 'prediction' | 'confidence' })[];
+}
+
+export type DriftDirection = 'higher_is_drift' | 'lower_is_drift';
+
+export type DriftMethod =
+  | 'psi'
+  | 'jensenshannon'
+  | 'ks'
+  | 'wasserstein'
+  | 'chisquare'
+  | 'hellinger'
+  | 'linf';
+
+export type DriftVerdict = 'drift' | 'no_drift' | 'insufficient_data';
+
+export interface FeatureDriftResult {
+  feature: string;
+  kind: 'input' | 'missing_rate' | 'output';
+  method: DriftMethod;
+  score: number | null;
+  pValue?: number;
+  threshold: number;
+  /** Where the threshold came from: calibrated from chunks, per-feature override, per-type, global, default. */
+  thresholdSource: 'calibrated' | 'feature' | 'type' | 'global' | 'default';
+  direction: DriftDirection;
+  verdict: DriftVerdict;
+  baselineSamples: number;
+  windowSamples: number;
+  /** Why the verdict is insufficient_data, etc. */
+  note?: string;
+}
+
+export interface DriftReport {
+  model: string;
+  baselineVersion?: string;
+  window: string;
+  start: string;
+  end: string;
+  features: FeatureDriftResult[];
+  driftedShare: number;
+  datasetDrift: boolean;
+  datasetDriftThreshold: number;
+}

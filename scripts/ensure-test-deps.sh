@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the real components the test suite runs against, when they are missing:
+# Prometheus + promtool, Alertmanager, headless Chromium, SciPy (Debian's python3),
+# PostgreSQL server, docker-compose (config validation only).
+set -euo pipefail
+
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || need+=(python3-scipy)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "ensure-test-deps: installing ${need[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The Debian packages start services on install where systemd runs; tests start their own
+# instances on loopback ports, so stop any that were started (ignored where there is no systemd).
+for svc in prometheus prometheus-alertmanager postgresql; do
+  $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true
+done
