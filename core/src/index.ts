@@ -42,4 +42,5 @@ export type {
   DriftVerdict,
   FeatureDriftResult,
   DriftReport,
+  PushedWindow,
 } from './drift/types.js';

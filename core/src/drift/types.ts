@@ -64,3 +64,23 @@ export interface DriftReport {
   datasetDrift: boolean;
   datasetDriftThreshold: number;
 }
+
+/**
+ * What a sidecar that cannot be scraped pushes to the collector: the counts of one closed
+ * window. `(source, seq)` is unique per sidecar instance, so a retried push is recognised and
+ * never counted twice.
+ */
+export interface PushedWindow {
+  /** Stable id of the sidecar instance (survives restarts: it is kept next to the buffer). */
+  source: string;
+  /** Monotonic sequence number of this window for the source. */
+  seq: number;
+  model: string;
+  modelVersion?: string;
+  baselineVersion?: string;
+  start: string;
+  end: string;
+  rows: number;
+  features: WindowFeatureCounts[];
+  outputs: (WindowFeatureCounts & { output: string; role: 'prediction' | 'confidence' })[];
+}
