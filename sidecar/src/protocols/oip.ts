@@ -1,0 +1,226 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ErrorReason } from '@modelwatch/core';
+import type { Column, DecodedTensor, InputBatch, OutputBatch, OutputColumn, Parsed } from './types.js';
+import type { CodecOptions, InferenceRoute, ProtocolCodec } from './codec.js';
+import { headerValue } from './codec.js';
+import { fail, invalid, isRecord, ok, parseJsonBody, preview, unmonitorable } from './parsed.js';
+import { checkDatatype, checkShape, decodeTensorData } from './tensor.js';
+import { compilePath } from './route.js';
+
+/**
+ * Open Inference Protocol (KServe v2) REST codec: infer requests and responses as JSON tensors.
+ * The binary tensor extension (raw bytes after a JSON header) is recognised and passed through
+ * unmonitored rather than decoded.
+ */
+export const BINARY_HEADER = 'inference-header-content-length';
+export const UNMONITORABLE_BINARY = 'binary_tensor';
+
+export interface OipTensor extends DecodedTensor {
+  parameters?: Record<string, unknown>;
+}
+
+export interface OipRequest {
+  id?: string;
+  parameters?: Record<string, unknown>;
+  inputs: OipTensor[];
+  /** Requested outputs, kept verbatim for the model. */
+  outputs?: { name: string; parameters?: Record<string, unknown> }[];
+}
+
+export interface OipResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters?: Record<string, unknown>;
+  outputs: OipTensor[];
+}
+
+function hasBinaryParameter(t: Record<string, unknown>): boolean {
+  return isRecord(t.parameters) && (t.parameters.binary_data_size !== undefined || t.parameters.binary_data === true);
+}
+
+function parseTensor(raw: unknown, where: string): Parsed<OipTensor> {
+  if (!isRecord(raw)) return invalid(ErrorReason.wrongShape, `${where} must be an object with name, shape, datatype and data`);
+  if (typeof raw.name !== 'string' || raw.name === '') {
+    return invalid(ErrorReason.wrongShape, `${where}.name must be a non-empty string, got ${preview(raw.name)}`);
+  }
+  const shape = checkShape(raw.shape, `${where}.shape`);
+  if (!shape.ok) return fail(shape);
+  const datatype = checkDatatype(raw.datatype, `${where}.datatype`);
+  if (!datatype.ok) return fail(datatype);
+  if (raw.parameters !== undefined && !isRecord(raw.parameters)) {
+    return invalid(ErrorReason.wrongShape, `${where}.parameters must be an object`);
+  }
+  const data = decodeTensorData(raw.data, shape.value, datatype.value, where);
+  if (!data.ok) return fail(data);
+  const t: OipTensor = { name: raw.name, shape: shape.value, datatype: datatype.value, data: data.value };
+  if (raw.parameters !== undefined) t.parameters = raw.parameters as Record<string, unknown>;
+  return ok(t);
+}
+
+function parseTensors(raw: unknown, field: 'inputs' | 'outputs', what: string): Parsed<OipTensor[]> | 'binary' {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    return invalid(ErrorReason.wrongShape, `${what} must have a non-empty "${field}" array of tensors`);
+  }
+  if (raw.some((t) => isRecord(t) && hasBinaryParameter(t))) return 'binary';
+  const tensors: OipTensor[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const t = parseTensor(raw[i], `${field}[${i}]`);
+    if (!t.ok) return fail(t);
+    tensors.push(t.value);
+  }
+  return ok(tensors);
+}
+
+/** Parses an infer request body (`POST /v2/models/{m}/infer`). */
+export function parseOipRequest(body: Buffer, headers: IncomingHttpHeaders = {}): Parsed<OipRequest> {
+  if (headerValue(headers, BINARY_HEADER) !== undefined) return unmonitorable(UNMONITORABLE_BINARY);
+  const json = parseJsonBody(body);
+  if (!json.ok) return fail(json);
+  const root = json.value;
+  if (!isRecord(root)) return invalid(ErrorReason.malformedJson, 'infer request must be a JSON object with an "inputs" array');
+  if (root.id !== undefined && typeof root.id !== 'string') {
+    return invalid(ErrorReason.wrongDatatype, `id must be a string, got ${preview(root.id)}`);
+  }
+  if (root.parameters !== undefined && !isRecord(root.parameters)) {
+    return invalid(ErrorReason.wrongShape, 'parameters must be an object');
+  }
+  if (isRecord(root.parameters) && root.parameters.binary_data_output === true) {
+    // The answer will carry raw bytes: the request is readable but its outputs are not.
+    return unmonitorable(UNMONITORABLE_BINARY);
+  }
+  const inputs = parseTensors(root.inputs, 'inputs', 'infer request');
+  if (inputs === 'binary') return unmonitorable(UNMONITORABLE_BINARY);
+  if (!inputs.ok) return fail(inputs);
+  const req: OipRequest = { inputs: inputs.value };
+  if (root.id !== undefined) req.id = root.id as string;
+  if (root.parameters !== undefined) req.parameters = root.parameters as Record<string, unknown>;
+  if (Array.isArray(root.outputs)) {
+    if (root.outputs.some((o) => isRecord(o) && hasBinaryParameter(o))) return unmonitorable(UNMONITORABLE_BINARY);
+    req.outputs = root.outputs as OipRequest['outputs'];
+  }
+  return ok(req);
+}
+
+/** Copies column j of a row-major [rows, cols] tensor into its own array. */
+function column(t: DecodedTensor, rows: number, cols: number, j: number): Column {
+  const d = t.data;
+  if (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array) {
+    const out = new (d.constructor as Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor)(rows);
+    for (let r = 0; r < rows; r++) out[r] = d[r * cols + j];
+    return out;
+  }
+  const out = new Array<string | boolean | number>(rows);
+  for (let r = 0; r < rows; r++) out[r] = d[r * cols + j];
+  return out;
+}
+
+/**
+ * Turns decoded input tensors into feature columns: a 2-D [N,F] tensor gives F features named by
+ * `featureNames` when it has exactly F names (else `<tensor>[j]`), a 1-D tensor gives one feature.
+ * Higher-rank tensors (images, audio) and BYTES tensors go to `media` for the extractors, one entry per row.
+ */
+export function oipInputBatch(inputs: readonly OipTensor[], options: CodecOptions = {}): InputBatch {
+  const columns = new Map<string, Column>();
+  let media: Map<string, readonly unknown[]> | undefined;
+  let rows = 0;
+  const names = options.featureNames;
+  for (const t of inputs) {
+    const n = t.shape.length === 0 ? 1 : t.shape[0];
+    rows = Math.max(rows, n);
+    if (t.shape.length <= 1) {
+      columns.set(t.name, t.data as Column);
+      if (t.datatype === 'BYTES') (media ??= new Map()).set(t.name, t.data as readonly string[]);
+    } else if (t.shape.length === 2) {
+      const f = t.shape[1];
+      const useNames = names !== undefined && names.length === f && inputs.length === 1;
+      for (let j = 0; j < f; j++) columns.set(useNames ? names[j] : `${t.name}[${j}]`, column(t, n, f, j));
+    } else {
+      const per = n === 0 ? 0 : t.data.length / n;
+      const items: unknown[] = [];
+      for (let r = 0; r < n; r++) {
+        const d = t.data;
+        items.push({ data: 'subarray' in d ? d.subarray(r * per, (r + 1) * per) : d.slice(r * per, (r + 1) * per), shape: t.shape.slice(1) });
+      }
+      (media ??= new Map()).set(t.name, items);
+    }
+  }
+  return media ? { rows, columns, media } : { rows, columns };
+}
+
+function isProbabilityMatrix(t: DecodedTensor): boolean {
+  if (t.shape.length !== 2 || t.shape[1] < 2) return false;
+  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) return false;
+  for (const v of t.data) if (v < 0 || v > 1) return false;
+  return true;
+}
+
+/** Outputs of a response: [N,C≥2] float tensors within [0,1] are class probabilities, anything else plain values. */
+export function oipOutputBatch(outputs: readonly OipTensor[]): OutputBatch {
+  const map = new Map<string, OutputColumn>();
+  let rows = 0;
+  for (const t of outputs) {
+    const n = t.shape.length === 0 ? 1 : t.shape[0];
+    rows = Math.max(rows, n);
+    if (isProbabilityMatrix(t)) {
+      map.set(t.name, { kind: 'probabilities', rows: n, classes: t.shape[1], data: t.data as Float32Array | Float64Array });
+    } else {
+      map.set(t.name, { kind: 'values', values: Array.from(t.data as ArrayLike<number | string | boolean>) });
+    }
+  }
+  return { rows, outputs: map };
+}
+
+/** Parses an infer response body from a model server. */
+export function parseOipResponse(body: Buffer, headers: IncomingHttpHeaders = {}): Parsed<OutputBatch> {
+  if (headerValue(headers, BINARY_HEADER) !== undefined) return unmonitorable(UNMONITORABLE_BINARY);
+  const json = parseJsonBody(body, 'infer response');
+  if (!json.ok) return fail(json);
+  if (!isRecord(json.value)) return invalid(ErrorReason.malformedJson, 'infer response must be a JSON object with an "outputs" array');
+  const outputs = parseTensors(json.value.outputs, 'outputs', 'infer response');
+  if (outputs === 'binary') return unmonitorable(UNMONITORABLE_BINARY);
+  if (!outputs.ok) return fail(outputs);
+  return ok(oipOutputBatch(outputs.value));
+}
+
+function plain(data: DecodedTensor['data']): unknown[] {
+  return Array.isArray(data) ? (data as unknown[]) : Array.from(data as ArrayLike<number>);
+}
+
+/** Serialises an infer response (embedded mode). Typed arrays become plain JSON arrays. */
+export function encodeOipResponse(res: OipResponse): string {
+  return JSON.stringify({
+    model_name: res.model_name,
+    ...(res.model_version !== undefined ? { model_version: res.model_version } : {}),
+    ...(res.id !== undefined ? { id: res.id } : {}),
+    ...(res.parameters !== undefined ? { parameters: res.parameters } : {}),
+    outputs: res.outputs.map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      datatype: t.datatype,
+      ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
+      data: plain(t.data),
+    })),
+  });
+}
+
+const INFER = compilePath('/v2/models/{model}/infer');
+const INFER_VERSION = compilePath('/v2/models/{model}/versions/{version}/infer');
+
+export function matchOipInfer(method: string, path: string): InferenceRoute | null {
+  if (method !== 'POST') return null;
+  const p = INFER.match(path) ?? INFER_VERSION.match(path);
+  return p ? (p.version !== undefined ? { model: p.model, version: p.version } : { model: p.model }) : null;
+}
+
+export function createOipCodec(options: CodecOptions = {}): ProtocolCodec {
+  return {
+    protocol: 'oip',
+    matchInference: matchOipInfer,
+    parseRequest(body, headers) {
+      const req = parseOipRequest(body, headers);
+      return req.ok ? ok(oipInputBatch(req.value.inputs, options)) : fail(req);
+    },
+    parseResponse: parseOipResponse,
+  };
+}
