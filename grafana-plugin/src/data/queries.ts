@@ -1,0 +1,43 @@
+/**
+ * The query set the panel reads: one PromQL query per signal, told apart by refId. The Pipeline
+ * dashboard (dashboards/pipeline.json) uses exactly these; a test checks both against the metric
+ * contract in core. All are instant queries (the panel shows the current state of each stage).
+ *
+ * `$pipeline` is the dashboard's pipeline variable (regex, `.*` for All).
+ */
+export const RefId = {
+  topology: 'topology',
+  requests: 'requests',
+  errors: 'errors',
+  p99: 'p99',
+  empty: 'empty',
+  lowConfidence: 'lowconf',
+  drift: 'drift',
+  driftDetected: 'drift_detected',
+  up: 'up',
+} as const;
+export type RefIdValue = (typeof RefId)[keyof typeof RefId];
+
+const sel = 'pipeline=~"$pipeline"';
+const byStage = 'sum by (pipeline, stage)';
+const rate = (metric: string, extra = '') =>
+  `rate(${metric}{${sel}${extra ? `, ${extra}` : ''}}[$__rate_interval])`;
+
+export const PANEL_QUERIES: Readonly<Record<RefIdValue, string>> = {
+  // last_over_time keeps a stage drawn (and marked down) for an hour after its sidecar stops being scraped.
+  topology: `max by (pipeline, stage, model, upstream_stages, job, instance) (last_over_time(modelwatch_model_info{${sel}}[1h]))`,
+  requests: `${byStage} (${rate('modelwatch_requests_total')})`,
+  // Client errors (4xx, outcome client_error) are the caller's fault and do not count against a stage.
+  errors: `${byStage} (${rate('modelwatch_requests_total', 'outcome=~"upstream_error|internal_error"')}) / ${byStage} (${rate('modelwatch_requests_total')})`,
+  p99: `histogram_quantile(0.99, sum by (pipeline, stage, le) (${rate('modelwatch_request_duration_seconds_bucket')}))`,
+  // Empty outputs over all outputs (empty ones are not counted as predictions), so the ratio stays in [0, 1].
+  empty: `${byStage} (${rate('modelwatch_output_empty_total')}) / (${byStage} (${rate('modelwatch_output_empty_total')}) + ${byStage} (${rate('modelwatch_predictions_total')}))`,
+  lowconf: `${byStage} (${rate('modelwatch_output_low_confidence_total')}) / ${byStage} (${rate('modelwatch_predictions_total')})`,
+  // Drift is computed per model by the collector; the panel maps models to stages through the topology.
+  drift: 'max by (model) (modelwatch_drift_drifted_features_ratio)',
+  drift_detected: 'max by (model) (modelwatch_drift_dataset_detected)',
+  // Only the targets that export modelwatch topology; the panel joins them to stages on (job, instance).
+  up: `up and on (job, instance) last_over_time(modelwatch_model_info{${sel}}[1h])`,
+};
+
+export const ALL_REF_IDS: readonly RefIdValue[] = Object.values(RefId);
