@@ -74,6 +74,8 @@ export const SidecarInput = {
     [...ID], 'Input rows (instances) received; the denominator of per-row ratios.'),
   batchSize: metric('sidecar', 'histogram', 'modelwatch_input_batch_rows', '',
     [...ID], 'Rows per inference request.'),
+  ignoredFeatures: metric('sidecar', 'counter', 'modelwatch_input_ignored_features_total', '',
+    [...ID], 'Feature columns not monitored because max monitored features was reached (names never become labels).'),
 } as const;
 
 /** Sidecar: what comes out of the model. */
