@@ -1,0 +1,115 @@
+/**
+ * Collector options and their validation. Bad configuration fails fast at startup with a coded
+ * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
+ */
+export interface CollectorOptions {
+  /** TCP port; 0 picks an ephemeral one. Default 9400. */
+  port?: number;
+  /** Bind address. Default 127.0.0.1. */
+  host?: string;
+  /** SQLite file path, or ':memory:' for the in-memory store. Default `modelwatch.db`. */
+  db?: string;
+  /** PostgreSQL connection string; when set it wins over `db` (env DATABASE_URL in the CLI). */
+  databaseUrl?: string;
+  /** Bearer token required on writes; unset = writes are open (env MODELWATCH_TOKEN in the CLI). */
+  token?: string;
+  /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
+  prometheusUrl?: string;
+  /** Live windows evaluated every interval, e.g. ['15m', '1h', '1d']. */
+  windows?: string[];
+  /** Evaluation interval, e.g. '1m'. */
+  evaluateEvery?: string;
+  /** Largest request body accepted, in bytes (413 above). Default 32 MiB. */
+  maxBodyBytes?: number;
+  /** Passed to the drift engine unchanged (thresholds, dataset drift share…). */
+  drift?: Record<string, unknown>;
+  /** Prometheus query timeout in ms. Default 10 s. */
+  queryTimeoutMs?: number;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  db: string;
+  databaseUrl?: string;
+  token?: string;
+  prometheusUrl?: string;
+  windows: { label: string; ms: number }[];
+  evaluateEveryMs: number;
+  maxBodyBytes: number;
+  drift: Record<string, unknown>;
+  queryTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses a Prometheus-style duration (`30s`, `15m`, `1h`, `1d`, `1w`) into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)([smhdw])$/.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[m[2]];
+  return ms > 0 ? ms : undefined;
+}
+
+export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
+  const port = o.port ?? 9400;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('MW_COLLECTOR_PORT', `port ${port} is not an integer between 0 and 65535`);
+  }
+  const windowsText = o.windows ?? ['15m', '1h', '1d'];
+  if (windowsText.length === 0 || windowsText.length > 16) {
+    throw new ConfigError('MW_COLLECTOR_WINDOWS', 'give between 1 and 16 windows, e.g. 15m,1h,1d');
+  }
+  const windows = windowsText.map((label) => {
+    const ms = parseDuration(label);
+    if (ms === undefined) {
+      throw new ConfigError('MW_COLLECTOR_WINDOWS', `window "${label}" is not a duration like 30s, 15m, 1h, 1d`);
+    }
+    return { label, ms };
+  });
+  if (new Set(windowsText).size !== windowsText.length) {
+    throw new ConfigError('MW_COLLECTOR_WINDOWS', `windows ${windowsText.join(',')} contain a duplicate`);
+  }
+  const everyText = o.evaluateEvery ?? '1m';
+  const evaluateEveryMs = parseDuration(everyText);
+  if (evaluateEveryMs === undefined) {
+    throw new ConfigError('MW_COLLECTOR_INTERVAL', `interval "${everyText}" is not a duration like 30s or 1m`);
+  }
+  const maxBodyBytes = o.maxBodyBytes ?? 32 * 1024 * 1024;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new ConfigError('MW_COLLECTOR_MAX_BODY', `maxBodyBytes ${maxBodyBytes} must be a positive integer`);
+  }
+  let prometheusUrl = o.prometheusUrl;
+  if (prometheusUrl !== undefined) {
+    try {
+      const u = new URL(prometheusUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_URL', `"${prometheusUrl}" is not an http(s) URL`);
+    }
+    prometheusUrl = prometheusUrl.replace(/\/+$/, '');
+  }
+  if (o.token !== undefined && o.token.length === 0) {
+    throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
+  }
+  return {
+    port,
+    host: o.host ?? '127.0.0.1',
+    db: o.db ?? 'modelwatch.db',
+    databaseUrl: o.databaseUrl,
+    token: o.token,
+    prometheusUrl,
+    windows,
+    evaluateEveryMs,
+    maxBodyBytes,
+    drift: o.drift ?? {},
+    queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
+  };
+}
