@@ -1,0 +1,178 @@
+import { ConfigError, ConfigErrorCode, show } from './errors.js';
+import {
+  DEFAULT_LIMITS,
+  PROTOCOLS,
+  type DeclaredFeature,
+  type Limits,
+  type Protocol,
+  type SidecarConfig,
+  type SidecarConfigInput,
+} from './types.js';
+
+const TOP_KEYS = new Set([
+  'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
+  'upstream', 'protocol', 'jsonPointers', 'baseline', 'collector', 'collectorToken', 'features', 'limits',
+]);
+const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
+/** Label values come from config, so they are kept to a safe, bounded alphabet. */
+const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
+
+function fail(code: ConfigError['code'], key: string, message: string): never {
+  throw new ConfigError(code, key, message);
+}
+
+function optString(input: Record<string, unknown>, key: string): string | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string' || v.length === 0) fail(ConfigErrorCode.invalidType, key, `got ${show(v)}, expected a non-empty string`);
+  return v;
+}
+
+function labelValue(input: Record<string, unknown>, key: string, fallback: string): string {
+  const v = optString(input, key) ?? fallback;
+  if (!LABEL_VALUE.test(v)) {
+    fail(ConfigErrorCode.notAllowed, key, `got ${show(v)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
+  }
+  return v;
+}
+
+function number(value: unknown, key: string, min: number, max: number, integer: boolean): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    fail(ConfigErrorCode.invalidType, key, `got ${show(value)}, expected ${integer ? 'an integer' : 'a number'}`);
+  }
+  if (n < min || n > max) fail(ConfigErrorCode.outOfRange, key, `got ${n}, expected ${min} to ${max}`);
+  return n;
+}
+
+function httpUrl(value: string, key: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(ConfigErrorCode.invalidType, key, `got ${show(value)}, expected an http:// or https:// URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail(ConfigErrorCode.notAllowed, key, `got ${show(value)}, expected an http:// or https:// URL`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function resolveLimits(raw: unknown): Limits {
+  if (raw === undefined) return { ...DEFAULT_LIMITS };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'limits', `got ${show(raw)}, expected an object with ${[...LIMIT_KEYS].join(', ')}`);
+  }
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) {
+    if (!LIMIT_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, `limits.${k}`, `unknown key, allowed: ${[...LIMIT_KEYS].join(', ')}`);
+  }
+  const pick = (k: keyof Limits, min: number, max: number, int: boolean) =>
+    r[k] === undefined ? DEFAULT_LIMITS[k] : number(r[k], `limits.${k}`, min, max, int);
+  return {
+    maxBodyBytes: pick('maxBodyBytes', 1, 1024 * 1024 * 1024, true),
+    upstreamTimeoutMs: pick('upstreamTimeoutMs', 1, 3_600_000, true),
+    lowConfidenceThreshold: pick('lowConfidenceThreshold', 0, 1, false),
+    maxMonitoredFeatures: pick('maxMonitoredFeatures', 0, 10_000, true),
+  };
+}
+
+function resolveFeatures(raw: unknown): DeclaredFeature[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) fail(ConfigErrorCode.invalidType, 'features', `got ${show(raw)}, expected a list of names or {name, type}`);
+  return raw.map((f, i) => {
+    const key = `features[${i}]`;
+    const obj = typeof f === 'string' ? { name: f } : f;
+    if (typeof obj !== 'object' || obj === null || typeof obj.name !== 'string' || obj.name === '') {
+      fail(ConfigErrorCode.invalidType, key, `got ${show(f)}, expected a name or {name, type}`);
+    }
+    const type = obj.type ?? 'numeric';
+    if (type !== 'numeric' && type !== 'categorical') {
+      fail(ConfigErrorCode.notAllowed, `${key}.type`, `got ${show(type)}, allowed: numeric, categorical`);
+    }
+    return { name: obj.name, type };
+  });
+}
+
+/** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
+export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    fail(ConfigErrorCode.invalidType, '(root)', `got ${show(input)}, expected an object`);
+  }
+  const raw = input as Record<string, unknown>;
+  for (const k of Object.keys(raw)) {
+    if (!TOP_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, k, `unknown key, allowed: ${[...TOP_KEYS].join(', ')}`);
+  }
+  const model = optString(raw, 'model');
+  const upstream = optString(raw, 'upstream');
+  if ((model === undefined) === (upstream === undefined)) {
+    fail(ConfigErrorCode.modelSource, model ? 'model/upstream' : 'model',
+      model ? 'both a model file and an upstream are set, choose one' : 'missing: set model (an .onnx file, embedded mode) or upstream (a URL, proxy mode)');
+  }
+  const protocolRaw = optString(raw, 'protocol');
+  if (protocolRaw !== undefined && !PROTOCOLS.includes(protocolRaw as Protocol)) {
+    fail(ConfigErrorCode.notAllowed, 'protocol', `got ${show(protocolRaw)}, allowed: ${PROTOCOLS.join(', ')}`);
+  }
+  if (model !== undefined && protocolRaw !== undefined && protocolRaw !== 'oip') {
+    fail(ConfigErrorCode.notAllowed, 'protocol', `got ${show(protocolRaw)}, an embedded model is served over oip only`);
+  }
+  let source: SidecarConfig['source'];
+  if (model !== undefined) {
+    source = { kind: 'embedded', modelPath: model };
+  } else {
+    const protocol = (protocolRaw ?? 'oip') as Protocol;
+    source = { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
+    const jp = raw.jsonPointers as SidecarConfigInput['jsonPointers'];
+    if (protocol === 'json') {
+      const inputs = jp?.inputs;
+      const outputs = jp?.outputs;
+      for (const [k, v] of [['jsonPointers.inputs', inputs], ['jsonPointers.outputs', outputs]] as const) {
+        if (typeof v !== 'string' || (v !== '' && !v.startsWith('/'))) {
+          fail(ConfigErrorCode.invalidType, k, `got ${show(v)}, expected a JSON pointer such as "/instances" (required with protocol json)`);
+        }
+      }
+      source.jsonPointers = { inputs: inputs!, outputs: outputs! };
+    } else if (jp !== undefined) {
+      fail(ConfigErrorCode.notAllowed, 'jsonPointers', `only used with protocol json, protocol is ${protocol}`);
+    }
+  }
+  const baselineFile = optString(raw, 'baseline');
+  const collector = optString(raw, 'collector');
+  if (baselineFile !== undefined && collector !== undefined) {
+    fail(ConfigErrorCode.baselineSource, 'baseline/collector', 'both a baseline file and a collector are set, choose one');
+  }
+  const token = optString(raw, 'collectorToken');
+  const baseline: SidecarConfig['baseline'] = baselineFile !== undefined
+    ? { kind: 'file', path: baselineFile }
+    : collector !== undefined
+      ? { kind: 'collector', url: httpUrl(collector, 'collector'), ...(token ? { token } : {}) }
+      : { kind: 'none' };
+
+  const stagesRaw = raw.upstreamStages;
+  const upstreamStages = stagesRaw === undefined ? [] : typeof stagesRaw === 'string'
+    ? stagesRaw.split(',').map((s) => s.trim()).filter(Boolean)
+    : Array.isArray(stagesRaw) && stagesRaw.every((s) => typeof s === 'string')
+      ? stagesRaw
+      : fail(ConfigErrorCode.invalidType, 'upstreamStages', `got ${show(stagesRaw)}, expected a list of stage names`);
+  for (const s of upstreamStages) {
+    if (!LABEL_VALUE.test(s)) fail(ConfigErrorCode.notAllowed, 'upstreamStages', `got ${show(s)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
+  }
+  const defaultName = model !== undefined
+    ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
+    : 'model';
+  return {
+    name: labelValue(raw, 'name', defaultName),
+    modelVersion: labelValue(raw, 'modelVersion', '1'),
+    pipeline: labelValue(raw, 'pipeline', 'default'),
+    stage: labelValue(raw, 'stage', 'model'),
+    variant: labelValue(raw, 'variant', 'primary'),
+    upstreamStages,
+    host: optString(raw, 'host') ?? '127.0.0.1',
+    port: raw.port === undefined ? 8080 : number(raw.port, 'port', 0, 65535, true),
+    source,
+    baseline,
+    features: resolveFeatures(raw.features),
+    limits: resolveLimits(raw.limits),
+  };
+}

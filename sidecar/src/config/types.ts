@@ -1,0 +1,83 @@
+import type { FeatureType } from '@modelwatch/core';
+
+/** Proxy protocols the sidecar can monitor. */
+export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export interface DeclaredFeature {
+  name: string;
+  type: FeatureType;
+}
+
+export interface Limits {
+  /** Request bodies over this are refused with 413 without reading the rest. */
+  maxBodyBytes: number;
+  /** Proxy: upstream calls over this answer 504. */
+  upstreamTimeoutMs: number;
+  /** Predictions whose confidence is under this count as low-confidence. */
+  lowConfidenceThreshold: number;
+  /** Feature names monitored at most; the rest are ignored and counted. */
+  maxMonitoredFeatures: number;
+}
+
+export type ModelSource =
+  | { kind: 'embedded'; modelPath: string }
+  | {
+      kind: 'proxy';
+      upstream: string;
+      protocol: Protocol;
+      /** Generic JSON protocol: JSON pointers to the inputs and the outputs. */
+      jsonPointers?: { inputs: string; outputs: string };
+    };
+
+export type BaselineSource =
+  | { kind: 'none' }
+  | { kind: 'file'; path: string }
+  | { kind: 'collector'; url: string; token?: string };
+
+/** A validated sidecar configuration (see resolveConfig). */
+export interface SidecarConfig {
+  name: string;
+  modelVersion: string;
+  pipeline: string;
+  stage: string;
+  variant: string;
+  upstreamStages: string[];
+  host: string;
+  port: number;
+  source: ModelSource;
+  baseline: BaselineSource;
+  features: DeclaredFeature[];
+  limits: Limits;
+}
+
+/**
+ * What a user writes (config file, flags, or a programmatic call): flat keys, everything optional
+ * except a model source. Validated and defaulted by resolveConfig.
+ */
+export interface SidecarConfigInput {
+  name?: string;
+  modelVersion?: string;
+  pipeline?: string;
+  stage?: string;
+  variant?: string;
+  upstreamStages?: string[] | string;
+  host?: string;
+  port?: number;
+  model?: string;
+  upstream?: string;
+  protocol?: string;
+  jsonPointers?: { inputs?: string; outputs?: string };
+  baseline?: string;
+  collector?: string;
+  collectorToken?: string;
+  features?: (string | { name: string; type?: string })[];
+  limits?: Partial<Limits>;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  upstreamTimeoutMs: 30_000,
+  lowConfidenceThreshold: 0.5,
+  maxMonitoredFeatures: 100,
+};

@@ -1,0 +1,214 @@
+import {
+  InvalidValueKind,
+  Label,
+  OTHER_CATEGORY,
+  RangeSide,
+  SidecarInput,
+  type BaselineProfile,
+  type FeatureType,
+} from '@modelwatch/core';
+import type { Column, InputBatch } from '../protocols/types.js';
+import { escapeLabelValue, formatValue, header } from './exposition.js';
+import { DEFAULT_VALUE_BUCKETS, HistogramSeries } from './histogram-series.js';
+
+interface NumericState {
+  type: 'numeric';
+  name: string;
+  labels: string;
+  hist: HistogramSeries;
+  /** Baseline training range; ±Infinity without a baseline (never out of range). */
+  min: number;
+  max: number;
+  /** missing, nan, inf */
+  invalid: Float64Array;
+  /** below, above */
+  outOfRange: Float64Array;
+  /** True for features the config/baseline/model declared: absent columns count as missing. */
+  declared: boolean;
+}
+
+interface CategoricalState {
+  type: 'categorical';
+  name: string;
+  labels: string;
+  index: Map<string, number>;
+  /** Category names in table order, `__other__` last. */
+  names: string[];
+  counts: Float64Array;
+  invalid: Float64Array;
+  declared: boolean;
+}
+
+type FeatureState = NumericState | CategoricalState;
+
+export interface FeatureDeclaration {
+  name: string;
+  type?: FeatureType;
+}
+
+/**
+ * Input distributions per feature, bounded: only features declared (config, baseline, model
+ * metadata) or, failing that, the first `maxFeatures` names seen are monitored; the rest are
+ * counted as ignored. Rendered straight to exposition text.
+ */
+export class InputMonitor {
+  private features = new Map<string, FeatureState>();
+  private declaredList: FeatureState[] = [];
+  ignored = 0;
+
+  constructor(
+    private readonly identity: string,
+    private readonly maxFeatures: number,
+  ) {}
+
+  /** (Re)builds the feature table; called at startup and when a baseline arrives. Resets counts. */
+  configure(declared: readonly FeatureDeclaration[], baseline: BaselineProfile | undefined): void {
+    const next = new Map<string, FeatureState>();
+    for (const f of baseline?.features ?? []) {
+      if (next.size >= this.maxFeatures) break;
+      if (f.type === 'numeric') {
+        next.set(f.name, this.numeric(f.name, f.bins.edges, f.min, f.max, true));
+      } else {
+        next.set(f.name, this.categorical(f.name, f.categories.map((c) => c.value), true));
+      }
+    }
+    for (const d of declared) {
+      if (next.size >= this.maxFeatures || next.has(d.name)) continue;
+      next.set(d.name, d.type === 'categorical' ? this.categorical(d.name, [], true) : this.numeric(d.name, DEFAULT_VALUE_BUCKETS, -Infinity, Infinity, true));
+    }
+    this.features = next;
+    this.declaredList = [...next.values()];
+  }
+
+  private labelsFor(name: string): string {
+    return `${this.identity},${Label.feature}="${escapeLabelValue(name)}"`;
+  }
+
+  private numeric(name: string, edges: readonly number[], min: number, max: number, declared: boolean): NumericState {
+    return {
+      type: 'numeric', name, labels: this.labelsFor(name), hist: new HistogramSeries(edges), min, max,
+      invalid: new Float64Array(3), outOfRange: new Float64Array(2), declared,
+    };
+  }
+
+  private categorical(name: string, table: readonly string[], declared: boolean): CategoricalState {
+    const names = [...table.filter((c) => c !== OTHER_CATEGORY), OTHER_CATEGORY];
+    return {
+      type: 'categorical', name, labels: this.labelsFor(name), index: new Map(names.map((c, i) => [c, i])),
+      names, counts: new Float64Array(names.length), invalid: new Float64Array(3), declared,
+    };
+  }
+
+  /** Admits a feature seen for the first time if there is room; its type comes from its first value. */
+  private admit(name: string, column: Column): FeatureState | undefined {
+    if (this.features.size >= this.maxFeatures) return undefined;
+    let numeric = !Array.isArray(column);
+    if (!numeric) {
+      const first = (column as readonly unknown[]).find((v) => v !== null && v !== undefined);
+      numeric = first === undefined || typeof first === 'number';
+    }
+    const state = numeric
+      ? this.numeric(name, DEFAULT_VALUE_BUCKETS, -Infinity, Infinity, false)
+      : this.categorical(name, [], false);
+    this.features.set(name, state);
+    return state;
+  }
+
+  observe(batch: InputBatch): void {
+    for (const [name, column] of batch.columns) {
+      const state = this.features.get(name) ?? this.admit(name, column);
+      if (state === undefined) {
+        this.ignored++;
+        continue;
+      }
+      if (state.type === 'numeric') observeNumeric(state, column);
+      else observeCategorical(state, column);
+    }
+    // Declared features the request did not carry at all are missing values, one per row.
+    if (this.declaredList.length > 0) {
+      for (const state of this.declaredList) {
+        if (!batch.columns.has(state.name)) state.invalid[0] += batch.rows;
+      }
+    }
+  }
+
+  get monitoredCount(): number {
+    return this.features.size;
+  }
+
+  render(out: string[]): void {
+    const states = [...this.features.values()];
+    const value = SidecarInput.featureValue.name;
+    out.push(header(value, 'histogram', SidecarInput.featureValue.help));
+    for (const s of states) if (s.type === 'numeric') s.hist.render(value, s.labels, out);
+
+    const invalid = SidecarInput.invalidValues.name;
+    out.push(header(invalid, 'counter', SidecarInput.invalidValues.help));
+    const kinds = [InvalidValueKind.missing, InvalidValueKind.nan, InvalidValueKind.inf];
+    for (const s of states) {
+      for (let k = 0; k < 3; k++) out.push(`${invalid}{${s.labels},${Label.kind}="${kinds[k]}"} ${s.invalid[k]}\n`);
+    }
+
+    const range = SidecarInput.outOfRange.name;
+    out.push(header(range, 'counter', SidecarInput.outOfRange.help));
+    for (const s of states) {
+      if (s.type !== 'numeric') continue;
+      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.below}"} ${s.outOfRange[0]}\n`);
+      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.above}"} ${s.outOfRange[1]}\n`);
+    }
+
+    const cat = SidecarInput.categories.name;
+    out.push(header(cat, 'counter', SidecarInput.categories.help));
+    for (const s of states) {
+      if (s.type !== 'categorical') continue;
+      for (let i = 0; i < s.names.length; i++) {
+        out.push(`${cat}{${s.labels},${Label.category}="${escapeLabelValue(s.names[i])}"} ${formatValue(s.counts[i])}\n`);
+      }
+    }
+  }
+}
+
+function observeNumber(state: NumericState, v: number): void {
+  if (v !== v) {
+    state.invalid[1]++;
+  } else if (v === Infinity || v === -Infinity) {
+    state.invalid[2]++;
+  } else {
+    state.hist.observe(v);
+    if (v < state.min) state.outOfRange[0]++;
+    else if (v > state.max) state.outOfRange[1]++;
+  }
+}
+
+function observeNumeric(state: NumericState, column: Column): void {
+  if (!Array.isArray(column)) {
+    const typed = column as Float32Array | Float64Array | Int32Array;
+    for (let i = 0; i < typed.length; i++) observeNumber(state, typed[i]);
+    return;
+  }
+  for (const cell of column as readonly unknown[]) {
+    if (typeof cell === 'number') observeNumber(state, cell);
+    else if (cell === null || cell === undefined || cell === '') state.invalid[0]++;
+    else if (typeof cell === 'boolean') observeNumber(state, cell ? 1 : 0);
+    else {
+      // Strings in a numeric feature: "NaN"/"Infinity" spellings, or a number sent as text.
+      const n = Number(cell);
+      if (Number.isNaN(n) && cell !== 'NaN') state.invalid[0]++;
+      else observeNumber(state, n);
+    }
+  }
+}
+
+function observeCategorical(state: CategoricalState, column: Column): void {
+  const other = state.names.length - 1;
+  const len = column.length;
+  for (let i = 0; i < len; i++) {
+    const cell = column[i];
+    if (cell === null || cell === undefined || cell === '') {
+      state.invalid[0]++;
+      continue;
+    }
+    const idx = state.index.get(typeof cell === 'string' ? cell : String(cell));
+    state.counts[idx ?? other]++;
+  }
+}
