@@ -1,0 +1,69 @@
+/**
+ * The one place for selectors and thresholds (kubernetes-mixin's `config.libsonnet`): every rule
+ * file is generated from this object by `npm run generate -w alert-rules`. Change a number here,
+ * regenerate, and the promtool tests tell you which expectations moved.
+ */
+export const config = {
+  /** Scrape job of the sidecars (their `up` series and process/nodejs metrics). */
+  sidecarSelector: 'job="modelwatch-sidecar"',
+  /** Scrape job of the collector. */
+  collectorSelector: 'job="modelwatch-collector"',
+  /** Where each alert's runbook lives; the anchor is the alert name in lower case. */
+  runbookBase: 'https://github.com/modelwatch/modelwatch/blob/main/docs/runbooks.md',
+
+  software: {
+    /** Latency SLO: this share of requests answers within `latencyThresholdSeconds`. */
+    latencySloTarget: 0.99,
+    /** Must be one of the sidecar's request-duration bucket bounds (the `le` label value). */
+    latencyThresholdSeconds: '0.25',
+    /** Multi-window burn rates (Google SRE workbook ch. 5): fast burns 2% of a 30-day budget in 1h. */
+    fastBurnRate: 14.4,
+    slowBurnRate: 6,
+    errorRatio: 0.05,
+    errorRatioFor: '5m',
+    downFor: '2m',
+    upstreamFailureRatio: 0.5,
+    upstreamFor: '2m',
+    inFlight: 64,
+    inFlightFor: '5m',
+    eventLoopLagSeconds: 0.1,
+    eventLoopLagFor: '5m',
+    /** Server load: CPU seconds per second of one sidecar process (1.0 = one core busy). */
+    cpuUtilisation: 0.9,
+    cpuFor: '10m',
+  },
+  inputs: {
+    missingRatio: 0.05,
+    missingFor: '10m',
+    outOfRangeRatio: 0.05,
+    outOfRangeFor: '15m',
+    schemaErrorRatio: 0.01,
+    schemaErrorFor: '5m',
+    schemaErrorReasons: ['malformed_json', 'wrong_shape', 'wrong_datatype', 'non_finite'],
+  },
+  outputs: {
+    emptyRatio: 0.01,
+    emptyFor: '10m',
+    lowConfidenceRatio: 0.3,
+    lowConfidenceFor: '15m',
+    predictionShiftFor: '15m',
+  },
+  drift: {
+    warningFor: '15m',
+    /** Drift that persists this long becomes critical: a transient shift is not a retraining. */
+    criticalFor: '1h',
+    datasetFor: '15m',
+    baselineMissingFor: '10m',
+    /** A baseline older than this no longer describes the data the model sees. */
+    baselineMaxAgeSeconds: 90 * 24 * 3600,
+    baselineStaleFor: '1h',
+    evaluationFailingFor: '15m',
+  },
+  pipeline: {
+    /** A stage is unhealthy when this share of its requests fail. */
+    failureRatio: 0.2,
+    unhealthyFor: '5m',
+  },
+} as const;
+
+export type Config = typeof config;
