@@ -4,6 +4,7 @@ import { nodeProject } from '../vitest.shared.js';
 export default nodeProject('grafana-plugin', {
   environment: 'jsdom',
   include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+  setupFiles: ['test/setup.ts'],
   // @grafana/* ship ESM that imports CommonJS packages by named export (moment-timezone…): let Vite transform them.
   server: { deps: { inline: [/@grafana\//] } },
 });

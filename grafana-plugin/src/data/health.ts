@@ -27,7 +27,8 @@ export function stateOf(value: number | undefined, t: SignalThresholds): HealthS
 export function formatPercent(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
   const p = v * 100;
-  return `${p >= 10 || p === 0 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2)}%`;
+  // Number() drops the trailing zeros toFixed leaves (5.0 → 5) and the float noise of 0.05 * 100.
+  return `${Number(p.toFixed(p >= 10 ? 0 : p >= 1 ? 1 : 2))}%`;
 }
 
 export function formatSeconds(v: number): string {

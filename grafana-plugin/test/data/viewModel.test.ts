@@ -60,7 +60,7 @@ describe('buildPanelView', () => {
     const frames = [topology('p', 's'), ...healthyStage('p', 's', { errors: 0.02, p99: 0.9 })];
     const s = stageOf(frames, 'p/s');
     expect(s.health).toBe('critical');
-    expect(s.signals.find((x) => x.key === 'errorRatio')).toMatchObject({ state: 'warning', display: '2.0%' });
+    expect(s.signals.find((x) => x.key === 'errorRatio')).toMatchObject({ state: 'warning', display: '2%' });
     expect(s.signals.find((x) => x.key === 'latencyP99')).toMatchObject({ state: 'critical', display: '900 ms' });
   });
 

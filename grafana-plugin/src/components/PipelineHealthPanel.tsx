@@ -1,0 +1,66 @@
+import type { PanelProps } from '@grafana/data';
+import { useTheme2 } from '@grafana/ui';
+import React, { useMemo, useState } from 'react';
+import { STATE_LABEL } from '../data/health.js';
+import { ALL_REF_IDS } from '../data/queries.js';
+import { buildPanelView } from '../data/viewModel.js';
+import type { HealthState, PanelOptions, StageView } from '../types.js';
+import { stateColor } from './colors.js';
+import { COMPACT, NORMAL } from './geometry.js';
+import { PipelineGraph } from './PipelineGraph.js';
+import { StageDetails } from './StageDetails.js';
+import { StateIcon } from './StateIcon.js';
+
+type Props = PanelProps<PanelOptions>;
+
+/** Thin view: everything it shows comes from buildPanelView. */
+export function PipelineHealthPanel({ data, options, width, height, replaceVariables }: Props) {
+  const theme = useTheme2();
+  const view = useMemo(
+    () => buildPanelView(data.series, options, (s) => replaceVariables(s)),
+    [data.series, options, replaceVariables],
+  );
+  const [hovered, setHovered] = useState<StageView>();
+  const [pinned, setPinned] = useState<StageView>();
+  const g = view.stageCount > options.compactAbove ? COMPACT : NORMAL;
+  const shown = pinned ?? hovered;
+
+  const counts = new Map<HealthState, number>();
+  for (const p of view.pipelines) for (const s of p.stages) counts.set(s.health, (counts.get(s.health) ?? 0) + 1);
+
+  return (
+    <div
+      data-testid="pipeline-health-panel"
+      style={{ position: 'relative', width, height, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily }}
+      onKeyDown={(e) => e.key === 'Escape' && setPinned(undefined)}
+    >
+      {view.stageCount === 0 ? (
+        <div role="status" style={{ padding: 8, color: theme.colors.text.secondary }}>
+          <StateIcon state="unknown" color={theme.colors.text.secondary} /> No pipeline data. This panel expects the
+          modelwatch query set (refIds {ALL_REF_IDS.join(', ')}); see the plugin README.
+        </div>
+      ) : (
+        <div style={{ width, height, overflow: 'auto' }}>
+          <div role="status" style={{ display: 'flex', flexWrap: 'wrap', gap: 12, fontSize: 12, marginBottom: 6 }}>
+            <span>{view.pipelines.length} pipelines · {view.stageCount} stages</span>
+            {(['critical', 'warning', 'ok', 'unknown'] as const).filter((s) => counts.get(s)).map((s) => (
+              <span key={s} data-testid={`count-${s}`} style={{ color: stateColor(theme, s) }}>
+                <StateIcon state={s} color={stateColor(theme, s)} /> {counts.get(s)} {STATE_LABEL[s]}
+              </span>
+            ))}
+            {view.missingQueries.length > 0 && (
+              <span data-testid="partial-data" style={{ color: theme.colors.text.secondary }}>
+                Partial data: nothing returned by {view.missingQueries.join(', ')}
+              </span>
+            )}
+          </div>
+          {view.pipelines.map((p) => (
+            <PipelineGraph key={p.name} pipeline={p} g={g} theme={theme} selectedId={pinned?.id}
+              onHover={setHovered} onSelect={(s) => setPinned((cur) => (cur?.id === s.id ? undefined : s))} />
+          ))}
+        </div>
+      )}
+      {shown && <StageDetails stage={shown} theme={theme} pinned={!!pinned} onClose={() => setPinned(undefined)} />}
+    </div>
+  );
+}
