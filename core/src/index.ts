@@ -44,3 +44,34 @@ export type {
   DriftReport,
   PushedWindow,
 } from './drift/types.js';
+export { parseBaselineProfile, BaselineFormatError } from './baseline/parse.js';
+export { ProfileBuilder, DEFAULT_BINS, DEFAULT_TOP_K } from './baseline/builder.js';
+export type { ProfileBuilderOptions, OutputSpec } from './baseline/builder.js';
+export { mergeProfiles } from './baseline/merge.js';
+export { KllSketch, KLL_DEFAULT_K } from './baseline/sketch.js';
+export type { KllSketchData } from './baseline/sketch.js';
+export { binCounts, binIndex, baselineCounts } from './baseline/binning.js';
+export { toNumber, toCategory, isMissing } from './baseline/values.js';
+export { inferColumnTypes, inferType } from './io/infer.js';
+export type { ColumnSpec } from './io/infer.js';
+export { computeDrift } from './drift/engine.js';
+export { WindowBuilder } from './drift/window-builder.js';
+export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
+export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';
+export { DRIFT_DEFAULTS, resolveMethod, resolveThreshold } from './drift/options.js';
+export type { DriftOptions } from './drift/options.js';
+export { ks2samp, ksPValue, wasserstein, chiSquare } from './stats/samples.js';
+export type { TestResult } from './stats/samples.js';
+export {
+  jensenShannon,
+  psi,
+  hellinger,
+  lInfinity,
+  ksFromCounts,
+  wassersteinFromCounts,
+  chiSquareFromCounts,
+  binMidpoints,
+  PSI_EPSILON,
+} from './stats/binned.js';
+export { kolmogorovSf } from './stats/kolmogorov.js';
+export { chi2Sf, gammaQ, logGamma } from './stats/special.js';

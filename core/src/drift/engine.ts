@@ -1,0 +1,126 @@
+/**
+ * The drift engine: a pure function from a baseline profile and a window of counts over the
+ * profile's bins to a report. Computing only; exporters and the CLI present the report.
+ */
+import type { BaselineProfile, FeatureProfile } from '../baseline/profile.js';
+import { baselineCounts } from '../baseline/binning.js';
+import type { DriftReport, FeatureDriftResult, LiveWindow, WindowFeatureCounts } from './types.js';
+import { driftMethod, isDrift } from './registry.js';
+import { DRIFT_DEFAULTS, resolveMethod, resolveThreshold, type DriftOptions } from './options.js';
+import { calibratedMissingThreshold, calibratedThreshold } from './calibration.js';
+import { lInfinity } from '../stats/binned.js';
+
+const sum = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0);
+
+export function computeDrift(baseline: BaselineProfile, window: LiveWindow, options: DriftOptions = {}): DriftReport {
+  const sigmas = options.calibrate === false ? undefined : (options.calibrationSigmas ?? DRIFT_DEFAULTS.calibrationSigmas);
+  const results: FeatureDriftResult[] = [];
+  const windowFeatures = new Map(window.features.map((f) => [f.name, f]));
+  for (const f of baseline.features) {
+    const w = windowFeatures.get(f.name);
+    results.push(inputResult(baseline, f, w, 'input', options, sigmas));
+    if (w) results.push(missingRateResult(baseline, f, w, options, sigmas));
+  }
+  const windowOutputs = new Map(window.outputs.map((o) => [o.output ?? o.name, o]));
+  for (const o of baseline.outputs) {
+    results.push(inputResult(baseline, o, windowOutputs.get(o.output) ?? windowOutputs.get(o.name), 'output', options, sigmas));
+  }
+  const judged = results.filter((r) => r.kind === 'input' && r.verdict !== 'insufficient_data');
+  const drifted = judged.filter((r) => r.verdict === 'drift').length;
+  const driftedShare = judged.length === 0 ? 0 : drifted / judged.length;
+  const datasetDriftThreshold = options.datasetDriftShare ?? DRIFT_DEFAULTS.datasetDriftShare;
+  return {
+    model: baseline.model,
+    ...(baseline.version !== undefined ? { baselineVersion: baseline.version } : {}),
+    window: window.window,
+    start: window.start,
+    end: window.end,
+    features: results,
+    driftedShare,
+    datasetDrift: judged.length > 0 && driftedShare >= datasetDriftThreshold,
+    datasetDriftThreshold,
+  };
+}
+
+function inputResult(
+  baseline: BaselineProfile,
+  f: FeatureProfile,
+  w: WindowFeatureCounts | undefined,
+  kind: 'input' | 'output',
+  options: DriftOptions,
+  sigmas: number | undefined,
+): FeatureDriftResult {
+  const windowSamples = w ? sum(w.counts) : 0;
+  let methodName = resolveMethod(f.name, f.type, windowSamples, options);
+  let method = driftMethod(methodName);
+  let note: string | undefined;
+  if (!method.types.includes(f.type)) {
+    note = `${methodName} does not apply to ${f.type} features; used the default method`;
+    methodName = resolveMethod(f.name, f.type, windowSamples, {});
+    method = driftMethod(methodName);
+  }
+  const calibrated = sigmas === undefined ? undefined : calibratedThreshold(baseline, f, method, sigmas);
+  const { threshold, source } = resolveThreshold(f.name, f.type, method, calibrated, options);
+  const base = baselineCounts(f);
+  const result: FeatureDriftResult = {
+    feature: f.name,
+    kind,
+    method: methodName,
+    score: null,
+    threshold,
+    thresholdSource: source,
+    direction: method.direction,
+    verdict: 'insufficient_data',
+    baselineSamples: f.count,
+    windowSamples,
+  };
+  const minSamples = options.minSamples ?? DRIFT_DEFAULTS.minSamples;
+  if (!w) return { ...result, note: `no counts for ${f.name} in the window` };
+  if (w.counts.length !== base.length) {
+    return { ...result, note: `window has ${w.counts.length} bins for ${f.name}, the baseline ${base.length}: was it binned with another baseline version?` };
+  }
+  if (f.count === 0) return { ...result, note: 'the baseline has no non-missing values for this feature' };
+  if (windowSamples < minSamples) return { ...result, note: `window has ${windowSamples} values, fewer than the ${minSamples} needed for a verdict` };
+  const edges = f.type === 'numeric' ? f.bins.edges : [];
+  const std = f.type === 'numeric' ? f.std : 0;
+  const { score, pValue } = method.score({ baseline: base, window: w.counts, edges, std });
+  if (!Number.isFinite(score)) return { ...result, note: `${methodName} is undefined for these counts` };
+  return {
+    ...result,
+    score,
+    ...(pValue !== undefined ? { pValue } : {}),
+    verdict: isDrift(method.direction, score, threshold) ? 'drift' : 'no_drift',
+    ...(note ? { note } : {}),
+  };
+}
+
+/** |Δ missing rate| (L-infinity over [present, missing]); calibrated from chunks or a fixed threshold. */
+function missingRateResult(
+  baseline: BaselineProfile,
+  f: FeatureProfile,
+  w: WindowFeatureCounts,
+  options: DriftOptions,
+  sigmas: number | undefined,
+): FeatureDriftResult {
+  const present = sum(w.counts);
+  const calibrated = sigmas === undefined ? undefined : calibratedMissingThreshold(baseline, f, sigmas);
+  const fixed = options.missingRateThreshold ?? DRIFT_DEFAULTS.missingRateThreshold;
+  const threshold = calibrated ?? fixed;
+  const total = present + w.missing;
+  const minSamples = options.minSamples ?? DRIFT_DEFAULTS.minSamples;
+  const result: FeatureDriftResult = {
+    feature: f.name,
+    kind: 'missing_rate',
+    method: 'linf',
+    score: null,
+    threshold,
+    thresholdSource: calibrated !== undefined ? 'calibrated' : options.missingRateThreshold !== undefined ? 'global' : 'default',
+    direction: 'higher_is_drift',
+    verdict: 'insufficient_data',
+    baselineSamples: f.count + f.missing,
+    windowSamples: total,
+  };
+  if (total < minSamples || f.count + f.missing === 0) return { ...result, note: `window has ${total} rows, fewer than the ${minSamples} needed for a verdict` };
+  const score = lInfinity([f.count, f.missing], [present, w.missing]);
+  return { ...result, score, verdict: score > threshold ? 'drift' : 'no_drift' };
+}
