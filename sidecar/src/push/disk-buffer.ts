@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PushedWindow } from '@modelwatch/core';
+
+/**
+ * Store-and-forward buffer of pushed windows: one fsync'd file per window, named by its
+ * sequence number so a directory listing is the send order. It also keeps the sidecar's stable
+ * source id and the next sequence number, so `(source, seq)` stays unique across restarts and
+ * the collector can drop a retried window as a duplicate.
+ * Bounded by count and bytes: when full, the oldest windows are dropped and counted.
+ */
+export interface DiskBufferOptions {
+  dir: string;
+  maxWindows?: number;
+  maxBytes?: number;
+}
+
+interface Entry {
+  seq: number;
+  bytes: number;
+}
+
+const WINDOW_FILE = /^(\d{16})\.json$/;
+const pad = (seq: number) => String(seq).padStart(16, '0');
+
+/** Writes a file so that after return it is on disk under its final name, never half-written. */
+async function writeDurable(dir: string, name: string, data: string): Promise<void> {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, name));
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export class DiskWindowBuffer {
+  readonly source: string;
+  private nextSeq: number;
+  private readonly entries: Entry[];
+  private bytes: number;
+  private droppedCount = 0;
+  private readonly windowsDir: string;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly maxWindows: number,
+    private readonly maxBytes: number,
+    source: string,
+    nextSeq: number,
+    entries: Entry[],
+  ) {
+    this.source = source;
+    this.nextSeq = nextSeq;
+    this.entries = entries;
+    this.bytes = entries.reduce((s, e) => s + e.bytes, 0);
+    this.windowsDir = join(dir, 'windows');
+  }
+
+  static async open(o: DiskBufferOptions): Promise<DiskWindowBuffer> {
+    const maxWindows = o.maxWindows ?? 10_000;
+    const maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
+    if (!(Number.isInteger(maxWindows) && maxWindows >= 1)) throw new Error(`MW_ERR_PUSH_BUFFER: maxWindows must be an integer >= 1, got ${maxWindows}`);
+    if (!(Number.isFinite(maxBytes) && maxBytes >= 1024)) throw new Error(`MW_ERR_PUSH_BUFFER: maxBytes must be >= 1024, got ${maxBytes}`);
+    const windowsDir = join(o.dir, 'windows');
+    await mkdir(windowsDir, { recursive: true });
+
+    let source = (await readFile(join(o.dir, 'source-id'), 'utf8').catch(() => '')).trim();
+    if (source === '') {
+      source = randomUUID();
+      await writeDurable(o.dir, 'source-id', `${source}\n`);
+    }
+    const entries: Entry[] = [];
+    for (const name of await readdir(windowsDir)) {
+      const m = WINDOW_FILE.exec(name);
+      if (!m) continue;
+      entries.push({ seq: Number(m[1]), bytes: (await stat(join(windowsDir, name))).size });
+    }
+    entries.sort((a, b) => a.seq - b.seq);
+    const saved = Number((await readFile(join(o.dir, 'next-seq'), 'utf8').catch(() => '0')).trim());
+    // A crash between writing a window and bumping the counter leaves the window: never reuse its seq.
+    const nextSeq = Math.max(Number.isSafeInteger(saved) ? saved : 0, entries.length ? entries[entries.length - 1].seq + 1 : 0);
+    const buf = new DiskWindowBuffer(o.dir, maxWindows, maxBytes, source, nextSeq, entries);
+    await buf.enforceBounds();
+    return buf;
+  }
+
+  /** Assigns the next seq to a window, stores it durably and returns it. */
+  async append(window: Omit<PushedWindow, 'source' | 'seq'>): Promise<PushedWindow> {
+    const full: PushedWindow = { source: this.source, seq: this.nextSeq, ...window };
+    const data = JSON.stringify(full);
+    await writeDurable(this.windowsDir, `${pad(full.seq)}.json`, data);
+    this.nextSeq += 1;
+    await writeDurable(this.dir, 'next-seq', `${this.nextSeq}\n`);
+    this.entries.push({ seq: full.seq, bytes: Buffer.byteLength(data) });
+    this.bytes += Buffer.byteLength(data);
+    await this.enforceBounds();
+    return full;
+  }
+
+  /** The oldest buffered window, or undefined when empty. */
+  async oldest(): Promise<{ seq: number; body: string } | undefined> {
+    const e = this.entries[0];
+    if (!e) return undefined;
+    return { seq: e.seq, body: await readFile(join(this.windowsDir, `${pad(e.seq)}.json`), 'utf8') };
+  }
+
+  /** Forgets a window the collector has acknowledged. */
+  async remove(seq: number): Promise<void> {
+    const i = this.entries.findIndex((e) => e.seq === seq);
+    if (i < 0) return;
+    const [e] = this.entries.splice(i, 1);
+    this.bytes -= e.bytes;
+    await rm(join(this.windowsDir, `${pad(seq)}.json`), { force: true });
+  }
+
+  private async enforceBounds(): Promise<void> {
+    while (this.entries.length > this.maxWindows || (this.bytes > this.maxBytes && this.entries.length > 1)) {
+      const e = this.entries.shift()!;
+      this.bytes -= e.bytes;
+      this.droppedCount += 1;
+      await rm(join(this.windowsDir, `${pad(e.seq)}.json`), { force: true });
+    }
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** Windows dropped because the buffer was full (oldest first), since this process opened it. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+}
