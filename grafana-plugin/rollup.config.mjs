@@ -3,6 +3,8 @@ import resolve from '@rollup/plugin-node-resolve';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 
+// Tests build into their own folder so parallel test files never race on dist/.
+const outDir = process.env.PLUGIN_OUT_DIR ?? 'dist';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 /**
@@ -21,14 +23,14 @@ function pluginFiles() {
   return {
     name: 'modelwatch-plugin-files',
     writeBundle() {
-      mkdirSync('dist/img', { recursive: true });
+      mkdirSync(`${outDir}/img`, { recursive: true });
       const today = new Date().toISOString().slice(0, 10);
       const manifest = readFileSync('src/plugin.json', 'utf8')
         .replaceAll('%VERSION%', pkg.version)
         .replaceAll('%TODAY%', today);
-      writeFileSync('dist/plugin.json', manifest);
-      for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) cpSync(f, `dist/${f}`);
-      cpSync('src/img', 'dist/img', { recursive: true });
+      writeFileSync(`${outDir}/plugin.json`, manifest);
+      for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) cpSync(f, `${outDir}/${f}`);
+      cpSync('src/img', `${outDir}/img`, { recursive: true });
     },
   };
 }
@@ -36,7 +38,7 @@ function pluginFiles() {
 export default {
   input: 'src/module.ts',
   external: isExternal,
-  output: { file: 'dist/module.js', format: 'amd', sourcemap: true, interop: 'auto' },
+  output: { file: `${outDir}/module.js`, format: 'amd', sourcemap: true, interop: 'auto' },
   plugins: [
     resolve({ extensions: ['.ts', '.tsx', '.js'] }),
     commonjs(),
