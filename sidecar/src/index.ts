@@ -1,1 +1,11 @@
-export {};
+export { startSidecar } from './server/sidecar-server.js';
+export type { RunningSidecar, SidecarDeps } from './server/sidecar-server.js';
+export { resolveConfig } from './config/resolve.js';
+export { readConfigFile } from './config/load.js';
+export { configFromArgs, SIDECAR_OPTIONS, SIDECAR_USAGE } from './config/flags.js';
+export { ConfigError, ConfigErrorCode } from './config/errors.js';
+export type { SidecarConfig, SidecarConfigInput, Limits, Protocol, DeclaredFeature } from './config/types.js';
+export { PROTOCOLS, DEFAULT_LIMITS } from './config/types.js';
+export { SidecarTelemetry } from './metrics/telemetry.js';
+export type { ModelIdentity, TelemetryOptions } from './metrics/telemetry.js';
+export { TRACE_ID_HEADER, tracerProviderFromEnv } from './tracing/tracing.js';

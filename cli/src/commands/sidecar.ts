@@ -1,5 +1,47 @@
-// Placeholder until the sidecar command lands; replaced by its owner.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('modelwatch sidecar: this command is being built and is not available in this revision');
-  return 2;
+import { ConfigError, SIDECAR_USAGE, configFromArgs, startSidecar } from '@modelwatch/sidecar';
+
+/**
+ * `modelwatch sidecar`: runs the sidecar until SIGINT/SIGTERM, then closes it gracefully
+ * (stops accepting, finishes in-flight calls, flushes spans). Exit codes: 2 bad flags or
+ * configuration, 1 runtime failure.
+ */
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof configFromArgs>;
+  try {
+    parsed = configFromArgs(argv);
+  } catch (err) {
+    console.error(`modelwatch sidecar: ${(err as Error).message}\n\n${SIDECAR_USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(SIDECAR_USAGE);
+    return 0;
+  }
+  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  try {
+    sidecar = await startSidecar(parsed.input);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`modelwatch sidecar: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const { config } = sidecar;
+  const what = config.source.kind === 'embedded' ? `model ${config.source.modelPath}` : `${config.source.protocol} upstream ${config.source.upstream}`;
+  console.log(`modelwatch sidecar: serving "${config.name}" (${what}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (closing) return;
+      closing = true;
+      console.log(`modelwatch sidecar: ${signal}, shutting down`);
+      sidecar.close().then(() => resolve(0), (err: unknown) => {
+        console.error(`modelwatch sidecar: error while closing: ${(err as Error).message}`);
+        resolve(1);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

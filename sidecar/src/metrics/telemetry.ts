@@ -102,7 +102,14 @@ export class SidecarTelemetry {
     this.batchRows = hist(SidecarInput.batchSize, BATCH_BUCKETS).labels(this.id);
     this.ignoredHeader = header(SidecarInput.ignoredFeatures.name, 'counter', SidecarInput.ignoredFeatures.help);
     this.ignoredLabels = rendered;
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client also exports these gauges with a `_total` suffix (a counter-only suffix that
+      // promtool rejects); the same values stay available without it (nodejs_active_handles…).
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
     this.setBaseline(undefined, [], {});
   }
 

@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { SpanKind } from '@opentelemetry/api';
+import { ErrorReason } from '@modelwatch/core';
+import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
+import { compilePath } from '../protocols/route.js';
+import { InferenceExchange } from '../server/exchange.js';
+import { sendError, sendJson } from '../server/respond.js';
+import type { Runtime } from '../server/runtime.js';
+import { endSpan } from '../tracing/tracing.js';
+import type { OnnxModel } from './onnx-model.js';
+
+const MODEL = compilePath('/v2/models/{model}');
+const MODEL_VERSION = compilePath('/v2/models/{model}/versions/{version}');
+const MODEL_READY = compilePath('/v2/models/{model}/ready');
+const MODEL_VERSION_READY = compilePath('/v2/models/{model}/versions/{version}/ready');
+const INFER = compilePath('/v2/models/{model}/infer');
+const INFER_VERSION = compilePath('/v2/models/{model}/versions/{version}/infer');
+/** Low-cardinality route names for spans. */
+const INFER_ROUTE = '/v2/models/{model}/infer';
+
+/**
+ * Open Inference Protocol v2 REST over an in-process ONNX session. Everything the responses need
+ * (metadata JSON, feature names) is computed once here.
+ */
+export class EmbeddedHandler {
+  private readonly metadataBody: string;
+  private readonly readyBody: string;
+  private readonly featureNames: string[] | undefined;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly model: OnnxModel,
+  ) {
+    const { name, modelVersion } = rt.config;
+    this.metadataBody = JSON.stringify({
+      name,
+      versions: [modelVersion],
+      platform: 'onnxruntime_onnx',
+      inputs: model.inputs,
+      outputs: model.outputs,
+      parameters: model.props,
+    });
+    this.readyBody = JSON.stringify({ name, ready: true });
+    this.featureNames = rt.config.features.length > 0 ? rt.config.features.map((f) => f.name) : model.featureNames;
+  }
+
+  /** Returns false when the path is not an OIP route (the server answers 404). */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const method = req.method ?? 'GET';
+    if (path === '/v2/health/live') return this.json(res, { live: true });
+    if (path === '/v2/health/ready') return this.json(res, { ready: true });
+    if (path === '/v2') return this.json(res, { name: 'modelwatch-sidecar', version: '0.1.0', extensions: [] });
+    const infer = INFER.match(path) ?? INFER_VERSION.match(path);
+    if (infer) {
+      if (method !== 'POST') {
+        this.rt.telemetry.error(ErrorReason.unknownRoute);
+        sendError(res, 405, `${path} accepts POST only`, { allow: 'POST' });
+        return true;
+      }
+      void this.infer(req, res, path, infer.model, infer.version);
+      return true;
+    }
+    const meta = MODEL.match(path) ?? MODEL_VERSION.match(path);
+    const ready = MODEL_READY.match(path) ?? MODEL_VERSION_READY.match(path);
+    const target = meta ?? ready;
+    if (!target || method !== 'GET') return false;
+    if (!this.known(res, target.model, target.version)) return true;
+    if (meta) return this.raw(res, this.metadataBody);
+    return this.raw(res, this.readyBody);
+  }
+
+  private known(res: ServerResponse, model: string, version: string | undefined, ex?: InferenceExchange): boolean {
+    const { name, modelVersion } = this.rt.config;
+    let message: string | undefined;
+    if (model !== name) message = `unknown model "${model}"; this sidecar serves "${name}"`;
+    else if (version !== undefined && version !== modelVersion) message = `unknown version "${version}" of model "${name}"; available: "${modelVersion}"`;
+    if (message === undefined) return true;
+    if (ex) ex.fail(404, ErrorReason.unknownModel, message);
+    else {
+      this.rt.telemetry.error(ErrorReason.unknownModel);
+      sendError(res, 404, message);
+    }
+    return false;
+  }
+
+  private json(res: ServerResponse, body: unknown): boolean {
+    sendJson(res, 200, JSON.stringify(body));
+    return true;
+  }
+
+  private raw(res: ServerResponse, body: string): boolean {
+    sendJson(res, 200, body);
+    return true;
+  }
+
+  private async infer(req: IncomingMessage, res: ServerResponse, path: string, model: string, version: string | undefined): Promise<void> {
+    const ex = new InferenceExchange(this.rt, req, res, INFER_ROUTE, path);
+    try {
+      if (!this.known(res, model, version, ex)) {
+        req.resume();
+        return;
+      }
+      const body = await ex.body();
+      if (!body) return;
+      const { telemetry, tracer } = this.rt;
+      const parseSpan = tracer.child(ex.span, 'parse request');
+      const parsed = parseOipRequest(body, req.headers);
+      if (!parsed.ok) {
+        endSpan(parseSpan, parsed.kind === 'invalid' ? parsed.reason : parsed.reason);
+        if (parsed.kind === 'invalid') ex.fail(parsed.status, parsed.reason, parsed.message);
+        else ex.fail(400, ErrorReason.wrongDatatype, 'the binary tensor extension is not supported by the embedded server; send JSON tensor data');
+        return;
+      }
+      const feeds = this.model.feeds(parsed.value);
+      const outputs = feeds.ok ? this.model.outputNames(parsed.value) : undefined;
+      if (!feeds.ok || (outputs && !outputs.ok)) {
+        const bad = !feeds.ok ? feeds : outputs!;
+        if (!bad.ok && bad.kind === 'invalid') {
+          endSpan(parseSpan, bad.reason);
+          ex.fail(bad.status, bad.reason, bad.message);
+        }
+        return;
+      }
+      telemetry.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+      endSpan(parseSpan);
+
+      const inferSpan = tracer.child(ex.span, 'onnxruntime run', SpanKind.INTERNAL, { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0 });
+      const t0 = performance.now();
+      let result;
+      try {
+        result = await this.model.run(feeds.value, outputs!.ok ? outputs!.value : []);
+      } catch (err) {
+        endSpan(inferSpan, ErrorReason.inferenceFailed);
+        this.rt.log(`inference failed: ${(err as Error).message}`);
+        ex.fail(500, ErrorReason.inferenceFailed, 'the model failed to run on this input');
+        return;
+      }
+      telemetry.inferenceFinished((performance.now() - t0) / 1000);
+      endSpan(inferSpan);
+      telemetry.observeOutputs(oipOutputBatch(result));
+      ex.ok(encodeOipResponse({
+        model_name: this.rt.config.name,
+        model_version: this.rt.config.modelVersion,
+        ...(parsed.value.id !== undefined ? { id: parsed.value.id } : {}),
+        outputs: result,
+      }));
+    } catch (err) {
+      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
+      ex.fail(500, ErrorReason.internal, 'internal error');
+    }
+  }
+}

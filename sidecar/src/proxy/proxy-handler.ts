@@ -1,0 +1,180 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { SpanKind } from '@opentelemetry/api';
+import { ErrorReason, Outcome } from '@modelwatch/core';
+import type { ProtocolCodec } from '../protocols/codec.js';
+import { InferenceExchange } from '../server/exchange.js';
+import { sendError } from '../server/respond.js';
+import type { Runtime } from '../server/runtime.js';
+import { endSpan } from '../tracing/tracing.js';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) are per connection and never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+
+function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const k in headers) if (!HOP_BY_HOP.has(k)) out[k] = headers[k];
+  out.host = host;
+  return out;
+}
+
+type UpstreamFailure = { kind: 'timeout' } | { kind: 'refused'; code: string };
+
+/**
+ * Proxy mode: inference calls (as the codec recognises them) are buffered, monitored and
+ * forwarded; everything else is streamed through untouched. One keep-alive agent for the upstream.
+ */
+export class ProxyHandler {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+  private readonly basePath: string;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly codec: ProtocolCodec,
+    upstream: string,
+  ) {
+    this.base = new URL(upstream);
+    const secure = this.base.protocol === 'https:';
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    this.request = secure ? https.request : http.request;
+    this.basePath = this.base.pathname.replace(/\/+$/, '');
+    this.timeoutMs = rt.config.limits.upstreamTimeoutMs;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const route = this.codec.matchInference(req.method ?? 'GET', path);
+    if (route) void this.monitored(req, res, path);
+    else this.passThrough(req, res);
+  }
+
+  /** Low-cardinality span route: the codec's template family, never the raw path. */
+  private routeName(): string {
+    switch (this.codec.protocol) {
+      case 'oip': return '/v2/models/{model}/infer';
+      case 'tfserving': return '/v1/models/{model}:predict';
+      case 'mlflow': return '/invocations';
+      default: return 'inference';
+    }
+  }
+
+  private upstreamOptions(req: IncomingMessage, headers: OutgoingHttpHeaders): http.RequestOptions {
+    return {
+      protocol: this.base.protocol,
+      hostname: this.base.hostname,
+      port: this.base.port,
+      method: req.method,
+      path: this.basePath + (req.url ?? '/'),
+      headers,
+      agent: this.agent,
+    };
+  }
+
+  private passThrough(req: IncomingMessage, res: ServerResponse): void {
+    const up = this.request(this.upstreamOptions(req, forwardHeaders(req.headers, this.base.host)), (ures) => {
+      res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers, this.base.host) as http.OutgoingHttpHeaders);
+      ures.pipe(res);
+    });
+    up.setTimeout(this.timeoutMs, () => up.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT_UPSTREAM' })));
+    up.on('error', (err: NodeJS.ErrnoException) => {
+      const timeout = err.code === 'ETIMEDOUT_UPSTREAM';
+      this.rt.telemetry.error(timeout ? ErrorReason.upstreamTimeout : ErrorReason.upstreamRefused);
+      if (!res.headersSent) sendError(res, timeout ? 504 : 502, timeout ? 'the model server did not answer in time' : 'the model server is unreachable');
+      else res.destroy();
+    });
+    req.pipe(up);
+  }
+
+  private async monitored(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const ex = new InferenceExchange(this.rt, req, res, this.routeName(), path);
+    try {
+      const body = await ex.body();
+      if (!body) return;
+      const { telemetry, tracer } = this.rt;
+      const parseSpan = tracer.child(ex.span, 'parse request');
+      const parsed = this.codec.parseRequest(body, req.headers);
+      let monitorResponse = true;
+      if (parsed.ok) {
+        telemetry.observeInputs(parsed.value);
+        endSpan(parseSpan);
+      } else if (parsed.kind === 'invalid') {
+        endSpan(parseSpan, parsed.reason);
+        ex.fail(parsed.status, parsed.reason, parsed.message);
+        return;
+      } else {
+        endSpan(parseSpan);
+        telemetry.unmonitoredPayload(parsed.reason);
+        monitorResponse = false;
+      }
+
+      const headers = forwardHeaders(req.headers, this.base.host);
+      headers['content-length'] = body.length;
+      const clientSpan = tracer.child(ex.span, `${req.method} upstream`, SpanKind.CLIENT, {
+        'http.request.method': req.method ?? 'POST',
+        'server.address': this.base.hostname,
+        'server.port': Number(this.base.port || (this.base.protocol === 'https:' ? 443 : 80)),
+      });
+      tracer.inject(ex.span, clientSpan, headers);
+      const t0 = performance.now();
+      const answer = await this.call(req, headers, body);
+      telemetry.inferenceFinished((performance.now() - t0) / 1000);
+      if ('kind' in answer) {
+        const timeout = answer.kind === 'timeout';
+        endSpan(clientSpan, timeout ? ErrorReason.upstreamTimeout : ErrorReason.upstreamRefused);
+        if (timeout) ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
+        else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${answer.code})`);
+        return;
+      }
+      clientSpan?.setAttribute('http.response.status_code', answer.status);
+      endSpan(clientSpan, answer.status >= 500 ? String(answer.status) : undefined);
+      if (answer.status >= 200 && answer.status < 300 && monitorResponse) {
+        const out = this.codec.parseResponse(answer.body, answer.headers);
+        if (out.ok) telemetry.observeOutputs(out.value);
+        else telemetry.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
+      }
+      if (answer.status >= 500) telemetry.error(ErrorReason.upstreamStatus);
+      const outHeaders = forwardHeaders(answer.headers, this.base.host) as Record<string, string>;
+      delete outHeaders.host;
+      res.writeHead(answer.status, { ...outHeaders, 'content-length': String(answer.body.length), ...ex.traceHeaders });
+      res.end(answer.body);
+      const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
+      ex.finish(outcome, answer.status, answer.body.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
+    } catch (err) {
+      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
+      ex.fail(500, ErrorReason.internal, 'internal error');
+    }
+  }
+
+  private call(req: IncomingMessage, headers: OutgoingHttpHeaders, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | UpstreamFailure> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (v: Parameters<typeof resolve>[0]) => {
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(v);
+        }
+      };
+      const up = this.request(this.upstreamOptions(req, headers), (ures) => {
+        const chunks: Buffer[] = [];
+        ures.on('data', (c: Buffer) => chunks.push(c));
+        ures.on('end', () => settle({ status: ures.statusCode ?? 502, headers: ures.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+        ures.on('error', () => settle({ kind: 'refused', code: 'ECONNRESET' }));
+      });
+      // One timer for the whole exchange (connect + response), not an idle-socket timeout.
+      const timer = setTimeout(() => {
+        settle({ kind: 'timeout' });
+        up.destroy();
+      }, this.timeoutMs);
+      up.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'refused', code: err.code ?? 'error' }));
+      up.end(body);
+    });
+  }
+}

@@ -1,0 +1,185 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TracerProvider } from '@opentelemetry/api';
+import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
+import { ConfigError, ConfigErrorCode } from '../config/errors.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { SidecarConfig, SidecarConfigInput } from '../config/types.js';
+import { EmbeddedHandler } from '../embedded/embedded-handler.js';
+import { OnnxModel } from '../embedded/onnx-model.js';
+import { SidecarTelemetry } from '../metrics/telemetry.js';
+import { availableProtocols, createCodec, readinessPath } from '../proxy/codecs.js';
+import { ProxyHandler } from '../proxy/proxy-handler.js';
+import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
+import { sendError, sendJson } from './respond.js';
+import { rateLimitedLog, type Runtime } from './runtime.js';
+import { probeUntilReady } from './readiness.js';
+
+export interface SidecarDeps {
+  /** Tracer provider to use instead of the OTEL_* environment (tests pass an in-memory one). */
+  tracerProvider?: TracerProvider;
+  /** Operator log sink (default: stderr). */
+  log?: (line: string) => void;
+  /** Process/event-loop metrics (default on). */
+  defaultMetrics?: boolean;
+}
+
+export interface RunningSidecar {
+  url: string;
+  port: number;
+  config: SidecarConfig;
+  telemetry: SidecarTelemetry;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a sidecar: validates the configuration (ConfigError on the first problem), loads the
+ * model or prepares the proxy, installs the baseline (file now, collector in the background),
+ * and listens. Resolves once the port is bound.
+ */
+export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps = {}): Promise<RunningSidecar> {
+  const config = resolveConfig(input);
+  const write = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = rateLimitedLog(write);
+  const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
+
+  let model: OnnxModel | undefined;
+  if (config.source.kind === 'embedded') {
+    try {
+      model = await OnnxModel.load(config.source.modelPath);
+    } catch (err) {
+      throw new ConfigError(ConfigErrorCode.modelSource, 'model', `cannot load ${JSON.stringify(config.source.modelPath)} as an ONNX model: ${(err as Error).message}`);
+    }
+  }
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
+  const telemetry = new SidecarTelemetry({
+    identity: { model: config.name, modelVersion: config.modelVersion, pipeline: config.pipeline, stage: config.stage, variant: config.variant },
+    mode,
+    upstreamStages: config.upstreamStages,
+    maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
+    defaultMetrics: deps.defaultMetrics,
+  });
+  const declared = config.features.length > 0
+    ? config.features
+    : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }));
+  const applyBaseline = (profile: BaselineProfile | undefined) =>
+    telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
+  applyBaseline(fileBaseline);
+
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
+  const tracer = new RequestTracer(deps.tracerProvider ?? ownedProvider, {
+    'modelwatch.model': config.name,
+    'modelwatch.model_version': config.modelVersion,
+    'modelwatch.pipeline': config.pipeline,
+    'modelwatch.stage': config.stage,
+  }, ownedProvider);
+  const rt: Runtime = { config, telemetry, tracer, log };
+
+  let embedded: EmbeddedHandler | undefined;
+  let proxy: ProxyHandler | undefined;
+  let ready = false;
+  let stopProbe: (() => void) | undefined;
+  if (model) {
+    embedded = new EmbeddedHandler(rt, model);
+    ready = true;
+  } else if (config.source.kind === 'proxy') {
+    const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : undefined;
+    const codec = createCodec(config.source.protocol, {
+      ...(featureNames ? { featureNames } : {}),
+      ...(config.source.jsonPointers ? { jsonPointers: config.source.jsonPointers } : {}),
+    });
+    if (!codec) {
+      throw new ConfigError(ConfigErrorCode.notAllowed, 'protocol', `"${config.source.protocol}" is not available in this build; available: ${availableProtocols().join(', ')}`);
+    }
+    proxy = new ProxyHandler(rt, codec, config.source.upstream);
+    stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
+      ready = up;
+    });
+  }
+
+  const stopBaseline = config.baseline.kind === 'collector'
+    ? pollCollectorBaseline({
+        source: config.baseline,
+        model: config.name,
+        onProfile: (p) => {
+          applyBaseline(p);
+          log(`baseline ${p.version ?? ''} of "${config.name}" loaded from the collector`);
+        },
+        onError: log,
+      })
+    : undefined;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === '/metrics' && req.method === 'GET') {
+      telemetry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': telemetry.contentType });
+          res.end(text);
+        },
+        () => sendError(res, 500, 'metrics unavailable'),
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      sendJson(res, 200, '{"status":"ok"}');
+      return;
+    }
+    if (path === '/readyz') {
+      sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
+      return;
+    }
+    if (proxy) {
+      proxy.handle(req, res, path);
+      return;
+    }
+    if (embedded && embedded.handle(req, res, path)) return;
+    telemetry.error(ErrorReason.unknownRoute);
+    req.resume();
+    sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
+  };
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      log(`internal error: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) sendError(res, 500, 'internal error');
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    // Malformed HTTP (bad request line, oversized headers): answer 400 without involving handlers.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    telemetry,
+    async close() {
+      stopBaseline?.();
+      stopProbe?.();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      proxy?.close();
+      await model?.close();
+      await tracer.shutdown();
+    },
+  };
+}
