@@ -17,8 +17,10 @@ export function metricNames(expr: string): string[] {
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
     .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ' ');
   const names = new Set<string>();
-  for (const m of stripped.matchAll(/(?<![\w.:])([A-Za-z_:][A-Za-z0-9_:]*)(?!\s*\()/g)) {
-    const id = m[1];
+  for (const m of stripped.matchAll(/(?<![\w.:])[A-Za-z_:][A-Za-z0-9_:]*/g)) {
+    const id = m[0];
+    // A function call, not a metric (checked after the whole identifier, so no backtracking into it).
+    if (/^\s*\(/.test(stripped.slice(m.index + id.length))) continue;
     if (KEYWORDS.has(id.toLowerCase())) continue;
     if (/^\d/.test(id)) continue;
     names.add(id);
