@@ -8,6 +8,7 @@ export const SIDECAR_OPTIONS = {
   model: { type: 'string' },
   upstream: { type: 'string' },
   protocol: { type: 'string' },
+  'json-path': { type: 'string' },
   'json-inputs': { type: 'string' },
   'json-outputs': { type: 'string' },
   port: { type: 'string' },
@@ -33,6 +34,7 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --model FILE              run this ONNX model in-process (embedded mode, OIP v2 REST)
   --upstream URL            proxy this model server (proxy mode)
   --protocol P              oip (default) | tfserving | mlflow | json
+  --json-path PATH          protocol json: path of the inference call, e.g. /predict
   --json-inputs PTR         protocol json: JSON pointer to the inputs, e.g. /instances
   --json-outputs PTR        protocol json: JSON pointer to the outputs, e.g. /predictions
   --host HOST               listen address (default 127.0.0.1)
@@ -75,8 +77,13 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
   set('upstreamStages', values['upstream-stages']);
   set('baseline', values.baseline);
   set('collector', values.collector);
-  if (values['json-inputs'] !== undefined || values['json-outputs'] !== undefined) {
-    input.jsonPointers = { ...input.jsonPointers, inputs: values['json-inputs'] ?? input.jsonPointers?.inputs, outputs: values['json-outputs'] ?? input.jsonPointers?.outputs };
+  if (values['json-path'] !== undefined || values['json-inputs'] !== undefined || values['json-outputs'] !== undefined) {
+    input.json = {
+      ...input.json,
+      ...(values['json-path'] !== undefined ? { path: values['json-path'] } : {}),
+      ...(values['json-inputs'] !== undefined ? { inputs: values['json-inputs'] } : {}),
+      ...(values['json-outputs'] !== undefined ? { outputs: values['json-outputs'] } : {}),
+    };
   }
   const limits = { ...input.limits } as Record<string, unknown>;
   const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures']] as const;

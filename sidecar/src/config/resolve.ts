@@ -11,7 +11,7 @@ import {
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'jsonPointers', 'baseline', 'collector', 'collectorToken', 'features', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'limits',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -123,18 +123,29 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   } else {
     const protocol = (protocolRaw ?? 'oip') as Protocol;
     source = { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
-    const jp = raw.jsonPointers as SidecarConfigInput['jsonPointers'];
+    const json = raw.json as SidecarConfigInput['json'];
     if (protocol === 'json') {
-      const inputs = jp?.inputs;
-      const outputs = jp?.outputs;
-      for (const [k, v] of [['jsonPointers.inputs', inputs], ['jsonPointers.outputs', outputs]] as const) {
+      if (typeof json !== 'object' || json === null) {
+        fail(ConfigErrorCode.invalidType, 'json', `got ${show(json)}, expected {path, inputs, outputs} (required with protocol json)`);
+      }
+      for (const k of Object.keys(json)) {
+        if (!['path', 'method', 'inputs', 'outputs'].includes(k)) fail(ConfigErrorCode.unknownKey, `json.${k}`, 'unknown key, allowed: path, method, inputs, outputs');
+      }
+      if (typeof json.path !== 'string' || !json.path.startsWith('/')) {
+        fail(ConfigErrorCode.invalidType, 'json.path', `got ${show(json.path)}, expected the inference path template such as "/predict"`);
+      }
+      for (const k of ['inputs', 'outputs'] as const) {
+        const v = json[k];
         if (typeof v !== 'string' || (v !== '' && !v.startsWith('/'))) {
-          fail(ConfigErrorCode.invalidType, k, `got ${show(v)}, expected a JSON pointer such as "/instances" (required with protocol json)`);
+          fail(ConfigErrorCode.invalidType, `json.${k}`, `got ${show(v)}, expected a JSON pointer such as "/instances" ("" for the whole body)`);
         }
       }
-      source.jsonPointers = { inputs: inputs!, outputs: outputs! };
-    } else if (jp !== undefined) {
-      fail(ConfigErrorCode.notAllowed, 'jsonPointers', `only used with protocol json, protocol is ${protocol}`);
+      if (json.method !== undefined && !['POST', 'PUT', 'GET'].includes(String(json.method).toUpperCase())) {
+        fail(ConfigErrorCode.notAllowed, 'json.method', `got ${show(json.method)}, allowed: POST, PUT, GET`);
+      }
+      source.json = { path: json.path, inputs: json.inputs!, outputs: json.outputs!, ...(json.method ? { method: String(json.method).toUpperCase() } : {}) };
+    } else if (json !== undefined) {
+      fail(ConfigErrorCode.notAllowed, 'json', `only used with protocol json, protocol is ${protocol}`);
     }
   }
   const baselineFile = optString(raw, 'baseline');

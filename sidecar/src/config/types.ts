@@ -26,9 +26,19 @@ export type ModelSource =
       kind: 'proxy';
       upstream: string;
       protocol: Protocol;
-      /** Generic JSON protocol: JSON pointers to the inputs and the outputs. */
-      jsonPointers?: { inputs: string; outputs: string };
+      /** Generic JSON protocol: the inference call's path template and JSON pointers to inputs/outputs. */
+      json?: JsonProtocolConfig;
     };
+
+export interface JsonProtocolConfig {
+  /** Path template of the inference call, e.g. `/predict` or `/models/{model}/score`. */
+  path: string;
+  method?: string;
+  /** RFC 6901 pointer to the inputs in the request body, e.g. `/data`. */
+  inputs: string;
+  /** RFC 6901 pointer to the outputs in the response body, e.g. `/predictions`. */
+  outputs: string;
+}
 
 export type BaselineSource =
   | { kind: 'none' }
@@ -67,7 +77,7 @@ export interface SidecarConfigInput {
   model?: string;
   upstream?: string;
   protocol?: string;
-  jsonPointers?: { inputs?: string; outputs?: string };
+  json?: Partial<JsonProtocolConfig>;
   baseline?: string;
   collector?: string;
   collectorToken?: string;

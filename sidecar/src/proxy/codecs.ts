@@ -1,18 +1,12 @@
-import type { Protocol } from '../config/types.js';
-import type { CodecOptions, ProtocolCodec } from '../protocols/codec.js';
-import { createOipCodec } from '../protocols/oip.js';
+import type { ModelSource, Protocol } from '../config/types.js';
+import type { ProtocolCodec } from '../protocols/codec.js';
+import { createProtocolCodec } from '../protocols/registry.js';
 
-/** The codec of each proxy protocol; resolveConfig already restricted `protocol` to these names. */
-const FACTORIES: Partial<Record<Protocol, (options: CodecOptions & { jsonPointers?: { inputs: string; outputs: string } }) => ProtocolCodec>> = {
-  oip: createOipCodec,
-};
-
-export function availableProtocols(): Protocol[] {
-  return Object.keys(FACTORIES) as Protocol[];
-}
-
-export function createCodec(protocol: Protocol, options: CodecOptions & { jsonPointers?: { inputs: string; outputs: string } }): ProtocolCodec | undefined {
-  return FACTORIES[protocol]?.(options);
+/** Builds the proxy's codec once at startup from the validated model source. */
+export function createCodec(source: Extract<ModelSource, { kind: 'proxy' }>, featureNames: string[] | undefined): ProtocolCodec {
+  const options = featureNames ? { featureNames } : {};
+  if (source.protocol === 'json') return createProtocolCodec({ protocol: 'json', ...options, ...source.json! });
+  return createProtocolCodec({ protocol: source.protocol, ...options });
 }
 
 /** Where the proxy probes the upstream for readiness (any HTTP answer means it is up). */

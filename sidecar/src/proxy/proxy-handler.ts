@@ -61,7 +61,10 @@ export class ProxyHandler {
       case 'oip': return '/v2/models/{model}/infer';
       case 'tfserving': return '/v1/models/{model}:predict';
       case 'mlflow': return '/invocations';
-      default: return 'inference';
+      default: {
+        const src = this.rt.config.source;
+        return src.kind === 'proxy' && src.json ? src.json.path : 'inference';
+      }
     }
   }
 

@@ -9,7 +9,7 @@ import type { SidecarConfig, SidecarConfigInput } from '../config/types.js';
 import { EmbeddedHandler } from '../embedded/embedded-handler.js';
 import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
-import { availableProtocols, createCodec, readinessPath } from '../proxy/codecs.js';
+import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
 import { sendError, sendJson } from './respond.js';
@@ -86,12 +86,11 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     ready = true;
   } else if (config.source.kind === 'proxy') {
     const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : undefined;
-    const codec = createCodec(config.source.protocol, {
-      ...(featureNames ? { featureNames } : {}),
-      ...(config.source.jsonPointers ? { jsonPointers: config.source.jsonPointers } : {}),
-    });
-    if (!codec) {
-      throw new ConfigError(ConfigErrorCode.notAllowed, 'protocol', `"${config.source.protocol}" is not available in this build; available: ${availableProtocols().join(', ')}`);
+    let codec;
+    try {
+      codec = createCodec(config.source, featureNames);
+    } catch (err) {
+      throw new ConfigError(ConfigErrorCode.notAllowed, 'json', (err as Error).message);
     }
     proxy = new ProxyHandler(rt, codec, config.source.upstream);
     stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
