@@ -32,7 +32,7 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   emptyOutputRatio: { warning: 0.01, critical: 0.05 },
   lowConfidenceRatio: { warning: 0.1, critical: 0.25 },
   driftedFeaturesRatio: { warning: 0.2, critical: 0.5 },
-  stageLinkTemplate: '/d/modelwatch-model/modelwatch-model?var-model={{model}}&var-pipeline={{pipeline}}&var-stage={{stage}}',
+  stageLinkTemplate: '/d/modelwatch-overview?var-datasource=${datasource}&var-model={{model}}&var-stage={{stage}}',
   compactAbove: 60,
 };
 

@@ -14,7 +14,7 @@ function renderPanel(frames: DataFrame[], opts: Partial<PanelOptions> = {}, mode
     options: options(opts),
     width: 900,
     height: 500,
-    replaceVariables: (s: string) => s.replace('$datasource', 'prom'),
+    replaceVariables: (s: string) => s.replace(/\$\{datasource\}|\$datasource/g, 'prom'),
   } as unknown as PanelProps<PanelOptions>;
   return render(
     <ThemeContext.Provider value={createTheme({ colors: { mode } })}>
@@ -68,7 +68,7 @@ describe('PipelineHealthPanel', () => {
     expect(error.textContent).toContain('2%');
     expect(error.textContent).toContain('warning ≥ 1%, critical ≥ 5%');
     expect(within(details).getByRole('link').getAttribute('href')).toBe(
-      '/d/modelwatch-model/modelwatch-model?var-model=score-model&var-pipeline=fraud&var-stage=score');
+      '/d/modelwatch-overview?var-datasource=prom&var-model=score-model&var-stage=score');
     fireEvent.mouseLeave(node('score'));
     expect(screen.queryByTestId('stage-details')).toBeNull();
   });
