@@ -1,0 +1,124 @@
+/**
+ * OpenAPI 3.1 description of the collector's REST API, written by hand (the contract is small and
+ * agreed across teams). A test checks that every route the app serves is listed here and back.
+ */
+const error = { $ref: '#/components/responses/Error' };
+const model = { $ref: '#/components/parameters/model' };
+const version = { $ref: '#/components/parameters/version' };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const secured = [{ bearer: [] }];
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'modelwatch collector',
+    version: '1',
+    description: 'Baseline registry and drift engine. Writes need `Authorization: Bearer <token>` when the collector has a token.',
+  },
+  servers: [{ url: 'http://127.0.0.1:9400' }],
+  paths: {
+    '/api/v1/models': {
+      get: { summary: 'Models with their active baseline version', responses: { '200': json({ type: 'object' }) } },
+    },
+    '/api/v1/models/{model}/baselines': {
+      parameters: [model],
+      get: { summary: 'List baseline versions', responses: { '200': json({ type: 'object' }), '400': error, '404': error } },
+      post: {
+        summary: 'Upload a baseline profile, or raw training data that the collector profiles',
+        security: secured,
+        parameters: [{ name: 'activate', in: 'query', schema: { type: 'string', enum: ['true', 'false'], default: 'true' } }],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/BaselineProfile' } },
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string' } },
+            'application/vnd.apache.parquet': { schema: { type: 'string', format: 'binary' } },
+          },
+        },
+        responses: {
+          '201': json({
+            type: 'object',
+            required: ['model', 'version', 'active'],
+            properties: { model: { type: 'string' }, version: { type: 'string' }, active: { type: 'boolean' } },
+          }),
+          '400': error,
+          '401': error,
+          '413': error,
+          '415': error,
+        },
+      },
+    },
+    '/api/v1/models/{model}/baselines/active': {
+      parameters: [model],
+      get: { summary: 'The active baseline profile, with its version', responses: { '200': json({ $ref: '#/components/schemas/BaselineProfile' }), '404': error } },
+    },
+    '/api/v1/models/{model}/baselines/{version}': {
+      parameters: [model, version],
+      get: { summary: 'One baseline profile', responses: { '200': json({ $ref: '#/components/schemas/BaselineProfile' }), '404': error } },
+      delete: {
+        summary: 'Delete an inactive baseline version',
+        security: secured,
+        responses: { '204': { description: 'deleted' }, '401': error, '404': error, '409': error },
+      },
+    },
+    '/api/v1/models/{model}/baselines/{version}/activate': {
+      parameters: [model, version],
+      post: { summary: 'Make a version the active baseline', security: secured, responses: { '200': json({ type: 'object' }), '401': error, '404': error } },
+    },
+    '/api/v1/models/{model}/windows': {
+      parameters: [model],
+      post: {
+        summary: 'Push the counts of one closed window (edge sidecars); idempotent on (source, seq)',
+        security: secured,
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/PushedWindow' }) },
+        responses: {
+          '202': json({ type: 'object', properties: { status: { type: 'string', enum: ['accepted', 'duplicate'] } } }),
+          '400': error,
+          '401': error,
+          '404': error,
+          '413': error,
+          '415': error,
+        },
+      },
+    },
+    '/api/v1/models/{model}/drift': {
+      parameters: [model],
+      get: { summary: 'Latest drift report per window', responses: { '200': json({ type: 'object' }), '404': error } },
+    },
+    '/api/v1/models/{model}/drift/history': {
+      parameters: [
+        model,
+        { name: 'window', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      get: { summary: 'Stored drift reports, newest first', responses: { '200': json({ type: 'object' }), '400': error, '404': error } },
+    },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
+    '/readyz': { get: { summary: 'Readiness (the store answers)', responses: { '200': json({ type: 'object' }), '503': error } } },
+    '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }) } } },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    parameters: {
+      model: { name: 'model', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' } },
+      version: { name: 'version', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]*$' } },
+    },
+    responses: {
+      Error: json({ type: 'object', required: ['error'], properties: { error: { type: 'string' } } }),
+    },
+    schemas: {
+      BaselineProfile: {
+        type: 'object',
+        description: 'modelwatch.baseline/v1 (see core/src/baseline/profile.ts)',
+        required: ['schema', 'model', 'createdAt', 'rows', 'features', 'outputs', 'chunks'],
+      },
+      PushedWindow: {
+        type: 'object',
+        description: 'Counts of one closed window (see core/src/drift/types.ts)',
+        required: ['source', 'seq', 'model', 'start', 'end', 'rows', 'features'],
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,150 @@
+import { computeDrift, type BaselineProfile, type DriftOptions, type LiveWindow } from '@modelwatch/core';
+import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
+import { addWindow, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
+import type { DriftMetrics } from './drift-metrics.js';
+
+export interface EvaluatorDeps {
+  store: BaselineStore;
+  sources: WindowSource[];
+  windows: WindowSpec[];
+  metrics: DriftMetrics;
+  drift: DriftOptions;
+  /** Drift reports kept per model and window in the store. */
+  historyKeep?: number;
+}
+
+let lastLog = 0;
+function logRateLimited(message: string): void {
+  const now = Date.now();
+  if (now - lastLog < 5_000) return;
+  lastLog = now;
+  console.error(`modelwatch collector: ${message}`);
+}
+
+/**
+ * The evaluation loop: every interval, for each model with an active baseline and each window,
+ * gather the live window from every source, compute drift (core, pure), export it and append it
+ * to the history. Rounds never overlap, and a failing model is counted and skipped, never fatal.
+ */
+export class Evaluator {
+  private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
+  private round: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly historyKeep: number;
+  private readonly longestWindowMs: number;
+
+  constructor(private readonly deps: EvaluatorDeps) {
+    this.historyKeep = deps.historyKeep ?? 10_000;
+    this.longestWindowMs = Math.max(...deps.windows.map((w) => w.ms));
+  }
+
+  /** Latest report per configured window, in window order. */
+  latestReports(model: string): StoredDriftReport[] {
+    const perWindow = this.latest.get(model);
+    if (!perWindow) return [];
+    return this.deps.windows.flatMap((w) => {
+      const r = perWindow.get(w.label);
+      return r ? [r] : [];
+    });
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.evaluate(), intervalMs);
+    // The loop must never keep a process alive on its own (tests, CLI shutdown).
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  /** Runs one round now; a call while a round runs joins that round instead of starting another. */
+  evaluate(nowMs?: number): Promise<void> {
+    if (!this.round) {
+      this.round = this.runRound(nowMs ?? Date.now()).finally(() => {
+        this.round = undefined;
+      });
+    }
+    return this.round;
+  }
+
+  /** Re-reads which baselines are active and updates the baseline series (after an upload/activation). */
+  async refreshBaselines(): Promise<BaselineProfile[]> {
+    const baselines = await this.deps.store.activeBaselines();
+    this.deps.metrics.setActiveBaselines(baselines);
+    const active = new Map(baselines.map((b) => [b.model, b.version]));
+    for (const [model, perWindow] of this.latest) {
+      const version = active.get(model);
+      if (version === undefined) {
+        this.latest.delete(model);
+        continue;
+      }
+      // Reports against a version that is no longer active describe a comparison nobody asked for any more.
+      for (const [window, r] of perWindow) {
+        if (r.report.baselineVersion !== version) {
+          perWindow.delete(window);
+          this.deps.metrics.forgetWindow(model, window);
+        }
+      }
+    }
+    return baselines;
+  }
+
+  private async runRound(nowMs: number): Promise<void> {
+    let baselines: BaselineProfile[];
+    try {
+      baselines = await this.refreshBaselines();
+    } catch (err) {
+      logRateLimited(`cannot read active baselines: ${(err as Error).message}`);
+      return;
+    }
+    for (const baseline of baselines) await this.evaluateModel(baseline, nowMs);
+    try {
+      // Pushed windows older than the longest window can never be summed again.
+      await this.deps.store.prunePushedWindows(nowMs - this.longestWindowMs - 60_000);
+      await this.deps.store.pruneDriftHistory(this.historyKeep);
+    } catch (err) {
+      logRateLimited(`store maintenance failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async evaluateModel(baseline: BaselineProfile, nowMs: number): Promise<void> {
+    const { metrics } = this.deps;
+    const model = baseline.model;
+    const started = process.hrtime.bigint();
+    for (const window of this.deps.windows) {
+      try {
+        const live: LiveWindow = emptyWindow(baseline, window, nowMs);
+        for (const source of this.deps.sources) {
+          const part = await source.fetch(baseline, window, nowMs);
+          if (part) addWindow(live, part);
+        }
+        let report;
+        try {
+          report = computeDrift(baseline, live, this.deps.drift);
+        } catch (err) {
+          throw new WindowError('drift_failed', (err as Error).message);
+        }
+        report.baselineVersion ??= baseline.version;
+        const stored = { evaluatedAt: new Date(nowMs).toISOString(), report };
+        metrics.publish(report);
+        let perWindow = this.latest.get(model);
+        if (!perWindow) this.latest.set(model, (perWindow = new Map()));
+        perWindow.set(window.label, stored);
+        for (const source of this.deps.sources) metrics.evaluated(model, source.kind);
+        try {
+          await this.deps.store.appendDriftReport(report, stored.evaluatedAt);
+        } catch (err) {
+          throw new WindowError('store_error', (err as Error).message);
+        }
+      } catch (err) {
+        const reason = err instanceof WindowError ? err.reason : 'drift_failed';
+        metrics.evaluationFailed(model, reason);
+        logRateLimited(`drift evaluation of "${model}" over ${window.label} failed (${reason}): ${(err as Error).message}`);
+      }
+    }
+    metrics.observeDuration(model, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

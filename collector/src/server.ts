@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import type { DriftOptions } from '@modelwatch/core';
+import { buildApp } from './api/app.js';
+import { profileRawData } from './api/raw-profile.js';
+import { resolveOptions, type CollectorOptions } from './config.js';
+import { DriftMetrics } from './drift/drift-metrics.js';
+import { Evaluator } from './drift/evaluator.js';
+import { openStore } from './store/open-store.js';
+import { PrometheusWindowSource } from './windows/prometheus-source.js';
+import { PushWindowSource } from './windows/push-source.js';
+import type { WindowSource } from './windows/window-source.js';
+
+export interface RunningCollector {
+  url: string;
+  port: number;
+  /** Runs one evaluation round now (the loop also runs every interval). */
+  evaluate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the collector: store, REST API, /metrics and the evaluation loop. Configuration errors
+ * reject before anything listens (ConfigError with a code); close() stops everything it started.
+ */
+export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
+  const opts = resolveOptions(options);
+  const store = await openStore(opts.db, opts.databaseUrl);
+  const metrics = new DriftMetrics();
+  const sources: WindowSource[] = [];
+  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs));
+  sources.push(new PushWindowSource(store));
+  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions });
+
+  const app = buildApp({
+    store,
+    metrics,
+    token: opts.token,
+    maxBodyBytes: opts.maxBodyBytes,
+    latestReports: (model) => evaluator.latestReports(model),
+    profileRawData,
+    baselinesChanged: () => {
+      evaluator.refreshBaselines().catch(() => {});
+    },
+    ready: async () => {
+      await store.listModels();
+      return true;
+    },
+  });
+
+  const server = app.listen(opts.port, opts.host);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  evaluator.start(opts.evaluateEveryMs);
+  // A first round right away, so /metrics has baseline info without waiting a whole interval.
+  void evaluator.evaluate();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    port,
+    evaluate: () => evaluator.evaluate(),
+    close() {
+      closing ??= (async () => {
+        await evaluator.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
