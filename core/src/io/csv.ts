@@ -1,0 +1,165 @@
+/**
+ * Streaming CSV (RFC 4180): header row, comma separator, fields optionally in double quotes with
+ * "" for a quote, quoted fields may hold commas and line breaks, CRLF or LF. A record whose field
+ * count differs from the header, a quote inside an unquoted field, text after a closing quote or
+ * an unterminated quote is a bad row: reported with its line and column, skipped and counted
+ * (or fatal with `strict`). Records without quotes take a fast path (split on commas).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { DEFAULT_BATCH_ROWS, emptyBatch, newStats, reportBadRow, TableReadError, type ReadStats, type RowBatch, type TableReadOptions, type TableSource } from './table.js';
+
+/** Longest record accepted; a longer one is reported as an unterminated quote. */
+export const MAX_RECORD_CHARS = 1 << 20;
+
+type Parsed = { fields: string[] } | { error: string; column: number };
+
+/** Parses one complete record (may contain quoted line breaks). */
+export function parseCsvRecord(text: string): Parsed {
+  const fields: string[] = [];
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    if (text.charCodeAt(i) === 34) {
+      // Quoted field.
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) return { error: 'unterminated quoted field', column: i + 1 };
+        value += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      fields.push(value);
+      if (i === n) return { fields };
+      if (text.charCodeAt(i) !== 44) return { error: 'unexpected text after a closing quote', column: i + 1 };
+      i++;
+    } else {
+      const comma = text.indexOf(',', i);
+      const end = comma < 0 ? n : comma;
+      const value = text.slice(i, end);
+      const quote = value.indexOf('"');
+      if (quote >= 0) return { error: 'quote inside an unquoted field', column: i + quote + 1 };
+      fields.push(value);
+      if (comma < 0) return { fields };
+      i = comma + 1;
+    }
+  }
+}
+
+/** True when `text` has an odd number of quotes, i.e. a quoted field continues on the next line. */
+function openQuote(text: string): boolean {
+  let count = 0;
+  for (let p = text.indexOf('"'); p >= 0; p = text.indexOf('"', p + 1)) count++;
+  return count % 2 === 1;
+}
+
+export class CsvSource implements TableSource {
+  readonly format = 'csv' as const;
+  stats: ReadStats;
+  header: string[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly options: TableReadOptions = {},
+  ) {
+    this.stats = newStats(statSync(path).size);
+  }
+
+  async *batches(): AsyncIterable<RowBatch> {
+    const stats = (this.stats = newStats(this.stats.totalBytes));
+    const batchRows = this.options.batchRows ?? DEFAULT_BATCH_ROWS;
+    let header: string[] | undefined;
+    let batch: RowBatch | undefined;
+    let cols: unknown[][] = [];
+    let carry = '';
+    let record = '';
+    let recordLine = 0;
+    let line = 0;
+
+    const emit = (text: string, startLine: number): void => {
+      const parsed: Parsed = text.indexOf('"') < 0 ? { fields: text.split(',') } : parseCsvRecord(text);
+      if ('error' in parsed) {
+        if (!header) throw new TableReadError(this.path, startLine, parsed.column, `bad header: ${parsed.error}`);
+        reportBadRow(stats, this.path, this.options.strict, { line: startLine, column: parsed.column, message: parsed.error });
+        return;
+      }
+      const fields = parsed.fields;
+      if (!header) {
+        header = fields.map((f) => f.trim());
+        this.header = header;
+        batch = emptyBatch(header);
+        cols = header.map((h) => batch!.columns[h]!);
+        return;
+      }
+      if (fields.length !== header.length) {
+        if (fields.length === 1 && fields[0] === '') return; // blank line
+        const column = fields.length > header.length ? fields.slice(0, header.length).join(',').length + 2 : text.length + 1;
+        reportBadRow(stats, this.path, this.options.strict, {
+          line: startLine,
+          column,
+          message: `expected ${header.length} fields, found ${fields.length}`,
+        });
+        return;
+      }
+      for (let c = 0; c < fields.length; c++) cols[c]!.push(fields[c]);
+      batch!.length++;
+      stats.rows++;
+    };
+
+    const stream = createReadStream(this.path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    for await (const chunk of stream as AsyncIterable<string>) {
+      stats.bytesRead += Buffer.byteLength(chunk);
+      let text = carry + chunk;
+      carry = '';
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        line++;
+        let piece = text.slice(start, nl);
+        if (piece.charCodeAt(piece.length - 1) === 13) piece = piece.slice(0, -1);
+        start = nl + 1;
+        if (record) {
+          record += '\n' + piece;
+          if (openQuote(piece)) {
+            emit(record, recordLine);
+            record = '';
+          } else if (record.length > MAX_RECORD_CHARS) {
+            // A stray quote would otherwise swallow the rest of the file into one record.
+            reportBadRow(stats, this.path, this.options.strict, { line: recordLine, column: record.indexOf('"') + 1, message: `unterminated quoted field (record longer than ${MAX_RECORD_CHARS} characters)` });
+            record = '';
+          }
+        } else if (piece.indexOf('"') >= 0 && openQuote(piece)) {
+          record = piece;
+          recordLine = line;
+        } else {
+          emit(piece, line);
+        }
+        if (batch && batch.length >= batchRows) {
+          yield batch;
+          batch = emptyBatch(header!);
+          cols = header!.map((h) => batch!.columns[h]!);
+        }
+      }
+      carry = text.slice(start);
+      text = '';
+    }
+    if (carry.endsWith('\r')) carry = carry.slice(0, -1);
+    if (record) {
+      line++;
+      record += carry ? '\n' + carry : '';
+      emit(record, recordLine);
+    } else if (carry) {
+      line++;
+      emit(carry, line);
+    }
+    if (!header) throw new TableReadError(this.path, 1, 1, 'empty file: a CSV needs a header row');
+    if (batch && batch.length > 0) yield batch;
+  }
+}
