@@ -1,5 +1,128 @@
-// Placeholder until the drift command lands; replaced by its owner.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('modelwatch drift: this command is being built and is not available in this revision');
-  return 2;
+/**
+ * `modelwatch drift`: batch drift of a data file against a baseline profile. A table on a
+ * terminal, JSON with --json (or when piped and --json given). Exit 0 whether or not there is
+ * drift (the verdict is in the output) unless --fail-on-drift; 1 for unreadable inputs; 2 for bad flags.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  computeDrift,
+  parseBaselineProfile,
+  windowFromFile,
+  BaselineFormatError,
+  TableReadError,
+  DRIFT_METHODS,
+  type DriftMethod,
+  type DriftReport,
+  type DriftOptions,
+} from '@modelwatch/core';
+
+const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv [options]
+
+  --baseline FILE       baseline profile (from \`modelwatch baseline create\`)
+  --data FILE           recent data: .csv, .jsonl/.ndjson, .json (array) or .parquet
+  --json                print the drift report as JSON
+  --method NAME         force one method for every feature (${[...DRIFT_METHODS.keys()].join(', ')})
+  --threshold X         global threshold (overrides calibrated thresholds)
+  --dataset-share X     share of drifted features for dataset drift (default 0.5)
+  --strict              stop at the first bad row
+  --fail-on-drift       exit 1 when the dataset drifts`;
+
+class UsageError extends Error {}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '-';
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)) return v.toExponential(2);
+  return v.toFixed(4);
+}
+
+export function renderTable(report: DriftReport): string {
+  const header = ['feature', 'kind', 'method', 'score', 'threshold', 'source', 'verdict', 'n'];
+  const rows = report.features.map((r) => [
+    r.feature,
+    r.kind,
+    r.method,
+    fmt(r.score),
+    `${r.direction === 'higher_is_drift' ? '>' : '<'} ${fmt(r.threshold)}`,
+    r.thresholdSource,
+    r.verdict === 'drift' ? 'DRIFT' : r.verdict === 'no_drift' ? 'ok' : 'insufficient data',
+    String(r.windowSamples),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = report.features.filter((r) => r.note).map((r) => `  ${r.feature} (${r.kind}): ${r.note}`);
+  const drifted = report.features.filter((r) => r.kind === 'input' && r.verdict === 'drift').length;
+  const judged = report.features.filter((r) => r.kind === 'input' && r.verdict !== 'insufficient_data').length;
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    ...(notes.length ? ['', 'notes:', ...notes] : []),
+    '',
+    `${report.datasetDrift ? 'DATASET DRIFT' : 'NO DATASET DRIFT'}: ${drifted} of ${judged} features drifted ` +
+      `(share ${report.driftedShare.toFixed(2)}, dataset drift at ≥ ${report.datasetDriftThreshold})`,
+  ].join('\n');
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        baseline: { type: 'string' },
+        data: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        method: { type: 'string' },
+        threshold: { type: 'string' },
+        'dataset-share': { type: 'string' },
+        strict: { type: 'boolean', default: false },
+        'fail-on-drift': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!values.baseline) throw new UsageError('--baseline is required');
+    if (!values.data) throw new UsageError('--data is required');
+    if (values.method && !DRIFT_METHODS.has(values.method as DriftMethod)) {
+      throw new UsageError(`--method must be one of ${[...DRIFT_METHODS.keys()].join(', ')}, got "${values.method}"`);
+    }
+    const options: DriftOptions = {
+      ...(values.method ? { method: values.method as DriftMethod } : {}),
+      ...(values.threshold !== undefined ? { threshold: num('threshold', values.threshold) } : {}),
+      ...(values['dataset-share'] !== undefined ? { datasetDriftShare: num('dataset-share', values['dataset-share']) } : {}),
+    };
+    const baseline = parseBaselineProfile(JSON.parse(readFileSync(values.baseline, 'utf8')));
+    const { window, stats } = await windowFromFile(values.data, baseline, { strict: values.strict });
+    const report = computeDrift(baseline, window, options);
+    if (values.json) console.log(JSON.stringify({ ...report, rows: stats.rows, badRows: stats.badRows }, null, 2));
+    else {
+      console.log(`model ${baseline.model}${baseline.version ? ` (baseline ${baseline.version})` : ''}: ${stats.rows} rows from ${values.data}\n`);
+      console.log(renderTable(report));
+    }
+    if (stats.badRows > 0) {
+      console.error(`skipped ${stats.badRows} bad rows; first ones:`);
+      for (const i of stats.issues) console.error(`  ${values.data}:${i.line}:${i.column}: ${i.message}`);
+    }
+    return values['fail-on-drift'] && report.datasetDrift ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`modelwatch drift: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof BaselineFormatError || e instanceof TableReadError || e instanceof SyntaxError || (e as { code?: string }).code === 'ENOENT') {
+      console.error(`modelwatch drift: ${(e as Error).message}`);
+      return 1;
+    }
+    throw e;
+  }
 }

@@ -28,6 +28,8 @@ export interface ProfileBuilderOptions {
   /** Type overrides applied to inferred columns. */
   types?: Record<string, FeatureType>;
   exclude?: string[];
+  /** Only these columns become features (types still inferred unless in `types`). */
+  include?: string[];
   outputs?: OutputSpec[];
   /** Equal-frequency bins between min and max (the two open outer bins come on top). Default 20. */
   bins?: number;
@@ -207,7 +209,8 @@ export class ProfileBuilder {
   private resolveColumns(): void {
     if (this.columns) return;
     const exclude = new Set(this.options.exclude ?? []);
-    const inferred = inferColumnTypes(this.pending, this.options.types).filter((c) => !exclude.has(c.name));
+    const include = this.options.include ? new Set([...this.options.include, ...this.outputNames.keys()]) : undefined;
+    const inferred = inferColumnTypes(this.pending, this.options.types).filter((c) => !exclude.has(c.name) && (!include || include.has(c.name)));
     for (const o of this.outputNames.values()) {
       const col = inferred.find((c) => c.name === o.name);
       if (col && o.type) col.type = o.type;
