@@ -55,7 +55,14 @@ export class DriftMetrics {
   private readonly baselineSeries = new Map<string, Labels>();
 
   constructor(defaultMetrics = true) {
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client names these gauges `_total`, which `promtool check metrics` rejects; the
+      // collector's /metrics must lint clean, and these three say nothing about drift.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 
   /** Exports one report, replacing what the previous report of the same model and window exported. */
