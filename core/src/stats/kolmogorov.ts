@@ -238,6 +238,7 @@ function logFactorialOverNPowN(n: number): number {
 
 /** P(D_n > x) for the two-sided one-sample Kolmogorov statistic (SciPy `kstwo.sf(x, n)`). */
 export function kolmogorovSf(n: number, x: number): number {
+  // n = round(n1·n2/(n1+n2)) is 0 for two single values; SciPy answers NaN then, whatever x.
   if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x)) return NaN;
   if (x >= 1) return 0;
   if (x <= 0) return 1;
