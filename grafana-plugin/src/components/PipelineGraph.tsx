@@ -12,8 +12,8 @@ interface Props {
   g: Geometry;
   theme: GrafanaTheme2;
   selectedId?: string;
-  onHover(stage: StageView | undefined): void;
-  onSelect(stage: StageView): void;
+  onHover(stage: StageView | undefined, anchor?: Element): void;
+  onSelect(stage: StageView, anchor: Element): void;
 }
 
 /** Edge width grows with the log of the traffic so a 1000× busier edge is visibly, not absurdly, thicker. */
@@ -21,7 +21,7 @@ const edgeWidth = (rate?: number) => (rate === undefined ? 1 : Math.min(6, 1 + M
 
 function edgeLabel(e: EdgeView): string {
   if (e.rate === undefined) return '';
-  const r = e.rate >= 100 ? e.rate.toFixed(0) : e.rate.toFixed(e.rate >= 10 ? 1 : 2);
+  const r = e.rate >= 100 ? e.rate.toFixed(0) : e.rate.toFixed(e.rate >= 1 ? 1 : 2);
   return `${e.join ? 'Σ ' : ''}${r}/s`;
 }
 

@@ -1,6 +1,6 @@
 import type { PanelProps } from '@grafana/data';
 import { useTheme2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 import { STATE_LABEL } from '../data/health.js';
 import { ALL_REF_IDS } from '../data/queries.js';
 import { buildPanelView } from '../data/viewModel.js';
@@ -8,10 +8,29 @@ import type { HealthState, PanelOptions, StageView } from '../types.js';
 import { stateColor } from './colors.js';
 import { COMPACT, NORMAL } from './geometry.js';
 import { PipelineGraph } from './PipelineGraph.js';
-import { StageDetails } from './StageDetails.js';
+import { StageDetails, type DetailsPosition } from './StageDetails.js';
 import { StateIcon } from './StateIcon.js';
 
 type Props = PanelProps<PanelOptions>;
+
+/** A stage and the node element its details are placed next to. */
+interface Anchored {
+  stage: StageView;
+  anchor: Element;
+}
+
+const DETAILS_WIDTH = 520;
+
+/** Beside the node (right of it, or left when there is no room), kept inside the panel. */
+function detailsPosition(anchor: Element, panel: HTMLElement | null, width: number, height: number): DetailsPosition {
+  if (!panel) return { top: 8, right: 8 };
+  const a = anchor.getBoundingClientRect();
+  const p = panel.getBoundingClientRect();
+  const top = Math.max(0, Math.min(a.top - p.top, height - 120));
+  const rightOfNode = a.right - p.left + 8;
+  if (rightOfNode + DETAILS_WIDTH <= width) return { top, left: rightOfNode };
+  return { top, right: Math.max(0, p.right - a.left + 8) };
+}
 
 /** Thin view: everything it shows comes from buildPanelView. */
 export function PipelineHealthPanel({ data, options, width, height, replaceVariables }: Props) {
@@ -20,8 +39,9 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
     () => buildPanelView(data.series, options, (s) => replaceVariables(s)),
     [data.series, options, replaceVariables],
   );
-  const [hovered, setHovered] = useState<StageView>();
-  const [pinned, setPinned] = useState<StageView>();
+  const [hovered, setHovered] = useState<Anchored>();
+  const [pinned, setPinned] = useState<Anchored>();
+  const container = useRef<HTMLDivElement>(null);
   const g = view.stageCount > options.compactAbove ? COMPACT : NORMAL;
   const shown = pinned ?? hovered;
 
@@ -30,6 +50,7 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
 
   return (
     <div
+      ref={container}
       data-testid="pipeline-health-panel"
       style={{ position: 'relative', width, height, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily }}
       onKeyDown={(e) => e.key === 'Escape' && setPinned(undefined)}
@@ -55,12 +76,16 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
             )}
           </div>
           {view.pipelines.map((p) => (
-            <PipelineGraph key={p.name} pipeline={p} g={g} theme={theme} selectedId={pinned?.id}
-              onHover={setHovered} onSelect={(s) => setPinned((cur) => (cur?.id === s.id ? undefined : s))} />
+            <PipelineGraph key={p.name} pipeline={p} g={g} theme={theme} selectedId={pinned?.stage.id}
+              onHover={(stage, anchor) => setHovered(stage && anchor ? { stage, anchor } : undefined)}
+              onSelect={(stage, anchor) => setPinned((cur) => (cur?.stage.id === stage.id ? undefined : { stage, anchor }))} />
           ))}
         </div>
       )}
-      {shown && <StageDetails stage={shown} theme={theme} pinned={!!pinned} onClose={() => setPinned(undefined)} />}
+      {shown && (
+        <StageDetails stage={shown.stage} theme={theme} pinned={!!pinned} onClose={() => setPinned(undefined)}
+          position={detailsPosition(shown.anchor, container.current, width, height)} />
+      )}
     </div>
   );
 }

@@ -5,15 +5,22 @@ import type { StageView } from '../types.js';
 import { stateColor } from './colors.js';
 import { StateIcon } from './StateIcon.js';
 
+export interface DetailsPosition {
+  top: number;
+  left?: number;
+  right?: number;
+}
+
 interface Props {
   stage: StageView;
   theme: GrafanaTheme2;
   pinned: boolean;
+  position: DetailsPosition;
   onClose(): void;
 }
 
 /** Every signal of one stage with its value, the threshold applied and its state, plus the stage link. */
-export function StageDetails({ stage, theme, pinned, onClose }: Props) {
+export function StageDetails({ stage, theme, pinned, position, onClose }: Props) {
   const cell = { padding: '2px 8px 2px 0', textAlign: 'left' as const, verticalAlign: 'top' as const };
   return (
     <div
@@ -21,7 +28,7 @@ export function StageDetails({ stage, theme, pinned, onClose }: Props) {
       aria-label={`Details of stage ${stage.name}`}
       data-testid="stage-details"
       style={{
-        position: 'absolute', right: 8, top: 8, maxWidth: 'calc(100% - 16px)', zIndex: 2,
+        position: 'absolute', ...position, width: 'max-content', maxWidth: 'min(520px, calc(100% - 16px))', zIndex: 2,
         background: theme.colors.background.primary, color: theme.colors.text.primary,
         border: `1px solid ${theme.colors.border.medium}`, borderRadius: 4, padding: 8,
         boxShadow: theme.shadows.z3, fontSize: 12,
