@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollector, type RunningCollector } from '../../src/index.js';
+import { call } from '../helpers/http.js';
+
+/** The real Seattle weather data (vega-datasets), the same data the example model is trained on. */
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SEATTLE_CSV = readFileSync(join(root, 'node_modules/vega-datasets/data/seattle-weather.csv'), 'utf8');
+
+function csvToJsonLines(csv: string): string {
+  const [header, ...rows] = csv.trim().split('\n');
+  const names = header.split(',');
+  return rows
+    .map((r) => {
+      const cells = r.split(',');
+      return JSON.stringify(Object.fromEntries(names.map((n, i) => [n, i === 0 || i === 5 ? cells[i] : Number(cells[i])])));
+    })
+    .join('\n');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mw-raw-'));
+let c: RunningCollector;
+const url = (model: string) => `${c.url}/api/v1/models/${model}/baselines`;
+
+beforeAll(async () => {
+  c = await startCollector({ port: 0, db: join(dir, 'raw.db'), evaluateEvery: '1h' });
+});
+afterAll(async () => {
+  await c?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('raw training data uploads', () => {
+  it('profiles an uploaded CSV server-side into the active baseline', async () => {
+    const res = await call(url('weather'), { body: SEATTLE_CSV, type: 'text/csv' });
+    expect(res).toMatchObject({ status: 201, body: { model: 'weather', version: '1', active: true } });
+    const profile = (await call(`${url('weather')}/active`)).body;
+    expect(profile.rows).toBe(1461);
+    const types = Object.fromEntries(profile.features.map((f: { name: string; type: string }) => [f.name, f.type]));
+    expect(types).toMatchObject({ precipitation: 'numeric', temp_max: 'numeric', temp_min: 'numeric', wind: 'numeric', weather: 'categorical' });
+    const wind = profile.features.find((f: { name: string }) => f.name === 'wind');
+    expect(wind.bins.counts.reduce((a: number, b: number) => a + b, 0)).toBe(1461);
+    expect(profile.metadata.source).toBe('upload (text/csv)');
+  });
+
+  it('profiles newline-delimited JSON the same way', async () => {
+    const res = await call(url('weather-jsonl'), { body: csvToJsonLines(SEATTLE_CSV), type: 'application/x-ndjson' });
+    expect(res.status).toBe(201);
+    const profile = (await call(`${url('weather-jsonl')}/active`)).body;
+    expect(profile.rows).toBe(1461);
+    const csvWind = (await call(`${url('weather')}/active`)).body.features.find((f: { name: string }) => f.name === 'wind');
+    const jsonWind = profile.features.find((f: { name: string }) => f.name === 'wind');
+    expect(jsonWind.bins.edges).toEqual(csvWind.bins.edges);
+    expect(jsonWind.mean).toBeCloseTo(csvWind.mean, 12);
+  });
+
+  it('returns 400 for a Parquet body that is not a Parquet file, without leaking the tmp path', async () => {
+    const res = await call(url('broken'), { body: 'definitely not parquet', type: 'application/vnd.apache.parquet' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^unreadable parquet data/);
+    expect(res.body.error).not.toMatch(/mw-upload-/);
+    expect((await call(url('broken'))).status).toBe(404);
+  });
+
+  it('returns 400 for CSV data without a usable row', async () => {
+    const res = await call(url('empty-csv'), { body: 'a,b\n', type: 'text/csv' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/no usable rows/);
+  });
+});
