@@ -81,12 +81,14 @@ export function smirnovSf(n: number, x: number): number {
   if (x >= 1) return 0;
   const jmax = Math.floor(n * (1 - x) + 1e-12);
   let sum = 0;
+  // ln C(n, j) updated incrementally: one log-gamma per call instead of three per term.
+  let lnBinom = 0;
   for (let j = 0; j <= jmax; j++) {
+    if (j > 0) lnBinom += Math.log((n - j + 1) / j);
     const a = 1 - x - j / n;
     const b = x + j / n;
     if (a <= 0 && n - j > 0) continue;
-    const ln = logBinomial(n, j) + (n - j) * (n - j === 0 ? 0 : Math.log(a)) + (j - 1) * Math.log(b);
-    sum += Math.exp(ln);
+    sum += Math.exp(lnBinom + (n - j === 0 ? 0 : (n - j) * Math.log(a)) + (j - 1) * Math.log(b));
   }
   return Math.min(1, Math.max(0, x * sum));
 }
