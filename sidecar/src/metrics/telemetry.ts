@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   Label,
   SidecarInput,
@@ -12,6 +12,7 @@ import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import { header, renderLabels } from './exposition.js';
 import { InputMonitor, type FeatureDeclaration } from './input-monitor.js';
 import { OutputMonitor, type OutputDeclarations } from './output-monitor.js';
+import { SoftwareMetrics } from './software-metrics.js';
 
 export interface ModelIdentity {
   model: string;
@@ -32,10 +33,6 @@ export interface TelemetryOptions {
   defaultMetrics?: boolean;
 }
 
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const SIZE_BUCKETS = [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
-const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
-
 function labelNames(m: MetricDescriptor): string[] {
   return [...m.labels];
 }
@@ -50,19 +47,10 @@ export class SidecarTelemetry {
   private readonly inputs: InputMonitor;
   private readonly outputs: OutputMonitor;
   private readonly id: Record<string, string>;
-  private readonly requestDuration: Histogram;
-  private readonly requestDurationBy = new Map<string, Histogram.Internal<string>>();
-  private readonly requests: Counter;
-  private readonly requestsBy = new Map<string, Counter.Internal>();
+  private readonly software: SoftwareMetrics;
   private readonly errors: Counter;
   private readonly unmonitored: Counter;
   private readonly baselineLoaded: Gauge;
-  private readonly inference: Histogram.Internal<string>;
-  private readonly inFlight: Gauge.Internal<string>;
-  private readonly requestSize: Histogram.Internal<string>;
-  private readonly responseSize: Histogram.Internal<string>;
-  private readonly rows: Counter.Internal;
-  private readonly batchRows: Histogram.Internal<string>;
   private readonly ignoredHeader: string;
   private readonly ignoredLabels: string;
   /** Telemetry failures, for tests and the operator's logs; never rethrown. */
@@ -81,25 +69,16 @@ export class SidecarTelemetry {
     this.inputs = new InputMonitor(rendered, opts.maxMonitoredFeatures);
     this.outputs = new OutputMonitor(rendered, opts.lowConfidenceThreshold);
     const registers = [this.registry];
-    const hist = (m: MetricDescriptor, buckets: number[]) =>
-      new Histogram({ name: m.name, help: m.help, labelNames: labelNames(m), buckets, registers });
     const counter = (m: MetricDescriptor) => new Counter({ name: m.name, help: m.help, labelNames: labelNames(m), registers });
     const gauge = (m: MetricDescriptor) => new Gauge({ name: m.name, help: m.help, labelNames: labelNames(m), registers });
 
     const S = SidecarSoftware;
     gauge(S.info).set({ ...this.id, [Label.upstreamStages]: opts.upstreamStages.join(','), [Label.mode]: opts.mode }, 1);
-    this.requestDuration = hist(S.requestDuration, DURATION_BUCKETS);
-    this.inference = hist(S.inferenceDuration, DURATION_BUCKETS).labels(this.id);
-    this.requests = counter(S.requests);
+    this.software = new SoftwareMetrics(rendered);
+    // Rare events (errors, unmonitored payloads, baseline changes) stay on prom-client.
     this.errors = counter(S.requestErrors);
-    this.inFlight = gauge(S.inFlight).labels(this.id);
-    this.inFlight.set(0);
-    this.requestSize = hist(S.requestSize, SIZE_BUCKETS).labels(this.id);
-    this.responseSize = hist(S.responseSize, SIZE_BUCKETS).labels(this.id);
     this.unmonitored = counter(S.unmonitoredPayloads);
     this.baselineLoaded = gauge(S.baselineLoaded);
-    this.rows = counter(SidecarInput.rows).labels(this.id);
-    this.batchRows = hist(SidecarInput.batchSize, BATCH_BUCKETS).labels(this.id);
     this.ignoredHeader = header(SidecarInput.ignoredFeatures.name, 'counter', SidecarInput.ignoredFeatures.help);
     this.ignoredLabels = rendered;
     if (opts.defaultMetrics !== false) {
@@ -122,35 +101,19 @@ export class SidecarTelemetry {
   }
 
   requestStarted(): void {
-    this.inFlight.inc();
+    this.software.inFlight++;
   }
 
   requestFinished(outcome: OutcomeValue, status: number, seconds: number, requestBytes: number, responseBytes: number): void {
     try {
-      this.inFlight.dec();
-      const statusClass = `${Math.floor(status / 100)}xx`;
-      const key = `${outcome}|${statusClass}`;
-      let c = this.requestsBy.get(key);
-      if (!c) {
-        c = this.requests.labels({ ...this.id, [Label.outcome]: outcome, [Label.statusClass]: statusClass });
-        this.requestsBy.set(key, c);
-      }
-      c.inc();
-      let h = this.requestDurationBy.get(outcome);
-      if (!h) {
-        h = this.requestDuration.labels({ ...this.id, [Label.outcome]: outcome });
-        this.requestDurationBy.set(outcome, h);
-      }
-      h.observe(seconds);
-      this.requestSize.observe(requestBytes);
-      this.responseSize.observe(responseBytes);
+      this.software.finished(outcome, status, seconds, requestBytes, responseBytes);
     } catch {
       this.failures++;
     }
   }
 
   inferenceFinished(seconds: number): void {
-    this.inference.observe(seconds);
+    this.software.inference.observe(seconds);
   }
 
   error(reason: ErrorReasonValue): void {
@@ -164,8 +127,8 @@ export class SidecarTelemetry {
 
   observeInputs(batch: InputBatch): void {
     try {
-      this.rows.inc(batch.rows);
-      this.batchRows.observe(batch.rows);
+      this.software.rows += batch.rows;
+      this.software.batchRows.observe(batch.rows);
       this.inputs.observe(batch);
     } catch {
       this.failures++;
@@ -192,6 +155,7 @@ export class SidecarTelemetry {
   async metrics(): Promise<string> {
     const out: string[] = [await this.registry.metrics()];
     if (!out[0].endsWith('\n')) out.push('\n');
+    this.software.render(out);
     this.inputs.render(out);
     out.push(this.ignoredHeader, `${SidecarInput.ignoredFeatures.name}{${this.ignoredLabels}} ${this.inputs.ignored}\n`);
     this.outputs.render(out);
