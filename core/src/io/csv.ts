@@ -11,6 +11,8 @@ import { DEFAULT_BATCH_ROWS, emptyBatch, newStats, reportBadRow, TableReadError,
 /** Longest record accepted; a longer one is reported as an unterminated quote. */
 export const MAX_RECORD_CHARS = 1 << 20;
 
+const UNTERMINATED = 'unterminated quoted field';
+
 type Parsed = { fields: string[] } | { error: string; column: number };
 
 /** Parses one complete record (may contain quoted line breaks). */
@@ -25,7 +27,7 @@ export function parseCsvRecord(text: string): Parsed {
       let j = i + 1;
       for (;;) {
         const q = text.indexOf('"', j);
-        if (q < 0) return { error: 'unterminated quoted field', column: i + 1 };
+        if (q < 0) return { error: UNTERMINATED, column: i + 1 };
         value += text.slice(j, q);
         if (text.charCodeAt(q + 1) === 34) {
           value += '"';
@@ -52,13 +54,6 @@ export function parseCsvRecord(text: string): Parsed {
   }
 }
 
-/** True when `text` has an odd number of quotes, i.e. a quoted field continues on the next line. */
-function openQuote(text: string): boolean {
-  let count = 0;
-  for (let p = text.indexOf('"'); p >= 0; p = text.indexOf('"', p + 1)) count++;
-  return count % 2 === 1;
-}
-
 export class CsvSource implements TableSource {
   readonly format = 'csv' as const;
   stats: ReadStats;
@@ -83,7 +78,22 @@ export class CsvSource implements TableSource {
     let line = 0;
 
     const emit = (text: string, startLine: number): void => {
-      const parsed: Parsed = text.indexOf('"') < 0 ? { fields: text.split(',') } : parseCsvRecord(text);
+      emitParsed(text.indexOf('"') < 0 ? { fields: text.split(',') } : parseCsvRecord(text), text, startLine);
+    };
+
+    /** A record with quotes: complete, or still inside a quoted field (then wait for the next line). */
+    const emitQuoted = (text: string, startLine: number): void => {
+      const parsed = parseCsvRecord(text);
+      if ('error' in parsed && parsed.error === UNTERMINATED && text.length <= MAX_RECORD_CHARS) {
+        record = text;
+        recordLine = startLine;
+        return;
+      }
+      record = '';
+      emitParsed(parsed, text, startLine);
+    };
+
+    const emitParsed = (parsed: Parsed, text: string, startLine: number): void => {
       if ('error' in parsed) {
         if (!header) throw new TableReadError(this.path, startLine, parsed.column, `bad header: ${parsed.error}`);
         reportBadRow(stats, this.path, this.options.strict, { line: startLine, column: parsed.column, message: parsed.error });
@@ -125,22 +135,16 @@ export class CsvSource implements TableSource {
         let piece = text.slice(start, nl);
         if (piece.charCodeAt(piece.length - 1) === 13) piece = piece.slice(0, -1);
         start = nl + 1;
-        if (record) {
+        if (record && piece.indexOf('"') < 0) {
+          // Still inside the quoted field: no quote on this line can close it, so no re-parse.
           record += '\n' + piece;
-          if (openQuote(piece)) {
-            emit(record, recordLine);
-            record = '';
-          } else if (record.length > MAX_RECORD_CHARS) {
-            // A stray quote would otherwise swallow the rest of the file into one record.
-            reportBadRow(stats, this.path, this.options.strict, { line: recordLine, column: record.indexOf('"') + 1, message: `unterminated quoted field (record longer than ${MAX_RECORD_CHARS} characters)` });
+          if (record.length > MAX_RECORD_CHARS) {
+            reportBadRow(stats, this.path, this.options.strict, { line: recordLine, column: 1, message: `${UNTERMINATED} (record longer than ${MAX_RECORD_CHARS} characters)` });
             record = '';
           }
-        } else if (piece.indexOf('"') >= 0 && openQuote(piece)) {
-          record = piece;
-          recordLine = line;
-        } else {
-          emit(piece, line);
-        }
+        } else if (record) emitQuoted(record + '\n' + piece, recordLine);
+        else if (piece.indexOf('"') >= 0) emitQuoted(piece, line);
+        else emit(piece, line);
         if (batch && batch.length >= batchRows) {
           yield batch;
           batch = emptyBatch(header!);
@@ -153,8 +157,9 @@ export class CsvSource implements TableSource {
     if (carry.endsWith('\r')) carry = carry.slice(0, -1);
     if (record) {
       line++;
-      record += carry ? '\n' + carry : '';
-      emit(record, recordLine);
+      const last = carry ? `${record}\n${carry}` : record;
+      record = '';
+      emitParsed(parseCsvRecord(last), last, recordLine);
     } else if (carry) {
       line++;
       emit(carry, line);
