@@ -1,5 +1,85 @@
-// Placeholder until the collector command lands; replaced by its owner.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('modelwatch collector: this command is being built and is not available in this revision');
-  return 2;
+/**
+ * `modelwatch collector`: the baseline registry and drift engine as a long-running service.
+ * Runs until SIGINT/SIGTERM, then stops the loop, the server and the store before exiting.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, startCollector } from '@modelwatch/collector';
+
+const USAGE = `Usage: modelwatch collector [options]
+
+Options:
+  --port N               port to listen on (default 9400; 0 = any free port)
+  --host ADDR            address to bind (default 127.0.0.1)
+  --db FILE              SQLite file for baselines and drift history (default modelwatch.db; :memory: for none)
+  --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
+  --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
+  --token T              bearer token required on writes (default: env MODELWATCH_TOKEN; none = open)
+  --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
+  --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
+  --max-body-bytes N     largest accepted request body (default 33554432)
+  -h, --help             show this help`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        token: { type: 'string' },
+        windows: { type: 'string' },
+        interval: { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    console.error(`modelwatch collector: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const int = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new ConfigError('MW_COLLECTOR_FLAG', `--${name} must be a non-negative integer, got "${v}"`);
+    return Number(v);
+  };
+  let collector;
+  try {
+    collector = await startCollector({
+      port: int('port', values.port) ?? 9400,
+      host: values.host,
+      db: values.db,
+      databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
+      prometheusUrl: values['prometheus-url'],
+      token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
+      windows: values.windows?.split(',').map((w) => w.trim()),
+      evaluateEvery: values.interval,
+      maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`modelwatch collector: ${err.message}`);
+      return 2;
+    }
+    console.error(`modelwatch collector: cannot start: ${(err as Error).message}`);
+    return 1;
+  }
+  console.log(`modelwatch collector listening on ${collector.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('modelwatch collector: shutting down');
+  await collector.close();
+  return 0;
 }

@@ -1,0 +1,52 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The built CLI (the root `npm test` builds before testing), run as a user runs it.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../cli/bin/modelwatch.js');
+
+function runSync(args: string[]) {
+  return spawnSync(process.execPath, [BIN, 'collector', ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('modelwatch collector', () => {
+  it('prints its options with --help and exits 0', () => {
+    const r = runSync(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--prometheus-url URL/);
+  });
+
+  it('exits 2 with a clear message for an unknown flag', () => {
+    const r = runSync(['--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('exits 2 naming the bad window before listening', () => {
+    const r = runSync(['--port', '0', '--db', ':memory:', '--windows', '15m,5x']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/MW_COLLECTOR_WINDOWS: window "5x" is not a duration/);
+  });
+
+  it('serves until SIGTERM, then shuts down cleanly with exit code 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'collector', '--port', '0', '--db', ':memory:', '--interval', '1s'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += String(d);
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/shutting down/);
+  });
+});
