@@ -85,7 +85,10 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     embedded = new EmbeddedHandler(rt, model);
     ready = true;
   } else if (config.source.kind === 'proxy') {
-    const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : undefined;
+    // Positional inputs (2-D tensors, row arrays) are named from config, else from a baseline file.
+    const featureNames = config.features.length > 0
+      ? config.features.map((f) => f.name)
+      : fileBaseline?.features.map((f) => f.name);
     let codec;
     try {
       codec = createCodec(config.source, featureNames);
