@@ -9,6 +9,9 @@ const TYPES = [
   '# TYPE modelwatch_input_feature_value histogram',
   '# TYPE modelwatch_input_category_total counter',
   '# TYPE modelwatch_input_invalid_values_total counter',
+  '# TYPE modelwatch_output_class_total counter',
+  '# TYPE modelwatch_output_confidence histogram',
+  '# TYPE modelwatch_output_empty_total counter',
 ];
 
 /** One replica of model "m" (edges match the baseline) and of model "skewed" (edges do not). */
@@ -21,7 +24,21 @@ function replicaSeries(): Map<string, number> {
     [`modelwatch_input_invalid_values_total{model="m",${ID},feature="x",kind="missing"}`, 1],
     [`modelwatch_input_invalid_values_total{model="m",${ID},feature="x",kind="nan"}`, 1],
     ...histogramSeries('modelwatch_input_feature_value', `model="skewed",${ID},feature="x"`, [1, 2], [1, 1, 1]),
+    [`modelwatch_output_class_total{model="m",${ID},output="weather",class="sun"}`, 6],
+    [`modelwatch_output_class_total{model="m",${ID},output="weather",class="hail"}`, 1],
+    ...histogramSeries('modelwatch_output_confidence', `model="m",${ID},output="weather"`, [0.5, 0.9], [1, 3, 3]),
+    [`modelwatch_output_empty_total{model="m",${ID},output="weather"}`, 1],
   ]);
+}
+
+/** Model "m" also profiles its class output and the confidence of that output. */
+function profileWithOutputs() {
+  return createProfile('m', {
+    outputs: [
+      { name: 'weather', output: 'weather', role: 'prediction', type: 'categorical', count: 100, missing: 0, categories: [{ value: 'rain', count: 50 }, { value: 'sun', count: 50 }], otherCount: 0 },
+      { name: 'weather:confidence', output: 'weather', role: 'confidence', type: 'numeric', count: 100, missing: 0, min: 0.2, max: 1, mean: 0.7, std: 0.2, bins: { edges: [0.5, 0.9], counts: [30, 40, 30] } },
+    ],
+  });
 }
 
 const replicas = [new FakeReplica(TYPES, replicaSeries()), new FakeReplica(TYPES, replicaSeries())];
@@ -68,6 +85,20 @@ describe('PrometheusWindowSource on a real Prometheus', () => {
     const x = w.features.find((f) => f.name === 'x')!;
     // missing + nan per scrape (2) against 10 values per scrape.
     expect(x.missing / x.counts.reduce((a, b) => a + b, 0)).toBeCloseTo(0.2, 9);
+  });
+
+  it('reads predicted classes, confidence buckets and empty outputs per output and role', async () => {
+    const source = new PrometheusWindowSource(prom.url);
+    const w = (await source.fetch(profileWithOutputs(), { label: '1m', ms: 60_000 }, Date.now()))!;
+    const [classes, confidence] = w.outputs;
+    expect(classes).toMatchObject({ name: 'weather', output: 'weather', role: 'prediction' });
+    // Table order rain, sun, then __other__ (where the unseen "hail" goes).
+    expect(classes.counts[0]).toBe(0);
+    expect(classes.counts[2] / classes.counts[1]).toBeCloseTo(1 / 6, 9);
+    expect(classes.missing / classes.counts[1]).toBeCloseTo(1 / 6, 9);
+    expect(confidence.role).toBe('confidence');
+    expect(confidence.counts[1] / confidence.counts[0]).toBeCloseTo(3, 9);
+    expect(confidence.counts[2] / confidence.counts[0]).toBeCloseTo(3, 9);
   });
 
   it('refuses buckets that do not match the baseline edges with a bucket_mismatch error', async () => {
