@@ -1,3 +1,4 @@
+import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { ConfigError, ConfigErrorCode, show } from './errors.js';
 import {
   DEFAULT_LIMITS,
@@ -11,7 +12,7 @@ import {
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'limits',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -93,6 +94,20 @@ function resolveFeatures(raw: unknown): DeclaredFeature[] {
     }
     return { name: obj.name, type };
   });
+}
+
+function resolveExtractors(raw: unknown): ExtractorConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.some((e) => typeof e !== 'object' || e === null || typeof e.input !== 'string')) {
+    fail(ConfigErrorCode.invalidType, 'extractors', `got ${show(raw)}, expected a list of {input, kind: text|image|audio, extract?, sampleRate?}`);
+  }
+  try {
+    // Builds the set once to validate kinds, extractor names and sample rates at startup.
+    createExtractorSet(raw as ExtractorConfig[]);
+  } catch (err) {
+    fail(ConfigErrorCode.notAllowed, 'extractors', (err as Error).message);
+  }
+  return raw as ExtractorConfig[];
 }
 
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
@@ -184,6 +199,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     source,
     baseline,
     features: resolveFeatures(raw.features),
+    extractors: resolveExtractors(raw.extractors),
     limits: resolveLimits(raw.limits),
   };
 }

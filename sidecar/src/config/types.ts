@@ -1,4 +1,5 @@
 import type { FeatureType } from '@modelwatch/core';
+import type { ExtractorConfig } from '../extractors/extractor-set.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
@@ -58,6 +59,8 @@ export interface SidecarConfig {
   source: ModelSource;
   baseline: BaselineSource;
   features: DeclaredFeature[];
+  /** Derived features for non-tabular inputs (text length, image brightness, audio RMS…). */
+  extractors: ExtractorConfig[];
   limits: Limits;
 }
 
@@ -82,6 +85,7 @@ export interface SidecarConfigInput {
   collector?: string;
   collectorToken?: string;
   features?: (string | { name: string; type?: string })[];
+  extractors?: ExtractorConfig[];
   limits?: Partial<Limits>;
 }
 

@@ -13,6 +13,7 @@ import { header, renderLabels } from './exposition.js';
 import { InputMonitor, type FeatureDeclaration } from './input-monitor.js';
 import { OutputMonitor, type OutputDeclarations } from './output-monitor.js';
 import { SoftwareMetrics } from './software-metrics.js';
+import type { ExtractorSet } from '../extractors/extractor-set.js';
 
 export interface ModelIdentity {
   model: string;
@@ -29,6 +30,8 @@ export interface TelemetryOptions {
   upstreamStages: readonly string[];
   maxMonitoredFeatures: number;
   lowConfidenceThreshold: number;
+  /** Derived features for non-tabular inputs, applied to every monitored batch. */
+  extractors?: ExtractorSet;
   /** Process and event-loop metrics (off in micro-benchmarks that build many instances). */
   defaultMetrics?: boolean;
 }
@@ -48,6 +51,7 @@ export class SidecarTelemetry {
   private readonly outputs: OutputMonitor;
   private readonly id: Record<string, string>;
   private readonly software: SoftwareMetrics;
+  private readonly extractors: ExtractorSet | undefined;
   private readonly errors: Counter;
   private readonly unmonitored: Counter;
   private readonly baselineLoaded: Gauge;
@@ -75,6 +79,7 @@ export class SidecarTelemetry {
     const S = SidecarSoftware;
     gauge(S.info).set({ ...this.id, [Label.upstreamStages]: opts.upstreamStages.join(','), [Label.mode]: opts.mode }, 1);
     this.software = new SoftwareMetrics(rendered);
+    this.extractors = opts.extractors && opts.extractors.featureNames.length > 0 ? opts.extractors : undefined;
     // Rare events (errors, unmonitored payloads, baseline changes) stay on prom-client.
     this.errors = counter(S.requestErrors);
     this.unmonitored = counter(S.unmonitoredPayloads);
@@ -129,7 +134,12 @@ export class SidecarTelemetry {
     try {
       this.software.rows += batch.rows;
       this.software.batchRows.observe(batch.rows);
-      this.inputs.observe(batch);
+      if (this.extractors) {
+        const derived = this.extractors.apply(batch);
+        this.inputs.observe(derived.size > 0 ? { rows: batch.rows, columns: new Map([...batch.columns, ...derived]) } : batch);
+      } else {
+        this.inputs.observe(batch);
+      }
     } catch {
       this.failures++;
     }

@@ -6,6 +6,7 @@ import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-lo
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { SidecarConfig, SidecarConfigInput } from '../config/types.js';
+import { createExtractorSet } from '../extractors/extractor-set.js';
 import { EmbeddedHandler } from '../embedded/embedded-handler.js';
 import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
@@ -60,10 +61,14 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     defaultMetrics: deps.defaultMetrics,
+    extractors: config.extractors.length > 0 ? createExtractorSet(config.extractors) : undefined,
   });
-  const declared = config.features.length > 0
-    ? config.features
-    : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }));
+  const declared = [
+    ...(config.features.length > 0
+      ? config.features
+      : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
+    ...config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [],
+  ];
   const applyBaseline = (profile: BaselineProfile | undefined) =>
     telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
   applyBaseline(fileBaseline);

@@ -130,4 +130,18 @@ describe('proxy mode against a real model server process', () => {
     expect(sample(text, 'modelwatch_input_category_total', { feature: 'country', category: '__other__' })).toBe(2);
     expect(sample(text, 'modelwatch_output_class_total', { class: 'approve' })).toBe(2);
   });
+
+  it('monitors derived features of non-tabular inputs through the configured extractors', async () => {
+    const sc = await start({ upstream: upstream.url, extractors: [{ input: 'review', kind: 'text' }] });
+    const body = JSON.stringify({ inputs: [{ name: 'review', shape: [2], datatype: 'BYTES', data: ['great', 'bad'] }] });
+    expect((await post(`${sc.url}/v2/models/m/infer`, body)).status).toBe(200);
+    const text = await scrape(sc);
+    expect(sample(text, 'modelwatch_input_feature_value_sum', { feature: 'review:length' })).toBe(8);
+    expect(sample(text, 'modelwatch_input_feature_value_count', { feature: 'review:length' })).toBe(2);
+  });
+
+  it('refuses an unknown extractor kind at startup, naming the key', async () => {
+    await expect(startSidecar({ upstream: upstream.url, port: 0, extractors: [{ input: 'x', kind: 'video' as 'text' }] }))
+      .rejects.toThrow(/MW_ERR_CONFIG_NOT_ALLOWED: extractors: .*"video" is not one of text, image, audio/);
+  });
 });
