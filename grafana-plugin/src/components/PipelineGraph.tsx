@@ -12,8 +12,8 @@ interface Props {
   g: Geometry;
   theme: GrafanaTheme2;
   selectedId?: string;
-  onHover(stage: StageView | undefined, anchor?: Element): void;
-  onSelect(stage: StageView, anchor: Element): void;
+  onHover(stage: StageView | undefined): void;
+  onSelect(stage: StageView): void;
 }
 
 /** Edge width grows with the log of the traffic so a 1000× busier edge is visibly, not absurdly, thicker. */

@@ -13,17 +13,12 @@ import { StateIcon } from './StateIcon.js';
 
 type Props = PanelProps<PanelOptions>;
 
-/** A stage and the node element its details are placed next to. */
-interface Anchored {
-  stage: StageView;
-  anchor: Element;
-}
-
 const DETAILS_WIDTH = 520;
 
 /** Beside the node (right of it, or left when there is no room), kept inside the panel. */
-function detailsPosition(anchor: Element, panel: HTMLElement | null, width: number, height: number): DetailsPosition {
-  if (!panel) return { top: 8, right: 8 };
+function detailsPosition(panel: HTMLElement | null, stageId: string, width: number, height: number): DetailsPosition {
+  const anchor = panel && Array.from(panel.querySelectorAll('[data-stage]')).find((e) => e.getAttribute('data-stage') === stageId);
+  if (!panel || !anchor) return { top: 8, right: 8 };
   const a = anchor.getBoundingClientRect();
   const p = panel.getBoundingClientRect();
   const top = Math.max(0, Math.min(a.top - p.top, height - 120));
@@ -39,11 +34,14 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
     () => buildPanelView(data.series, options, (s) => replaceVariables(s)),
     [data.series, options, replaceVariables],
   );
-  const [hovered, setHovered] = useState<Anchored>();
-  const [pinned, setPinned] = useState<Anchored>();
+  // Ids, not StageViews: on every refresh the details show the new values, and vanish with the stage.
+  const [hoveredId, setHoveredId] = useState<string>();
+  const [pinnedId, setPinnedId] = useState<string>();
   const container = useRef<HTMLDivElement>(null);
+  const byId = useMemo(() => new Map(view.pipelines.flatMap((p) => p.stages.map((s) => [s.id, s] as const))), [view]);
   const g = view.stageCount > options.compactAbove ? COMPACT : NORMAL;
-  const shown = pinned ?? hovered;
+  const pinned = pinnedId === undefined ? undefined : byId.get(pinnedId);
+  const shown = pinned ?? (hoveredId === undefined ? undefined : byId.get(hoveredId));
 
   const counts = new Map<HealthState, number>();
   for (const p of view.pipelines) for (const s of p.stages) counts.set(s.health, (counts.get(s.health) ?? 0) + 1);
@@ -53,7 +51,7 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
       ref={container}
       data-testid="pipeline-health-panel"
       style={{ position: 'relative', width, height, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily }}
-      onKeyDown={(e) => e.key === 'Escape' && setPinned(undefined)}
+      onKeyDown={(e) => e.key === 'Escape' && setPinnedId(undefined)}
     >
       {view.stageCount === 0 ? (
         <div role="status" style={{ padding: 8, color: theme.colors.text.secondary }}>
@@ -76,15 +74,15 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
             )}
           </div>
           {view.pipelines.map((p) => (
-            <PipelineGraph key={p.name} pipeline={p} g={g} theme={theme} selectedId={pinned?.stage.id}
-              onHover={(stage, anchor) => setHovered(stage && anchor ? { stage, anchor } : undefined)}
-              onSelect={(stage, anchor) => setPinned((cur) => (cur?.stage.id === stage.id ? undefined : { stage, anchor }))} />
+            <PipelineGraph key={p.name} pipeline={p} g={g} theme={theme} selectedId={pinned?.id}
+              onHover={(stage) => setHoveredId(stage?.id)}
+              onSelect={(stage) => setPinnedId((cur) => (cur === stage.id ? undefined : stage.id))} />
           ))}
         </div>
       )}
       {shown && (
-        <StageDetails stage={shown.stage} theme={theme} pinned={!!pinned} onClose={() => setPinned(undefined)}
-          position={detailsPosition(shown.anchor, container.current, width, height)} />
+        <StageDetails stage={shown} theme={theme} pinned={!!pinned} onClose={() => setPinnedId(undefined)}
+          position={detailsPosition(container.current, shown.id, width, height)} />
       )}
     </div>
   );

@@ -11,8 +11,8 @@ interface Props {
   g: Geometry;
   theme: GrafanaTheme2;
   selected: boolean;
-  onHover(stage: StageView | undefined, anchor?: Element): void;
-  onSelect(stage: StageView, anchor: Element): void;
+  onHover(stage: StageView | undefined): void;
+  onSelect(stage: StageView): void;
 }
 
 /** One stage: name, request rate, and the health state as icon + text (never colour alone). */
@@ -35,15 +35,15 @@ export function StageNode({ stage, g, theme, selected, onHover, onSelect }: Prop
       data-stage={stage.id}
       data-health={stage.health}
       style={{ cursor: 'pointer', outline: 'none' }}
-      onMouseEnter={(e) => onHover(stage, e.currentTarget)}
+      onMouseEnter={() => onHover(stage)}
       onMouseLeave={() => onHover(undefined)}
-      onFocus={(e) => onHover(stage, e.currentTarget)}
+      onFocus={() => onHover(stage)}
       onBlur={() => onHover(undefined)}
-      onClick={(e) => onSelect(stage, e.currentTarget)}
+      onClick={() => onSelect(stage)}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
-          onSelect(stage, e.currentTarget);
+          onSelect(stage);
         }
       }}
     >

@@ -121,6 +121,22 @@ describe('built panel in Chromium', () => {
     await page.screenshot({ path: join(artifacts, 'pipeline-health-details.png') });
   });
 
+  it('switches to the compact layout for hundreds of stages and scrolls instead of overflowing', async () => {
+    const many = promResponsesToFrames({ topology: { status: 'success', data: { resultType: 'vector', result:
+      Array.from({ length: 300 }, (_, i) => ({
+        metric: { pipeline: `p${i % 4}`, stage: `stage-${i}`, model: `m${i}`, upstream_stages: i < 4 ? '' : `stage-${Math.floor((i - 4) / 8) * 4 + (i % 4)}` },
+        value: [1_700_000_000, '1'] as [number, string],
+      })) } } });
+    await page.evaluate(({ frames, options }) => {
+      (window as unknown as { renderPanel: Function }).renderPanel(frames, options, 'dark', 1160, 680);
+    }, { frames: many, options: DEFAULT_OPTIONS });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="stage-node"]').length === 300);
+    expect(await page.$eval('[data-testid="stage-node"] rect', (r) => r.getAttribute('width'))).toBe('120');
+    const scroll = await page.$eval('[data-testid="pipeline-health-panel"] > div', (d) => [d.scrollHeight, d.clientHeight, d.scrollWidth, d.clientWidth]);
+    expect(scroll[0]).toBeGreaterThan(scroll[1]);
+    await page.screenshot({ path: join(artifacts, 'pipeline-health-300-stages.png') });
+  });
+
   it('renders the light theme with its own state colours', async () => {
     await page.mouse.move(0, 0);
     const fill = () => page.$eval('[data-stage="fraud/explain"] [data-testid="stage-state"]', (e) => e.getAttribute('fill'));

@@ -84,6 +84,21 @@ describe('PipelineHealthPanel', () => {
     expect(screen.getByRole('dialog').textContent).toContain('fraud / features');
   });
 
+  it('keeps pinned details current when the data refreshes and drops them when the stage disappears', () => {
+    const { rerender } = renderPanel(mixedPipeline());
+    fireEvent.click(node('score'));
+    expect(within(screen.getByRole('dialog')).getAllByTestId('signal-row')[1].textContent).toContain('2%');
+    const rerenderWith = (frames: DataFrame[]) => rerender(
+      <ThemeContext.Provider value={createTheme({ colors: { mode: 'dark' } })}>
+        <PipelineHealthPanel {...({ data: { series: frames, state: LoadingState.Done }, options: options(), width: 900, height: 500,
+          replaceVariables: (s: string) => s } as unknown as PanelProps<PanelOptions>)} />
+      </ThemeContext.Provider>);
+    rerenderWith([topology('fraud', 'score'), ...healthyStage('fraud', 'score', { errors: 0.07 })]);
+    expect(within(screen.getByRole('dialog')).getAllByTestId('signal-row')[1].textContent).toContain('7%');
+    rerenderWith([topology('fraud', 'features')]);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
   it('notes partial data and draws unknown upstream stages dashed', () => {
     renderPanel([topology('p', 'score', ['ghost']), healthyStage('p', 'score')[0]]);
     expect(screen.getByTestId('partial-data').textContent).toContain('errors');
