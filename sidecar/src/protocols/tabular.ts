@@ -43,34 +43,42 @@ class BatchBuilder {
   }
 }
 
-function cellError(where: string, v: unknown): Parsed<never> | undefined {
-  if (typeof v === 'number' && !Number.isFinite(v)) {
-    return invalid(ErrorReason.nonFinite, `${where} is not finite (overflowing number)`);
-  }
-  return undefined;
-}
-
 const isScalar = (v: unknown): v is CellValue =>
   v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
 
-/** Puts one named value of one row into the builder. */
-function putValue(b: BatchBuilder, name: string, row: number, v: unknown, where: string): Parsed<never> | undefined {
+/** Where a bad cell is, as a message path; only built when a cell is bad (never per cell). */
+type Where = () => string;
+
+function nonFinite(where: string): Parsed<never> {
+  return invalid(ErrorReason.nonFinite, `${where} is not finite (overflowing number)`);
+}
+
+/**
+ * Puts one named value of one row into the builder. Returns -1 when fine, -2 when the value
+ * itself is a non-finite number, or j when element j of a small tensor is.
+ */
+function putValue(b: BatchBuilder, name: string, row: number, v: unknown): number {
   if (isScalar(v)) {
-    const e = cellError(where, v);
-    if (e) return e;
+    if (typeof v === 'number' && !Number.isFinite(v)) return -2;
     b.set(name, row, v);
-    return undefined;
+    return -1;
   }
   if (Array.isArray(v) && v.every(isScalar)) {
     for (let j = 0; j < v.length; j++) {
-      const e = cellError(`${where}[${j}]`, v[j]);
-      if (e) return e;
-      b.set(`${name}[${j}]`, row, v[j] as CellValue);
+      const x = v[j] as CellValue;
+      if (typeof x === 'number' && !Number.isFinite(x)) return j;
+      b.set(`${name}[${j}]`, row, x);
     }
-    return undefined;
+    return -1;
   }
   b.addMedia(name, row, v);
-  return undefined;
+  return -1;
+}
+
+function putChecked(b: BatchBuilder, name: string, row: number, v: unknown, where: Where): Parsed<never> | undefined {
+  const r = putValue(b, name, row, v);
+  if (r === -1) return undefined;
+  return nonFinite(r === -2 ? where() : `${where()}[${r}]`);
 }
 
 function positionalNames(width: number, o: TabularOptions): (j: number) => string {
@@ -86,12 +94,12 @@ export function rowsToBatch(rows: unknown, where: string, o: TabularOptions = {}
   const b = new BatchBuilder(rows.length);
   let width = -1;
   let nameOf: ((j: number) => string) | undefined;
+  const scalarName = o.featureNames?.length === 1 ? o.featureNames[0] : (o.positionalPrefix ?? 'input');
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    const at = `${where}[${r}]`;
     if (isRecord(row)) {
       for (const key of Object.keys(row)) {
-        const e = putValue(b, key, r, row[key], `${at}.${key}`);
+        const e = putChecked(b, key, r, row[key], () => `${where}[${r}].${key}`);
         if (e) return e;
       }
     } else if (Array.isArray(row)) {
@@ -99,14 +107,14 @@ export function rowsToBatch(rows: unknown, where: string, o: TabularOptions = {}
         width = row.length;
         nameOf = positionalNames(width, o);
       } else if (row.length !== width) {
-        return invalid(ErrorReason.wrongShape, `${at} has ${row.length} values, ${where}[0] has ${width}`);
+        return invalid(ErrorReason.wrongShape, `${where}[${r}] has ${row.length} values, ${where}[0] has ${width}`);
       }
       for (let j = 0; j < row.length; j++) {
-        const e = putValue(b, nameOf!(j), r, row[j], `${at}[${j}]`);
+        const e = putChecked(b, nameOf!(j), r, row[j], () => `${where}[${r}][${j}]`);
         if (e) return e;
       }
     } else {
-      const e = putValue(b, o.featureNames?.length === 1 ? o.featureNames[0] : (o.positionalPrefix ?? 'input'), r, row, at);
+      const e = putChecked(b, scalarName, r, row, () => `${where}[${r}]`);
       if (e) return e;
     }
   }
@@ -129,7 +137,7 @@ export function columnsToBatch(cols: Record<string, unknown>, where: string): Pa
   for (const k of keys) {
     const c = cols[k] as unknown[];
     for (let r = 0; r < c.length; r++) {
-      const e = putValue(b, k, r, c[r], `${where}.${k}[${r}]`);
+      const e = putChecked(b, k, r, c[r], () => `${where}.${k}[${r}]`);
       if (e) return e;
     }
   }

@@ -106,30 +106,31 @@ export function decodeTensorData(
   let i = 0;
   let error: Parsed<never> | undefined;
 
+  // The message path is built only on error, never per value.
+  const at = () => `${where}.data[${i}]`;
   const put = (x: unknown): boolean => {
-    const at = `${where}.data[${i}]`;
     switch (spec.kind) {
       case 'float':
       case 'int': {
         if (typeof x !== 'number') {
           if (typeof x === 'string' && NON_FINITE_STRING.test(x.trim())) {
-            error = invalid(ErrorReason.nonFinite, `${at} is ${preview(x)}; ${datatype} values must be finite numbers`);
+            error = invalid(ErrorReason.nonFinite, `${at()} is ${preview(x)}; ${datatype} values must be finite numbers`);
           } else {
-            error = invalid(ErrorReason.wrongDatatype, `${at} is ${preview(x)}; ${datatype} expects numbers`);
+            error = invalid(ErrorReason.wrongDatatype, `${at()} is ${preview(x)}; ${datatype} expects numbers`);
           }
           return false;
         }
         if (!Number.isFinite(x)) {
-          error = invalid(ErrorReason.nonFinite, `${at} is not finite (overflowing number); ${datatype} values must be finite`);
+          error = invalid(ErrorReason.nonFinite, `${at()} is not finite (overflowing number); ${datatype} values must be finite`);
           return false;
         }
         if (spec.kind === 'int' && (!Number.isInteger(x) || x < spec.min! || x > spec.max!)) {
-          error = invalid(ErrorReason.wrongDatatype, `${at} is ${x}; ${datatype} expects integers in [${spec.min}, ${spec.max}]`);
+          error = invalid(ErrorReason.wrongDatatype, `${at()} is ${x}; ${datatype} expects integers in [${spec.min}, ${spec.max}]`);
           return false;
         }
         if (datatype === 'FP32' || datatype === 'FP16') {
           if (!Number.isFinite(Math.fround(x))) {
-            error = invalid(ErrorReason.nonFinite, `${at} is ${x}, which overflows ${datatype}`);
+            error = invalid(ErrorReason.nonFinite, `${at()} is ${x}, which overflows ${datatype}`);
             return false;
           }
         }
@@ -138,14 +139,14 @@ export function decodeTensorData(
       }
       case 'bool':
         if (typeof x !== 'boolean') {
-          error = invalid(ErrorReason.wrongDatatype, `${at} is ${preview(x)}; BOOL expects true or false`);
+          error = invalid(ErrorReason.wrongDatatype, `${at()} is ${preview(x)}; BOOL expects true or false`);
           return false;
         }
         (out as unknown[])[i++] = x;
         return true;
       case 'bytes':
         if (typeof x !== 'string') {
-          error = invalid(ErrorReason.wrongDatatype, `${at} is ${preview(x)}; BYTES expects strings`);
+          error = invalid(ErrorReason.wrongDatatype, `${at()} is ${preview(x)}; BYTES expects strings`);
           return false;
         }
         (out as unknown[])[i++] = x;
