@@ -21,7 +21,8 @@ export function StageNode({ stage, g, theme, selected, onHover, onSelect }: Prop
   const y = nodeY(g, stage.row);
   const color = stateColor(theme, stage.health);
   const label = STATE_LABEL[stage.health];
-  const rate = stage.unknown ? 'not reporting' : formatRate(stage.requestRate);
+  const down = stage.signals.some((s) => s.key === 'up' && s.state === 'critical');
+  const rate = stage.unknown ? 'not reporting' : stage.requestRate === undefined && down ? 'target down' : formatRate(stage.requestRate);
   const aria = `Stage ${stage.name}${stage.unknown ? ' (unknown stage)' : ''}: ${label}, ${rate}`;
   const icon = g.compact ? 12 : 14;
   return (

@@ -102,6 +102,7 @@ describe('built panel in Chromium', () => {
       expect(n.aria).toContain(`: ${label}`);
     }
     expect(await page.getByRole('button', { name: /^Stage features:/ }).getAttribute('aria-label')).toBe('Stage features: OK, 40 req/s');
+    expect(await page.getByRole('button', { name: /^Stage audit:/ }).getAttribute('aria-label')).toBe('Stage audit: Critical, target down');
     await page.screenshot({ path: join(artifacts, 'pipeline-health-dark.png') });
   });
 

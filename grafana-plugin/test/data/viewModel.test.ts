@@ -123,13 +123,26 @@ describe('buildPanelView', () => {
     expect(view.pipelines[0].stages.map((s) => s.requestRate)).toEqual([1.5, 2.5]);
   });
 
-  it('lays out hundreds of stages quickly and without overlap', () => {
+  it('lays out hundreds of stages without two sharing a cell', () => {
     const frames: DataFrame[] = [];
     for (let i = 0; i < 400; i++) frames.push(topology('big', `s${i}`, i === 0 ? [] : [`s${Math.floor((i - 1) / 3)}`]));
     const [p] = buildPanelView(frames, options()).pipelines;
     expect(p.stages.length).toBe(400);
     const cells = new Set(p.stages.map((s) => `${s.layer}:${s.row}`));
     expect(cells.size).toBe(400);
+  });
+
+  it('reads the wide numeric shape (one frame, one number field per series)', () => {
+    const wide: DataFrame = {
+      refId: 'p99', length: 1,
+      fields: [
+        { name: 'Time', type: FieldType.time, config: {}, values: [1] },
+        { name: 'Value', type: FieldType.number, config: {}, values: [0.2], labels: { pipeline: 'p', stage: 'a' } },
+        { name: 'Value', type: FieldType.number, config: {}, values: [0.7], labels: { pipeline: 'p', stage: 'b' } },
+      ],
+    };
+    const view = buildPanelView([wide], options());
+    expect(view.pipelines[0].stages.map((s) => [s.name, s.health])).toEqual([['a', 'ok'], ['b', 'critical']]);
   });
 
   it('fills the stage link template with URL-encoded values and lets Grafana interpolate variables', () => {
