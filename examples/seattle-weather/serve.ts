@@ -48,6 +48,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const name = options.modelName ?? 'seattle-weather';
   const [inputName] = session.inputNames;
   let delayMs = options.delayMs ?? 0;
+  // Inferences still running when close() is called finish before the session is released.
+  const running = new Set<Promise<unknown>>();
 
   async function infer(body: { inputs?: OipInput[] }) {
     const input = body.inputs?.find((i) => i.name === inputName) ?? body.inputs?.[0];
@@ -89,7 +91,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     req.on('end', async () => {
       if (res.headersSent) return;
       try {
-        const result = await infer(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        const pending = infer(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        running.add(pending);
+        const result = await pending.finally(() => running.delete(pending));
         if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
         send(res, result.status, result.body);
       } catch (err) {
@@ -102,18 +106,23 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     setDelay(ms) {
       delayMs = ms;
     },
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await session.release();
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.allSettled([...running]);
+        await session.release();
+      })();
+      return closing;
     },
   };
 }
