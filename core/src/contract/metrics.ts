@@ -56,6 +56,11 @@ export const SidecarSoftware = {
   baselineLoaded: metric('sidecar', 'gauge', 'modelwatch_baseline_loaded', '',
     [...ID, Label.baselineVersion],
     '1 when a baseline profile supplies bin edges and category tables, 0 when default bins are in use (no baseline).'),
+  pushWindows: metric('sidecar', 'counter', 'modelwatch_push_windows_total', '',
+    [...ID, Label.outcome],
+    'Windows of counts handled by the edge pusher, by outcome: sent (acknowledged by the collector), dropped (disk buffer full, oldest first), rejected (refused by the collector as invalid).'),
+  pushBuffered: metric('sidecar', 'gauge', 'modelwatch_push_buffered_windows', '',
+    [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
 } as const;
 
 /** Sidecar: what goes into the model. */

@@ -91,18 +91,19 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
     }
     const end = now();
     const delta = snapshotDelta(prev, cur);
+    if (!isEmptyWindow(delta)) {
+      await buffer.append({
+        model: o.model,
+        ...(cur.modelVersion !== undefined ? { modelVersion: cur.modelVersion } : {}),
+        ...(cur.baselineVersion !== undefined ? { baselineVersion: cur.baselineVersion } : {}),
+        start: new Date(windowStart).toISOString(),
+        end: new Date(end).toISOString(),
+        ...delta,
+      });
+    }
+    // Only once the window is on disk: if writing failed, its counts roll into the next window.
     prev = cur;
-    const start = windowStart;
     windowStart = end;
-    if (isEmptyWindow(delta)) return;
-    await buffer.append({
-      model: o.model,
-      ...(cur.modelVersion !== undefined ? { modelVersion: cur.modelVersion } : {}),
-      ...(cur.baselineVersion !== undefined ? { baselineVersion: cur.baselineVersion } : {}),
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
-      ...delta,
-    });
   }
 
   async function sendAll(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEdgePusher, type EdgePusher, type EdgePusherOptions } from '../../src/push/edge-pusher.js';
@@ -181,6 +181,22 @@ describe('edge pusher', () => {
     await pusher.tick();
     expect(pusher.stats()).toMatchObject({ buffered: 1, rejected: 0 });
     expect(pusher.stats().lastError).toBe('collector answered HTTP 401; window 0 kept for retry');
+  });
+
+  it('rolls the counts of a window it could not write to disk into the next window', async () => {
+    const { collector, dir, counters, open } = await setup();
+    const pusher = await open();
+    // A file where the windows directory should be: the next write fails (works even as root).
+    await rm(join(dir, 'windows'), { recursive: true });
+    await writeFile(join(dir, 'windows'), '');
+    counters.observe(0, 3);
+    await pusher.tick();
+    expect(pusher.stats().lastError).toMatch(/^buffering a window failed/);
+    await rm(join(dir, 'windows'));
+    await mkdir(join(dir, 'windows'));
+    counters.observe(1, 4);
+    await pusher.tick();
+    expect(collector.accepted.map((w) => [w.rows, w.features[0].counts])).toEqual([[7, [3, 4, 0]]]);
   });
 
   it('pushes on its own every interval', async () => {
