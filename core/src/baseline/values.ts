@@ -9,6 +9,12 @@ export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string') {
+    // Fast path for the common case (a plain number, as CSV cells are): no trim, no lower-casing.
+    const len = value.length;
+    if (len > 0 && value.charCodeAt(0) > 32 && value.charCodeAt(len - 1) > 32) {
+      const n = +value;
+      if (n - n === 0) return n; // finite
+    }
     const t = value.trim();
     if (t === '' || MISSING_TOKENS.has(t.toLowerCase())) return undefined;
     const n = Number(t);
