@@ -9,20 +9,21 @@ import { parseCsv } from './csv.js';
 
 /**
  * MLflow scoring server `/invocations`: JSON with exactly one of `dataframe_split`,
- * `dataframe_records`, `instances`, `inputs` (MLflow 2 format), or a `text/csv` body.
+ * `dataframe_records`, `instances`, `inputs` (MLflow 2 format), a bare records list or pandas
+ * split (MLflow 1.x), or a `text/csv` body.
  * Responses are `{"predictions": …}` or, from older servers, a bare list.
  */
 const KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
-function splitToBatch(v: unknown): Parsed<InputBatch> {
+function splitToBatch(v: unknown, where = 'dataframe_split'): Parsed<InputBatch> {
   if (!isRecord(v) || !Array.isArray(v.data)) {
-    return invalid(ErrorReason.wrongShape, `dataframe_split must be an object with "columns" and "data" arrays, got ${preview(v)}`);
+    return invalid(ErrorReason.wrongShape, `${where} must be an object with "columns" and "data" arrays, got ${preview(v)}`);
   }
   const columns = v.columns;
   if (columns !== undefined && !(Array.isArray(columns) && columns.every((c) => typeof c === 'string'))) {
-    return invalid(ErrorReason.wrongShape, 'dataframe_split.columns must be an array of column names');
+    return invalid(ErrorReason.wrongShape, `${where}.columns must be an array of column names`);
   }
-  return rowsToBatch(v.data, 'dataframe_split.data', { featureNames: columns as string[] | undefined, positionalPrefix: 'input' });
+  return rowsToBatch(v.data, `${where}.data`, { featureNames: columns as string[] | undefined, positionalPrefix: 'input' });
 }
 
 export function parseMlflowRequest(body: Buffer, headers: IncomingHttpHeaders = {}, o: CodecOptions = {}): Parsed<InputBatch> {
@@ -35,14 +36,17 @@ export function parseMlflowRequest(body: Buffer, headers: IncomingHttpHeaders = 
   const json = parseJsonBody(body);
   if (!json.ok) return fail(json);
   const root = json.value;
+  const tab = { featureNames: o.featureNames, positionalPrefix: 'input' };
+  // MLflow 1.x bodies, still sent by older clients: a bare list of records, or a bare pandas split.
+  if (Array.isArray(root)) return rowsToBatch(root, 'body', tab);
   if (!isRecord(root)) return invalid(ErrorReason.malformedJson, `invocation must be a JSON object with one of ${KEYS.join(', ')}`);
   const present = KEYS.filter((k) => root[k] !== undefined);
+  if (present.length === 0 && Array.isArray(root.columns) && Array.isArray(root.data)) return splitToBatch(root, 'body');
   if (present.length !== 1) {
     return invalid(ErrorReason.wrongShape, present.length === 0
       ? `invocation must have one of ${KEYS.join(', ')}`
       : `invocation has ${present.join(' and ')}; send exactly one of ${KEYS.join(', ')}`);
   }
-  const tab = { featureNames: o.featureNames, positionalPrefix: 'input' };
   switch (present[0]) {
     case 'dataframe_split':
       return splitToBatch(root.dataframe_split);

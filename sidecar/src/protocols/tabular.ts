@@ -81,6 +81,10 @@ function putChecked(b: BatchBuilder, name: string, row: number, v: unknown, wher
   return nonFinite(r === -2 ? where() : `${where()}[${r}]`);
 }
 
+function isB64(v: Record<string, unknown>): boolean {
+  return typeof v.b64 === 'string' && Object.keys(v).length === 1;
+}
+
 function positionalNames(width: number, o: TabularOptions): (j: number) => string {
   const names = o.featureNames;
   if (names && names.length === width) return (j) => names[j];
@@ -97,7 +101,10 @@ export function rowsToBatch(rows: unknown, where: string, o: TabularOptions = {}
   const scalarName = o.featureNames?.length === 1 ? o.featureNames[0] : (o.positionalPrefix ?? 'input');
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    if (isRecord(row)) {
+    if (isRecord(row) && isB64(row)) {
+      // TF Serving's binary value of a single unnamed input: media, not a feature called "b64".
+      b.addMedia(scalarName, r, row);
+    } else if (isRecord(row)) {
       for (const key of Object.keys(row)) {
         const e = putChecked(b, key, r, row[key], () => `${where}[${r}].${key}`);
         if (e) return e;

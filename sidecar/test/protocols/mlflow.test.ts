@@ -13,6 +13,8 @@ describe('MLflow /invocations requests', () => {
     ['dataframe_records', { dataframe_records: [{ temp_max: 12.8, wind: 4.7 }, { temp_max: 10.6, wind: 4.5 }] }],
     ['instances of records', { instances: [{ temp_max: 12.8, wind: 4.7 }, { temp_max: 10.6, wind: 4.5 }] }],
     ['inputs as columns', { inputs: { temp_max: [12.8, 10.6], wind: [4.7, 4.5] } }],
+    ['MLflow 1.x bare records', [{ temp_max: 12.8, wind: 4.7 }, { temp_max: 10.6, wind: 4.5 }]],
+    ['MLflow 1.x bare pandas split', { columns: ['temp_max', 'wind'], data: [[12.8, 4.7], [10.6, 4.5]] }],
   ])('reads the %s format', (_n, body) => {
     const b = value(parseMlflowRequest(buf(body)));
     expect(b.rows).toBe(2);

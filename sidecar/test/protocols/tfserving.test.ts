@@ -25,6 +25,12 @@ describe('TF Serving / KServe v1 requests', () => {
     expect(b.media!.get('image')).toEqual([{ b64: 'aGVsbG8=' }, { b64: 'd29ybGQ=' }]);
   });
 
+  it('takes {"b64": …} instances of a single unnamed input as media, not as a feature', () => {
+    const b = value(parseTfRequest(buf({ instances: [{ b64: 'aGVsbG8=' }, { b64: 'd29ybGQ=' }] })));
+    expect(b.columns.size).toBe(0);
+    expect(b.media!.get('input')).toEqual([{ b64: 'aGVsbG8=' }, { b64: 'd29ybGQ=' }]);
+  });
+
   it('reads the columnar form, as named columns or as a list of rows', () => {
     const named = value(parseTfRequest(buf({ inputs: { tag: ['foo', 'bar'], signal: [[1, 2], [3, 4]] } })));
     expect(plainColumns(named)).toEqual({ tag: ['foo', 'bar'], 'signal[0]': [1, 3], 'signal[1]': [2, 4] });
