@@ -11,6 +11,13 @@ export type EvaluationErrorReason =
   | 'store_error';
 
 type Labels = Record<string, string>;
+/** Label sets written for one (model, window), keyed by the label values that vary. */
+interface SeriesSet {
+  full: Map<string, Labels>;
+  samples: Map<string, Labels>;
+  withP: Map<string, Labels>;
+  withVerdict: Map<string, Labels>;
+}
 
 function gauge(registry: Registry, d: MetricDescriptor): Gauge {
   return new Gauge({ name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] });
@@ -50,7 +57,7 @@ export class DriftMetrics {
   private readonly pushedWindows = counter(this.registry, CollectorDrift.pushedWindows);
 
   /** `${model}\0${window}` → label sets written by the last publish of that pair. */
-  private readonly featureSeries = new Map<string, { full: Labels[]; samples: Labels[]; withP: Labels[]; withVerdict: Labels[] }>();
+  private readonly featureSeries = new Map<string, SeriesSet>();
   /** model → baseline labels currently exported. */
   private readonly baselineSeries = new Map<string, Labels>();
 
@@ -68,26 +75,31 @@ export class DriftMetrics {
   /** Exports one report, replacing what the previous report of the same model and window exported. */
   publish(report: DriftReport): void {
     const key = `${report.model}\u0000${report.window}`;
-    this.clearFeatureSeries(key);
-    const written = { full: [] as Labels[], samples: [] as Labels[], withP: [] as Labels[], withVerdict: [] as Labels[] };
+    const written: SeriesSet = { full: new Map(), samples: new Map(), withP: new Map(), withVerdict: new Map() };
     for (const f of report.features) {
       const full = { model: report.model, feature: f.feature, kind: f.kind, method: f.method, window: report.window };
       const samples = { model: report.model, feature: f.feature, kind: f.kind, window: report.window };
+      const fullKey = `${f.feature}\u0000${f.kind}\u0000${f.method}`;
       this.threshold.set(full, f.threshold);
       this.windowSamples.set(samples, f.windowSamples);
-      written.full.push(full);
-      written.samples.push(samples);
+      written.full.set(fullKey, full);
+      written.samples.set(`${f.feature}\u0000${f.kind}`, samples);
       if (f.score !== null && Number.isFinite(f.score)) this.score.set(full, f.score);
+      else this.score.remove(full);
       // Absent when the window is too small: a missing series says "no verdict", a 0 would say "no drift".
       if (f.verdict !== 'insufficient_data') {
         this.detected.set(full, f.verdict === 'drift' ? 1 : 0);
-        written.withVerdict.push(full);
+        written.withVerdict.set(fullKey, full);
       }
       if (f.pValue !== undefined && Number.isFinite(f.pValue)) {
         this.pValue.set(full, f.pValue);
-        written.withP.push(full);
+        written.withP.set(fullKey, full);
       }
     }
+    // Only series the new report did not write are removed: removing and re-adding all of them
+    // doubled the cost of a 1,000-feature publish (bench/collector/evaluation.ts).
+    const previous = this.featureSeries.get(key);
+    if (previous) this.removeSeries(previous, written);
     this.featureSeries.set(key, written);
     const ds = { model: report.model, window: report.window };
     this.driftedShare.set(ds, report.driftedShare);
@@ -158,13 +170,18 @@ export class DriftMetrics {
 
   private clearFeatureSeries(key: string): void {
     const prev = this.featureSeries.get(key);
-    if (!prev) return;
-    for (const l of prev.full) {
+    if (prev) this.removeSeries(prev);
+  }
+
+  /** Removes the series of `prev` that `keep` does not have (all of them without `keep`). */
+  private removeSeries(prev: SeriesSet, keep?: SeriesSet): void {
+    for (const [k, l] of prev.full) {
+      if (keep?.full.has(k)) continue;
       this.score.remove(l);
       this.threshold.remove(l);
     }
-    for (const l of prev.withVerdict) this.detected.remove(l);
-    for (const l of prev.withP) this.pValue.remove(l);
-    for (const l of prev.samples) this.windowSamples.remove(l);
+    for (const [k, l] of prev.withVerdict) if (!keep?.withVerdict.has(k)) this.detected.remove(l);
+    for (const [k, l] of prev.withP) if (!keep?.withP.has(k)) this.pValue.remove(l);
+    for (const [k, l] of prev.samples) if (!keep?.samples.has(k)) this.windowSamples.remove(l);
   }
 }
