@@ -129,7 +129,8 @@ export function decodeTensorData(
           return false;
         }
         if (datatype === 'FP32' || datatype === 'FP16') {
-          if (!Number.isFinite(Math.fround(x))) {
+          // Largest finite FP16 is 65504; anything beyond becomes Inf in the model.
+          if (!Number.isFinite(Math.fround(x)) || (datatype === 'FP16' && Math.abs(x) > 65504)) {
             error = invalid(ErrorReason.nonFinite, `${at()} is ${x}, which overflows ${datatype}`);
             return false;
           }

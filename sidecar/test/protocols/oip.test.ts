@@ -89,6 +89,8 @@ describe('parseOipRequest', () => {
       ErrorReason.nonFinite, 'inputs[0].data[1] is not finite (overflowing number); FP64 values must be finite'],
     ['a value past FP32 range', '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1e300]}]}',
       ErrorReason.nonFinite, 'inputs[0].data[0] is 1e+300, which overflows FP32'],
+    ['a value past FP16 range', '{"inputs":[{"name":"x","shape":[1],"datatype":"FP16","data":[70000]}]}',
+      ErrorReason.nonFinite, 'inputs[0].data[0] is 70000, which overflows FP16'],
     ['a string in numeric data', JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'INT32', data: ['7'] }] }),
       ErrorReason.wrongDatatype, 'inputs[0].data[0] is "7"; INT32 expects numbers'],
     ['a fraction in INT8 data', JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'INT8', data: [1.5] }] }),
