@@ -1,44 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { crashDuringUploads } from '../helpers/crash.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mw-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the uploader child until it has reported `uploads` versions, then SIGKILLs it mid-write. */
-async function crashDuringUploads(path: string, uploads: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures/upload-forever.ts'), path], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
-  let reported = 0;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      reported += String(d).trim().split('\n').length;
-      // Killed right after a commit returned, while the next transaction is being written.
-      if (reported >= uploads) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.once('exit', (code) => (reported < uploads ? reject(new Error(`uploader exited early (${code}): ${stderr}`)) : resolve()));
-  });
-  await exited;
-  return reported;
-}
 
 describe('SQLite store after a crash mid-upload', () => {
   it('reopens with every committed version whole and the active pointer on an existing version', async () => {
     const path = join(dir, 'crash.db');
-    const reported = await crashDuringUploads(path, 3);
+    const reported = await crashDuringUploads('sqlite', path, 3);
 
     // Raw check first: no version without its profile, no dangling active pointer, counter ahead of versions.
     const raw = new Database(path);
