@@ -77,7 +77,7 @@ export { kolmogorovSf } from './stats/kolmogorov.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
-export { CsvSource, parseCsvRecord } from './io/csv.js';
+export { CsvSource, parseCsvRecord, parseNumberField } from './io/csv.js';
 export { JsonLinesSource, JsonArraySource } from './io/jsonl.js';
 export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';

@@ -6,6 +6,7 @@
  * (or fatal with `strict`). Records without quotes take a fast path (split on commas).
  */
 import { createReadStream, statSync } from 'node:fs';
+import { toNumber } from '../baseline/values.js';
 import { DEFAULT_BATCH_ROWS, emptyBatch, newStats, reportBadRow, TableReadError, type ReadStats, type RowBatch, type TableReadOptions, type TableSource } from './table.js';
 
 /** Longest record accepted; a longer one is reported as an unterminated quote. */
@@ -54,10 +55,79 @@ export function parseCsvRecord(text: string): Parsed {
   }
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Plain decimal `-?digits(.digits)?` with at most 15 significant digits: mantissa / 10^k is then
+ * one correctly rounded division of two exact doubles, the same double Number() gives. Anything
+ * else (exponents, spaces, 'NA', long numbers) goes through toNumber; missing becomes NaN.
+ */
+export function parseNumberField(text: string, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (text.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      m = m * 10 + (ch - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (ch === 46 && frac < 0) frac = 0;
+    else break;
+  }
+  if (i === end && digits > 0 && digits <= 15 && frac !== 0) {
+    const v = frac > 0 ? m / POW10[frac]! : m;
+    return neg ? -v : v;
+  }
+  return toNumber(text.slice(start, end)) ?? NaN;
+}
+
+/**
+ * Splits a quote-free record straight into the batch columns, numeric columns parsed in place
+ * (no per-row array: numbers stay unboxed in double arrays). On a field-count mismatch it takes
+ * back what it pushed and returns false, so the slow path can report the row.
+ */
+function fastRow(text: string, header: string[], numeric: Set<number>, cols: unknown[][]): boolean {
+  let start = 0;
+  const n = header.length;
+  for (let c = 0; c < n; c++) {
+    let end = text.indexOf(',', start);
+    if (c === n - 1) {
+      if (end >= 0) return undo(cols, c);
+      end = text.length;
+    } else if (end < 0) return undo(cols, c);
+    cols[c]!.push(numeric.has(c) ? parseNumberField(text, start, end) : text.slice(start, end));
+    start = end + 1;
+  }
+  return true;
+}
+
+function undo(cols: unknown[][], pushed: number): false {
+  for (let c = 0; c < pushed; c++) cols[c]!.pop();
+  return false;
+}
+
+function header0Mask(source: CsvSource): Set<number> {
+  return source.numericIndexes;
+}
+
 export class CsvSource implements TableSource {
   readonly format = 'csv' as const;
   stats: ReadStats;
   header: string[] = [];
+  /**
+   * Columns to parse into numbers while reading (NaN = missing), set from type inference on a
+   * first sample: cheaper than keeping every cell as a string for the profiler to convert.
+   */
+  numericColumns = new Set<string>();
+  /** Header positions of `numericColumns`, resolved when the header is read. */
+  numericIndexes = new Set<number>();
 
   constructor(
     readonly path: string,
@@ -77,7 +147,13 @@ export class CsvSource implements TableSource {
     let recordLine = 0;
     let line = 0;
 
+    const numeric = header0Mask(this);
     const emit = (text: string, startLine: number): void => {
+      if (header && numeric.size > 0 && fastRow(text, header, numeric, cols)) {
+        batch!.length++;
+        stats.rows++;
+        return;
+      }
       emitParsed(text.indexOf('"') < 0 ? { fields: text.split(',') } : parseCsvRecord(text), text, startLine);
     };
 
@@ -103,6 +179,9 @@ export class CsvSource implements TableSource {
       if (!header) {
         header = fields.map((f) => f.trim());
         this.header = header;
+        header.forEach((h, i) => {
+          if (this.numericColumns.has(h)) this.numericIndexes.add(i);
+        });
         batch = emptyBatch(header);
         cols = header.map((h) => batch!.columns[h]!);
         return;
@@ -117,7 +196,7 @@ export class CsvSource implements TableSource {
         });
         return;
       }
-      for (let c = 0; c < fields.length; c++) cols[c]!.push(fields[c]);
+      for (let c = 0; c < fields.length; c++) cols[c]!.push(numeric.has(c) ? (toNumber(fields[c]) ?? NaN) : fields[c]);
       batch!.length++;
       stats.rows++;
     };

@@ -6,6 +6,8 @@ import type { BaselineProfile } from '../baseline/profile.js';
 import { WindowBuilder } from '../drift/window-builder.js';
 import type { LiveWindow } from '../drift/types.js';
 import { openTable, type TableFormat } from './open.js';
+import { CsvSource } from './csv.js';
+import { inferColumnTypes, INFER_SAMPLE_ROWS } from './infer.js';
 import type { ReadStats, TableReadOptions } from './table.js';
 
 export interface ProgressEvent {
@@ -27,6 +29,7 @@ export async function profileFile(
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<ProfileFileResult> {
   const source = openTable(path, read);
+  if (source instanceof CsvSource) await parseNumbersWhileReading(source, options);
   const builder = new ProfileBuilder({ ...options, metadata: { source: path, ...options.metadata } });
   for (const pass of [1, 2] as const) {
     if (pass === 2) builder.startBinning();
@@ -36,6 +39,22 @@ export async function profileFile(
     }
   }
   return { profile: builder.finish(), stats: source.stats };
+}
+
+/** Infers types on the first batch, then lets the CSV reader parse numeric columns itself. */
+async function parseNumbersWhileReading(source: CsvSource, options: ProfileBuilderOptions): Promise<void> {
+  let sample: Record<string, unknown>[] = [];
+  for await (const batch of source.batches()) {
+    const n = Math.min(batch.length, INFER_SAMPLE_ROWS);
+    sample = Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v[i]])));
+    break;
+  }
+  const categorical = new Set([
+    ...Object.entries(options.types ?? {}).filter(([, t]) => t === 'categorical').map(([k]) => k),
+    ...(options.outputs ?? []).filter((o) => (o.type ?? (o.role === 'confidence' ? 'numeric' : 'categorical')) === 'categorical').map((o) => o.name),
+  ]);
+  const specs = options.features ?? inferColumnTypes(sample, options.types);
+  source.numericColumns = new Set(specs.filter((c) => c.type === 'numeric' && !categorical.has(c.name)).map((c) => c.name));
 }
 
 export async function windowFromFile(

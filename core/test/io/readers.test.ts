@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openTable, parseCsvRecord, profileFile, ProfileBuilder, TableReadError, type NumericFeatureProfile, type RowBatch, type TableSource } from '@modelwatch/core';
+import { openTable, parseCsvRecord, parseNumberField, profileFile, ProfileBuilder, TableReadError, type NumericFeatureProfile, type RowBatch, type TableSource } from '@modelwatch/core';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelwatch-readers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,5 +142,37 @@ describe('profileFile', () => {
     for (let i = 0; i < 50; i++) b.add({ n: BigInt(i) * 1000n });
     const p = b.finish().features[0] as NumericFeatureProfile;
     expect([p.type, p.min, p.max, p.count]).toEqual(['numeric', 0, 49_000, 50]);
+  });
+});
+
+describe('parseNumberField', () => {
+  it('gives exactly the double Number() gives, and NaN for missing', () => {
+    const r = Array.from({ length: 20_000 }, (_, i) => {
+      const v = (Math.sin(i) * 10 ** ((i % 12) - 4)).toFixed(i % 9);
+      return i % 5 === 0 ? `-${v.replace('-', '')}` : v;
+    });
+    const odd = ['1e5', ' 7 ', '0x10', '123456789012345678', '.5', '5.', '-0', 'NA', '', 'abc', '1,5'];
+    for (const s of [...r, ...odd]) {
+      const want = s.trim() === '' || s === 'NA' || s === 'abc' || s === '1,5' ? NaN : Number(s);
+      expect(Object.is(parseNumberField(s, 0, s.length), want) || (Number.isNaN(want) && Number.isNaN(parseNumberField(s, 0, s.length))), s).toBe(true);
+    }
+  });
+
+  it('profiles a CSV identically with reader-side number parsing', async () => {
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 3000; i++) lines.push(`${(i * 0.37).toFixed(3)},${i % 11 === 0 ? 'NA' : i % 7},${i % 3 ? 'x' : 'y'}`);
+    const path = writeFile('parity.csv', lines.join('\n'));
+    const viaFile = (await profileFile(path, { model: 'm' })).profile;
+    const b = new ProfileBuilder({ model: 'm', metadata: { source: path } });
+    const rows = lines.slice(1).map((l) => {
+      const [a, bb, c] = l.split(',');
+      return { a, b: bb, c };
+    });
+    for (const row of rows) b.add(row);
+    b.startBinning();
+    for (const row of rows) b.add(row);
+    const viaRows = b.finish();
+    expect(viaFile.features).toEqual(viaRows.features);
+    expect(viaFile.chunks).toEqual(viaRows.chunks);
   });
 });
