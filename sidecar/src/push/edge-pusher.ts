@@ -84,7 +84,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
   async function closeWindow(): Promise<void> {
     let cur: CountsSnapshot;
     try {
-      cur = o.snapshot();
+      cur = await o.snapshot();
     } catch (err) {
       fail(`snapshot failed: ${(err as Error).message}`);
       return;

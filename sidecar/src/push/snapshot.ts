@@ -18,7 +18,8 @@ export interface CountsSnapshot {
   outputs: OutputCounts[];
 }
 
-export type SnapshotSource = () => CountsSnapshot;
+/** May be async: e.g. built from the sidecar's rendered /metrics text. */
+export type SnapshotSource = () => CountsSnapshot | Promise<CountsSnapshot>;
 
 export type WindowCounts = Pick<PushedWindow, 'rows' | 'features' | 'outputs'>;
 
