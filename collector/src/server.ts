@@ -31,6 +31,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   sources.push(new PushWindowSource(store));
   const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions });
 
+  try {
+    await evaluator.restoreLatest();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
   const app = buildApp({
     store,
     metrics,
@@ -58,9 +65,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  // Baseline series right away; the first drift round comes after one interval (until then
+  // GET /drift serves the reports restored from the history).
+  await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
-  // A first round right away, so /metrics has baseline info without waiting a whole interval.
-  void evaluator.evaluate();
 
   let closing: Promise<void> | undefined;
   return {

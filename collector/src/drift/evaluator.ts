@@ -48,6 +48,22 @@ export class Evaluator {
     });
   }
 
+  /**
+   * After a restart, serves the newest stored report per window until the first round replaces
+   * it, so GET /drift does not go empty for a whole interval. Reports against a version that is no
+   * longer active are not restored.
+   */
+  async restoreLatest(): Promise<void> {
+    for (const baseline of await this.deps.store.activeBaselines()) {
+      const perWindow = new Map<string, StoredDriftReport>();
+      for (const w of this.deps.windows) {
+        const [newest] = await this.deps.store.driftHistory(baseline.model, 1, w.label);
+        if (newest && newest.report.baselineVersion === baseline.version) perWindow.set(w.label, newest);
+      }
+      if (perWindow.size > 0) this.latest.set(baseline.model, perWindow);
+    }
+  }
+
   start(intervalMs: number): void {
     this.timer = setInterval(() => void this.evaluate(), intervalMs);
     // The loop must never keep a process alive on its own (tests, CLI shutdown).

@@ -97,6 +97,16 @@ describe('pushed windows end to end', () => {
     expect(seriesValue(after, 'modelwatch_baseline_info', { model: 'shop', baseline_version: '2' })).toBe(1);
   });
 
+  it('serves the latest stored reports after a restart on the same database', async () => {
+    const before = (await call(`${c.url}/api/v1/models/quiet/drift`)).body.reports;
+    expect(before).toHaveLength(2);
+    await c.close();
+    c = await startCollector({ port: 0, db: join(dir, 'push.db'), token: TOKEN, windows: ['15m', '1h'], evaluateEvery: '1h' });
+    // No round has run in the new process (interval 1h): these come from the stored history.
+    expect((await call(`${c.url}/api/v1/models/quiet/drift`)).body.reports).toEqual(before);
+    expect(seriesValue(await metricsText(c), 'modelwatch_baseline_info', { model: 'quiet', baseline_version: '1' })).toBe(1);
+  });
+
   it('exposes metrics that promtool accepts', async () => {
     const result = spawnSync('promtool', ['check', 'metrics'], { input: await metricsText(c), encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
