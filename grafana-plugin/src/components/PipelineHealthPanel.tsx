@@ -1,6 +1,6 @@
 import type { PanelProps } from '@grafana/data';
 import { useTheme2 } from '@grafana/ui';
-import React, { useMemo, useRef, useState } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { STATE_LABEL } from '../data/health.js';
 import { ALL_REF_IDS } from '../data/queries.js';
 import { buildPanelView } from '../data/viewModel.js';
@@ -39,6 +39,11 @@ export function PipelineHealthPanel({ data, options, width, height, replaceVaria
   const [pinnedId, setPinnedId] = useState<string>();
   const container = useRef<HTMLDivElement>(null);
   const byId = useMemo(() => new Map(view.pipelines.flatMap((p) => p.stages.map((s) => [s.id, s] as const))), [view]);
+  // A node removed under the pointer never gets mouseleave: forget it, or it would pop up again when it returns.
+  useEffect(() => {
+    if (hoveredId !== undefined && !byId.has(hoveredId)) setHoveredId(undefined);
+    if (pinnedId !== undefined && !byId.has(pinnedId)) setPinnedId(undefined);
+  }, [byId, hoveredId, pinnedId]);
   const g = view.stageCount > options.compactAbove ? COMPACT : NORMAL;
   const pinned = pinnedId === undefined ? undefined : byId.get(pinnedId);
   const shown = pinned ?? (hoveredId === undefined ? undefined : byId.get(hoveredId));

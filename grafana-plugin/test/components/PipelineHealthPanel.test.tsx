@@ -97,6 +97,8 @@ describe('PipelineHealthPanel', () => {
     expect(within(screen.getByRole('dialog')).getAllByTestId('signal-row')[1].textContent).toContain('7%');
     rerenderWith([topology('fraud', 'features')]);
     expect(screen.queryByRole('dialog')).toBeNull();
+    rerenderWith(mixedPipeline());
+    expect(screen.queryByTestId('stage-details')).toBeNull();
   });
 
   it('notes partial data and draws unknown upstream stages dashed', () => {
