@@ -151,7 +151,14 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
 
   // Counts before the first tick are the process's cumulative counts: prev stays undefined so the
   // first window carries them all.
-  const timer = setInterval(() => { void tick(); }, intervalMs);
+  // A timer tick while the previous one is still sending (slow collector) is skipped rather than
+  // queued: the next window's delta covers the skipped period, and ticks never pile up.
+  let timerTickRunning = false;
+  const timer = setInterval(() => {
+    if (timerTickRunning) return;
+    timerTickRunning = true;
+    void tick().finally(() => { timerTickRunning = false; });
+  }, intervalMs);
   timer.unref();
 
   return {
