@@ -2,6 +2,7 @@
  * `modelwatch collector`: the baseline registry and drift engine as a long-running service.
  * Runs until SIGINT/SIGTERM, then stops the loop, the server and the store before exiting.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, startCollector } from '@modelwatch/collector';
 
@@ -17,6 +18,7 @@ Options:
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
+  --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
   -h, --help             show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -36,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
+        'drift-config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -54,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   let collector;
   try {
+    const drift = values['drift-config'] === undefined ? undefined : readDriftConfig(values['drift-config']);
     collector = await startCollector({
       port: int('port', values.port) ?? 9400,
       host: values.host,
@@ -64,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
+      drift,
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -82,4 +87,18 @@ export async function run(argv: string[]): Promise<number> {
   console.log('modelwatch collector: shutting down');
   await collector.close();
   return 0;
+}
+
+/** Drift options are core's `DriftOptions`; this only checks that the file holds a JSON object. */
+function readDriftConfig(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `${path} must hold a JSON object of drift options`);
+  }
+  return parsed as Record<string, unknown>;
 }

@@ -29,6 +29,12 @@ describe('modelwatch collector', () => {
     expect(r.stderr).toMatch(/MW_COLLECTOR_WINDOWS: window "5x" is not a duration/);
   });
 
+  it('exits 2 when the drift config file is not a JSON object', () => {
+    const r = runSync(['--port', '0', '--db', ':memory:', '--drift-config', BIN]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/MW_COLLECTOR_DRIFT_CONFIG: cannot read .* as JSON/);
+  });
+
   it('serves until SIGTERM, then shuts down cleanly with exit code 0', async () => {
     const child = spawn(process.execPath, [BIN, 'collector', '--port', '0', '--db', ':memory:', '--interval', '1s'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -114,6 +114,22 @@ describe('pushed windows end to end', () => {
   });
 });
 
+describe('drift options', () => {
+  it('passes the configured drift options to the drift engine', async () => {
+    const c = await startCollector({ port: 0, db: ':memory:', windows: ['15m'], evaluateEvery: '1h', drift: { minSamples: 10_000 } });
+    try {
+      await call(`${c.url}/api/v1/models/strict/baselines`, { body: createProfile('strict') });
+      const w = createPushedWindow({ model: 'strict', features: [{ name: 'x', type: 'numeric', counts: [0, 0, 0, 400], missing: 0 }] });
+      await call(`${c.url}/api/v1/models/strict/windows`, { body: w });
+      await c.evaluate();
+      const [latest] = (await call(`${c.url}/api/v1/models/strict/drift`)).body.reports;
+      expect(latest.report.features[0]).toMatchObject({ feature: 'x', windowSamples: 400, verdict: 'insufficient_data' });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('Prometheus windows end to end', () => {
   const ID = 'model_version="1",pipeline="p",stage="s",variant="primary"';
   const types = ['# TYPE modelwatch_input_feature_value histogram', '# TYPE modelwatch_input_category_total counter'];
