@@ -10,7 +10,16 @@ import { DRIFT_DEFAULTS, resolveMethod, resolveThreshold, type DriftOptions } fr
 import { calibratedMissingThreshold, calibratedThreshold } from './calibration.js';
 import { lInfinity } from '../stats/binned.js';
 
-const sum = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0);
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return s;
+}
+
+function withNote(result: FeatureDriftResult, note: string): FeatureDriftResult {
+  result.note = note;
+  return result;
+}
 
 export function computeDrift(baseline: BaselineProfile, window: LiveWindow, options: DriftOptions = {}): DriftReport {
   const sigmas = options.calibrate === false ? undefined : (options.calibrationSigmas ?? DRIFT_DEFAULTS.calibrationSigmas);
@@ -75,23 +84,21 @@ function inputResult(
     windowSamples,
   };
   const minSamples = options.minSamples ?? DRIFT_DEFAULTS.minSamples;
-  if (!w) return { ...result, note: `no counts for ${f.name} in the window` };
+  if (!w) return withNote(result, `no counts for ${f.name} in the window`);
   if (w.counts.length !== base.length) {
-    return { ...result, note: `window has ${w.counts.length} bins for ${f.name}, the baseline ${base.length}: was it binned with another baseline version?` };
+    return withNote(result, `window has ${w.counts.length} bins for ${f.name}, the baseline ${base.length}: was it binned with another baseline version?`);
   }
-  if (f.count === 0) return { ...result, note: 'the baseline has no non-missing values for this feature' };
-  if (windowSamples < minSamples) return { ...result, note: `window has ${windowSamples} values, fewer than the ${minSamples} needed for a verdict` };
+  if (f.count === 0) return withNote(result, 'the baseline has no non-missing values for this feature');
+  if (windowSamples < minSamples) return withNote(result, `window has ${windowSamples} values, fewer than the ${minSamples} needed for a verdict`);
   const edges = f.type === 'numeric' ? f.bins.edges : [];
   const std = f.type === 'numeric' ? f.std : 0;
   const { score, pValue } = method.score({ baseline: base, window: w.counts, edges, std });
-  if (!Number.isFinite(score)) return { ...result, note: `${methodName} is undefined for these counts` };
-  return {
-    ...result,
-    score,
-    ...(pValue !== undefined ? { pValue } : {}),
-    verdict: isDrift(method.direction, score, threshold) ? 'drift' : 'no_drift',
-    ...(note ? { note } : {}),
-  };
+  if (!Number.isFinite(score)) return withNote(result, `${methodName} is undefined for these counts`);
+  result.score = score;
+  if (pValue !== undefined) result.pValue = pValue;
+  result.verdict = isDrift(method.direction, score, threshold) ? 'drift' : 'no_drift';
+  if (note) result.note = note;
+  return result;
 }
 
 /** |Δ missing rate| (L-infinity over [present, missing]); calibrated from chunks or a fixed threshold. */
@@ -120,7 +127,9 @@ function missingRateResult(
     baselineSamples: f.count + f.missing,
     windowSamples: total,
   };
-  if (total < minSamples || f.count + f.missing === 0) return { ...result, note: `window has ${total} rows, fewer than the ${minSamples} needed for a verdict` };
+  if (total < minSamples || f.count + f.missing === 0) return withNote(result, `window has ${total} rows, fewer than the ${minSamples} needed for a verdict`);
   const score = lInfinity([f.count, f.missing], [present, w.missing]);
-  return { ...result, score, verdict: score > threshold ? 'drift' : 'no_drift' };
+  result.score = score;
+  result.verdict = score > threshold ? 'drift' : 'no_drift';
+  return result;
 }
