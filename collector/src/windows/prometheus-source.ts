@@ -89,7 +89,9 @@ export class PrometheusWindowSource implements WindowSource {
     });
     baseline.outputs.forEach((o, i) => {
       const bucketSamples = o.role === 'confidence' ? bucketsBy.conf.get(o.output) : bucketsBy.pred.get(o.output);
-      fill(out.outputs[i], o, bucketSamples, catsBy.classes.get(o.output), 'class', missingBy.output.get(o.output), `output "${o.name}"`);
+      // An empty output is a missing prediction; its confidence has no missing count of its own.
+      const missing = o.role === 'prediction' ? missingBy.output.get(o.output) : undefined;
+      fill(out.outputs[i], o, bucketSamples, catsBy.classes.get(o.output), 'class', missing, `output "${o.name}"`);
     });
     return out;
   }

@@ -97,6 +97,7 @@ describe('PrometheusWindowSource on a real Prometheus', () => {
     expect(classes.counts[2] / classes.counts[1]).toBeCloseTo(1 / 6, 9);
     expect(classes.missing / classes.counts[1]).toBeCloseTo(1 / 6, 9);
     expect(confidence.role).toBe('confidence');
+    expect(confidence.missing).toBe(0);
     expect(confidence.counts[1] / confidence.counts[0]).toBeCloseTo(3, 9);
     expect(confidence.counts[2] / confidence.counts[0]).toBeCloseTo(3, 9);
   });
