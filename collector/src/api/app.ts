@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { BaselineProfile } from '@modelwatch/core';
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
-import { validatePushedWindow } from '../windows/push-validate.js';
+import { PUSH_LIMITS, validatePushedWindow } from '../windows/push-validate.js';
 import { requireToken } from './auth.js';
 import { errorHandler, HttpError, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
@@ -25,6 +25,8 @@ export interface AppDeps {
 }
 
 const HISTORY_LIMIT_MAX = 1000;
+/** Same bound as a pushed window's feature list. */
+const MAX_PROFILE_COLUMNS = PUSH_LIMITS.features;
 
 function mediaType(req: Request): string {
   return (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -102,6 +104,11 @@ export function buildApp(deps: AppDeps): express.Express {
       profile = await deps.profileRawData(buf, type as (typeof RAW_TYPES)[number], model);
     } else {
       throw new HttpError(415, `unsupported Content-Type "${type}": use ${[PROFILE_TYPE, ...RAW_TYPES].join(', ')}`);
+    }
+    // Every feature becomes drift series: the bound keeps /metrics and each round bounded.
+    const columns = profile.features.length + profile.outputs.length;
+    if (columns > MAX_PROFILE_COLUMNS) {
+      throw new HttpError(400, `the profile has ${columns} features and outputs; the collector monitors at most ${MAX_PROFILE_COLUMNS} per model`);
     }
     const saved = await store.putBaseline(model, profile, activateParam !== 'false');
     if (saved.active) deps.baselinesChanged();
