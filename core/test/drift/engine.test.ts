@@ -79,6 +79,14 @@ describe('computeDrift', () => {
     expect(input(computeDrift(baseline, window), 'x')).toMatchObject({ verdict: 'insufficient_data', note: expect.stringMatching(/another baseline version/) });
   });
 
+  it('gives insufficient_data for an all-missing feature but flags its missing rate', () => {
+    const rows = createRows(2000, 12).map((r) => ({ ...r, x: null }));
+    const report = computeDrift(baseline, windowOf(baseline, rows));
+    expect(input(report, 'x')).toMatchObject({ verdict: 'insufficient_data', windowSamples: 0 });
+    expect(input(report, 'x', 'missing_rate')).toMatchObject({ verdict: 'drift', score: 1 });
+    expect(report.driftedShare).toBe(0);
+  });
+
   it('detects missing-rate drift as its own kind', () => {
     const report = computeDrift(baseline, windowOf(baseline, createRows(5000, 7, { missingEvery: 5 })));
     expect(input(report, 'x', 'missing_rate')).toMatchObject({ method: 'linf', verdict: 'drift', score: 0.2 });

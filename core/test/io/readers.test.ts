@@ -176,3 +176,27 @@ describe('parseNumberField', () => {
     expect(viaFile.chunks).toEqual(viaRows.chunks);
   });
 });
+
+describe('Parquet profiling', () => {
+  it('profiles a Parquet file with INT64 (BigInt), DOUBLE and STRING columns', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const n = 5000;
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: Array.from({ length: n }, (_, i) => BigInt(i) * 3n), type: 'INT64' },
+        { name: 'x', data: Array.from({ length: n }, (_, i) => Math.sin(i)), type: 'DOUBLE' },
+        { name: 'city', data: Array.from({ length: n }, (_, i) => ['paris', 'lima', 'oslo'][i % 3]!), type: 'STRING' },
+      ],
+      rowGroupSize: 1200,
+    });
+    const path = join(dir, 'typed.parquet');
+    writeFileSync(path, new Uint8Array(buffer));
+    const { profile, stats } = await profileFile(path, { model: 'm' });
+    expect(stats.rows).toBe(n);
+    const [id, x, city] = profile.features;
+    expect(id).toMatchObject({ type: 'numeric', count: n, min: 0, max: 3 * (n - 1) });
+    expect(x).toMatchObject({ type: 'numeric', count: n });
+    expect(city).toMatchObject({ type: 'categorical', categories: [{ value: 'lima', count: 1667 }, { value: 'paris', count: 1667 }, { value: 'oslo', count: 1666 }] });
+    expect(profile.chunks.length).toBe(20);
+  });
+});
