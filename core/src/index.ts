@@ -60,6 +60,7 @@ export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
 export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';
 export { DRIFT_DEFAULTS, resolveMethod, resolveThreshold } from './drift/options.js';
 export type { DriftOptions } from './drift/options.js';
+export { parseDriftOptions, DriftOptionsError } from './drift/parse-options.js';
 export { ks2samp, ksPValue, wasserstein, chiSquare } from './stats/samples.js';
 export type { TestResult } from './stats/samples.js';
 export {

@@ -6,6 +6,7 @@ import {
   DRIFT_METHODS,
   resolveThreshold,
   driftMethod,
+  parseDriftOptions,
   type BaselineProfile,
   type LiveWindow,
   type DriftOptions,
@@ -131,5 +132,37 @@ describe('computeDrift', () => {
       expect(m.direction === 'lower_is_drift').toBe(m.isPValue);
     }
     expect([...DRIFT_METHODS.keys()].sort()).toEqual(['chisquare', 'hellinger', 'jensenshannon', 'ks', 'linf', 'psi', 'wasserstein']);
+  });
+});
+
+describe('parseDriftOptions', () => {
+  it('accepts every documented option', () => {
+    const options = {
+      method: 'psi',
+      methodByType: { categorical: 'chisquare' },
+      methodByFeature: { age: 'ks' },
+      threshold: 0.2,
+      thresholdByType: { numeric: 0.15 },
+      thresholdByFeature: { age: 0.3 },
+      calibrate: false,
+      calibrationSigmas: 2.5,
+      minSamples: 50,
+      smallSampleSize: 2000,
+      datasetDriftShare: 0.3,
+      missingRateThreshold: 0.1,
+    };
+    expect(parseDriftOptions(options)).toEqual(options);
+    expect(parseDriftOptions(undefined)).toEqual({});
+  });
+
+  it.each([
+    [{ method: 'magic' }, '$.method', /expected one of ks, chisquare/],
+    [{ thresholdByType: { text: 0.1 } }, '$.thresholdByType.text', /numeric or categorical/],
+    [{ datasetDriftShare: 1.5 }, '$.datasetDriftShare', /in \(0, 1\]/],
+    [{ minSamples: 0 }, '$.minSamples', /integer ≥ 1/],
+    [{ thresholds: 0.1 }, '$.thresholds', /unknown option/],
+    [{ methodByFeature: { age: 'wasserstien' } }, '$.methodByFeature.age', /expected one of/],
+  ])('rejects %j at %s', (options, path, message) => {
+    expect(() => parseDriftOptions(options)).toThrow(expect.objectContaining({ code: 'DRIFT_OPTIONS', path, message: expect.stringMatching(message) }));
   });
 });
