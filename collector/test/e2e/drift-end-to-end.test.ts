@@ -161,7 +161,9 @@ describe('Prometheus windows end to end', () => {
     const text = await waitFor('drift detected from Prometheus windows', async () => {
       const t = await metricsText(c);
       const x = seriesValue(t, 'modelwatch_drift_detected', { model: 'live', feature: 'x', kind: 'input', window: '1m' });
-      return x === 1 ? t : undefined;
+      // Models are evaluated one after the other: wait until the round has reached both.
+      const mismatches = seriesValue(t, 'modelwatch_drift_evaluation_errors_total', { model: 'skewed', reason: 'bucket_mismatch' });
+      return x === 1 && mismatches !== undefined ? t : undefined;
     }, 45_000);
     expect(seriesValue(text, 'modelwatch_drift_dataset_detected', { model: 'live', window: '1m' })).toBe(1);
     expect(seriesValue(text, 'modelwatch_drift_evaluations_total', { model: 'live', source: 'prometheus' })).toBeGreaterThan(0);
