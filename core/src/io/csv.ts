@@ -93,7 +93,7 @@ export function parseNumberField(text: string, start: number, end: number): numb
  * (no per-row array: numbers stay unboxed in double arrays). On a field-count mismatch it takes
  * back what it pushed and returns false, so the slow path can report the row.
  */
-function fastRow(text: string, header: string[], numeric: Set<number>, cols: unknown[][]): boolean {
+function fastRow(text: string, header: string[], numeric: Uint8Array, cols: unknown[][]): boolean {
   let start = 0;
   const n = header.length;
   for (let c = 0; c < n; c++) {
@@ -102,7 +102,7 @@ function fastRow(text: string, header: string[], numeric: Set<number>, cols: unk
       if (end >= 0) return undo(cols, c);
       end = text.length;
     } else if (end < 0) return undo(cols, c);
-    cols[c]!.push(numeric.has(c) ? parseNumberField(text, start, end) : text.slice(start, end));
+    cols[c]!.push(numeric[c] ? parseNumberField(text, start, end) : text.slice(start, end));
     start = end + 1;
   }
   return true;
@@ -111,10 +111,6 @@ function fastRow(text: string, header: string[], numeric: Set<number>, cols: unk
 function undo(cols: unknown[][], pushed: number): false {
   for (let c = 0; c < pushed; c++) cols[c]!.pop();
   return false;
-}
-
-function header0Mask(source: CsvSource): Set<number> {
-  return source.numericIndexes;
 }
 
 export class CsvSource implements TableSource {
@@ -126,8 +122,6 @@ export class CsvSource implements TableSource {
    * first sample: cheaper than keeping every cell as a string for the profiler to convert.
    */
   numericColumns = new Set<string>();
-  /** Header positions of `numericColumns`, resolved when the header is read. */
-  numericIndexes = new Set<number>();
 
   constructor(
     readonly path: string,
@@ -147,9 +141,11 @@ export class CsvSource implements TableSource {
     let recordLine = 0;
     let line = 0;
 
-    const numeric = header0Mask(this);
+    /** 1 at the header positions of `numericColumns` (a typed mask: checked for every cell). */
+    let numeric = new Uint8Array(0);
+    let anyNumeric = false;
     const emit = (text: string, startLine: number): void => {
-      if (header && numeric.size > 0 && fastRow(text, header, numeric, cols)) {
+      if (header && anyNumeric && fastRow(text, header, numeric, cols)) {
         batch!.length++;
         stats.rows++;
         return;
@@ -179,9 +175,8 @@ export class CsvSource implements TableSource {
       if (!header) {
         header = fields.map((f) => f.trim());
         this.header = header;
-        header.forEach((h, i) => {
-          if (this.numericColumns.has(h)) this.numericIndexes.add(i);
-        });
+        numeric = Uint8Array.from(header, (h) => (this.numericColumns.has(h) ? 1 : 0));
+        anyNumeric = numeric.includes(1);
         batch = emptyBatch(header);
         cols = header.map((h) => batch!.columns[h]!);
         return;
@@ -196,7 +191,7 @@ export class CsvSource implements TableSource {
         });
         return;
       }
-      for (let c = 0; c < fields.length; c++) cols[c]!.push(numeric.has(c) ? (toNumber(fields[c]) ?? NaN) : fields[c]);
+      for (let c = 0; c < fields.length; c++) cols[c]!.push(numeric[c] ? (toNumber(fields[c]) ?? NaN) : fields[c]);
       batch!.length++;
       stats.rows++;
     };
