@@ -25,6 +25,8 @@ export interface CollectorOptions {
   drift?: Record<string, unknown>;
   /** Prometheus query timeout in ms. Default 10 s. */
   queryTimeoutMs?: number;
+  /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
+  historyKeep?: number;
 }
 
 export interface ResolvedOptions {
@@ -39,6 +41,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   drift: Record<string, unknown>;
   queryTimeoutMs: number;
+  historyKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +99,10 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     }
     prometheusUrl = prometheusUrl.replace(/\/+$/, '');
   }
+  const historyKeep = o.historyKeep ?? 1_440;
+  if (!Number.isInteger(historyKeep) || historyKeep < 1) {
+    throw new ConfigError('MW_COLLECTOR_HISTORY', `historyKeep ${historyKeep} must be a positive integer`);
+  }
   if (o.token !== undefined && o.token.length === 0) {
     throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
   }
@@ -111,5 +118,6 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     maxBodyBytes,
     drift: o.drift ?? {},
     queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
+    historyKeep,
   };
 }

@@ -29,7 +29,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs));
   sources.push(new PushWindowSource(store));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions });
+  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions, historyKeep: opts.historyKeep });
 
   try {
     await evaluator.restoreLatest();

@@ -18,6 +18,7 @@ Options:
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
+  --history N            drift reports kept per model and window (default 1440)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
   -h, --help             show this help`;
 
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
+        history: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -69,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
+      historyKeep: int('history', values.history),
     });
   } catch (err) {
     if (err instanceof ConfigError) {

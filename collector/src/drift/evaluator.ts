@@ -34,7 +34,7 @@ export class Evaluator {
   private readonly longestWindowMs: number;
 
   constructor(private readonly deps: EvaluatorDeps) {
-    this.historyKeep = deps.historyKeep ?? 10_000;
+    this.historyKeep = deps.historyKeep ?? 1_440;
     this.longestWindowMs = Math.max(...deps.windows.map((w) => w.ms));
   }
 

@@ -114,6 +114,19 @@ describe('pushed windows end to end', () => {
   });
 });
 
+describe('drift history retention', () => {
+  it('keeps only the newest reports per model and window', async () => {
+    const c = await startCollector({ port: 0, db: ':memory:', windows: ['15m'], evaluateEvery: '1h', historyKeep: 2 });
+    try {
+      await call(`${c.url}/api/v1/models/kept/baselines`, { body: createProfile('kept') });
+      for (let i = 0; i < 4; i++) await c.evaluate();
+      expect((await call(`${c.url}/api/v1/models/kept/drift/history`)).body.history).toHaveLength(2);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('drift options', () => {
   it('passes the configured drift options to the drift engine', async () => {
     const c = await startCollector({ port: 0, db: ':memory:', windows: ['15m'], evaluateEvery: '1h', drift: { minSamples: 10_000 } });

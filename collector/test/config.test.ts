@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseDuration, resolveOptions } from '../src/index.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof ConfigError ? err.code : `not a ConfigError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+describe('collector options', () => {
+  it('defaults to port 9400 on loopback, SQLite, windows 15m/1h/1d every minute', () => {
+    const o = resolveOptions();
+    expect(o).toMatchObject({ port: 9400, host: '127.0.0.1', db: 'modelwatch.db', evaluateEveryMs: 60_000, historyKeep: 1440 });
+    expect(o.windows).toEqual([
+      { label: '15m', ms: 900_000 },
+      { label: '1h', ms: 3_600_000 },
+      { label: '1d', ms: 86_400_000 },
+    ]);
+  });
+
+  it('parses Prometheus-style durations and refuses anything else', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1w')).toBe(604_800_000);
+    for (const bad of ['', '0m', '1.5h', '15', 'm', '1h30m', '-1m']) expect(parseDuration(bad), bad).toBeUndefined();
+  });
+
+  it.each([
+    ['MW_COLLECTOR_PORT', { port: 70000 }],
+    ['MW_COLLECTOR_WINDOWS', { windows: ['15m', 'soon'] }],
+    ['MW_COLLECTOR_WINDOWS', { windows: [] }],
+    ['MW_COLLECTOR_WINDOWS', { windows: ['1h', '1h'] }],
+    ['MW_COLLECTOR_INTERVAL', { evaluateEvery: '1 minute' }],
+    ['MW_COLLECTOR_MAX_BODY', { maxBodyBytes: 0 }],
+    ['MW_COLLECTOR_PROMETHEUS_URL', { prometheusUrl: 'prometheus:9090' }],
+    ['MW_COLLECTOR_TOKEN', { token: '' }],
+    ['MW_COLLECTOR_HISTORY', { historyKeep: 0 }],
+  ])('fails fast with %s', (code, options) => {
+    expect(codeOf(() => resolveOptions(options))).toBe(code);
+  });
+
+  it('strips trailing slashes from the Prometheus URL', () => {
+    expect(resolveOptions({ prometheusUrl: 'http://thanos-query:9090/' }).prometheusUrl).toBe('http://thanos-query:9090');
+  });
+});
