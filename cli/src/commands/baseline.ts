@@ -131,6 +131,10 @@ async function create(argv: string[]): Promise<number> {
     progress,
   );
   if (progress) process.stderr.write('\n');
+  if (profile.rows === 0) {
+    console.error(`modelwatch baseline: no data rows in ${values.data}${stats.badRows ? ` (${stats.badRows} bad rows skipped)` : ''}; nothing written`);
+    return 1;
+  }
   if (names) {
     const missing = names.filter((n) => ![...profile.features, ...profile.outputs].some((f) => f.name === n));
     if (missing.length > 0) throw new UsageError(`--features: no column named ${missing.map((m) => `"${m}"`).join(', ')} in ${values.data}`);

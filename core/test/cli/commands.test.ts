@@ -90,6 +90,14 @@ describe('modelwatch baseline create', () => {
     expect(strict.err).toContain(`${bad}:3:2: expected 2 fields, found 1`);
   });
 
+  it('refuses to write a profile of a file with no data rows', async () => {
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, 'a,b\n');
+    const r = await capture(baseline, ['create', '--data', empty, '--model', 'm', '--out', join(dir, 'empty.json')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no data rows in .*empty\.csv; nothing written/);
+  });
+
   it('exits 2 with a clear message on bad flags', async () => {
     expect((await capture(baseline, ['create', '--model', 'm'])).err).toMatch(/--data is required/);
     const r = await capture(baseline, ['create', '--data', SEATTLE, '--model', 'm', '--out', 'x.json', '--bins', 'many']);
