@@ -64,7 +64,8 @@ if (opts.rate) {
     }
     const due = Math.floor(((now - start) / 1000) * opts.rate);
     while (sent < due) fire();
-    setImmediate(tick);
+    // A 1 ms timer, not a setImmediate spin: a spinning generator competes with the servers for CPU.
+    setTimeout(tick, 1);
   };
   tick();
 } else {
