@@ -21,6 +21,8 @@ export const SIDECAR_OPTIONS = {
   'upstream-stages': { type: 'string' },
   baseline: { type: 'string' },
   collector: { type: 'string' },
+  'push-dir': { type: 'string' },
+  'push-interval-ms': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
@@ -47,6 +49,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-stages A,B     stages feeding this one (pipeline topology)
   --baseline FILE           baseline profile (bin edges, category tables)
   --collector URL           fetch the active baseline from a modelwatch collector
+  --push-dir DIR            edge push: buffer window counts here and push them to --collector
+  --push-interval-ms N      edge push window length (default 60000)
   --max-body-bytes N        refuse bigger request bodies with 413 (default 8388608)
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
@@ -83,6 +87,13 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
       ...(values['json-path'] !== undefined ? { path: values['json-path'] } : {}),
       ...(values['json-inputs'] !== undefined ? { inputs: values['json-inputs'] } : {}),
       ...(values['json-outputs'] !== undefined ? { outputs: values['json-outputs'] } : {}),
+    };
+  }
+  if (values['push-dir'] !== undefined || values['push-interval-ms'] !== undefined) {
+    input.push = {
+      ...input.push,
+      ...(values['push-dir'] !== undefined ? { bufferDir: values['push-dir'] } : {}),
+      ...(values['push-interval-ms'] !== undefined ? { intervalMs: values['push-interval-ms'] as unknown as number } : {}),
     };
   }
   const limits = { ...input.limits } as Record<string, unknown>;

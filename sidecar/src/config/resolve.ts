@@ -5,6 +5,7 @@ import {
   PROTOCOLS,
   type DeclaredFeature,
   type Limits,
+  type PushConfig,
   type Protocol,
   type SidecarConfig,
   type SidecarConfigInput,
@@ -12,7 +13,7 @@ import {
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -110,6 +111,25 @@ function resolveExtractors(raw: unknown): ExtractorConfig[] {
   return raw as ExtractorConfig[];
 }
 
+function resolvePush(raw: unknown, baseline: SidecarConfig['baseline']): PushConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'push', `got ${show(raw)}, expected {bufferDir, intervalMs?, maxWindows?, maxBytes?}`);
+  }
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) {
+    if (!['bufferDir', 'intervalMs', 'maxWindows', 'maxBytes'].includes(k)) fail(ConfigErrorCode.unknownKey, `push.${k}`, 'unknown key, allowed: bufferDir, intervalMs, maxWindows, maxBytes');
+  }
+  if (typeof r.bufferDir !== 'string' || r.bufferDir === '') fail(ConfigErrorCode.invalidType, 'push.bufferDir', `got ${show(r.bufferDir)}, expected a directory path`);
+  if (baseline.kind !== 'collector') fail(ConfigErrorCode.baselineSource, 'push', 'edge push sends windows to the collector: set collector (the baseline then comes from it too)');
+  return {
+    bufferDir: r.bufferDir,
+    intervalMs: r.intervalMs === undefined ? 60_000 : number(r.intervalMs, 'push.intervalMs', 100, 86_400_000, true),
+    ...(r.maxWindows !== undefined ? { maxWindows: number(r.maxWindows, 'push.maxWindows', 1, 10_000_000, true) } : {}),
+    ...(r.maxBytes !== undefined ? { maxBytes: number(r.maxBytes, 'push.maxBytes', 1024, 1024 ** 4, true) } : {}),
+  };
+}
+
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
 export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -184,6 +204,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   for (const s of upstreamStages) {
     if (!LABEL_VALUE.test(s)) fail(ConfigErrorCode.notAllowed, 'upstreamStages', `got ${show(s)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
   }
+  const push = resolvePush(raw.push, baseline);
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
@@ -200,6 +221,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     baseline,
     features: resolveFeatures(raw.features),
     extractors: resolveExtractors(raw.extractors),
+    ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
   };
 }

@@ -61,7 +61,17 @@ export interface SidecarConfig {
   features: DeclaredFeature[];
   /** Derived features for non-tabular inputs (text length, image brightness, audio RMS…). */
   extractors: ExtractorConfig[];
+  /** Edge push of window counts to the collector (for sidecars Prometheus cannot scrape). */
+  push?: PushConfig;
   limits: Limits;
+}
+
+export interface PushConfig {
+  /** Where windows wait until the collector acknowledges them (survives restarts). */
+  bufferDir: string;
+  intervalMs: number;
+  maxWindows?: number;
+  maxBytes?: number;
 }
 
 /**
@@ -86,6 +96,7 @@ export interface SidecarConfigInput {
   collectorToken?: string;
   features?: (string | { name: string; type?: string })[];
   extractors?: ExtractorConfig[];
+  push?: Partial<PushConfig>;
   limits?: Partial<Limits>;
 }
 

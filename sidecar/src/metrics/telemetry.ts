@@ -57,6 +57,8 @@ export class SidecarTelemetry {
   private readonly baselineLoaded: Gauge;
   private readonly ignoredHeader: string;
   private readonly ignoredLabels: string;
+  /** Extra exposition renderers (e.g. the edge pusher's counters), called at scrape time. */
+  private readonly renderers: ((out: string[]) => void)[] = [];
   /** Telemetry failures, for tests and the operator's logs; never rethrown. */
   failures = 0;
 
@@ -169,7 +171,17 @@ export class SidecarTelemetry {
     this.inputs.render(out);
     out.push(this.ignoredHeader, `${SidecarInput.ignoredFeatures.name}{${this.ignoredLabels}} ${this.inputs.ignored}\n`);
     this.outputs.render(out);
+    for (const r of this.renderers) r(out);
     return out.join('');
+  }
+
+  /** The rendered identity label set (`model="…",…`), for renderers that share it. */
+  get identityLabels(): string {
+    return this.ignoredLabels;
+  }
+
+  addRenderer(render: (out: string[]) => void): void {
+    this.renderers.push(render);
   }
 
   get contentType(): string {

@@ -7,6 +7,9 @@ import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { SidecarConfig, SidecarConfigInput } from '../config/types.js';
 import { createExtractorSet } from '../extractors/extractor-set.js';
+import { startEdgePusher, type EdgePusher } from '../push/edge-pusher.js';
+import { snapshotFromExposition } from '../push/exposition-snapshot.js';
+import { renderPushMetrics } from '../push/push-metrics.js';
 import { EmbeddedHandler } from '../embedded/embedded-handler.js';
 import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
@@ -69,8 +72,11 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
     ...config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [],
   ];
-  const applyBaseline = (profile: BaselineProfile | undefined) =>
+  let activeBaseline: BaselineProfile | undefined;
+  const applyBaseline = (profile: BaselineProfile | undefined) => {
+    activeBaseline = profile;
     telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
+  };
   applyBaseline(fileBaseline);
 
   const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
@@ -117,6 +123,29 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
         onError: log,
       })
     : undefined;
+
+  let pusher: EdgePusher | undefined;
+  if (config.push && config.baseline.kind === 'collector') {
+    const processEpoch = new Date().toISOString();
+    try {
+      pusher = await startEdgePusher({
+        collectorUrl: config.baseline.url,
+        model: config.name,
+        ...(config.baseline.token ? { token: config.baseline.token } : {}),
+        bufferDir: config.push.bufferDir,
+        intervalMs: config.push.intervalMs,
+        ...(config.push.maxWindows ? { maxWindows: config.push.maxWindows } : {}),
+        ...(config.push.maxBytes ? { maxBytes: config.push.maxBytes } : {}),
+        snapshot: async () => snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch),
+        onError: log,
+      });
+    } catch (err) {
+      stopBaseline?.();
+      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', (err as Error).message);
+    }
+    const p = pusher;
+    telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
+  }
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
@@ -180,6 +209,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     async close() {
       stopBaseline?.();
       stopProbe?.();
+      await pusher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
