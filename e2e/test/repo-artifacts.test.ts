@@ -36,6 +36,27 @@ describe('docker-compose.yml', () => {
     for (const src of binds) expect(existsSync(src), src).toBe(true);
   });
 
+  it('passes the modelwatch commands only flags they accept', () => {
+    const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as { services: Record<string, { command?: string[] }> };
+    const help = (cmd: string) =>
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./cli/src/main.ts'); await main(process.argv.slice(1));", cmd, '--help'],
+        { cwd: root, encoding: 'utf8' },
+      );
+    let checked = 0;
+    for (const svc of Object.values(compose.services)) {
+      const [cmd, ...args] = svc.command ?? [];
+      if (cmd !== 'collector' && cmd !== 'sidecar') continue;
+      const usage = help(cmd);
+      for (const flag of args.filter((a) => a.startsWith('--'))) {
+        expect(usage, `${cmd} ${flag}`).toContain(`  ${flag} `);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+
   it('gives Prometheus the job names the alert rules select on', () => {
     const prom = parse(readFileSync(`${root}deploy/prometheus/prometheus.yml`, 'utf8')) as { scrape_configs: { job_name: string }[] };
     expect(prom.scrape_configs.map((s) => s.job_name)).toEqual(['modelwatch-sidecar', 'modelwatch-collector']);
