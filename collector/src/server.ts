@@ -28,7 +28,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const metrics = new DriftMetrics();
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs));
-  sources.push(new PushWindowSource(store));
+  sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
   const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions, historyKeep: opts.historyKeep });
 
   try {

@@ -114,6 +114,26 @@ describe('pushed windows end to end', () => {
   });
 });
 
+describe('pushes that do not fit the baseline', () => {
+  it('leaves a push with other bins out, counts it, and still evaluates the fitting pushes', async () => {
+    const c = await startCollector({ port: 0, db: ':memory:', windows: ['15m'], evaluateEvery: '1h' });
+    try {
+      await call(`${c.url}/api/v1/models/fleet/baselines`, { body: createProfile('fleet') });
+      const good = createPushedWindow({ model: 'fleet', source: 'edge-ok', features: [{ name: 'x', type: 'numeric', counts: [0, 0, 0, 300], missing: 0 }] });
+      const bad = createPushedWindow({ model: 'fleet', source: 'edge-bad', features: [{ name: 'x', type: 'numeric', counts: [1, 2, 3, 4, 5, 6], missing: 0 }] });
+      await call(`${c.url}/api/v1/models/fleet/windows`, { body: good });
+      await call(`${c.url}/api/v1/models/fleet/windows`, { body: bad });
+      await c.evaluate();
+      const [latest] = (await call(`${c.url}/api/v1/models/fleet/drift`)).body.reports;
+      expect(latest.report.features[0]).toMatchObject({ feature: 'x', windowSamples: 300, verdict: 'drift' });
+      const text = await metricsText(c);
+      expect(seriesValue(text, 'modelwatch_drift_evaluation_errors_total', { model: 'fleet', reason: 'shape_mismatch' })).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('drift history retention', () => {
   it('keeps only the newest reports per model and window', async () => {
     const c = await startCollector({ port: 0, db: ':memory:', windows: ['15m'], evaluateEvery: '1h', historyKeep: 2 });
