@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readConfigFile, resolveConfig } from '@modelwatch/sidecar';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METRICS_DOC, renderMetricsDoc } from '../../scripts/generate-metrics-doc.js';
@@ -55,6 +56,12 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(checked).toBeGreaterThan(3);
+  });
+
+  it('gives the sidecar a configuration file it accepts', () => {
+    const config = resolveConfig(readConfigFile(`${root}deploy/sidecar.yaml`));
+    expect(config.source).toMatchObject({ kind: 'proxy', upstream: 'http://model-server:8000', protocol: 'oip' });
+    expect(config.baseline).toMatchObject({ kind: 'collector', url: 'http://collector:9400' });
   });
 
   it('gives Prometheus the job names the alert rules select on', () => {
