@@ -51,7 +51,8 @@ export class EmbeddedHandler {
     if (path === '/v2/health/live') return this.json(res, { live: true });
     if (path === '/v2/health/ready') return this.json(res, { ready: true });
     if (path === '/v2') return this.json(res, { name: 'modelwatch-sidecar', version: '0.1.0', extensions: [] });
-    const infer = INFER.match(path) ?? INFER_VERSION.match(path);
+    // Inference is the hot path: a cheap suffix test before the route matchers.
+    const infer = path.endsWith('/infer') ? (INFER.match(path) ?? INFER_VERSION.match(path)) : null;
     if (infer) {
       if (method !== 'POST') {
         this.rt.telemetry.error(ErrorReason.unknownRoute);

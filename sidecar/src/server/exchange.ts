@@ -25,7 +25,7 @@ export class InferenceExchange {
     path: string,
   ) {
     rt.telemetry.requestStarted();
-    this.span = rt.tracer.startServer(req.method ?? 'GET', route, path, req.headers);
+    this.span = rt.tracer.startServer(req.method ?? 'GET', route, path, req.headers, req.httpVersion);
     this.traceHeaders = this.span ? { [TRACE_ID_HEADER]: this.span.traceId } : {};
     // A client that disconnects mid-call still gets its call recorded once.
     res.once('close', () => {

@@ -20,6 +20,8 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_USER_AGENT_ORIGINAL,
   ATTR_SERVICE_NAME,
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
@@ -59,7 +61,7 @@ export class RequestTracer {
     return this.tracer !== undefined;
   }
 
-  startServer(method: string, route: string, path: string, headers: IncomingHttpHeaders): ServerSpan | undefined {
+  startServer(method: string, route: string, path: string, headers: IncomingHttpHeaders, httpVersion = '1.1'): ServerSpan | undefined {
     if (!this.tracer) return undefined;
     const parent = headers.traceparent ? this.propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
     const span = this.tracer.startSpan(`${method} ${route}`, {
@@ -69,6 +71,8 @@ export class RequestTracer {
         [ATTR_HTTP_ROUTE]: route,
         [ATTR_URL_PATH]: path,
         [ATTR_URL_SCHEME]: 'http',
+        [ATTR_NETWORK_PROTOCOL_VERSION]: httpVersion,
+        ...(headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'] } : {}),
         ...this.modelAttributes,
       },
     }, parent);

@@ -43,6 +43,7 @@ describe('traces with an injected in-memory exporter', () => {
       'http.route': '/v2/models/{model}/infer',
       'url.path': '/v2/models/credit/infer',
       'http.response.status_code': 200,
+      'network.protocol.version': '1.1',
       'modelwatch.model': 'credit',
       'modelwatch.stage': 'scoring',
     });
