@@ -43,7 +43,3 @@ export function alert(spec: AlertSpec): AlertingRule {
     annotations: { summary: spec.summary, description: spec.description, runbook_url: runbookUrl(spec.name) },
   };
 }
-
-export function isAlert(rule: RecordingRule | AlertingRule): rule is AlertingRule {
-  return 'alert' in rule;
-}
