@@ -15,6 +15,8 @@ export interface CollectorOptions {
   token?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
+  /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
+  prometheusHeaders?: Record<string, string>;
   /** Live windows evaluated every interval, e.g. ['15m', '1h', '1d']. */
   windows?: string[];
   /** Evaluation interval, e.g. '1m'. */
@@ -36,6 +38,7 @@ export interface ResolvedOptions {
   databaseUrl?: string;
   token?: string;
   prometheusUrl?: string;
+  prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
   evaluateEveryMs: number;
   maxBodyBytes: number;
@@ -99,6 +102,12 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     }
     prometheusUrl = prometheusUrl.replace(/\/+$/, '');
   }
+  const prometheusHeaders = o.prometheusHeaders ?? {};
+  for (const [name, value] of Object.entries(prometheusHeaders)) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n]/.test(value)) {
+      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `header "${name}" is not a valid HTTP header name and single-line value`);
+    }
+  }
   const historyKeep = o.historyKeep ?? 1_440;
   if (!Number.isInteger(historyKeep) || historyKeep < 1) {
     throw new ConfigError('MW_COLLECTOR_HISTORY', `historyKeep ${historyKeep} must be a positive integer`);
@@ -113,6 +122,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     databaseUrl: o.databaseUrl,
     token: o.token,
     prometheusUrl,
+    prometheusHeaders,
     windows,
     evaluateEveryMs,
     maxBodyBytes,

@@ -27,7 +27,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const store = await openStore(opts.db, opts.databaseUrl);
   const metrics = new DriftMetrics();
   const sources: WindowSource[] = [];
-  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs));
+  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
   const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions, historyKeep: opts.historyKeep });
 

@@ -14,6 +14,7 @@ Options:
   --db FILE              SQLite file for baselines and drift history (default modelwatch.db; :memory: for none)
   --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
   --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
+  --prometheus-header H  extra header on queries, repeatable, e.g. "X-Scope-OrgID: team-a" (Mimir tenants)
   --token T              bearer token required on writes (default: env MODELWATCH_TOKEN; none = open)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
@@ -35,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
         db: { type: 'string' },
         'database-url': { type: 'string' },
         'prometheus-url': { type: 'string' },
+        'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
@@ -66,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       db: values.db,
       databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
       prometheusUrl: values['prometheus-url'],
+      prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
@@ -104,4 +107,14 @@ function readDriftConfig(path: string): Record<string, unknown> {
     throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `${path} must hold a JSON object of drift options`);
   }
   return parsed as Record<string, unknown>;
+}
+
+function parseHeaders(items: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const item of items) {
+    const colon = item.indexOf(':');
+    if (colon <= 0) throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `--prometheus-header "${item}" is not "Name: value"`);
+    headers[item.slice(0, colon).trim()] = item.slice(colon + 1).trim();
+  }
+  return headers;
 }

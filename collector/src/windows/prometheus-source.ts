@@ -22,6 +22,7 @@ export class PrometheusWindowSource implements WindowSource {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = 10_000,
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   async fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<LiveWindow | undefined> {
@@ -100,7 +101,7 @@ export class PrometheusWindowSource implements WindowSource {
     const url = `${this.baseUrl}/api/v1/query?${new URLSearchParams({ query: promql, time: String(endMs / 1000) })}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw new WindowError('prometheus_unreachable', `Prometheus at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
     }

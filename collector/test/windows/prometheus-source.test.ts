@@ -1,3 +1,5 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusWindowSource } from '../../src/windows/prometheus-source.js';
 import { WindowError } from '../../src/windows/window-source.js';
@@ -113,6 +115,32 @@ describe('PrometheusWindowSource on a real Prometheus', () => {
   it('returns undefined for a model Prometheus has never seen', async () => {
     const source = new PrometheusWindowSource(prom.url);
     expect(await source.fetch(createProfile('unseen'), { label: '1m', ms: 60_000 }, Date.now())).toBeUndefined();
+  });
+
+  it('sends the configured headers (a Mimir tenant) on every query', async () => {
+    // A recording pass-through in front of the real Prometheus, as a Mimir gateway would sit.
+    const seen: (string | undefined)[] = [];
+    const target = new URL(prom.url);
+    const gateway = createServer((req, res) => {
+      seen.push(req.headers['x-scope-orgid'] as string | undefined);
+      const upstream = request({ host: target.hostname, port: target.port, path: req.url!.replace(/^\/prometheus/, ''), method: req.method }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/prometheus`;
+      const source = new PrometheusWindowSource(base, 10_000, { 'X-Scope-OrgID': 'team-a' });
+      const w = await source.fetch(createProfile('m'), { label: '1m', ms: 60_000 }, Date.now());
+      expect(w!.features[0].counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(seen.length).toBe(3);
+      expect(new Set(seen)).toEqual(new Set(['team-a']));
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise<void>((r) => gateway.close(() => r()));
+    }
   });
 
   it('reports an unreachable Prometheus as prometheus_unreachable', async () => {
