@@ -68,7 +68,7 @@ function inputResult(
     methodName = resolveMethod(f.name, f.type, windowSamples, {});
     method = driftMethod(methodName);
   }
-  const calibrated = sigmas === undefined ? undefined : calibratedThreshold(baseline, f, method, sigmas);
+  const calibrated = sigmas === undefined ? undefined : calibratedThreshold(baseline, f, method, sigmas, windowSamples);
   const { threshold, source } = resolveThreshold(f.name, f.type, method, calibrated, options);
   const base = baselineCounts(f);
   const result: FeatureDriftResult = {
@@ -110,7 +110,7 @@ function missingRateResult(
   sigmas: number | undefined,
 ): FeatureDriftResult {
   const present = sum(w.counts);
-  const calibrated = sigmas === undefined ? undefined : calibratedMissingThreshold(baseline, f, sigmas);
+  const calibrated = sigmas === undefined ? undefined : calibratedMissingThreshold(baseline, f, sigmas, present + w.missing);
   const fixed = options.missingRateThreshold ?? DRIFT_DEFAULTS.missingRateThreshold;
   const threshold = calibrated ?? fixed;
   const total = present + w.missing;

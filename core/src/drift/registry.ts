@@ -27,6 +27,11 @@ export interface DriftMethodDescriptor {
   direction: DriftDirection;
   /** True when the score is a p-value (the threshold is a significance level, never calibrated). */
   isPValue: boolean;
+  /**
+   * How the score of a sample drawn from the baseline itself shrinks with its size n: ∝ n^-e.
+   * Calibration scales chunk-based thresholds to the window's size with it (0 = no scaling).
+   */
+  noiseExponent: number;
   score(input: MethodInput): MethodScore;
 }
 
@@ -36,6 +41,7 @@ const MIN_STD = 1e-9;
 const methods: DriftMethodDescriptor[] = [
   {
     name: 'ks',
+    noiseExponent: 0,
     description: 'two-sample Kolmogorov–Smirnov p-value on binned counts (statistic ≤ raw D, see stats/binned.ts)',
     types: ['numeric'],
     defaultThreshold: 0.05,
@@ -48,6 +54,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'chisquare',
+    noiseExponent: 0,
     description: 'Pearson chi-square goodness of fit of window counts to baseline proportions, p-value',
     types: ['numeric', 'categorical'],
     defaultThreshold: 0.05,
@@ -60,6 +67,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'wasserstein',
+    noiseExponent: 0.5,
     description: '1-Wasserstein distance on binned counts divided by the baseline std',
     types: ['numeric'],
     defaultThreshold: 0.1,
@@ -69,6 +77,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'jensenshannon',
+    noiseExponent: 0.5,
     description: 'Jensen–Shannon distance, log base 2 (in [0, 1])',
     types: ['numeric', 'categorical'],
     defaultThreshold: 0.1,
@@ -78,6 +87,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'psi',
+    noiseExponent: 1,
     description: 'Population Stability Index (empty bins floored at 1e-4)',
     types: ['numeric', 'categorical'],
     defaultThreshold: 0.1,
@@ -87,6 +97,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'hellinger',
+    noiseExponent: 0.5,
     description: 'Hellinger distance (in [0, 1])',
     types: ['numeric', 'categorical'],
     defaultThreshold: 0.1,
@@ -96,6 +107,7 @@ const methods: DriftMethodDescriptor[] = [
   },
   {
     name: 'linf',
+    noiseExponent: 0.5,
     description: 'L-infinity distance between proportions (largest change of one bin/category share)',
     types: ['numeric', 'categorical'],
     defaultThreshold: 0.1,

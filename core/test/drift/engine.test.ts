@@ -126,6 +126,21 @@ describe('computeDrift', () => {
     expect(x.threshold).toBeLessThan(0.1);
   });
 
+  it('scales calibrated thresholds to the window size: quiet on small and large null windows, sensitive on large ones', () => {
+    const big = buildBaseline(createRows(50_000, 21)); // 50 chunks of 1,000 rows
+    const x = (rows: number, seed: number, shift = 0) => input(computeDrift(big, windowOf(big, createRows(rows, seed, { shift }))), 'x');
+    for (const seed of [31, 32, 33]) {
+      expect(x(300, seed).verdict).toBe('no_drift'); // small window: KS p-value, not calibrated
+      expect(x(20_000, seed)).toMatchObject({ verdict: 'no_drift', method: 'wasserstein', thresholdSource: 'calibrated' });
+    }
+    // A 0.05σ shift (0.1 in x units, σ = 2): invisible to 1,000-row chunks, clear in 20,000 rows.
+    const shifted = x(20_000, 34, 0.1);
+    expect(shifted.verdict).toBe('drift');
+    const unscaled = x(1001, 35).threshold * Math.sqrt(1001 / 1000); // the chunk-sized threshold
+    expect(shifted.threshold).toBeCloseTo(unscaled * Math.sqrt(1000 / 20_000), 2);
+    expect(shifted.score!).toBeLessThan(unscaled);
+  });
+
   it('registers every method with types, default threshold and direction', () => {
     for (const m of DRIFT_METHODS.values()) {
       expect(m.types.length).toBeGreaterThan(0);
