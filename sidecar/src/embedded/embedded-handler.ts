@@ -108,19 +108,21 @@ export class EmbeddedHandler {
       const parseSpan = tracer.child(ex.span, 'parse request');
       const parsed = parseOipRequest(body, req.headers);
       if (!parsed.ok) {
-        endSpan(parseSpan, parsed.kind === 'invalid' ? parsed.reason : parsed.reason);
+        endSpan(parseSpan, parsed.reason);
         if (parsed.kind === 'invalid') ex.fail(parsed.status, parsed.reason, parsed.message);
         else ex.fail(400, ErrorReason.wrongDatatype, 'the binary tensor extension is not supported by the embedded server; send JSON tensor data');
         return;
       }
       const feeds = this.model.feeds(parsed.value);
-      const outputs = feeds.ok ? this.model.outputNames(parsed.value) : undefined;
-      if (!feeds.ok || (outputs && !outputs.ok)) {
-        const bad = !feeds.ok ? feeds : outputs!;
-        if (!bad.ok && bad.kind === 'invalid') {
-          endSpan(parseSpan, bad.reason);
-          ex.fail(bad.status, bad.reason, bad.message);
-        }
+      const outputs = this.model.outputNames(parsed.value);
+      if (!feeds.ok || !outputs.ok) {
+        const bad = !feeds.ok ? feeds : outputs;
+        // The graph checks only ever report `invalid`; anything else is still answered, never left hanging.
+        const [status, reason, message] = !bad.ok && bad.kind === 'invalid'
+          ? [bad.status, bad.reason, bad.message] as const
+          : [400, ErrorReason.wrongShape, 'the request does not match the model inputs'] as const;
+        endSpan(parseSpan, reason);
+        ex.fail(status, reason, message);
         return;
       }
       telemetry.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
@@ -130,7 +132,7 @@ export class EmbeddedHandler {
       const t0 = performance.now();
       let result;
       try {
-        result = await this.model.run(feeds.value, outputs!.ok ? outputs!.value : []);
+        result = await this.model.run(feeds.value, outputs.value);
       } catch (err) {
         endSpan(inferSpan, ErrorReason.inferenceFailed);
         this.rt.log(`inference failed: ${(err as Error).message}`);

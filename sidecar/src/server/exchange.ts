@@ -74,4 +74,3 @@ export class InferenceExchange {
   }
 }
 
-export { sendJson, sendError };

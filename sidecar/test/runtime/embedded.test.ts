@@ -91,6 +91,7 @@ describe('embedded mode (real onnxruntime session)', () => {
     ['a shape the model does not take', JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }), 400, 'wrong_shape', /expects \[-1,3\]/],
     ['a datatype the model does not take', inferBody([[1, 2, 3]]).replace('FP32', 'INT32'), 400, 'wrong_datatype', /expects FP32/],
     ['strings in a numeric tensor', inferBody([[1, 2, 3]]).replace('[1,2,3]', '["a",2,3]'), 400, 'wrong_datatype', /expects numbers/],
+    ['an unknown requested output', inferBody([[1, 2, 3]], { outputs: [{ name: 'nope' }] }), 400, 'wrong_shape', /unknown output "nope"/],
     ['an unknown input name', inferBody([[1, 2, 3]]).replace('"input"', '"x"'), 400, 'wrong_shape', /unknown input "x"/],
   ];
   for (const [what, body, status, reason, message] of badInputs) {
@@ -123,6 +124,12 @@ describe('embedded mode (real onnxruntime session)', () => {
     const res = await fetch(infer, { method: 'POST', body: chunks, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect((await res.json()).error).toMatch(/exceeds the limit/);
+  });
+
+  it('returns 400 for the binary tensor extension, which the embedded server does not speak', async () => {
+    const r = await post(infer, '{"inputs":[]}\u0000', { 'inference-header-content-length': '13' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatch(/binary tensor extension is not supported/);
   });
 
   it('answers 405 for GET on the infer route', async () => {

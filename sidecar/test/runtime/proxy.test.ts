@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type RunningSidecar, type SidecarConfigInput } from '@modelwatch/sidecar';
@@ -143,5 +144,21 @@ describe('proxy mode against a real model server process', () => {
   it('refuses an unknown extractor kind at startup, naming the key', async () => {
     await expect(startSidecar({ upstream: upstream.url, port: 0, extractors: [{ input: 'x', kind: 'video' as 'text' }] }))
       .rejects.toThrow(/MW_ERR_CONFIG_NOT_ALLOWED: extractors: .*"video" is not one of text, image, audio/);
+  });
+
+  it('keeps /metrics promtool-clean after proxied traffic, errors and unmonitored payloads', async () => {
+    const sc = await start({ upstream: upstream.url, protocol: 'oip' });
+    await post(`${sc.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]));
+    await post(`${sc.url}/v2/models/m/infer`, '{"inputs": 5}');
+    await post(`${sc.url}/v2/models/boom/infer`, inferBody([[1, 2, 3]]));
+    await post(`${sc.url}/v2/models/m/infer`, '{"inputs":[]}', { 'inference-header-content-length': '13' });
+    const text = await scrape(sc);
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      const child = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }));
+      child.stdin!.end(text);
+    });
+    expect(output).toBe('');
+    expect(code).toBe(0);
   });
 });
