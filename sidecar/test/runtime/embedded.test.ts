@@ -1,6 +1,7 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
-import { get, post, sample } from './fixtures/http.js';
+import { get, post, sample, until } from './fixtures/http.js';
 import { inferBody, tempDir, writeClassifier } from './fixtures/model.js';
 
 const ERRORS = 'modelwatch_request_errors_total';
@@ -130,6 +131,19 @@ describe('embedded mode (real onnxruntime session)', () => {
     const r = await post(infer, '{"inputs":[]}\u0000', { 'inference-header-content-length': '13' });
     expect(r.status).toBe(400);
     expect(r.json.error).toMatch(/binary tensor extension is not supported/);
+  });
+
+  it('survives a client that disconnects mid-body and records the call once', async () => {
+    const metrics = async () => (await fetch(`${sc.url}/metrics`)).text();
+    const before = sample(await metrics(), 'modelwatch_requests_total', { outcome: 'client_error' }) ?? 0;
+    const socket = connect(sc.port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write('POST /v2/models/credit/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"inputs":');
+    await until(async () => sample(await metrics(), 'modelwatch_requests_in_flight') === 1);
+    socket.destroy();
+    await until(async () => sample(await metrics(), 'modelwatch_requests_in_flight') === 0);
+    expect(sample(await metrics(), 'modelwatch_requests_total', { outcome: 'client_error' })).toBe(before + 1);
+    expect((await post(infer, inferBody([[1, 1, 1]]))).status).toBe(200);
   });
 
   it('answers 405 for GET on the infer route', async () => {
