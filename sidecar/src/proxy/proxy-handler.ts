@@ -20,6 +20,12 @@ function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHtt
 }
 
 type UpstreamFailure = { kind: 'timeout' } | { kind: 'refused'; code: string };
+/** The upstream answer outgrew the monitoring buffer and is being streamed to the client as is. */
+type Streamed = { kind: 'streamed'; status: number };
+
+/** Upstream answers are buffered for monitoring up to this multiple of maxBodyBytes, then streamed. */
+const RESPONSE_BUFFER_FACTOR = 8;
+export const UNMONITORABLE_LARGE_RESPONSE = 'response_too_large';
 
 /**
  * Proxy mode: inference calls (as the codec recognises them) are buffered, monitored and
@@ -126,8 +132,15 @@ export class ProxyHandler {
       });
       tracer.inject(ex.span, clientSpan, headers);
       const t0 = performance.now();
-      const answer = await this.call(req, headers, body);
+      const answer = await this.call(req, headers, body, res, ex.traceHeaders);
       telemetry.inferenceFinished((performance.now() - t0) / 1000);
+      if ('kind' in answer && answer.kind === 'streamed') {
+        endSpan(clientSpan);
+        telemetry.unmonitoredPayload(UNMONITORABLE_LARGE_RESPONSE);
+        const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
+        ex.finish(outcome, answer.status, 0);
+        return;
+      }
       if ('kind' in answer) {
         const timeout = answer.kind === 'timeout';
         endSpan(clientSpan, timeout ? ErrorReason.upstreamTimeout : ErrorReason.upstreamRefused);
@@ -155,7 +168,14 @@ export class ProxyHandler {
     }
   }
 
-  private call(req: IncomingMessage, headers: OutgoingHttpHeaders, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | UpstreamFailure> {
+  private call(
+    req: IncomingMessage,
+    headers: OutgoingHttpHeaders,
+    body: Buffer,
+    res: ServerResponse,
+    traceHeaders: Record<string, string>,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | UpstreamFailure | Streamed> {
+    const limit = this.rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
     return new Promise((resolve) => {
       let settled = false;
       const settle = (v: Parameters<typeof resolve>[0]) => {
@@ -167,7 +187,23 @@ export class ProxyHandler {
       };
       const up = this.request(this.upstreamOptions(req, headers), (ures) => {
         const chunks: Buffer[] = [];
-        ures.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const onData = (c: Buffer) => {
+          size += c.length;
+          chunks.push(c);
+          if (size <= limit || settled) return;
+          // Too big to hold for monitoring: stream it through untouched instead (memory stays bounded).
+          ures.off('data', onData);
+          const status = ures.statusCode ?? 502;
+          const out = forwardHeaders(ures.headers, this.base.host) as Record<string, string | string[] | undefined>;
+          delete out.host;
+          res.writeHead(status, { ...out, ...traceHeaders });
+          for (const chunk of chunks) res.write(chunk);
+          chunks.length = 0;
+          ures.pipe(res);
+          settle({ kind: 'streamed', status });
+        };
+        ures.on('data', onData);
         ures.on('end', () => settle({ status: ures.statusCode ?? 502, headers: ures.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
         ures.on('error', () => settle({ kind: 'refused', code: 'ECONNRESET' }));
       });

@@ -96,6 +96,16 @@ describe('proxy mode against a real model server process', () => {
     expect(sample(await scrape(sc), 'modelwatch_request_errors_total', { reason: 'upstream_timeout' })).toBe(1);
   });
 
+  it('streams an upstream answer too big to buffer through untouched and counts it unmonitored', async () => {
+    const sc = await start({ upstream: upstream.url, limits: { maxBodyBytes: 4096 } });
+    const r = await post(`${sc.url}/v2/models/big/infer`, inferBody([[1, 2, 3]]));
+    expect(r.status).toBe(200);
+    expect(r.json.outputs[0].data).toHaveLength(20_000);
+    const text = await scrape(sc);
+    expect(sample(text, 'modelwatch_unmonitored_payloads_total', { reason: 'response_too_large' })).toBe(1);
+    expect(sample(text, 'modelwatch_requests_total', { outcome: 'success' })).toBe(1);
+  });
+
   it('relays upstream 5xx answers and counts them as upstream_status', async () => {
     const sc = await start({ upstream: upstream.url });
     const r = await post(`${sc.url}/v2/models/boom/infer`, inferBody([[1, 2, 3]]));
