@@ -17,6 +17,9 @@ export interface OutputSpec {
   /** Column holding the output in the data. */
   name: string;
   role: 'prediction' | 'confidence';
+  /** Model output this column profiles (the sidecar's `output` label). Default: the column name.
+   *  A classifier's prediction and confidence columns share one output name. */
+  output?: string;
   /** Default: prediction categorical, confidence numeric. */
   type?: FeatureType;
 }
@@ -163,7 +166,7 @@ export class ProfileBuilder {
       const c = cols[i]!;
       const p = c.profile(twoPass ? this.totals[i] : undefined);
       const out = this.outputNames.get(c.name);
-      if (out) outputs.push({ ...p, output: out.name, role: out.role });
+      if (out) outputs.push({ ...p, output: out.output ?? out.name, role: out.role });
       else features.push(p);
     }
     return {

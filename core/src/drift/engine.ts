@@ -30,9 +30,11 @@ export function computeDrift(baseline: BaselineProfile, window: LiveWindow, opti
     results.push(inputResult(baseline, f, w, 'input', options, sigmas));
     if (w) results.push(missingRateResult(baseline, f, w, options, sigmas));
   }
-  const windowOutputs = new Map(window.outputs.map((o) => [o.output ?? o.name, o]));
+  // One output can have two profiles (its prediction and its confidence): match on both keys.
+  const outputKey = (output: string, role: string) => `${output}\u0000${role}`;
+  const windowOutputs = new Map(window.outputs.map((o) => [outputKey(o.output ?? o.name, o.role), o]));
   for (const o of baseline.outputs) {
-    results.push(inputResult(baseline, o, windowOutputs.get(o.output) ?? windowOutputs.get(o.name), 'output', options, sigmas));
+    results.push(inputResult(baseline, o, windowOutputs.get(outputKey(o.output, o.role)), 'output', options, sigmas));
   }
   const judged = results.filter((r) => r.kind === 'input' && r.verdict !== 'insufficient_data');
   const drifted = judged.filter((r) => r.verdict === 'drift').length;
