@@ -108,6 +108,13 @@ describe('the stack end to end', () => {
     expect(delivered('ModelwatchFeatureDrift', MODEL)).toBeUndefined();
   });
 
+  it('sends warnings to chat: the proxied model has no baseline', async () => {
+    const alert = await waitFor('Alertmanager to deliver ModelwatchBaselineMissing', async () => delivered('ModelwatchBaselineMissing', PROXY_MODEL), 30_000, 500);
+    expect(alert.path).toBe('/chat');
+    expect(alert.labels).toEqual({ alertname: 'ModelwatchBaselineMissing', model: PROXY_MODEL, severity: 'warning' });
+    expect(delivered('ModelwatchBaselineMissing', MODEL)).toBeUndefined();
+  });
+
   it('pages on the latency SLO when the model server behind a proxy sidecar slows down', async () => {
     modelServer.setDelay(300);
     replays.push(replay({ url: proxy.url, model: PROXY_MODEL, days: trainingDays(), rowsPerSecond: 40, batch: 1, concurrency: 16, loop: true }));
