@@ -2,6 +2,8 @@
  * Collector options and their validation. Bad configuration fails fast at startup with a coded
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
+import { parseDriftOptions, type DriftOptions } from '@modelwatch/core';
+
 export interface CollectorOptions {
   /** TCP port; 0 picks an ephemeral one. Default 9400. */
   port?: number;
@@ -23,7 +25,7 @@ export interface CollectorOptions {
   evaluateEvery?: string;
   /** Largest request body accepted, in bytes (413 above). Default 32 MiB. */
   maxBodyBytes?: number;
-  /** Passed to the drift engine unchanged (thresholds, dataset drift share…). */
+  /** Drift engine options (thresholds, methods, dataset drift share…), validated at startup. */
   drift?: Record<string, unknown>;
   /** Prometheus query timeout in ms. Default 10 s. */
   queryTimeoutMs?: number;
@@ -42,7 +44,7 @@ export interface ResolvedOptions {
   windows: { label: string; ms: number }[];
   evaluateEveryMs: number;
   maxBodyBytes: number;
-  drift: Record<string, unknown>;
+  drift: DriftOptions;
   queryTimeoutMs: number;
   historyKeep: number;
 }
@@ -115,6 +117,12 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   if (o.token !== undefined && o.token.length === 0) {
     throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
   }
+  let drift: DriftOptions;
+  try {
+    drift = parseDriftOptions(o.drift ?? {});
+  } catch (err) {
+    throw new ConfigError('MW_COLLECTOR_DRIFT', `drift options: ${(err as Error).message}`);
+  }
   return {
     port,
     host: o.host ?? '127.0.0.1',
@@ -126,7 +134,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     windows,
     evaluateEveryMs,
     maxBodyBytes,
-    drift: o.drift ?? {},
+    drift,
     queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
     historyKeep,
   };

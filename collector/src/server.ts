@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { DriftOptions } from '@modelwatch/core';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
@@ -29,7 +28,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift as DriftOptions, historyKeep: opts.historyKeep });
+  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
 
   try {
     await evaluator.restoreLatest();

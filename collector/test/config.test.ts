@@ -37,6 +37,8 @@ describe('collector options', () => {
     ['MW_COLLECTOR_PROMETHEUS_URL', { prometheusUrl: 'prometheus:9090' }],
     ['MW_COLLECTOR_TOKEN', { token: '' }],
     ['MW_COLLECTOR_HISTORY', { historyKeep: 0 }],
+    ['MW_COLLECTOR_DRIFT', { drift: { datasetDriftShare: 2 } }],
+    ['MW_COLLECTOR_DRIFT', { drift: { method: 'magic' } }],
     ['MW_COLLECTOR_PROMETHEUS_HEADER', { prometheusHeaders: { 'X-Scope-OrgID': 'a\r\nInjected: 1' } }],
     ['MW_COLLECTOR_PROMETHEUS_HEADER', { prometheusHeaders: { 'bad header': 'x' } }],
   ])('fails fast with %s', (code, options) => {
