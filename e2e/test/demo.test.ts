@@ -43,7 +43,7 @@ describe('modelwatch demo', () => {
     const sidecarUrl = await waitFor('the demo to print where to look', async () => /sidecar metrics\s+(\S+)\/metrics/.exec(run.output())?.[1], 60_000);
     expect(run.output()).toMatch(/drift report \(JSON\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1\/models\/seattle-weather\/drift/);
     expect(run.output()).toMatch(/Prometheus alerts\s+http:\/\/127\.0\.0\.1:\d+\/alerts/);
-    await waitFor('the demo to report drift in New York weather', async () => (/New York: .*drift in wind/.test(run.output()) ? true : undefined), 90_000, 500);
+    await waitFor('the demo to report drift in New York weather', async () => (/New York: 1m: drift in [^;]*\bwind\b/.test(run.output()) ? true : undefined), 90_000, 500);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(run.output()).toContain('modelwatch demo: stopped');
