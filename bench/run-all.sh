@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every benchmark in turn (never part of `npm test`: figures are read, not asserted).
+# The machine is shared and small: run on an otherwise idle machine and compare the ratios each
+# benchmark prints side by side, not absolute times across runs. Figures go in docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -b
+run() { echo; echo "=== $* ==="; npx tsx "$@"; }
+run bench/sidecar/run.ts --seconds 5 --rounds 3
+run bench/codecs.ts
+run bench/core/profile.ts
+run bench/core/drift.ts
+run bench/collector/evaluation.ts
+run bench/grafana-panel.ts
