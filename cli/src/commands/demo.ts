@@ -123,6 +123,11 @@ export async function run(argv: string[]): Promise<number> {
     scrapeInterval: '5s',
     evaluationInterval: '5s',
     alertFor: observability ? flags.alertFor : undefined,
+    // PSI with the usual 0.2 "significant shift" threshold: on the compressed clock a 1-minute
+    // window holds ~25 replays of the same days, and thresholds calibrated for that many rows flag
+    // even the small year-to-year change. PSI 0.2 keeps Seattle's seasonal drift (~0.17-0.19 on
+    // temperatures) under the line and New York (wind ~1.4, temp_min ~2) far over it.
+    drift: { method: 'psi', threshold: 0.2 },
     log: (line) => console.log(`  ${line}`),
   });
 

@@ -28,6 +28,8 @@ export interface StackOptions {
   alertFor?: string;
   /** Alertmanager configuration text (default: the project's example config). */
   alertmanagerConfig?: string;
+  /** Drift options passed to the collector unchanged (see core's DriftOptions). */
+  drift?: Record<string, unknown>;
   /** More scrape targets (e.g. a proxy sidecar a test started). */
   extraTargets?: ScrapeTarget[];
   log?: (line: string) => void;
@@ -71,6 +73,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       prometheusUrl: promPort ? `http://127.0.0.1:${promPort}` : undefined,
       windows: o.windows ?? ['1m', '5m'],
       evaluateEvery: o.evaluateEvery ?? '10s',
+      drift: o.drift,
     });
     closers.push(() => collector.close());
     log(`collector on ${collector.url} (SQLite ${join(o.dir, 'modelwatch.db')})`);
