@@ -57,6 +57,33 @@ describe('raw training data uploads', () => {
     expect(jsonWind.mean).toBeCloseTo(csvWind.mean, 12);
   });
 
+  it('profiles an uploaded Parquet file (INT64 arrives as BigInt) like the same data as CSV', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const [header, ...lines] = SEATTLE_CSV.trim().split('\n');
+    const names = header.split(',');
+    const rows = lines.map((l) => l.split(','));
+    const col = (name: string) => rows.map((r) => r[names.indexOf(name)]!);
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'day', data: rows.map((_, i) => BigInt(i)), type: 'INT64' },
+        ...['precipitation', 'temp_max', 'temp_min', 'wind'].map((n) => ({ name: n, data: col(n).map(Number), type: 'DOUBLE' as const })),
+        { name: 'weather', data: col('weather'), type: 'STRING' },
+      ],
+      rowGroupSize: 500,
+    });
+    const res = await call(url('weather-parquet'), { body: new Uint8Array(buffer), type: 'application/vnd.apache.parquet' });
+    expect(res).toMatchObject({ status: 201, body: { model: 'weather-parquet', version: '1', active: true } });
+    const profile = (await call(`${url('weather-parquet')}/active`)).body;
+    expect(profile.rows).toBe(1461);
+    const day = profile.features.find((f: { name: string }) => f.name === 'day');
+    expect(day).toMatchObject({ type: 'numeric', min: 0, max: 1460, count: 1461 });
+    const csvWind = (await call(`${url('weather')}/active`)).body.features.find((f: { name: string }) => f.name === 'wind');
+    const parquetWind = profile.features.find((f: { name: string }) => f.name === 'wind');
+    expect(parquetWind.bins).toEqual(csvWind.bins);
+    const weather = profile.features.find((f: { name: string }) => f.name === 'weather');
+    expect(weather.type).toBe('categorical');
+  });
+
   it('returns 400 for a Parquet body that is not a Parquet file, without leaking the tmp path', async () => {
     const res = await call(url('broken'), { body: 'definitely not parquet', type: 'application/vnd.apache.parquet' });
     expect(res.status).toBe(400);
