@@ -9,6 +9,7 @@ export const sourceAliases = {
   '@modelwatch/sidecar': `${root}sidecar/src/index.ts`,
   '@modelwatch/collector': `${root}collector/src/index.ts`,
   '@modelwatch/examples/onnx-builder': `${root}examples/src/onnx-builder.ts`,
+  '@modelwatch/examples/seattle-weather': `${root}examples/seattle-weather/dataset.ts`,
 };
 
 export function nodeProject(name: string, extra: UserWorkspaceConfig['test'] = {}) {

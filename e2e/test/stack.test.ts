@@ -8,7 +8,7 @@ import { ALERTMANAGER_CONFIG } from '../../cli/src/demo/paths.js';
 import { waitFor } from '../../cli/src/demo/processes.js';
 import { MODEL, startStack, type RunningStack } from '../../cli/src/demo/stack.js';
 import { replay, type Replay } from '../../cli/src/demo/traffic.js';
-import { FEATURES, newYorkDays, trainingDays } from '../../cli/src/demo/weather.js';
+import { FEATURE_NAMES, loadNewYork, trainingRows } from '@modelwatch/examples/seattle-weather';
 import { dashboardExpressions, loadDashboards } from '../../dashboards/src/load.js';
 import { startModelServer, type RunningModelServer } from '../../examples/seattle-weather/serve.js';
 import { promQuery, startReceiver, substituteGrafanaVariables, type Receiver } from './helpers.js';
@@ -37,7 +37,7 @@ describe('the stack end to end', () => {
     receiver = await startReceiver();
     modelServer = await startModelServer({ port: 0, modelName: PROXY_MODEL });
     proxy = await startSidecar(
-      { upstream: modelServer.url, protocol: 'oip', name: PROXY_MODEL, pipeline: 'weather', stage: PROXY_STAGE, port: 0, features: [...FEATURES] },
+      { upstream: modelServer.url, protocol: 'oip', name: PROXY_MODEL, pipeline: 'weather', stage: PROXY_STAGE, port: 0, features: [...FEATURE_NAMES] },
       { log: () => {} },
     );
     const alertmanagerConfig = readFileSync(ALERTMANAGER_CONFIG, 'utf8')
@@ -73,7 +73,7 @@ describe('the stack end to end', () => {
     );
 
   it('flags New York weather as drift and delivers the alert through Prometheus and Alertmanager', async () => {
-    replays.push(replay({ url: stack.sidecarUrl, model: MODEL, days: newYorkDays(), rowsPerSecond: 400, batch: 4, concurrency: 4, loop: true }));
+    replays.push(replay({ url: stack.sidecarUrl, model: MODEL, days: loadNewYork(), rowsPerSecond: 400, batch: 4, concurrency: 4, loop: true }));
 
     const report = await waitFor(
       'the collector to flag drift',
@@ -117,7 +117,7 @@ describe('the stack end to end', () => {
 
   it('pages on the latency SLO when the model server behind a proxy sidecar slows down', async () => {
     modelServer.setDelay(300);
-    replays.push(replay({ url: proxy.url, model: PROXY_MODEL, days: trainingDays(), rowsPerSecond: 40, batch: 1, concurrency: 16, loop: true }));
+    replays.push(replay({ url: proxy.url, model: PROXY_MODEL, days: trainingRows(), rowsPerSecond: 40, batch: 1, concurrency: 16, loop: true }));
     const alert = await waitFor('Alertmanager to deliver ModelwatchLatencyBudgetFastBurn', async () => delivered('ModelwatchLatencyBudgetFastBurn'), 60_000, 500);
     expect(alert.path).toBe('/pager');
     expect(alert.labels).toMatchObject({ severity: 'critical', model: PROXY_MODEL, stage: PROXY_STAGE });

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { hasBinary } from '../demo/processes.js';
 import { MODEL, startStack, type RunningStack } from '../demo/stack.js';
 import { replay, type Replay } from '../demo/traffic.js';
-import { newYorkDays, replayDays } from '../demo/weather.js';
+import { loadNewYork, replayRows } from '@modelwatch/examples/seattle-weather';
 
 /**
  * `modelwatch demo`, the main job (`npm start`): the collector, the example model's training
@@ -133,13 +133,13 @@ export async function run(argv: string[]): Promise<number> {
 
   let current: Replay | undefined;
   let phase = 'Seattle 2014-2015';
-  const seattle = replayDays().filter((d) => d.location === 'Seattle');
+  const seattle = replayRows().filter((d) => d.location === 'Seattle');
   current = replay({ url: stack.sidecarUrl, model: MODEL, days: seattle, rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true });
   const switchTimer = setTimeout(() => {
     current?.stop();
     phase = 'New York';
     console.log(`modelwatch demo: switching the replay to New York weather (a sudden real shift)`);
-    current = replay({ url: stack.sidecarUrl, model: MODEL, days: newYorkDays(), rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true });
+    current = replay({ url: stack.sidecarUrl, model: MODEL, days: loadNewYork(), rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true });
   }, flags.seattleMs);
 
   console.log(

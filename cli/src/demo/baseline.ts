@@ -1,16 +1,16 @@
 import { ProfileBuilder, type BaselineProfile } from '@modelwatch/core';
 import * as ort from 'onnxruntime-node';
-import { FEATURES, type DayRow } from './weather.js';
+import { FEATURE_NAMES, type WeatherRow } from '@modelwatch/examples/seattle-weather';
 
 /**
  * The training baseline of the example model: its four features and the class it predicts on
  * the training days (the output distribution drift is measured against). Two passes, so the
  * profile has calibration chunks and the collector calibrates thresholds from them.
  */
-export async function buildBaseline(modelPath: string, model: string, days: DayRow[], labels: readonly string[]): Promise<BaselineProfile> {
+export async function buildBaseline(modelPath: string, model: string, days: WeatherRow[], labels: readonly string[]): Promise<BaselineProfile> {
   const session = await ort.InferenceSession.create(modelPath);
   try {
-    const input = new ort.Tensor('float32', Float32Array.from(days.flatMap((d) => d.values)), [days.length, FEATURES.length]);
+    const input = new ort.Tensor('float32', Float32Array.from(days.flatMap((d) => d.features)), [days.length, FEATURE_NAMES.length]);
     const out = await session.run({ [session.inputNames[0]]: input });
     const probs = out[session.outputNames[0]].data as Float32Array;
     const classes = probs.length / days.length;
@@ -18,11 +18,11 @@ export async function buildBaseline(modelPath: string, model: string, days: DayR
     const rows = days.map((d, i) => {
       let best = 0;
       for (let k = 1; k < classes; k++) if (probs[i * classes + k] > probs[i * classes + best]) best = k;
-      return { ...Object.fromEntries(FEATURES.map((f, j) => [f, d.values[j]])), probabilities: labels[best] };
+      return { ...Object.fromEntries(FEATURE_NAMES.map((f, j) => [f, d.features[j]])), probabilities: labels[best] };
     });
     const builder = new ProfileBuilder({
       model,
-      features: FEATURES.map((name) => ({ name, type: 'numeric' as const })),
+      features: FEATURE_NAMES.map((name) => ({ name, type: 'numeric' as const })),
       outputs: [{ name: 'probabilities', role: 'prediction', type: 'categorical' }],
       bins: 10,
       metadata: { source: 'vega-datasets seattle-weather.csv, 2012-2013' },

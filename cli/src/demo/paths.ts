@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from cli/src/demo (tests) or cli/dist/demo (built). */
@@ -9,14 +8,6 @@ export const EXAMPLE_DIR = join(REPO_ROOT, 'examples', 'seattle-weather');
 export const EXAMPLE_MODEL = join(EXAMPLE_DIR, 'model.onnx');
 export const RULES_DIR = join(REPO_ROOT, 'alert-rules', 'rules');
 export const ALERTMANAGER_CONFIG = join(REPO_ROOT, 'alert-rules', 'alertmanager', 'alertmanager.yml');
-
-const require = createRequire(import.meta.url);
-
-/** A vega-datasets data file: the package's `exports` hide `data/`, so walk up from its entry. */
-export function vegaDataset(file: string): string {
-  const entry = require.resolve('vega-datasets');
-  return join(entry.slice(0, entry.lastIndexOf(`${sep}build${sep}`)), 'data', file);
-}
 
 /** Class labels of the example model, as written by its training script (examples/seattle-weather/model.json). */
 export function exampleClassLabels(): string[] {

@@ -6,7 +6,7 @@ import { buildBaseline } from './baseline.js';
 import { ALERTMANAGER_CONFIG, EXAMPLE_MODEL, RULES_DIR, exampleClassLabels } from './paths.js';
 import { freePort, hasBinary, startAlertmanager, startPrometheus, waitFor, type RunningProcess, type ScrapeTarget } from './processes.js';
 import { writeRuleFiles } from './rules.js';
-import { trainingDays } from './weather.js';
+import { trainingRows } from '@modelwatch/examples/seattle-weather';
 
 /**
  * The whole stack on loopback: collector (SQLite file), the example model's training baseline,
@@ -78,7 +78,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     closers.push(() => collector.close());
     log(`collector on ${collector.url} (SQLite ${join(o.dir, 'modelwatch.db')})`);
 
-    const profile = await buildBaseline(EXAMPLE_MODEL, MODEL, trainingDays(), exampleClassLabels());
+    const profile = await buildBaseline(EXAMPLE_MODEL, MODEL, trainingRows(), exampleClassLabels());
     const res = await fetch(`${collector.url}/api/v1/models/${MODEL}/baselines`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,4 +1,4 @@
-import type { DayRow } from './weather.js';
+import type { WeatherRow } from '@modelwatch/examples/seattle-weather';
 
 /**
  * Replays days as production traffic: OIP v2 infer requests of `batch` rows, `concurrency` in
@@ -7,13 +7,13 @@ import type { DayRow } from './weather.js';
 export interface ReplayOptions {
   url: string;
   model: string;
-  days: DayRow[];
+  days: WeatherRow[];
   rowsPerSecond: number;
   batch?: number;
   concurrency?: number;
   /** Loop over the days until stopped (default false: one pass). */
   loop?: boolean;
-  onBatch?: (day: DayRow, status: number) => void;
+  onBatch?: (day: WeatherRow, status: number) => void;
 }
 
 export interface Replay {
@@ -28,9 +28,9 @@ export interface ReplayStats {
   failures: number;
 }
 
-export function inferBody(rows: DayRow[]): string {
+export function inferBody(rows: WeatherRow[]): string {
   return JSON.stringify({
-    inputs: [{ name: 'input', shape: [rows.length, rows[0].values.length], datatype: 'FP32', data: rows.flatMap((r) => r.values) }],
+    inputs: [{ name: 'input', shape: [rows.length, rows[0].features.length], datatype: 'FP32', data: rows.flatMap((r) => r.features) }],
   });
 }
 
