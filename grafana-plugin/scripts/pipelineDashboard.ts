@@ -7,8 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PANEL_QUERIES, RefId, type RefIdValue } from '../src/data/queries.js';
 import { DEFAULT_OPTIONS } from '../src/types.js';
+// The dashboard envelope (variables, links, refresh) is shared with the other modelwatch dashboards.
+import { dashboard, DS, type Panel } from '../../dashboards/src/grafana.js';
 
-const DS = { type: 'prometheus', uid: '${datasource}' } as const;
 const PLUGIN_ID = 'modelwatch-pipelinehealth-panel';
 
 interface Trend {
@@ -34,7 +35,7 @@ function target(refId: string, expr: string, instant: boolean, legendFormat = ''
 }
 
 export function buildPipelineDashboard() {
-  const panels: Array<Record<string, unknown>> = [];
+  const panels: Panel[] = [];
   let id = 1;
   panels.push({
     id: id++,
@@ -65,33 +66,13 @@ export function buildPipelineDashboard() {
       targets: [target(t.ref, PANEL_QUERIES[t.ref], false, t.legend)],
     });
   });
-  return {
+  return dashboard({
     uid: 'modelwatch-pipeline',
     title: 'modelwatch / Pipeline',
     description: 'Health of every stage of the ML inference pipelines (modelwatch pipeline health panel).',
-    tags: ['modelwatch'],
-    timezone: 'browser',
-    editable: true,
-    schemaVersion: 39,
-    version: 1,
-    refresh: '30s',
-    time: { from: 'now-1h', to: 'now' },
-    graphTooltip: 1,
-    templating: {
-      list: [
-        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '' },
-        {
-          name: 'pipeline', label: 'Pipeline', type: 'query', datasource: DS,
-          query: { query: 'label_values(modelwatch_model_info, pipeline)', refId: 'pipeline-variable' },
-          definition: 'label_values(modelwatch_model_info, pipeline)',
-          refresh: 2, sort: 1, multi: true, includeAll: true, allValue: '.*', current: {}, hide: 0,
-        },
-      ],
-    },
-    annotations: { list: [] },
-    links: [{ title: 'modelwatch', type: 'dashboards', tags: ['modelwatch'], asDropdown: true }],
+    variables: [{ name: 'pipeline', label: 'Pipeline', query: 'label_values(modelwatch_model_info, pipeline)', multi: true, includeAll: true }],
     panels,
-  };
+  });
 }
 
 export const DASHBOARD_PATH = fileURLToPath(new URL('../../dashboards/pipeline.json', import.meta.url));
