@@ -152,7 +152,11 @@ export async function run(argv: string[]): Promise<number> {
       `  collector metrics    ${stack.collectorUrl}/metrics`,
       ...(stack.prometheusUrl
         ? [`  Prometheus alerts    ${stack.prometheusUrl}/alerts`, `  Alertmanager         ${stack.alertmanagerUrl}/#/alerts`]
-        : ['  (Prometheus/Alertmanager not started: install the Debian packages prometheus and prometheus-alertmanager for drift and alerts)']),
+        : [
+            flags.prometheus
+              ? '  (Prometheus/Alertmanager not started: install the Debian packages prometheus and prometheus-alertmanager for drift and alerts)'
+              : '  (Prometheus/Alertmanager not started: --no-prometheus)',
+          ]),
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),
