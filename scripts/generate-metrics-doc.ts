@@ -8,6 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   CollectorDrift,
+  CollectorHealth,
+  CollectorPerformance,
+  CollectorReview,
   DriftKind,
   ErrorReason,
   InvalidValueKind,
@@ -18,6 +21,8 @@ import {
   RangeSide,
   SidecarInput,
   SidecarOutput,
+  SidecarPredictionLog,
+  SidecarRollout,
   SidecarSoftware,
   WindowSourceKind,
   type MetricDescriptor,
@@ -30,6 +35,11 @@ const SECTIONS: [string, Record<string, MetricDescriptor>][] = [
   ['Sidecar: inputs', SidecarInput],
   ['Sidecar: outputs', SidecarOutput],
   ['Collector: drift and baselines', CollectorDrift],
+  ['Sidecar: rollouts', SidecarRollout],
+  ['Sidecar: prediction log', SidecarPredictionLog],
+  ['Collector: realized performance and concept drift', CollectorPerformance],
+  ['Collector: review queue and retraining', CollectorReview],
+  ['Collector: serving and evaluation health', CollectorHealth],
 ];
 
 const ENUMS: [string, string, Record<string, string>][] = [
@@ -64,8 +74,9 @@ export function renderMetricsDoc(): string {
     '',
   ];
   for (const [title, metrics] of SECTIONS) {
+    if (Object.keys(metrics).length === 0) continue;
     out.push(`## ${title}`, '', '| metric | type | unit | labels | description |', '|---|---|---|---|---|');
-    for (const m of Object.values(metrics)) {
+    for (const m of Object.values<MetricDescriptor>(metrics)) {
       out.push(`| \`${m.name}\` | ${m.type} | ${m.unit || '-'} | ${labels(m)} | ${cell(m.help)} |`);
     }
     out.push('');

@@ -15,12 +15,42 @@ export {
   SidecarInput,
   SidecarOutput,
   CollectorDrift,
+  SidecarRollout,
+  SidecarPredictionLog,
+  CollectorPerformance,
+  CollectorReview,
+  CollectorHealth,
   ALL_METRICS,
   CONTRACT_SERIES_NAMES,
   DEFAULT_METRIC_PREFIXES,
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export {
+  ConfigErrors,
+  RequestErrors,
+  AuthErrors,
+  ModelErrors,
+  InferenceErrors,
+  PushErrors,
+  FeedbackErrors,
+  ReviewErrors,
+  RolloutErrors,
+  SourceErrors,
+  CliErrors,
+  InternalErrors,
+  ERROR_CATALOGUE,
+} from './errors/catalogue.js';
+export type { ErrorSpec } from './errors/catalogue.js';
+export {
+  ModelwatchError,
+  isModelwatchError,
+  formatMessage,
+  correlationId,
+  internalError,
+  errorBody,
+} from './errors/modelwatch-error.js';
+export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
   BaselineProfile,

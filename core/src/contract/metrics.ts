@@ -137,11 +137,36 @@ export const CollectorDrift = {
     [Label.model, Label.outcome], 'Window counts pushed by sidecars, by outcome (accepted, duplicate, rejected).'),
 } as const;
 
+/** Sidecar: variant routing, shadow comparison and rollout control (rollouts). */
+export const SidecarRollout = {
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
+export const SidecarPredictionLog = {
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Collector: labels, user signals, realized performance and concept drift (ground truth). */
+export const CollectorPerformance = {
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
+export const CollectorReview = {
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Collector: its own serving, auth and evaluation health (reliability, scale). */
+export const CollectorHealth = {
+} as const satisfies Record<string, MetricDescriptor>;
+
 export const ALL_METRICS: readonly MetricDescriptor[] = [
-  ...Object.values(SidecarSoftware),
-  ...Object.values(SidecarInput),
-  ...Object.values(SidecarOutput),
-  ...Object.values(CollectorDrift),
+  ...Object.values<MetricDescriptor>(SidecarSoftware),
+  ...Object.values<MetricDescriptor>(SidecarInput),
+  ...Object.values<MetricDescriptor>(SidecarOutput),
+  ...Object.values<MetricDescriptor>(CollectorDrift),
+  ...Object.values<MetricDescriptor>(SidecarRollout),
+  ...Object.values<MetricDescriptor>(SidecarPredictionLog),
+  ...Object.values<MetricDescriptor>(CollectorPerformance),
+  ...Object.values<MetricDescriptor>(CollectorReview),
+  ...Object.values<MetricDescriptor>(CollectorHealth),
 ];
 
 /**

@@ -1,0 +1,131 @@
+/**
+ * The error catalogue: every error modelwatch answers or logs, defined once with a stable code,
+ * the HTTP status it is answered with, and a message template. The sidecar, the collector and the
+ * CLI answer and log through it (fastify's FST_ERR_* catalogue is the model), so an operator can
+ * search a code and a client can branch on it.
+ *
+ * Templates name their parameters in braces: `unknown model {model}`. Codes are grouped by area;
+ * add a code to the area it belongs to (areas are kept apart so additions do not collide).
+ */
+export interface ErrorSpec {
+  /** Stable code, `MW_ERR_<AREA>_<WHAT>`. Never reuse a retired code for another meaning. */
+  readonly code: string;
+  /** HTTP status when the error is answered over HTTP (config errors: 400 when set over an API). */
+  readonly status: number;
+  /** Message template; `{name}` is replaced by the parameter of that name. */
+  readonly message: string;
+}
+
+function spec(code: string, status: number, message: string): ErrorSpec {
+  return { code, status, message };
+}
+
+/** Configuration: bad flags, config files and options, refused at startup. */
+export const ConfigErrors = {
+  unknownKey: spec('MW_ERR_CONFIG_UNKNOWN_KEY', 400, '{key}: {detail}'),
+  invalidType: spec('MW_ERR_CONFIG_INVALID_TYPE', 400, '{key}: {detail}'),
+  outOfRange: spec('MW_ERR_CONFIG_OUT_OF_RANGE', 400, '{key}: {detail}'),
+  notAllowed: spec('MW_ERR_CONFIG_NOT_ALLOWED', 400, '{key}: {detail}'),
+  modelSource: spec('MW_ERR_CONFIG_MODEL_SOURCE', 400, '{key}: {detail}'),
+  baselineSource: spec('MW_ERR_CONFIG_BASELINE_SOURCE', 400, '{key}: {detail}'),
+  file: spec('MW_ERR_CONFIG_FILE', 400, '{key}: {detail}'),
+  /** Collector options (MW_COLLECTOR_* codes predate the catalogue and are kept). */
+  collector: spec('MW_COLLECTOR_CONFIG', 400, '{detail}'),
+} as const;
+
+/** Requests: what any HTTP endpoint of either server refuses. */
+export const RequestErrors = {
+  malformedJson: spec('MW_ERR_REQUEST_MALFORMED_JSON', 400, 'malformed JSON: {detail}'),
+  emptyBody: spec('MW_ERR_REQUEST_EMPTY_BODY', 400, 'request body is empty'),
+  invalid: spec('MW_ERR_REQUEST_INVALID', 400, '{detail}'),
+  badPath: spec('MW_ERR_REQUEST_BAD_PATH', 400, 'the request path is not valid percent-encoding'),
+  bodyTooLarge: spec('MW_ERR_REQUEST_BODY_TOO_LARGE', 413, 'request body is larger than the limit of {limit} bytes'),
+  unsupportedMediaType: spec('MW_ERR_REQUEST_MEDIA_TYPE', 415, 'unsupported Content-Type "{type}": use {allowed}'),
+  notFound: spec('MW_ERR_REQUEST_NOT_FOUND', 404, '{detail}'),
+  methodNotAllowed: spec('MW_ERR_REQUEST_METHOD', 405, 'method {method} is not allowed on {path}'),
+  conflict: spec('MW_ERR_REQUEST_CONFLICT', 409, '{detail}'),
+  timeout: spec('MW_ERR_REQUEST_TIMEOUT', 408, 'the request was not received within {ms} ms'),
+  overloaded: spec('MW_ERR_REQUEST_OVERLOADED', 503, 'the server is at its limit of {limit} requests in flight; retry later'),
+  unreadableBody: spec('MW_ERR_REQUEST_UNREADABLE_BODY', 400, 'unreadable request body ({detail})'),
+} as const;
+
+/** Authentication and authorisation (bearer tokens with scopes, client certificates). */
+export const AuthErrors = {
+  missingToken: spec('MW_ERR_AUTH_MISSING_TOKEN', 401, 'this request needs an Authorization: Bearer <token> header'),
+  invalidToken: spec('MW_ERR_AUTH_INVALID_TOKEN', 401, 'invalid bearer token'),
+  forbidden: spec('MW_ERR_AUTH_FORBIDDEN', 403, 'token "{name}" lacks the {scope} scope this request needs'),
+} as const;
+
+/** Models and baselines. */
+export const ModelErrors = {
+  unknownModel: spec('MW_ERR_MODEL_UNKNOWN', 404, 'unknown model "{model}"{hint}'),
+  invalidName: spec('MW_ERR_MODEL_INVALID_NAME', 400, '{detail}'),
+  invalidBaseline: spec('MW_ERR_BASELINE_INVALID', 400, 'invalid baseline profile: {detail}'),
+  unknownBaseline: spec('MW_ERR_BASELINE_UNKNOWN', 404, '{detail}'),
+} as const;
+
+/** Inference through the sidecar: upstream model servers and the in-process model. */
+export const InferenceErrors = {
+  upstreamRefused: spec('MW_ERR_UPSTREAM_REFUSED', 502, 'the model server refused the connection'),
+  upstreamTimeout: spec('MW_ERR_UPSTREAM_TIMEOUT', 504, 'the model server did not answer within {ms} ms'),
+  upstreamFailed: spec('MW_ERR_UPSTREAM_FAILED', 502, 'the model server failed: {detail}'),
+  inferenceFailed: spec('MW_ERR_INFERENCE_FAILED', 500, 'inference failed: {detail}'),
+  badInput: spec('MW_ERR_INFERENCE_BAD_INPUT', 400, '{detail}'),
+} as const;
+
+/** Windows pushed by sidecars and their store-and-forward. */
+export const PushErrors = {
+  invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
+  bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
+} as const;
+
+/** Ground truth: prediction records, labels and user signals. */
+export const FeedbackErrors = {
+  invalidFeedback: spec('MW_ERR_FEEDBACK_INVALID', 400, 'invalid feedback: {detail}'),
+  invalidRecords: spec('MW_ERR_PREDICTIONS_INVALID', 400, 'invalid prediction records: {detail}'),
+} as const;
+
+/** Humans in the loop: review queue, retraining triggers, dataset export. */
+export const ReviewErrors = {
+  unknownItem: spec('MW_ERR_REVIEW_UNKNOWN_ITEM', 404, 'no review item {predictionId}'),
+  claimed: spec('MW_ERR_REVIEW_CLAIMED', 409, 'review item {predictionId} is claimed by another reviewer until {until}'),
+} as const;
+
+/** Rollouts: variant routing and its admin API. */
+export const RolloutErrors = {
+  unknownVariant: spec('MW_ERR_ROLLOUT_UNKNOWN_VARIANT', 404, 'unknown variant "{variant}"'),
+  invalidChange: spec('MW_ERR_ROLLOUT_INVALID_CHANGE', 400, '{detail}'),
+} as const;
+
+/** Window sources and evaluation (Prometheus and compatible engines). */
+export const SourceErrors = {
+  unreachable: spec('MW_ERR_SOURCE_UNREACHABLE', 502, '{source} unreachable: {detail}'),
+  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} did not answer within {ms} ms'),
+} as const;
+
+/** CLI usage (exit code 2). */
+export const CliErrors = {
+  usage: spec('MW_ERR_CLI_USAGE', 400, '{detail}'),
+  io: spec('MW_ERR_CLI_IO', 400, '{detail}'),
+} as const;
+
+/** Anything unexpected: answered without internals, counted, logged with the correlation id. */
+export const InternalErrors = {
+  internal: spec('MW_ERR_INTERNAL', 500, 'internal error (correlation id {correlationId})'),
+} as const;
+
+/** Every spec of the catalogue, for uniqueness tests and generated docs. */
+export const ERROR_CATALOGUE: readonly ErrorSpec[] = [
+  ConfigErrors,
+  RequestErrors,
+  AuthErrors,
+  ModelErrors,
+  InferenceErrors,
+  PushErrors,
+  FeedbackErrors,
+  ReviewErrors,
+  RolloutErrors,
+  SourceErrors,
+  CliErrors,
+  InternalErrors,
+].flatMap((area) => Object.values(area));
