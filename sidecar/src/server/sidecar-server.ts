@@ -16,7 +16,7 @@ import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
-import { sendError, sendJson } from './respond.js';
+import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog, type Runtime } from './runtime.js';
 import { probeUntilReady } from './readiness.js';
 
@@ -183,8 +183,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     try {
       handle(req, res);
     } catch (err) {
-      log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'internal error');
+      internalFailure(rt, res, err);
     }
   });
   server.on('clientError', (_err, socket) => {
