@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, type BaselineProfile } from '@modelwatch/core';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -141,7 +141,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       });
     } catch (err) {
       stopBaseline?.();
-      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', (err as Error).message);
+      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
     const p = pusher;
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
