@@ -27,6 +27,8 @@ export interface SidecarDeps {
   log?: (line: string) => void;
   /** Process/event-loop metrics (default on). */
   defaultMetrics?: boolean;
+  /** Environment read for OTEL_* settings (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningSidecar {
@@ -79,7 +81,10 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   };
   applyBaseline(fileBaseline);
 
-  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
+    telemetry.traceExportFailed();
+    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
+  });
   const tracer = new RequestTracer(deps.tracerProvider ?? ownedProvider, {
     'modelwatch.model': config.name,
     'modelwatch.model_version': config.modelVersion,
