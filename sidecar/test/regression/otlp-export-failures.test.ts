@@ -7,31 +7,33 @@ import { inferBody, tempDir, writeClassifier } from '../runtime/fixtures/model.j
 
 /**
  * Issue 12, item 9: failed OTLP exports were neither logged nor counted. With the endpoint down
- * (connection refused), every failed batch is counted in modelwatch_trace_export_failures_total
+ * (every connection dropped), every failed batch is counted in modelwatch_trace_export_failures_total
  * and logged (rate-limited), and inference answers as usual.
  */
 const tmp = tempDir();
 let sc: RunningSidecar | undefined;
-let closed: Server | undefined;
+let endpoint: Server | undefined;
 const saved = { ...process.env };
 afterAll(() => tmp.cleanup());
 afterEach(async () => {
   await sc?.close();
   sc = undefined;
   process.env = { ...saved };
+  await new Promise<void>((r) => (endpoint ? endpoint.close(() => r()) : r()));
+  endpoint = undefined;
 });
 
-async function deadPort(): Promise<number> {
-  closed = createServer();
-  await new Promise<void>((r) => closed!.listen(0, '127.0.0.1', () => r()));
-  const { port } = closed.address() as AddressInfo;
-  await new Promise<void>((r) => closed!.close(() => r()));
-  return port;
+/** An endpoint that drops every connection: a port of our own, so no other test can take it over. */
+async function droppingEndpoint(): Promise<number> {
+  endpoint = createServer((req) => req.socket.destroy());
+  endpoint.on('connection', (socket) => socket.destroy());
+  await new Promise<void>((r) => endpoint!.listen(0, '127.0.0.1', () => r()));
+  return (endpoint.address() as AddressInfo).port;
 }
 
 describe('OTLP export failures', () => {
   it('are counted and logged while predictions keep succeeding', async () => {
-    const port = await deadPort();
+    const port = await droppingEndpoint();
     // The OTel SDK reads these from the process environment.
     process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `http://127.0.0.1:${port}/v1/traces`;
     process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
