@@ -85,6 +85,8 @@ export { toNumber, toCategory, isMissing } from './baseline/values.js';
 export { inferColumnTypes, inferType } from './io/infer.js';
 export type { ColumnSpec } from './io/infer.js';
 export { computeDrift } from './drift/engine.js';
+export { summarizeReport } from './drift/summary.js';
+export type { ReportSummary, ReportState } from './drift/summary.js';
 export { WindowBuilder } from './drift/window-builder.js';
 export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
 export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   computeDrift,
+  summarizeReport,
   parseBaselineProfile,
   windowFromFile,
   BaselineFormatError,
@@ -59,8 +60,10 @@ export function renderTable(report: DriftReport): string {
     ...rows.map(line),
     ...(notes.length ? ['', 'notes:', ...notes] : []),
     '',
-    `${report.datasetDrift ? 'DATASET DRIFT' : 'NO DATASET DRIFT'}: ${drifted} of ${judged} features drifted ` +
-      `(share ${report.driftedShare.toFixed(2)}, dataset drift at ≥ ${report.datasetDriftThreshold})`,
+    judged === 0
+      ? `NO VERDICT: ${summarizeReport(report).text}`
+      : `${report.datasetDrift ? 'DATASET DRIFT' : 'NO DATASET DRIFT'}: ${drifted} of ${judged} features drifted ` +
+        `(share ${report.driftedShare.toFixed(2)}, dataset drift at ≥ ${report.datasetDriftThreshold})`,
   ].join('\n');
 }
 
