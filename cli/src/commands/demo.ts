@@ -148,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
       `  sidecar metrics      ${stack.sidecarUrl}/metrics`,
       `  send a prediction    curl -s -X POST ${stack.sidecarUrl}/v2/models/${MODEL}/infer -d '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[0,12.8,5,4.7]}]}'`,
       `  drift report (JSON)  ${stack.collectorUrl}/api/v1/models/${MODEL}/drift`,
+      `  drift report (HTML)  ${stack.collectorUrl}/report/${MODEL}`,
       `  collector metrics    ${stack.collectorUrl}/metrics`,
       ...(stack.prometheusUrl
         ? [`  Prometheus alerts    ${stack.prometheusUrl}/alerts`, `  Alertmanager         ${stack.alertmanagerUrl}/#/alerts`]
