@@ -4,6 +4,7 @@ import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
 import { Evaluator } from './drift/evaluator.js';
+import { latestReportPage } from './drift/report-page.js';
 import { openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
@@ -45,6 +46,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
     latestReports: (model) => evaluator.latestReports(model),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});

@@ -32,6 +32,8 @@ export interface AppDeps {
   latestReports(model: string): StoredDriftReport[];
   /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
   profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
+  reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
   baselinesChanged(): void;
   /** True when the store answers. */
@@ -211,6 +213,21 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get('/api/v1/models/:model/drift', reader, async (req, res) => {
     const model = await knownModel(req);
     res.json({ model, reports: deps.latestReports(model) });
+  });
+
+  app.get('/report/:model', reader, async (req, res) => {
+    const model = await knownModel(req);
+    const window = req.query.window;
+    if (window !== undefined && typeof window !== 'string') {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
+    }
+    const page = deps.reportPage?.(model, window);
+    if (page === undefined) {
+      throw new ModelwatchError(RequestErrors.notFound, {
+        detail: `no drift report for "${model}"${window ? ` over ${window}` : ''} yet: the first evaluation has not run`,
+      });
+    }
+    res.type('html').send(page);
   });
 
   app.get('/api/v1/models/:model/drift/history', reader, async (req, res) => {
