@@ -139,6 +139,32 @@ export const CollectorDrift = {
 
 /** Sidecar: variant routing, shadow comparison and rollout control (rollouts). */
 export const SidecarRollout = {
+  trafficWeight: metric('sidecar', 'gauge', 'modelwatch_rollout_traffic_weight', 'ratio',
+    [...ID, Label.role],
+    'Share of client traffic routed to the variant (shadow: share of requests copied to it), 0 to 1; one series per variant with its current role.'),
+  shadowRequests: metric('sidecar', 'counter', 'modelwatch_shadow_requests_total', '',
+    [...ID, Label.outcome],
+    'Copies of requests sent to a shadow variant, by outcome: completed, failed, timeout, dropped (in-flight limit reached; the primary is never delayed).'),
+  shadowInFlight: metric('sidecar', 'gauge', 'modelwatch_shadow_in_flight', '',
+    [...ID], 'Shadow calls currently running (bounded by the shadow in-flight limit).'),
+  comparisons: metric('sidecar', 'counter', 'modelwatch_variant_comparisons_total', '',
+    [...ID, Label.referenceVariant, Label.output, Label.result],
+    'Rows whose candidate output was compared with the reference variant\'s output for the same request: agree/disagree on the top class, or incomparable (regression outputs are in modelwatch_variant_difference).'),
+  difference: metric('sidecar', 'histogram', 'modelwatch_variant_difference', '',
+    [...ID, Label.referenceVariant, Label.output, Label.kind],
+    'Regression outputs: absolute and relative (|a-b| / max(|b|, 1e-9)) difference between the candidate and the reference variant, per row.'),
+  events: metric('sidecar', 'counter', 'modelwatch_rollout_events_total', '',
+    [...ID, Label.action, Label.trigger],
+    'Routing changes (set, switch, step, promote, rollback, automation), manual (admin API) or automatic (canary analysis); the variant is the one changed.'),
+  lastEvent: metric('sidecar', 'gauge', 'modelwatch_rollout_last_event_timestamp_seconds', 'seconds',
+    [...ID], 'When the routing last changed (Unix time); with a canary weight between 0 and 1 this shows a stuck rollout.'),
+  analysisChecks: metric('sidecar', 'counter', 'modelwatch_rollout_analysis_checks_total', '',
+    [...ID, Label.check, Label.result],
+    'Canary analysis checks of the candidate against the primary, by check and result (pass, fail, insufficient: too few requests).'),
+  analysisFailures: metric('sidecar', 'gauge', 'modelwatch_rollout_analysis_failures', '',
+    [...ID], 'Failed analysis intervals counted toward the failure threshold of the current canary step.'),
+  automationLevel: metric('sidecar', 'gauge', 'modelwatch_automation_level', '',
+    [...ID, Label.level], '1 for the configured degree of automation of the model (human, shadow, assistance, partial, full), 0 for the others.'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
