@@ -1,6 +1,8 @@
 import {
   AutomationLevel,
   Label,
+  RolloutAction,
+  RolloutTrigger,
   SidecarRollout,
   VariantRole,
   type AnalysisCheckValue,
@@ -43,7 +45,13 @@ export class RolloutMetrics {
     private readonly idLabels: (variant: string) => string,
     private readonly routing: () => RoutingState,
     private readonly variants: readonly string[],
-  ) {}
+  ) {
+    // Counters an alert watches with increase() start at 0, so the first rollback is an increase.
+    for (const v of variants) {
+      this.inc(SidecarRollout.events, v + RolloutAction.rollback + RolloutTrigger.automatic,
+        () => `${this.idLabels(v)},${Label.action}="${RolloutAction.rollback}",${Label.trigger}="${RolloutTrigger.automatic}"`, 0);
+    }
+  }
 
   private inc(m: MetricDescriptor, key: string, labels: () => string, by = 1): void {
     let family = this.counters.get(m);
