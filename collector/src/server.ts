@@ -42,7 +42,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     metrics,
     token: opts.token,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});

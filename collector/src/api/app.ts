@@ -15,7 +15,8 @@ export interface AppDeps {
   token?: string;
   maxBodyBytes: number;
   /** Latest report per window of a model, from the evaluation loop. */
-  latestReports(model: string): StoredDriftReport[];
+  /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
+  latestReports(model: string, variant?: string): StoredDriftReport[];
   /** Profiles raw training data (CSV/JSONL/Parquet); throws HttpError 400 on bad data. */
   profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
   /** Called after a write that changes which baseline is active. */
@@ -185,7 +186,11 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/models/:model/drift', async (req, res) => {
     const model = await knownModel(req);
-    res.json({ model, reports: deps.latestReports(model) });
+    const variant = req.query.variant;
+    if (variant !== undefined && (typeof variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(variant))) {
+      throw new HttpError(400, 'variant must be given once, 1-128 characters from [A-Za-z0-9_.:-/]');
+    }
+    res.json({ model, ...(variant !== undefined ? { variant } : {}), reports: deps.latestReports(model, variant) });
   });
 
   app.get('/api/v1/models/:model/drift/history', async (req, res) => {

@@ -99,26 +99,30 @@ export const SidecarOutput = {
     [...ID, Label.output], 'Outputs that are null, empty or missing from the model response.'),
 } as const;
 
-/** Collector: drift results and its own health. */
+/**
+ * Collector: drift results and its own health. Drift series without `variant` judge all the traffic
+ * of a model; when a model's windows hold several variants, each variant also gets its own series
+ * (`variant` set), so a drifted canary shows as the canary.
+ */
 export const CollectorDrift = {
   score: metric('collector', 'gauge', 'modelwatch_drift_score', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'Drift score of one feature (or output, or missing rate) between the active baseline and a live window.'),
   threshold: metric('collector', 'gauge', 'modelwatch_drift_threshold', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'Threshold applied to the drift score (see the method for its direction).'),
   detected: metric('collector', 'gauge', 'modelwatch_drift_detected', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     '1 when the feature drifted in the window, 0 when not; absent when the window is too small for a verdict.'),
   pValue: metric('collector', 'gauge', 'modelwatch_drift_p_value', 'ratio',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'p-value of the drift test, for methods that have one (KS, chi-square).'),
   windowSamples: metric('collector', 'gauge', 'modelwatch_drift_window_samples', '',
-    [Label.model, Label.feature, Label.kind, Label.window], 'Samples in the live window for this feature.'),
+    [Label.model, Label.feature, Label.kind, Label.window, Label.variant], 'Samples in the live window for this feature.'),
   driftedShare: metric('collector', 'gauge', 'modelwatch_drift_drifted_features_ratio', 'ratio',
-    [Label.model, Label.window], 'Share of input features that drifted in the window.'),
+    [Label.model, Label.window, Label.variant], 'Share of input features that drifted in the window.'),
   datasetDrift: metric('collector', 'gauge', 'modelwatch_drift_dataset_detected', '',
-    [Label.model, Label.window], '1 when the share of drifted features reaches the dataset threshold.'),
+    [Label.model, Label.window, Label.variant], '1 when the share of drifted features reaches the dataset threshold.'),
   baselineInfo: metric('collector', 'gauge', 'modelwatch_baseline_info', '',
     [Label.model, Label.baselineVersion], 'Always 1; the active baseline version of each model.'),
   baselineCreated: metric('collector', 'gauge', 'modelwatch_baseline_created_timestamp_seconds', 'seconds',

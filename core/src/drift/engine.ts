@@ -42,6 +42,7 @@ export function computeDrift(baseline: BaselineProfile, window: LiveWindow, opti
   const datasetDriftThreshold = options.datasetDriftShare ?? DRIFT_DEFAULTS.datasetDriftShare;
   return {
     model: baseline.model,
+    ...(window.variant !== undefined ? { variant: window.variant } : {}),
     ...(baseline.version !== undefined ? { baselineVersion: baseline.version } : {}),
     window: window.window,
     start: window.start,

@@ -101,7 +101,8 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
         intervalMs: config.push.intervalMs,
         ...(config.push.maxWindows ? { maxWindows: config.push.maxWindows } : {}),
         ...(config.push.maxBytes ? { maxBytes: config.push.maxBytes } : {}),
-        snapshot: async () => snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch),
+        // The startup primary's counts, labelled with its variant (the collector keeps windows per variant).
+        snapshot: async () => ({ ...snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch), variant: first.name }),
         onError: log,
       });
     } catch (err) {
