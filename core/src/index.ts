@@ -8,8 +8,27 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  VariantRole,
+  RolloutAction,
+  RolloutTrigger,
+  AnalysisCheck,
+  CheckResult,
+  ComparisonResult,
+  ShadowOutcome,
+  DifferenceKind,
+  AutomationLevel,
 } from './contract/labels.js';
 export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type {
+  VariantRoleValue,
+  RolloutActionValue,
+  RolloutTriggerValue,
+  AnalysisCheckValue,
+  CheckResultValue,
+  ComparisonResultValue,
+  ShadowOutcomeValue,
+  AutomationLevelValue,
+} from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,

@@ -29,7 +29,8 @@ export interface AppDeps {
   /** Rate-limited operator log (default: stderr, 20 lines a minute). */
   log?: LogFn;
   /** Latest report per window of a model, from the evaluation loop. */
-  latestReports(model: string): StoredDriftReport[];
+  /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
+  latestReports(model: string, variant?: string): StoredDriftReport[];
   /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
   profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
   /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
@@ -212,7 +213,11 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/models/:model/drift', reader, async (req, res) => {
     const model = await knownModel(req);
-    res.json({ model, reports: deps.latestReports(model) });
+    const variant = req.query.variant;
+    if (variant !== undefined && (typeof variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(variant))) {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'variant must be given once, 1-128 characters from [A-Za-z0-9_.:-/]' });
+    }
+    res.json({ model, ...(variant !== undefined ? { variant } : {}), reports: deps.latestReports(model, variant) });
   });
 
   app.get('/report/:model', reader, async (req, res) => {

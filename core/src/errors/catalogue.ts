@@ -117,6 +117,10 @@ export const ReviewErrors = {
 export const RolloutErrors = {
   unknownVariant: spec('MW_ERR_ROLLOUT_UNKNOWN_VARIANT', 404, 'unknown variant "{variant}"'),
   invalidChange: spec('MW_ERR_ROLLOUT_INVALID_CHANGE', 400, '{detail}'),
+  notConfigured: spec('MW_ERR_ROLLOUT_NOT_CONFIGURED', 409, '{detail}'),
+  stateUnreadable: spec('MW_ERR_ROLLOUT_STATE', 500, 'rollout state {path}: {detail}'),
+  humanOnly: spec('MW_ERR_ROLLOUT_HUMAN_ONLY', 503, 'model "{model}" runs at automation level human: it is not called, a person decides'),
+  adminUnreachable: spec('MW_ERR_ROLLOUT_ADMIN_UNREACHABLE', 502, 'the sidecar admin API at {url} is unreachable: {detail}'),
 } as const;
 
 /** Window sources and evaluation (Prometheus and compatible engines). */
