@@ -28,7 +28,12 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const { config } = sidecar;
-  const what = config.source.kind === 'embedded' ? `model ${config.source.modelPath}` : `${config.source.protocol} upstream ${config.source.upstream}`;
+  const src = config.source;
+  const what = src.kind === 'embedded'
+    ? `model ${src.modelPath}`
+    : src.kind === 'tap'
+      ? `tap ${src.format}${sidecar.tapPort !== undefined ? ` on udp port ${sidecar.tapPort}` : ''}`
+      : `${src.protocol} upstream ${src.upstream}`;
   console.log(`modelwatch sidecar: serving "${config.name}" (${what}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
   return new Promise<number>((resolve) => {
     let closing = false;

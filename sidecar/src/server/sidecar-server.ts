@@ -15,7 +15,8 @@ import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
-import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
+import { RequestTracer, sampleRatioFromEnv, tracerProviderFromEnv } from '../tracing/tracing.js';
+import { startTap, type RunningTap } from '../tap/start-tap.js';
 import { sendError, sendJson } from './respond.js';
 import { rateLimitedLog, type Runtime } from './runtime.js';
 import { probeUntilReady } from './readiness.js';
@@ -34,6 +35,8 @@ export interface RunningSidecar {
   port: number;
   config: SidecarConfig;
   telemetry: SidecarTelemetry;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       throw new ConfigError(ConfigErrorCode.modelSource, 'model', `cannot load ${JSON.stringify(config.source.modelPath)} as an ONNX model: ${(err as Error).message}`);
     }
   }
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const telemetry = new SidecarTelemetry({
     identity: { model: config.name, modelVersion: config.modelVersion, pipeline: config.pipeline, stage: config.stage, variant: config.variant },
     mode,
@@ -85,11 +88,12 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     'modelwatch.model_version': config.modelVersion,
     'modelwatch.pipeline': config.pipeline,
     'modelwatch.stage': config.stage,
-  }, ownedProvider);
+  }, ownedProvider, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
   const rt: Runtime = { config, telemetry, tracer, log };
 
   let embedded: EmbeddedHandler | undefined;
   let proxy: ProxyHandler | undefined;
+  let tap: RunningTap | undefined;
   let ready = false;
   let stopProbe: (() => void) | undefined;
   if (model) {
@@ -110,6 +114,12 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
       ready = up;
     });
+  } else if (config.source.kind === 'tap') {
+    const featureNames = config.features.length > 0
+      ? config.features.map((f) => f.name)
+      : fileBaseline?.features.map((f) => f.name);
+    tap = await startTap(rt, config.source, featureNames);
+    ready = true;
   }
 
   const stopBaseline = config.baseline.kind === 'collector'
@@ -173,6 +183,10 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       proxy.handle(req, res, path);
       return;
     }
+    if (tap?.handle) {
+      tap.handle(req, res);
+      return;
+    }
     if (embedded && embedded.handle(req, res, path)) return;
     telemetry.error(ErrorReason.unknownRoute);
     req.resume();
@@ -206,6 +220,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     port,
     config,
     telemetry,
+    ...(tap?.port !== undefined ? { tapPort: tap.port } : {}),
     async close() {
       stopBaseline?.();
       stopProbe?.();
@@ -215,6 +230,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
         server.closeAllConnections();
       });
       proxy?.close();
+      await tap?.close();
       await model?.close();
       await tracer.shutdown();
     },
