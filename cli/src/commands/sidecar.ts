@@ -1,4 +1,4 @@
-import { ConfigError, SIDECAR_USAGE, configFromArgs, startSidecar } from '@modelwatch/sidecar';
+import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers } from '@modelwatch/sidecar';
 
 /**
  * `modelwatch sidecar`: runs the sidecar until SIGINT/SIGTERM, then closes it gracefully
@@ -17,9 +17,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(SIDECAR_USAGE);
     return 0;
   }
-  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; close(): Promise<void> };
+  let workers = 1;
   try {
-    sidecar = await startSidecar(parsed.input);
+    workers = resolveConfig(parsed.input).workers ?? 1;
+    sidecar = workers > 1 ? await startSidecarWorkers(parsed.input) : await startSidecar(parsed.input);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`modelwatch sidecar: ${err.message}`);
@@ -34,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     : src.kind === 'tap'
       ? `tap ${src.format}${sidecar.tapPort !== undefined ? ` on udp port ${sidecar.tapPort}` : ''}`
       : `${src.protocol} upstream ${src.upstream}`;
-  console.log(`modelwatch sidecar: serving "${config.name}" (${what}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  const procs = workers > 1 ? `, ${workers} workers` : '';
+  console.log(`modelwatch sidecar: serving "${config.name}" (${what}${procs}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {

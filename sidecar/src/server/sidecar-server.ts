@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, SidecarTap, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -28,6 +29,8 @@ export interface SidecarDeps {
   log?: (line: string) => void;
   /** Process/event-loop metrics (default on). */
   defaultMetrics?: boolean;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
@@ -157,12 +160,19 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      telemetry.metrics().then(
+      (deps.aggregateMetrics ?? (() => telemetry.metrics()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
