@@ -8,11 +8,9 @@ import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
+import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
 
 export { UNMONITORABLE_LARGE_RESPONSE } from './call-monitor.js';
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) are per connection and never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
 
 function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -53,6 +51,7 @@ export class ProxyHandler {
   private readonly monitor: CallMonitor;
   private readonly route: string;
   private readonly responseLimit: number;
+  private readonly forwarder: Forwarder;
 
   constructor(
     private readonly rt: Runtime,
@@ -68,10 +67,16 @@ export class ProxyHandler {
     this.monitor = new CallMonitor(rt.telemetry, codec);
     this.route = routeName(codec, rt);
     this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
+    // Decided once: raw pooled sockets for a plain-HTTP upstream (measured cheaper, docs/performance.md);
+    // node:http for https, or when MODELWATCH_UPSTREAM_CLIENT=node (the bench's comparison side).
+    this.forwarder = secure || process.env.MODELWATCH_UPSTREAM_CLIENT === 'node'
+      ? new NodeForwarder(this.base, this.agent)
+      : new RawForwarder(this.base);
   }
 
   close(): void {
     this.agent.destroy();
+    this.forwarder.close();
   }
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -118,10 +123,7 @@ export class ProxyHandler {
         ex.fail(request.status, request.reason, request.message);
         return;
       }
-      const headers = forwardHeaders(req.headers, this.base.host);
-      headers['content-length'] = body.length;
-      this.rt.tracer.inject(ex.span, headers);
-      this.forward(req, res, ex, headers, body, request);
+      this.forward(req, res, ex, body, request);
     } catch (err) {
       this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
       ex.fail(500, ErrorReason.internal, 'internal error');
@@ -133,30 +135,55 @@ export class ProxyHandler {
    * monitor up to the response limit (beyond it the copy is dropped and the answer counted
    * unmonitored; memory stays bounded). Parsing and metrics run after res.end().
    */
-  private forward(req: IncomingMessage, res: ServerResponse, ex: InferenceExchange, headers: OutgoingHttpHeaders, body: Buffer, request: Parsed<InputBatch>): void {
+  private forward(req: IncomingMessage, res: ServerResponse, ex: InferenceExchange, body: Buffer, request: Parsed<InputBatch>): void {
     const t0 = performance.now();
     let settled = false;
-    const up = this.request(this.upstreamOptions(req, headers), (ures) => {
-      const status = ures.statusCode ?? 502;
-      res.writeHead(status, responseHeaders(ures.rawHeaders, ex.span?.traceId));
-      let chunks: Buffer[] | undefined = [];
-      let size = 0;
-      ures.on('data', (c: Buffer) => {
+    let status = 502;
+    let responseHeaderList: string[] = [];
+    let chunks: Buffer[] | undefined = [];
+    let size = 0;
+    let ended = false;
+    let declared = -1;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      return true;
+    };
+    const control = this.forwarder.send({
+      method: req.method ?? 'POST',
+      path: this.basePath + (req.url ?? '/'),
+      rawHeaders: req.rawHeaders,
+      traceparent: ex.span?.traceparent,
+      body,
+    }, {
+      head: (code, headers) => {
+        if (settled) return;
+        status = code;
+        responseHeaderList = headers;
+        for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') declared = Number(headers[i + 1]);
+        res.writeHead(status, responseHeaders(headers, ex.span?.traceId));
+      },
+      data: (c) => {
+        if (settled) return;
         size += c.length;
         if (chunks !== undefined) {
           if (size <= this.responseLimit) chunks.push(c);
           else chunks = undefined;
         }
-        if (!res.write(c)) {
-          ures.pause();
-          res.once('drain', () => ures.resume());
+        // The last (often the only) chunk goes out with end(): headers and body in one write.
+        if (size === declared) {
+          ended = true;
+          res.end(c);
+        } else if (!res.write(c)) {
+          control.pause();
+          res.once('drain', () => control.resume());
         }
-      });
-      ures.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        res.end();
+      },
+      end: () => {
+        if (!settle()) return;
+        if (!ended) res.end();
         // Answered: everything below is off the client's critical path.
         const inferenceSeconds = (performance.now() - t0) / 1000;
         this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': status });
@@ -164,41 +191,37 @@ export class ProxyHandler {
         const responseBody = chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
         this.monitor.observe({
           request, requestHeaders: req.headers, requestBytes: body.length,
-          status, responseBody, responseBytes: size, responseHeaders: ures.headers, inferenceSeconds,
+          status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
         });
-      });
-      ures.on('error', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.rt.telemetry.error(ErrorReason.upstreamRefused);
-        res.destroy();
-        ex.finish(Outcome.upstreamError, 502, size, ErrorReason.upstreamRefused);
-      });
+      },
+      error: (code) => {
+        if (!settle()) return;
+        if (res.headersSent) {
+          this.rt.telemetry.error(ErrorReason.upstreamRefused);
+          res.destroy();
+          ex.finish(Outcome.upstreamError, 502, size, ErrorReason.upstreamRefused);
+        } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${code})`);
+      },
     });
     // One timer for the whole exchange (connect + response), not an idle-socket timeout.
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      up.destroy();
+    if (settled) return;
+    timer = setTimeout(() => {
+      if (!settle()) return;
+      control.abort();
       if (res.headersSent) {
         this.rt.telemetry.error(ErrorReason.upstreamTimeout);
         res.destroy();
         ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
       } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
     }, this.timeoutMs);
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (res.headersSent) {
-        this.rt.telemetry.error(ErrorReason.upstreamRefused);
-        res.destroy();
-        ex.finish(Outcome.upstreamError, 502, 0, ErrorReason.upstreamRefused);
-      } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${err.code ?? 'error'})`);
-    });
-    up.end(body);
   }
+}
+
+/** The few response headers the codecs look at (content-type, binary-tensor header), lower-cased. */
+function headerObject(list: string[]): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i].toLowerCase()] = list[i + 1];
+  return out;
 }
 
 /** Low-cardinality span route: the codec's template family, never the raw path. */
