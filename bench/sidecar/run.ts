@@ -176,12 +176,12 @@ async function interleaved(...arms: (() => Promise<Measured>)[]): Promise<Measur
 }
 
 /** Runs load while measuring the CPU seconds a server process used. */
-async function measured(server: { cpu(): Promise<number> } | undefined, run: () => Promise<LoadResult>): Promise<Measured> {
+async function measured(server: { cpu(): Promise<number> } | undefined, run: () => Promise<LoadResult>, warmupSeconds = 1): Promise<Measured> {
   const before = server ? await server.cpu() : 0;
   const r = await run();
   const cpu = server ? (await server.cpu()) - before : 0;
-  // CPU over the whole run (the open-loop generator's 1 s warm-up included) over the measured window.
-  return { ...r, coresPer1k: server ? (cpu / (seconds + 1)) / (r.rps / 1000) : NaN };
+  // CPU over the whole run (load.mjs's 1 s warm-up included; hey has none) over its wall time.
+  return { ...r, coresPer1k: server ? (cpu / (seconds + warmupSeconds)) / (r.rps / 1000) : NaN };
 }
 
 /** A sink for OTLP/HTTP traces so the embedded sidecar exports spans for real. */
@@ -221,6 +221,8 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${up.port}`;
     const proxy = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }));
     const bareProxy = await startServer('bare-proxy', upstream);
+    // The same sidecar with node:http as the upstream client instead of the raw socket pool.
+    const nodeClient = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, MODELWATCH_UPSTREAM_CLIENT: 'node' });
     const tap = await startServer('sidecar', JSON.stringify({ tap: 'nginx', tapPort: 0, name: 'bench', port: 0, baseline: baselinePath }));
     nginxes.push(await startNginx({ upstream }), await startNginx({ upstream, tap: `127.0.0.1:${tap.tapPort}` }));
     const [nginx, nginxTap] = nginxes;
@@ -238,9 +240,10 @@ async function main(): Promise<void> {
     const sides = [
       ['direct', up, direct], ['nginx proxy_pass', nginxCpu(nginx), viaNginx], ['nginx + modelwatch tap (CPU: nginx + tap sidecar)', withTap, viaTap],
       ['bare node:http proxy (no monitoring)', bareProxy, viaBare], ['modelwatch sidecar inline', proxy, via],
+      ['modelwatch sidecar inline, node:http upstream client', nodeClient, `http://127.0.0.1:${nodeClient.port}${path}`],
     ] as const;
     const open = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => load(url, body, { rate: 1000 }))));
-    const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile))));
+    const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile), 0)));
     const workers = await startServer('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
     const viaWorkers = `http://127.0.0.1:${workers.port}${path}`;
     const satSides = [['direct', up, direct], ['nginx proxy_pass (1 worker)', nginxCpu(nginx), viaNginx], ['modelwatch sidecar inline', proxy, via], ['modelwatch sidecar inline --workers 2', workers, viaWorkers]] as const;
