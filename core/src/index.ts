@@ -4,12 +4,13 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
   WindowSourceKind,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,

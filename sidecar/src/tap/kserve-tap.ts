@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { ModelwatchError, TapErrors } from '@modelwatch/core';
+import { ModelwatchError, TapErrors, TapOutcome } from '@modelwatch/core';
 import { headerValue } from '../protocols/codec.js';
 import type { CallMonitor } from '../proxy/call-monitor.js';
 import { readBody } from '../server/body.js';
 import { sendJson } from '../server/respond.js';
 import { PendingTable, type Eviction, type PendingLimits } from './pending-table.js';
-import { TapCounters, TapOutcome } from './tap-counters.js';
+import { TapCounters } from './tap-counters.js';
 import type { TapRecorder } from './tap-recorder.js';
 
 /** CloudEvent types of KServe's payload logger (binary content mode). */

@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+import { TapOutcome } from '@modelwatch/core';
 import type { CallMonitor } from '../proxy/call-monitor.js';
-import { TapCounters, TapOutcome } from './tap-counters.js';
+import { TapCounters } from './tap-counters.js';
 import type { TapRecorder } from './tap-recorder.js';
 
 /**

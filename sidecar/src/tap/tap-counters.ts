@@ -1,16 +1,5 @@
-import { Label, SidecarTap } from '@modelwatch/core';
+import { Label, SidecarTap, TapOutcome, type TapOutcomeValue } from '@modelwatch/core';
 import { header } from '../metrics/exposition.js';
-
-/** Outcomes of `modelwatch_tap_events_total` (a closed set). */
-export const TapOutcome = {
-  paired: 'paired',
-  duplicate: 'duplicate',
-  timedOut: 'timed_out',
-  overflow: 'overflow',
-  invalid: 'invalid',
-  ignored: 'ignored',
-} as const;
-export type TapOutcomeValue = (typeof TapOutcome)[keyof typeof TapOutcome];
 
 const OUTCOMES = Object.values(TapOutcome);
 
