@@ -4,6 +4,7 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
@@ -18,7 +19,7 @@ export {
   DifferenceKind,
   AutomationLevel,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -36,6 +37,7 @@ export {
   CollectorDrift,
   SidecarRollout,
   SidecarPredictionLog,
+  SidecarTap,
   CollectorPerformance,
   CollectorReview,
   CollectorHealth,
@@ -55,6 +57,7 @@ export {
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,

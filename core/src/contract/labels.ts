@@ -66,6 +66,17 @@ export const Outcome = {
 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
+/** Outcomes of tap-mode events (`outcome` label of tap_events_total). */
+export const TapOutcome = {
+  paired: 'paired',
+  duplicate: 'duplicate',
+  timedOut: 'timed_out',
+  overflow: 'overflow',
+  invalid: 'invalid',
+  ignored: 'ignored',
+} as const;
+export type TapOutcomeValue = (typeof TapOutcome)[keyof typeof TapOutcome];
+
 /** Reasons a request is rejected or fails (`reason` label of request_errors_total). */
 export const ErrorReason = {
   malformedJson: 'malformed_json',

@@ -179,6 +179,17 @@ export const SidecarRollout = {
 export const SidecarPredictionLog = {
 } as const satisfies Record<string, MetricDescriptor>;
 
+/** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
+export const SidecarTap = {
+  tapEvents: metric('sidecar', 'counter', 'modelwatch_tap_events_total', '',
+    [...ID, Label.outcome],
+    'Copies of calls received in tap mode, by outcome: paired (request and response monitored), duplicate (same id and type seen again, ignored), timed_out (one half never came), overflow (pending table full, oldest dropped), invalid (not a tap event), ignored (not an inference call).'),
+  tapPending: metric('sidecar', 'gauge', 'modelwatch_tap_pending', '',
+    [...ID], 'Tap events waiting for their other half (request or response).'),
+  workers: metric('sidecar', 'gauge', 'modelwatch_workers', '',
+    [...ID], 'Worker processes whose metrics this scrape aggregates (1 without --workers).'),
+} as const satisfies Record<string, MetricDescriptor>;
+
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
 } as const satisfies Record<string, MetricDescriptor>;
@@ -204,6 +215,7 @@ export const ALL_METRICS: readonly MetricDescriptor[] = [
   ...Object.values<MetricDescriptor>(CollectorDrift),
   ...Object.values<MetricDescriptor>(SidecarRollout),
   ...Object.values<MetricDescriptor>(SidecarPredictionLog),
+  ...Object.values<MetricDescriptor>(SidecarTap),
   ...Object.values<MetricDescriptor>(CollectorPerformance),
   ...Object.values<MetricDescriptor>(CollectorReview),
   ...Object.values<MetricDescriptor>(CollectorHealth),

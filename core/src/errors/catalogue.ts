@@ -123,6 +123,11 @@ export const RolloutErrors = {
   adminUnreachable: spec('MW_ERR_ROLLOUT_ADMIN_UNREACHABLE', 502, 'the sidecar admin API at {url} is unreachable: {detail}'),
 } as const;
 
+/** Tap mode: copies of calls sent to the sidecar by KServe's payload logger or nginx. */
+export const TapErrors = {
+  invalidEvent: spec('MW_ERR_TAP_INVALID_EVENT', 400, 'not a KServe payload-logger event: {detail}'),
+} as const;
+
 /** Window sources and evaluation (Prometheus and compatible engines). */
 export const SourceErrors = {
   unreachable: spec('MW_ERR_SOURCE_UNREACHABLE', 502, '{source} unreachable: {detail}'),
@@ -151,6 +156,7 @@ export const ERROR_CATALOGUE: readonly ErrorSpec[] = [
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,

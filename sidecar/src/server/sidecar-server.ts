@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, SidecarTap, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -25,6 +26,8 @@ export interface SidecarDeps {
   defaultMetrics?: boolean;
   /** Environment read for OTEL_* settings (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
@@ -37,6 +40,8 @@ export interface RunningSidecar {
   rollouts: Rollouts;
   /** Base URL of the rollout admin API, when configured. */
   adminUrl?: string;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
   close(): Promise<void>;
 }
 
@@ -70,7 +75,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const { router, first } = rollouts;
   const telemetry = first.telemetry;
   primaryTelemetry = telemetry;
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
@@ -122,12 +127,19 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      router.exposition().then(
+      (deps.aggregateMetrics ?? (() => router.exposition()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
@@ -181,6 +193,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry,
     rollouts,
     ...(rollouts.admin ? { adminUrl: rollouts.admin.url } : {}),
+    ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
     async close() {
       stopBaseline?.();
       await pusher?.close();
