@@ -18,6 +18,8 @@ export function trafficSeries(text: string): string[] {
   return text.split('\n').filter((l) => l.startsWith('modelwatch_')
     && !l.startsWith('modelwatch_model_info')
     && !l.startsWith('modelwatch_tap_')
+    // The routing's own state (its start time) differs between two sidecars, not the traffic.
+    && !l.startsWith('modelwatch_rollout_last_event_timestamp_seconds')
     && !/^modelwatch_(request|inference)_duration_seconds_(bucket|sum)/.test(l)).sort();
 }
 
