@@ -2,7 +2,7 @@
  * Collector options and their validation. Bad configuration fails fast at startup with a coded
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
-import { parseDriftOptions, type DriftOptions } from '@modelwatch/core';
+import { EVENT_NAME, parseDriftOptions, type DriftOptions } from '@modelwatch/core';
 
 export interface CollectorOptions {
   /** TCP port; 0 picks an ephemeral one. Default 9400. */
@@ -31,6 +31,10 @@ export interface CollectorOptions {
   queryTimeoutMs?: number;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
+  /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
+  predictionRetention?: string;
+  /** User-signal names the feedback API accepts (they become the `event` label). */
+  feedbackEvents?: string[];
 }
 
 export interface ResolvedOptions {
@@ -47,7 +51,14 @@ export interface ResolvedOptions {
   drift: DriftOptions;
   queryTimeoutMs: number;
   historyKeep: number;
+  predictionRetentionMs: number;
+  feedbackEvents: string[];
 }
+
+/** User signals accepted when none are configured. */
+export const DEFAULT_FEEDBACK_EVENTS = ['redo', 'switch_to_typing', 'click', 'conversion'];
+/** Bound on configured user signals: each one is a label value on the event-rate series. */
+const MAX_FEEDBACK_EVENTS = 32;
 
 export class ConfigError extends Error {
   constructor(readonly code: string, message: string) {
@@ -117,6 +128,18 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   if (o.token !== undefined && o.token.length === 0) {
     throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
   }
+  const retentionText = o.predictionRetention ?? '30d';
+  const predictionRetentionMs = parseDuration(retentionText);
+  if (predictionRetentionMs === undefined) {
+    throw new ConfigError('MW_COLLECTOR_RETENTION', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
+  }
+  const feedbackEvents = o.feedbackEvents ?? DEFAULT_FEEDBACK_EVENTS;
+  if (feedbackEvents.length > MAX_FEEDBACK_EVENTS || new Set(feedbackEvents).size !== feedbackEvents.length) {
+    throw new ConfigError('MW_COLLECTOR_EVENTS', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
+  }
+  for (const e of feedbackEvents) {
+    if (!EVENT_NAME.test(e)) throw new ConfigError('MW_COLLECTOR_EVENTS', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
+  }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
@@ -137,5 +160,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     drift,
     queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
     historyKeep,
+    predictionRetentionMs,
+    feedbackEvents,
   };
 }

@@ -115,3 +115,8 @@ export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
+export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
+export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
+export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
+export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
+export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';

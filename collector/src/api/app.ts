@@ -7,6 +7,7 @@ import { requireToken } from './auth.js';
 import { errorHandler, HttpError, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
+import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
 
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   baselinesChanged(): void;
   /** True when the store answers. */
   ready(): Promise<boolean>;
+  /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
+  predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -199,6 +202,12 @@ export function buildApp(deps: AppDeps): express.Express {
     if (window !== undefined && typeof window !== 'string') throw new HttpError(400, 'window must be given once');
     res.json({ model, history: await store.driftHistory(model, limit, window) });
   });
+
+  if (deps.predictionLog) {
+    // Scopes until scoped tokens land: every prediction-log route needs the token (reader: read payloads,
+    // writer: ship records, labeller: feedback, admin: erase by subject).
+    app.use(predictionRouter({ ...deps.predictionLog, maxBodyBytes: deps.maxBodyBytes, auth: { reader: auth, writer: auth, labeller: auth, admin: auth } }));
+  }
 
   app.use(notFound);
   app.use(errorHandler(deps.maxBodyBytes));

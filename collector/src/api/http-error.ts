@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isModelwatchError } from '@modelwatch/core';
 
 /** An error whose message is safe to show the client; everything else becomes a bare 500. */
 export class HttpError extends Error {
@@ -21,6 +22,10 @@ let lastLog = 0;
 
 export function errorHandler(maxBodyBytes: number): ErrorRequestHandler {
   return (err, _req, res, _next) => {
+    if (isModelwatchError(err)) {
+      res.set(err.headers).status(err.status).json(err.body());
+      return;
+    }
     if (err instanceof HttpError) {
       res.set(err.headers).status(err.status).json({ error: err.message });
       return;

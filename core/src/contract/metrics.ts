@@ -147,6 +147,14 @@ export const SidecarPredictionLog = {
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */

@@ -83,6 +83,10 @@ export const PushErrors = {
 export const FeedbackErrors = {
   invalidFeedback: spec('MW_ERR_FEEDBACK_INVALID', 400, 'invalid feedback: {detail}'),
   invalidRecords: spec('MW_ERR_PREDICTIONS_INVALID', 400, 'invalid prediction records: {detail}'),
+  unknownPrediction: spec('MW_ERR_PREDICTIONS_UNKNOWN', 404, 'model "{model}" has no stored prediction "{id}"'),
+  invalidQuery: spec('MW_ERR_PREDICTIONS_QUERY', 400, '{detail}'),
+  invalidPrivacyRule: spec('MW_ERR_PRIVACY_RULE', 400, 'privacy rule {where}: {detail}'),
+  labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */
