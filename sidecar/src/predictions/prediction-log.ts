@@ -110,6 +110,13 @@ export class PredictionLog {
     return Buffer.concat([head, body.subarray(1)]);
   }
 
+  /** Takes what waits for recording (the flush's input; benchmarks drain with it too). */
+  drain(): PendingAnswer[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+
   start(): void {
     if (!this.recording) return;
     this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs);
@@ -121,8 +128,7 @@ export class PredictionLog {
     this.flushing = this.flushing.then(async () => {
       this.flushScheduled = false;
       if (!this.shipper) return;
-      const batch = this.pending;
-      this.pending = [];
+      const batch = this.drain();
       const records = [];
       for (const p of batch) {
         try {
