@@ -14,6 +14,8 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -50,7 +52,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
     latestReports: (model) => evaluator.latestReports(model),
     profileRawData,
@@ -91,6 +93,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    authSummary: opts.tokens.describe(),
     evaluate: () => evaluator.evaluate(),
     close() {
       closing ??= (async () => {

@@ -51,6 +51,9 @@ export {
   errorBody,
 } from './errors/modelwatch-error.js';
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
+export { ConfigError, configSpec } from './errors/config-error.js';
+export { rateLimitedLog } from './errors/rate-limited-log.js';
+export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
   BaselineProfile,

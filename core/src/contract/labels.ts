@@ -66,6 +66,14 @@ export const ErrorReason = {
   upstreamStatus: 'upstream_status',
   inferenceFailed: 'inference_failed',
   internal: 'internal',
+  /** Answered 503 with Retry-After: the in-flight cap was reached. */
+  overloaded: 'overloaded',
+  /** Answered 408: headers or body did not arrive within the configured timeout. */
+  requestTimeout: 'request_timeout',
+  /** The request names a model other than the one this sidecar serves. */
+  wrongModel: 'wrong_model',
+  /** The same input name appears twice in one request. */
+  duplicateInput: 'duplicate_input',
 } as const;
 export type ErrorReasonValue = (typeof ErrorReason)[keyof typeof ErrorReason];
 

@@ -61,6 +61,10 @@ export const SidecarSoftware = {
     'Windows of counts handled by the edge pusher, by outcome: sent (acknowledged by the collector), dropped (disk buffer full, oldest first), rejected (refused by the collector as invalid).'),
   pushBuffered: metric('sidecar', 'gauge', 'modelwatch_push_buffered_windows', '',
     [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
+  traceExportFailures: metric('sidecar', 'counter', 'modelwatch_trace_export_failures_total', '',
+    [...ID], 'Batches of spans the OTLP exporter failed to deliver (endpoint down, slow or refusing); inference is never affected.'),
+  connections: metric('sidecar', 'gauge', 'modelwatch_open_connections', '',
+    [...ID], 'Client connections currently open on the sidecar (capped by limits.maxConnections).'),
 } as const;
 
 /** Sidecar: what goes into the model. */
@@ -171,6 +175,12 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
+    [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
+  authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+  tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
+    [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 export const ALL_METRICS: readonly MetricDescriptor[] = [
