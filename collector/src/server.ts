@@ -3,9 +3,11 @@ import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { latestReportPage } from './drift/report-page.js';
-import { openStore } from './store/open-store.js';
+import { FeedbackMetrics } from './performance/feedback-metrics.js';
+import { openPredictionStore, openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -27,7 +29,15 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
   const opts = resolveOptions(options);
   const store = await openStore(opts.db, opts.databaseUrl);
+  let predictions;
+  try {
+    predictions = await openPredictionStore(opts.db, opts.databaseUrl);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const metrics = new DriftMetrics();
+  const feedbackMetrics = new FeedbackMetrics(metrics.registry);
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
@@ -36,7 +46,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   try {
     await evaluator.restoreLatest();
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
 
@@ -55,6 +65,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       await store.listModels();
       return true;
     },
+    predictionLog: {
+      predictions,
+      metrics: feedbackMetrics,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
+    },
   });
 
   const server = app.listen(opts.port, opts.host);
@@ -64,7 +80,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -72,6 +88,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
+  const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
+  retention.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -82,11 +100,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     close() {
       closing ??= (async () => {
         await evaluator.stop();
+        await retention.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await store.close();
+        await Promise.all([store.close(), predictions.close()]);
       })();
       return closing;
     },

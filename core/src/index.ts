@@ -151,3 +151,27 @@ export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
+export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
+export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
+export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
+export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
+export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
+export { realizedPerformance, inferTask } from './performance/realized.js';
+export type {
+  JoinedPrediction,
+  PerformanceTask,
+  PerformanceResult,
+  ClassificationPerformance,
+  RegressionPerformance,
+  ClassPerformance,
+  PerformanceOptions,
+} from './performance/realized.js';
+export { DDM } from './concept/ddm.js';
+export type { DdmParams, DdmState } from './concept/ddm.js';
+export { ADWIN } from './concept/adwin.js';
+export type { AdwinParams, AdwinState } from './concept/adwin.js';
+export { PAGE_HINKLEY } from './concept/page-hinkley.js';
+export type { PageHinkleyParams, PageHinkleyState } from './concept/page-hinkley.js';
+export { CONCEPT_DETECTORS, predictionError } from './concept/registry.js';
+export type { ConceptDetectorName } from './concept/registry.js';
+export type { ConceptDetector, DetectorEvent, DetectorRun } from './concept/types.js';

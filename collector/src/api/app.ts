@@ -16,6 +16,7 @@ import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
+import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
 
 export interface AppDeps {
@@ -39,6 +40,8 @@ export interface AppDeps {
   baselinesChanged(): void;
   /** True when the store answers. */
   ready(): Promise<boolean>;
+  /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
+  predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -246,6 +249,19 @@ export function buildApp(deps: AppDeps): express.Express {
     if (window !== undefined && typeof window !== 'string') throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
     res.json({ model, history: await store.driftHistory(model, limit, window) });
   });
+
+  if (deps.predictionLog) {
+    app.use(predictionRouter({
+      ...deps.predictionLog,
+      maxBodyBytes: deps.maxBodyBytes,
+      auth: {
+        reader: requireScope('reader', { payloads: true }),
+        writer,
+        labeller: requireScope('labeller'),
+        admin: requireScope('admin'),
+      },
+    }));
+  }
 
   app.use(notFound);
   app.use(errorHandler({ maxBodyBytes: deps.maxBodyBytes, log, internalError: () => health.internalError() }));

@@ -177,6 +177,14 @@ export const SidecarRollout = {
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
@@ -192,6 +200,14 @@ export const SidecarTap = {
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */

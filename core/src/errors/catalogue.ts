@@ -105,6 +105,12 @@ export const PushErrors = {
 export const FeedbackErrors = {
   invalidFeedback: spec('MW_ERR_FEEDBACK_INVALID', 400, 'invalid feedback: {detail}'),
   invalidRecords: spec('MW_ERR_PREDICTIONS_INVALID', 400, 'invalid prediction records: {detail}'),
+  unknownPrediction: spec('MW_ERR_PREDICTIONS_UNKNOWN', 404, 'model "{model}" has no stored prediction "{id}"'),
+  invalidQuery: spec('MW_ERR_PREDICTIONS_QUERY', 400, '{detail}'),
+  invalidPrivacyRule: spec('MW_ERR_PRIVACY_RULE', 400, 'privacy rule {where}: {detail}'),
+  labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
+  retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
+  eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */

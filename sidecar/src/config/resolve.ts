@@ -1,4 +1,5 @@
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
+import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
 import { resolveRollout } from './rollout.js';
 import {
@@ -20,6 +21,7 @@ const TOP_KEYS = new Set([
   // rollouts (config/rollout.ts)
   'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
   'tap', 'tapPort', 'traceSampleRatio', 'workers',
+  'predictions',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -258,5 +260,6 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
+    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
   };
 }

@@ -1,5 +1,6 @@
 import type { AutomationLevelValue, FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
+import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
@@ -88,6 +89,8 @@ export interface SidecarConfig {
   traceSampleRatio?: number;
   /** Worker processes sharing the port (cluster); /metrics aggregates them. Default 1. */
   workers?: number;
+  /** Prediction ids and the sampled prediction log (ground truth). */
+  predictions: PredictionLogConfig;
 }
 
 /** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
@@ -201,6 +204,7 @@ export interface SidecarConfigInput {
   tapPort?: number;
   traceSampleRatio?: number;
   workers?: number;
+  predictions?: PredictionLogConfigInput;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -11,6 +11,7 @@ import { ProxyHandler } from '../proxy/proxy-handler.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import { probeUntilReady } from '../server/readiness.js';
 import type { Runtime } from '../server/runtime.js';
+import type { PredictionLog } from '../predictions/prediction-log.js';
 import { startTap } from '../tap/start-tap.js';
 import { RequestTracer, sampleRatioFromEnv } from '../tracing/tracing.js';
 import type { ExchangeObserver } from './answered.js';
@@ -50,6 +51,8 @@ export interface VariantContext {
   /** Feature names of positional inputs when the configuration has none (baseline file). */
   baselineFeatureNames: string[] | undefined;
   shadowMaxSockets: number;
+  /** The sidecar's prediction log; each variant records its answers under its own name. */
+  predictions: PredictionLog;
 }
 
 /** Builds a variant from its source; ConfigError when the model cannot be loaded or the codec built. */
@@ -81,7 +84,8 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.stage': config.stage,
     'modelwatch.variant': name,
   }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log };
+  const predictions = ctx.predictions.forVariant({ variant: name, version: modelVersion, ...(model?.classLabels ? { classLabels: model.classLabels } : {}) });
+  const rt: Runtime = { config, telemetry, tracer, log: ctx.log, predictions };
 
   if (model) {
     const m = model;

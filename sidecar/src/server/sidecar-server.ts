@@ -14,6 +14,7 @@ import { renderPushMetrics } from '../push/push-metrics.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
 import { tracerProviderFromEnv } from '../tracing/tracing.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog } from './runtime.js';
 
@@ -63,18 +64,26 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
   });
   // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
+  // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
+  const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline)).catch(async (err: unknown) => {
+    await ownedProvider?.shutdown();
+    throw err;
+  });
   const rollouts = await startRollouts(config, {
     tracerProvider: deps.tracerProvider ?? ownedProvider,
     log,
     defaultMetrics: deps.defaultMetrics,
     baselineFeatureNames: fileBaseline?.features.map((f) => f.name),
+    predictions,
   }).catch(async (err: unknown) => {
+    await predictions.close();
     await ownedProvider?.shutdown();
     throw err;
   });
   const { router, first } = rollouts;
   const telemetry = first.telemetry;
   primaryTelemetry = telemetry;
+  if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
   const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
@@ -196,12 +205,14 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
     async close() {
       stopBaseline?.();
-      await pusher?.close();
+      // Stop taking requests first, so that the last records and window hold every answer given.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await rollouts.close();
+      await predictions.close();
+      await pusher?.close();
       // The last flush fails when the OTLP endpoint is down: already counted and logged, never a failed shutdown.
       await ownedProvider?.shutdown().catch(() => {});
     },
