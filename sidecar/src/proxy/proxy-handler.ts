@@ -26,6 +26,8 @@ type Streamed = { kind: 'streamed'; status: number };
 /** Upstream answers are buffered for monitoring up to this multiple of maxBodyBytes, then streamed. */
 const RESPONSE_BUFFER_FACTOR = 8;
 export const UNMONITORABLE_LARGE_RESPONSE = 'response_too_large';
+/** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
+export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
 /**
  * Proxy mode: inference calls (as the codec recognises them) are buffered, monitored and
@@ -57,7 +59,11 @@ export class ProxyHandler {
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
-    if (route) void this.monitored(req, res, path);
+    if (route && route.model !== undefined && route.model !== this.rt.config.name) {
+      // Issue 12, item 8: another model's traffic was counted under this one's name.
+      this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
+      this.passThrough(req, res);
+    } else if (route) void this.monitored(req, res, path);
     else this.passThrough(req, res);
   }
 
