@@ -220,7 +220,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       });
       proxy?.close();
       await model?.close();
-      await tracer.shutdown();
+      await tracer.shutdown((err) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
     },
   };
 }
