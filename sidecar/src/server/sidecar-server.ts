@@ -210,14 +210,22 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     port,
     config,
     telemetry,
+    /**
+     * Stops in this order so nothing counted is lost (issue 12, item 6): stop accepting, let
+     * in-flight calls finish (up to a grace period), then close the last window and push it,
+     * then release the model and flush traces.
+     */
     async close() {
       stopBaseline?.();
       stopProbe?.();
-      await pusher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), Math.min(config.limits.upstreamTimeoutMs, 10_000));
+        grace.unref();
+        server.once('close', () => clearTimeout(grace));
       });
+      await pusher?.close();
       proxy?.close();
       await model?.close();
       await tracer.shutdown((err) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
