@@ -27,6 +27,10 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'headers-timeout-ms': { type: 'string' },
+  'body-timeout-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,6 +59,10 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --max-in-flight N         inference calls at once; more are answered 503 + Retry-After (default 1024)
+  --max-connections N       client connections at once; idle ones are closed first (default 4096)
+  --headers-timeout-ms N    408 when the request headers take longer (default 10000)
+  --body-timeout-ms N       408 when the request body takes longer after the headers (default 30000)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -97,7 +105,8 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     };
   }
   const limits = { ...input.limits } as Record<string, unknown>;
-  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures']] as const;
+  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures'],
+    ['max-in-flight', 'maxInFlight'], ['max-connections', 'maxConnections'], ['headers-timeout-ms', 'headersTimeoutMs'], ['body-timeout-ms', 'bodyTimeoutMs']] as const;
   for (const [flag, key] of limitFlags) {
     if (values[flag] !== undefined) limits[key] = values[flag];
   }

@@ -77,6 +77,10 @@ function resolveLimits(raw: unknown): Limits {
     upstreamTimeoutMs: pick('upstreamTimeoutMs', 1, 3_600_000, true),
     lowConfidenceThreshold: pick('lowConfidenceThreshold', 0, 1, false),
     maxMonitoredFeatures: pick('maxMonitoredFeatures', 0, 10_000, true),
+    maxInFlight: pick('maxInFlight', 1, 1_000_000, true),
+    maxConnections: pick('maxConnections', 1, 1_000_000, true),
+    headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
+    bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
   };
 }
 

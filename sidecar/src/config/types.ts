@@ -19,6 +19,14 @@ export interface Limits {
   lowConfidenceThreshold: number;
   /** Feature names monitored at most; the rest are ignored and counted. */
   maxMonitoredFeatures: number;
+  /** Inference calls handled at once; beyond it a call is answered 503 with Retry-After and counted. */
+  maxInFlight: number;
+  /** Client connections open at once; idle keep-alive connections are closed first, then new ones refused. */
+  maxConnections: number;
+  /** Request headers must arrive within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** The request body must arrive within this after the headers (408 otherwise). */
+  bodyTimeoutMs: number;
 }
 
 export type ModelSource =
@@ -105,4 +113,8 @@ export const DEFAULT_LIMITS: Limits = {
   upstreamTimeoutMs: 30_000,
   lowConfidenceThreshold: 0.5,
   maxMonitoredFeatures: 100,
+  maxInFlight: 1024,
+  maxConnections: 4096,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
 };

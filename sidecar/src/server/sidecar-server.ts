@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, type BaselineProfile } from '@modelwatch/core';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -19,6 +19,7 @@ import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog, type Runtime } from './runtime.js';
 import { probeUntilReady } from './readiness.js';
+import { overloadAnswer, protect, serverTimeouts } from './overload.js';
 
 export interface SidecarDeps {
   /** Tracer provider to use instead of the OTEL_* environment (tests pass an in-memory one). */
@@ -152,6 +153,8 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
+  const overload = overloadAnswer(config.limits);
+  const maxInFlight = config.limits.maxInFlight;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -174,6 +177,14 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
       return;
     }
+    if (telemetry.inFlight >= maxInFlight) {
+      // Saturated: answer at once, without reading the body (the connection closes after).
+      telemetry.error(ErrorReason.overloaded);
+      telemetry.requestFinished(Outcome.internalError, 503, 0, 0, 0);
+      sendJson(res, 503, overload.body, overload.headers);
+      res.once('finish', () => req.socket.destroySoon());
+      return;
+    }
     if (proxy) {
       proxy.handle(req, res, path);
       return;
@@ -184,18 +195,14 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = http.createServer({ keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) }, (req, res) => {
     try {
       handle(req, res);
     } catch (err) {
       internalFailure(rt, res, err);
     }
   });
-  server.on('clientError', (_err, socket) => {
-    // Malformed HTTP (bad request line, oversized headers): answer 400 without involving handlers.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
-    else socket.destroy();
-  });
+  protect(server, { limits: config.limits, telemetry });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
