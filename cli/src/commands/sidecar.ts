@@ -43,5 +43,9 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', () => {
+      const ok = sidecar.reloadTls();
+      console.log(`modelwatch sidecar: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+    });
   });
 }

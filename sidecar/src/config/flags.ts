@@ -31,6 +31,10 @@ export const SIDECAR_OPTIONS = {
   'max-connections': { type: 'string' },
   'headers-timeout-ms': { type: 'string' },
   'body-timeout-ms': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'upstream-ca': { type: 'string' },
+  'collector-ca': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,6 +67,10 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --max-connections N       client connections at once; idle ones are closed first (default 4096)
   --headers-timeout-ms N    408 when the request headers take longer (default 10000)
   --body-timeout-ms N       408 when the request body takes longer after the headers (default 30000)
+  --tls-cert FILE           serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE            the certificate's PEM private key
+  --upstream-ca FILE        CA bundle trusted for an https:// upstream (default: system CAs)
+  --collector-ca FILE       CA bundle trusted for an https:// collector (default: system CAs)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -111,6 +119,12 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  const tls: Record<string, string> = { ...(input.tls as Record<string, string> | undefined) };
+  const tlsFlags = [['tls-cert', 'cert'], ['tls-key', 'key'], ['upstream-ca', 'upstreamCa'], ['collector-ca', 'collectorCa']] as const;
+  for (const [flag, key] of tlsFlags) {
+    if (values[flag] !== undefined) tls[key] = values[flag];
+  }
+  if (Object.keys(tls).length > 0) input.tls = tls;
   if (process.env.MODELWATCH_TOKEN && input.collectorToken === undefined && input.collector !== undefined) {
     input.collectorToken = process.env.MODELWATCH_TOKEN;
   }

@@ -9,12 +9,14 @@ import {
   type Protocol,
   type SidecarConfig,
   type SidecarConfigInput,
+  type TlsConfig,
 } from './types.js';
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits', 'tls',
 ]);
+const TLS_KEYS = ['cert', 'key', 'upstreamCa', 'collectorCa'] as const;
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
@@ -134,6 +136,24 @@ function resolvePush(raw: unknown, baseline: SidecarConfig['baseline']): PushCon
   };
 }
 
+function resolveTls(raw: unknown): TlsConfig {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'tls', `got ${show(raw)}, expected {cert, key, upstreamCa?, collectorCa?}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const out: TlsConfig = {};
+  for (const k of Object.keys(r)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) fail(ConfigErrorCode.unknownKey, `tls.${k}`, `unknown key, allowed: ${TLS_KEYS.join(', ')}`);
+    const v = r[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') fail(ConfigErrorCode.invalidType, `tls.${k}`, `got ${show(v)}, expected a file path`);
+    out[k as (typeof TLS_KEYS)[number]] = v;
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) fail(ConfigErrorCode.tls, 'tls', 'set both cert and key (--tls-cert, --tls-key), or neither');
+  return out;
+}
+
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
 export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -227,5 +247,6 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
+    tls: resolveTls(raw.tls),
   };
 }

@@ -72,6 +72,18 @@ export interface SidecarConfig {
   /** Edge push of window counts to the collector (for sidecars Prometheus cannot scrape). */
   push?: PushConfig;
   limits: Limits;
+  /** HTTPS serving and the CAs trusted for https upstream and collector URLs. */
+  tls: TlsConfig;
+}
+
+export interface TlsConfig {
+  /** Serve HTTPS with this PEM certificate and key (reloaded on SIGHUP by the CLI). */
+  cert?: string;
+  key?: string;
+  /** CA bundle an https upstream's certificate must chain to (default: the system CAs). */
+  upstreamCa?: string;
+  /** CA bundle an https collector's certificate must chain to (default: the system CAs). */
+  collectorCa?: string;
 }
 
 export interface PushConfig {
@@ -106,6 +118,7 @@ export interface SidecarConfigInput {
   extractors?: ExtractorConfig[];
   push?: Partial<PushConfig>;
   limits?: Partial<Limits>;
+  tls?: Partial<TlsConfig>;
 }
 
 export const DEFAULT_LIMITS: Limits = {

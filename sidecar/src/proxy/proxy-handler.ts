@@ -44,10 +44,14 @@ export class ProxyHandler {
     private readonly rt: Runtime,
     private readonly codec: ProtocolCodec,
     upstream: string,
+    /** CA bundle the https upstream's certificate must chain to (else the system CAs). */
+    upstreamCa?: Buffer,
   ) {
     this.base = new URL(upstream);
     const secure = this.base.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 512, ...(upstreamCa ? { ca: upstreamCa } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: 512 });
     this.request = secure ? https.request : http.request;
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.timeoutMs = rt.config.limits.upstreamTimeoutMs;

@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, Outcome, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -37,6 +39,11 @@ export interface RunningSidecar {
   port: number;
   config: SidecarConfig;
   telemetry: SidecarTelemetry;
+  /**
+   * Re-reads the TLS certificate and key (what the CLI does on SIGHUP). On a problem the
+   * certificate in use stays, the reason is logged and false is returned.
+   */
+  reloadTls(): boolean;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,13 @@ export interface RunningSidecar {
  */
 export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps = {}): Promise<RunningSidecar> {
   const config = resolveConfig(input);
+  const serverTls = config.tls.cert !== undefined && config.tls.key !== undefined ? { cert: config.tls.cert, key: config.tls.key } : undefined;
+  // Read once at startup: a wrong file fails here with a coded message, not at the first call.
+  const serverMaterial = serverTls ? readTlsFiles(serverTls, 'tls') : undefined;
+  const upstreamCa = config.tls.upstreamCa !== undefined ? readCaFile(config.tls.upstreamCa, 'tls.upstreamCa') : undefined;
+  const collectorCa = config.tls.collectorCa !== undefined ? readCaFile(config.tls.collectorCa, 'tls.collectorCa') : undefined;
+  const collectorDispatcher = collectorCa ? new UndiciAgent({ connect: { ca: collectorCa } }) : undefined;
+  const collectorFetch = collectorDispatcher ? { dispatcher: collectorDispatcher } : undefined;
   const write = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = rateLimitedLog(write);
   const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
@@ -112,16 +126,17 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     } catch (err) {
       throw new ConfigError(ConfigErrorCode.notAllowed, 'json', (err as Error).message);
     }
-    proxy = new ProxyHandler(rt, codec, config.source.upstream);
+    proxy = new ProxyHandler(rt, codec, config.source.upstream, upstreamCa);
     stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
       ready = up;
-    });
+    }, upstreamCa);
   }
 
   const stopBaseline = config.baseline.kind === 'collector'
     ? pollCollectorBaseline({
         source: config.baseline,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         onProfile: (p) => {
           applyBaseline(p);
           log(`baseline ${p.version ?? ''} of "${config.name}" loaded from the collector`);
@@ -137,6 +152,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       pusher = await startEdgePusher({
         collectorUrl: config.baseline.url,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         ...(config.baseline.token ? { token: config.baseline.token } : {}),
         bufferDir: config.push.bufferDir,
         intervalMs: config.push.intervalMs,
@@ -195,13 +211,17 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     try {
       handle(req, res);
     } catch (err) {
       internalFailure(rt, res, err);
     }
-  });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) };
+  const server: http.Server = serverMaterial
+    ? https.createServer({ ...serverOptions, ...serverMaterial }, listener)
+    : http.createServer(serverOptions, listener);
   protect(server, { limits: config.limits, telemetry });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -213,10 +233,21 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${serverMaterial ? 'https' : 'http'}://${host}:${port}`,
     port,
     config,
     telemetry,
+    reloadTls() {
+      if (!serverTls) return false;
+      try {
+        (server as https.Server).setSecureContext(readTlsFiles(serverTls, 'tls'));
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
     /**
      * Stops in this order so nothing counted is lost (issue 12, item 6): stop accepting, let
      * in-flight calls finish (up to a grace period), then close the last window and push it,
@@ -235,6 +266,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       await pusher?.close();
       proxy?.close();
       await model?.close();
+      await collectorDispatcher?.close().catch(() => undefined);
       await tracer.shutdown((err) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
     },
   };
