@@ -1,4 +1,4 @@
-import type { PushedWindow, WindowFeatureCounts } from '@modelwatch/core';
+import { preview, type PushedWindow, type WindowFeatureCounts } from '@modelwatch/core';
 
 /** Bounds on a pushed window: one push can never make the collector store or sum unbounded data. */
 export const PUSH_LIMITS = {
@@ -76,7 +76,7 @@ export function validatePushedWindow(body: unknown, model: string, now: number =
   if (typeof body.seq !== 'number' || !Number.isSafeInteger(body.seq) || body.seq < 0) {
     return { ok: false, error: 'seq must be an integer >= 0' };
   }
-  if (body.model !== model) return { ok: false, error: `model "${String(body.model)}" does not match the URL's model "${model}"` };
+  if (body.model !== model) return { ok: false, error: `model ${preview(body.model)} does not match the URL's model "${model}"` };
   const start = typeof body.start === 'string' ? Date.parse(body.start) : NaN;
   const end = typeof body.end === 'string' ? Date.parse(body.end) : NaN;
   if (!Number.isFinite(start) || !Number.isFinite(end)) return { ok: false, error: 'start and end must be ISO 8601 timestamps' };
