@@ -75,7 +75,7 @@ describe('fuzz: collector routes', () => {
       const headers: Record<string, string> = {};
       if (r.contentType) headers['content-type'] = r.contentType;
       if (r.auth) headers.authorization = r.auth;
-      const res = await fetch(`${base}${path(r.segs)}${r.query}`, { method, headers, ...(method === 'GET' ? {} : { body: r.body }) });
+      const res = await fetch(`${base}${path(r.segs)}${r.query}`, { method, headers, ...(method === 'GET' ? {} : { body: new Uint8Array(r.body) }) });
       const text = await res.text();
       expect(res.status, `${method} ${path(r.segs)}: ${text.slice(0, 200)}`).toBeLessThan(500);
       if (res.status >= 400) {

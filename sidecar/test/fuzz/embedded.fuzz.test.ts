@@ -22,7 +22,7 @@ describe('fuzz: embedded sidecar over HTTP', () => {
   it('answers every hostile infer call with a 2xx or a 4xx JSON body', async () => {
     const paths = fc.constantFrom('/v2/models/credit/infer', '/v2/models/credit/versions/1/infer', '/v2/models/%/infer', '/v2/models/credit', '/v2/health/ready', '/nope');
     await fuzz('embedded infer', fc.tuple(paths, hostileBody(VALID)), async ([path, body]) => {
-      const res = await fetch(`${sc.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${sc.url}${path}`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/json' } });
       const text = await res.text();
       expect(res.status, text).toBeLessThan(500);
       if (res.status >= 400) expect(() => JSON.parse(text)).not.toThrow();
