@@ -75,6 +75,9 @@ export {
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
 export { ConfigError, configSpec } from './errors/config-error.js';
 export { rateLimitedLog } from './errors/rate-limited-log.js';
+export { preview } from './errors/preview.js';
+export { readTlsFiles, readCaFile } from './tls/tls-files.js';
+export type { TlsFiles, TlsMaterial } from './tls/tls-files.js';
 export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {

@@ -219,7 +219,7 @@ export const CollectorHealth = {
   internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
     [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
   authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
-    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden, client_certificate).'),
   tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
     [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;

@@ -98,7 +98,6 @@ export const InferenceErrors = {
 export const PushErrors = {
   invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
   bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
-  inconsistentWindow: spec('MW_ERR_PUSH_INCONSISTENT_WINDOW', 400, 'inconsistent pushed window: {detail}'),
 } as const;
 
 /** Ground truth: prediction records, labels and user signals. */

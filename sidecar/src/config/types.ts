@@ -28,6 +28,14 @@ export interface Limits {
   tapMaxPending: number;
   /** Tap kserve: a half whose partner has not come within this is dropped and counted. */
   tapPendingTimeoutMs: number;
+  /** Inference calls handled at once; beyond it a call is answered 503 with Retry-After and counted. */
+  maxInFlight: number;
+  /** Client connections open at once; idle keep-alive connections are closed first, then new ones refused. */
+  maxConnections: number;
+  /** Request headers must arrive within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** The request body must arrive within this after the headers (408 otherwise). */
+  bodyTimeoutMs: number;
 }
 
 export type ModelSource =
@@ -91,6 +99,18 @@ export interface SidecarConfig {
   workers?: number;
   /** Prediction ids and the sampled prediction log (ground truth). */
   predictions: PredictionLogConfig;
+  /** HTTPS serving and the CAs trusted for https upstream and collector URLs. */
+  tls: TlsConfig;
+}
+
+export interface TlsConfig {
+  /** Serve HTTPS with this PEM certificate and key (reloaded on SIGHUP by the CLI). */
+  cert?: string;
+  key?: string;
+  /** CA bundle an https upstream's certificate must chain to (default: the system CAs). */
+  upstreamCa?: string;
+  /** CA bundle an https collector's certificate must chain to (default: the system CAs). */
+  collectorCa?: string;
 }
 
 /** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
@@ -205,6 +225,7 @@ export interface SidecarConfigInput {
   traceSampleRatio?: number;
   workers?: number;
   predictions?: PredictionLogConfigInput;
+  tls?: Partial<TlsConfig>;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -214,4 +235,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxMonitoredFeatures: 100,
   tapMaxPending: 10_000,
   tapPendingTimeoutMs: 30_000,
+  maxInFlight: 1024,
+  maxConnections: 4096,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
 };
