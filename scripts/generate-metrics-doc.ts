@@ -25,6 +25,8 @@ import {
   SidecarRollout,
   SidecarSoftware,
   WindowSourceKind,
+  RoundModelOutcome,
+  WindowQueryOutcome,
   type MetricDescriptor,
 } from '../core/src/index.js';
 
@@ -49,6 +51,8 @@ const ENUMS: [string, string, Record<string, string>][] = [
   [Label.kind, ' (drift)', DriftKind],
   [Label.side, '', RangeSide],
   [Label.source, '', WindowSourceKind],
+  [Label.outcome, ' (collector round models)', RoundModelOutcome],
+  [Label.outcome, ' (collector window queries)', WindowQueryOutcome],
 ];
 
 const ID = new Set<string>(MODEL_IDENTITY_LABELS);

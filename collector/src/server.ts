@@ -4,6 +4,9 @@ import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
 import { Evaluator } from './drift/evaluator.js';
+import { RoundMetrics } from './drift/round-metrics.js';
+import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { PostgresLeases } from './leases/postgres-leases.js';
 import { openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
@@ -25,14 +28,43 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const opts = resolveOptions(options);
   const store = await openStore(opts.db, opts.databaseUrl);
   const metrics = new DriftMetrics();
+  const roundMetrics = new RoundMetrics(metrics.registry);
   const sources: WindowSource[] = [];
-  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
+  if (opts.prometheusUrl) {
+    sources.push(
+      new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders, {
+        windowsFrom: opts.windowsFrom,
+        featuresPerQuery: opts.featuresPerQuery,
+        observe: (outcome) => roundMetrics.query(outcome),
+      }),
+    );
+  }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
+  let leases: ModelLeases;
+  try {
+    // Several collectors may share one PostgreSQL: each evaluates the models it leases.
+    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const evaluator = new Evaluator({
+    store,
+    sources,
+    windows: opts.windows,
+    metrics,
+    drift: opts.drift,
+    historyKeep: opts.historyKeep,
+    modelConcurrency: opts.modelConcurrency,
+    roundBudgetMs: opts.roundBudgetMs,
+    leases,
+    roundMetrics,
+  });
 
   try {
     await evaluator.restoreLatest();
   } catch (err) {
+    await leases.close();
     await store.close();
     throw err;
   }
@@ -60,6 +92,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
+    await leases.close();
     await store.close();
     throw err;
   }

@@ -8,8 +8,10 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  RoundModelOutcome,
+  WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, WindowQueryOutcomeValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
@@ -26,6 +28,8 @@ export {
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
+export type { RecordedWindowSeries } from './contract/recorded.js';
 export {
   ConfigErrors,
   RequestErrors,

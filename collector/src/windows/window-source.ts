@@ -15,11 +15,12 @@ export interface WindowSource {
    * order), or undefined when this source saw nothing for the model in the window.
    * Throws WindowError when the data cannot be aligned with the baseline.
    */
-  fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<LiveWindow | undefined>;
+  fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number, signal?: AbortSignal): Promise<LiveWindow | undefined>;
 }
 
 export class WindowError extends Error {
-  constructor(readonly reason: EvaluationErrorReason, message: string) {
+  /** `reason` is the bounded label of the error counter; `code` the catalogue code when there is one. */
+  constructor(readonly reason: EvaluationErrorReason, message: string, readonly code?: string) {
     super(message);
     this.name = 'WindowError';
   }

@@ -100,7 +100,10 @@ export const RolloutErrors = {
 /** Window sources and evaluation (Prometheus and compatible engines). */
 export const SourceErrors = {
   unreachable: spec('MW_ERR_SOURCE_UNREACHABLE', 502, '{source} unreachable: {detail}'),
-  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} did not answer within {ms} ms'),
+  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} is up but did not answer within {ms} ms: raise --query-timeout, or read recorded series (--windows-from recorded)'),
+  tooLarge: spec('MW_ERR_SOURCE_TOO_LARGE', 422, '{source} refused a query as too large even for a single feature: {detail}'),
+  engineError: spec('MW_ERR_SOURCE_ENGINE', 502, '{source} answered {status}: {detail}'),
+  roundBudget: spec('MW_ERR_SOURCE_ROUND_BUDGET', 503, 'the evaluation round ran out of its budget ({detail}); raise --round-budget or --model-concurrency'),
 } as const;
 
 /** CLI usage (exit code 2). */
