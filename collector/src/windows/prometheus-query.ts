@@ -20,10 +20,11 @@ interface ApiBody {
 /**
  * Engine answers that mean "this query selects too much", which a smaller query can avoid:
  * Prometheus' sample limit (422 execution error), VictoriaMetrics' -search.maxUniqueTimeseries
- * (422), Mimir's and Thanos' series/chunk limits (422). Matched on the message because the
+ * (422, "the number of matching timeseries exceeds N; either narrow down the search…"), Mimir's and
+ * Thanos' series/chunk limits (422). Matched on the message because the
  * engines share only the status code, and 422 also covers errors no split can fix.
  */
-const TOO_LARGE = /too many|maxUniqueTimeseries|max.?series|series limit|exceeded|limit of/i;
+const TOO_LARGE = /too many|exceed|maxUniqueTimeseries|max.?series|series limit|limit of|narrow down/i;
 /** A server-side timeout (the `timeout` parameter or the engine's own limit). */
 const ENGINE_TIMEOUT = /timeout|timed out|deadline exceeded/i;
 
