@@ -30,6 +30,8 @@ export {
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
 export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
 export type { RecordedWindowSeries } from './contract/recorded.js';
+export { FEATURE_COUNTERS, inputSeriesPerReplica } from './contract/series-budget.js';
+export type { FeatureCounter, SeriesBudget, SeriesBudgetInput } from './contract/series-budget.js';
 export {
   ConfigErrors,
   RequestErrors,

@@ -27,6 +27,7 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'feature-counters': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,6 +56,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --feature-counters LIST   per-feature counters besides the bins: some of sum_count,invalid,out_of_range,
+                            or "" for none (default all; series budget, see docs/metrics.md)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -97,7 +100,7 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     };
   }
   const limits = { ...input.limits } as Record<string, unknown>;
-  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures']] as const;
+  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures'], ['feature-counters', 'featureCounters']] as const;
   for (const [flag, key] of limitFlags) {
     if (values[flag] !== undefined) limits[key] = values[flag];
   }

@@ -1,4 +1,4 @@
-import type { FeatureType } from '@modelwatch/core';
+import { FEATURE_COUNTERS, type FeatureCounter, type FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 
 /** Proxy protocols the sidecar can monitor. */
@@ -17,8 +17,14 @@ export interface Limits {
   upstreamTimeoutMs: number;
   /** Predictions whose confidence is under this count as low-confidence. */
   lowConfidenceThreshold: number;
-  /** Feature names monitored at most; the rest are ignored and counted. */
+  /** Feature names monitored at most; the rest are ignored and counted (series budget). */
   maxMonitoredFeatures: number;
+  /**
+   * Per-feature counters exposed besides the bin buckets (series budget, docs/metrics.md):
+   * `sum_count` (histogram _sum/_count), `invalid` (missing/NaN/inf: the missing-rate drift and
+   * alert need it), `out_of_range`. Leaving one out saves its series on every replica.
+   */
+  featureCounters: FeatureCounter[];
 }
 
 export type ModelSource =
@@ -105,4 +111,5 @@ export const DEFAULT_LIMITS: Limits = {
   upstreamTimeoutMs: 30_000,
   lowConfidenceThreshold: 0.5,
   maxMonitoredFeatures: 100,
+  featureCounters: [...FEATURE_COUNTERS],
 };

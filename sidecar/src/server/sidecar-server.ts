@@ -62,6 +62,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     mode,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    featureCounters: config.limits.featureCounters,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     defaultMetrics: deps.defaultMetrics,
     extractors: config.extractors.length > 0 ? createExtractorSet(config.extractors) : undefined,
