@@ -6,7 +6,7 @@ import { ConfigError, resolveConfig, SidecarTelemetry } from '@modelwatch/sideca
 /** A baseline of `numeric` numeric features with 20 bins between min and max, and one categorical feature. */
 function baseline(numeric: number): BaselineProfile {
   const edges = Array.from({ length: 21 }, (_, i) => i);
-  return {
+  const profile: BaselineProfile = {
     schema: BASELINE_SCHEMA,
     model: 'm',
     createdAt: '2026-11-01T00:00:00.000Z',
@@ -19,7 +19,9 @@ function baseline(numeric: number): BaselineProfile {
       { name: 'color', type: 'categorical' as const, count: 100, missing: 0, categories: [{ value: 'red', count: 60 }, { value: 'blue', count: 40 }], otherCount: 0 },
     ],
     outputs: [],
-  } as BaselineProfile;
+    chunks: [],
+  };
+  return profile;
 }
 
 async function inputSeries(counters?: FeatureCounter[]): Promise<string[]> {
