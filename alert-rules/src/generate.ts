@@ -11,6 +11,7 @@ import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
+import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 import { windowRecording } from './rules/windows.js';
 
@@ -31,6 +32,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
   // Its own group: it runs at its own fixed interval, which its increase() range must match.
   'windows.yaml': [{ ...windowRecording(), name: 'modelwatch-windows' }],
+  'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));

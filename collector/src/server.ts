@@ -7,6 +7,7 @@ import { Evaluator } from './drift/evaluator.js';
 import { RoundMetrics } from './drift/round-metrics.js';
 import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
 import { PostgresLeases } from './leases/postgres-leases.js';
+import { latestReportPage } from './drift/report-page.js';
 import { openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
@@ -15,6 +16,8 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -72,9 +75,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -106,6 +110,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    authSummary: opts.tokens.describe(),
     evaluate: () => evaluator.evaluate(),
     close() {
       closing ??= (async () => {

@@ -1,3 +1,4 @@
+import { isModelwatchError } from '@modelwatch/core';
 import { ConfigError, SIDECAR_USAGE, configFromArgs, startSidecar } from '@modelwatch/sidecar';
 
 /**
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     sidecar = await startSidecar(parsed.input);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || isModelwatchError(err)) {
       console.error(`modelwatch sidecar: ${err.message}`);
       return 2;
     }
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const { config } = sidecar;
   const what = config.source.kind === 'embedded' ? `model ${config.source.modelPath}` : `${config.source.protocol} upstream ${config.source.upstream}`;
   console.log(`modelwatch sidecar: serving "${config.name}" (${what}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  if (sidecar.adminUrl) console.log(`modelwatch sidecar: rollout admin API on ${sidecar.adminUrl}/admin (variants: ${sidecar.rollouts.variants.map((v) => v.name).join(', ')})`);
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -1,7 +1,7 @@
 import { ALL_RECORDED_WINDOWS, OTHER_CATEGORY, SidecarInput, SidecarOutput, type BaselineProfile, type LiveWindow } from '@modelwatch/core';
 import { bucketsToCounts } from './buckets.js';
 import { PrometheusQueryClient, type QueryOutcome, type VectorSample } from './prometheus-query.js';
-import { emptyWindow, WindowError, type WindowSource, type WindowSpec } from './window-source.js';
+import { emptyWindow, sumVariants, WindowError, type WindowSource, type WindowSpec } from './window-source.js';
 
 function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -59,14 +59,23 @@ export class PrometheusWindowSource implements WindowSource {
   }
 
   async fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number, signal?: AbortSignal): Promise<LiveWindow | undefined> {
+    return sumVariants(baseline, window, endMs, await this.fetchByVariant(baseline, window, endMs, signal));
+  }
+
+  /** One window per `variant` label value ('' for series without one), from one set of queries. */
+  async fetchByVariant(baseline: BaselineProfile, window: WindowSpec, endMs: number, signal?: AbortSignal): Promise<Map<string, LiveWindow>> {
     const model = `model="${escapeLabelValue(baseline.model)}"`;
-    /** The window query of one raw series; `matcher` narrows it to a feature group when split. */
+    /**
+     * The window query of one raw series, grouped by variant too (a canary's counts must not be
+     * diluted into its primary's; the recorded series keep `variant`); `matcher` narrows it to a
+     * feature group when split.
+     */
     const q = (by: string, series: string) => (matcher = '') => {
       const sel = `{${model}${matcher}}[${window.label}]`;
       const recorded = RECORDED_BY_SOURCE.get(series);
       return this.windowsFrom === 'recorded' && recorded
-        ? `sum by (${by}) (sum_over_time(${recorded}${sel}))`
-        : `sum by (${by}) (increase(${series}${sel}))`;
+        ? `sum by (variant, ${by}) (sum_over_time(${recorded}${sel}))`
+        : `sum by (variant, ${by}) (increase(${series}${sel}))`;
     };
     const perFeature = (features: string[], build: (matcher?: string) => string) => this.queryFeatures(build, features, endMs, signal);
     const run = (build: () => string) => this.client.query(build(), endMs, signal);
@@ -82,8 +91,23 @@ export class PrometheusWindowSource implements WindowSource {
       hasOutputs ? run(q('output, class', SidecarOutput.classes.name)) : [],
       hasOutputs ? run(q('output', SidecarOutput.empty.name)) : [],
     ]);
-    if ([buckets, categories, invalid, predBuckets, confBuckets, classes, empty].every((r) => r.length === 0)) return undefined;
+    const all = [buckets, categories, invalid, predBuckets, confBuckets, classes, empty];
+    const variants = new Set(all.flatMap((r) => r.map((s) => s.metric.variant ?? '')));
+    const result = new Map<string, LiveWindow>();
+    for (const variant of variants) {
+      const only = (r: VectorSample[]) => r.filter((s) => (s.metric.variant ?? '') === variant);
+      const window1 = this.build(baseline, window, endMs, only(buckets), only(categories), only(invalid), only(predBuckets), only(confBuckets), only(classes), only(empty));
+      if (variant !== '') window1.variant = variant;
+      result.set(variant, window1);
+    }
+    return result;
+  }
 
+  private build(
+    baseline: BaselineProfile, window: WindowSpec, endMs: number,
+    buckets: VectorSample[], categories: VectorSample[], invalid: VectorSample[],
+    predBuckets: VectorSample[], confBuckets: VectorSample[], classes: VectorSample[], empty: VectorSample[],
+  ): LiveWindow {
     const out = emptyWindow(baseline, window, endMs);
     const group = (samples: VectorSample[], key: string) => {
       const m = new Map<string, VectorSample[]>();

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind } from '@opentelemetry/api';
 import { ErrorReason, Outcome } from '@modelwatch/core';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { OutputBatch } from '../protocols/types.js';
+import type { ExchangeObserver } from '../routing/answered.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -37,6 +39,8 @@ export class ProxyHandler {
   private readonly request: typeof http.request;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
+  observer: ExchangeObserver | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -150,9 +154,13 @@ export class ProxyHandler {
       }
       clientSpan?.setAttribute('http.response.status_code', answer.status);
       endSpan(clientSpan, answer.status >= 500 ? String(answer.status) : undefined);
+      let outputs: OutputBatch | undefined;
       if (answer.status >= 200 && answer.status < 300 && monitorResponse) {
         const out = this.codec.parseResponse(answer.body, answer.headers);
-        if (out.ok) telemetry.observeOutputs(out.value);
+        if (out.ok) {
+          outputs = out.value;
+          telemetry.observeOutputs(out.value);
+        }
         else telemetry.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
       }
       if (answer.status >= 500) telemetry.error(ErrorReason.upstreamStatus);
@@ -162,9 +170,9 @@ export class ProxyHandler {
       res.end(answer.body);
       const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
       ex.finish(outcome, answer.status, answer.body.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
+      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: answer.status, outputs });
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 
