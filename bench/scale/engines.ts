@@ -30,6 +30,14 @@ export function memory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc: contention-free cost on a shared machine. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface Engine {
   url: string;
   pid: number;

@@ -22,7 +22,7 @@ import { Evaluator } from '../../collector/src/drift/evaluator.js';
 import { RoundMetrics } from '../../collector/src/drift/round-metrics.js';
 import { MemoryStore } from '../../collector/src/store/memory-store.js';
 import { PrometheusWindowSource } from '../../collector/src/windows/prometheus-source.js';
-import { backfillPrometheus, backfillVictoriaMetrics, memory, type Engine } from './engines.js';
+import { backfillPrometheus, backfillVictoriaMetrics, cpuSeconds, memory, type Engine } from './engines.js';
 import { profile, writeRawFleet, writeRecordedFleet, type FleetSpec } from './fleet.js';
 
 const args = process.argv.slice(2);
@@ -53,14 +53,22 @@ function spec(replicas: number, models: number): FleetSpec {
   return { replicas, models, features: FEATURES, startMs: endMs - SPAN_MS, endMs };
 }
 
-async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+/** Median wall time of `runs` calls, and median CPU seconds the engine and this process spent per call. */
+async function timeIt(runs: number, fn: () => Promise<unknown>, enginePid?: number): Promise<{ wall: number; engineCpu: number; ownCpu: number }> {
+  const wall: number[] = [];
+  const engineCpu: number[] = [];
+  const ownCpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const e0 = enginePid ? cpuSeconds(enginePid) : 0;
+    const c0 = process.cpuUsage();
     const t = process.hrtime.bigint();
     await fn();
-    times.push(seconds(t));
+    wall.push(seconds(t));
+    const c = process.cpuUsage(c0);
+    ownCpu.push((c.user + c.system) / 1e6);
+    engineCpu.push(enginePid ? cpuSeconds(enginePid) - e0 : 0);
   }
-  return median(times);
+  return { wall: median(wall), engineCpu: median(engineCpu), ownCpu: median(ownCpu) };
 }
 
 async function instant(engine: Engine, query: string, endMs: number): Promise<void> {
@@ -77,8 +85,12 @@ interface RawRow {
   replicas: number;
   series: number;
   backfill: number;
+  /** Wall seconds (contended machine). */
   window: number | string;
+  /** Engine CPU seconds per call: the cost that scales with replicas. */
+  windowCpu: number | string;
   rules: number | string;
+  rulesCpu: number | string;
   rss: string;
   peak: string;
 }
@@ -97,23 +109,29 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
     const baseline = profile('model0', FEATURES);
     let window: number | string;
     let rules: number | string;
+    let windowCpu: number | string = '-';
+    let rulesCpu: number | string = '-';
     try {
       // Warm caches, as a steady collector would; and make sure the window is not empty.
       const w = await source.fetch(baseline, WINDOW, s.endMs);
       if (!w || w.features[0].counts.reduce((a, b) => a + b, 0) === 0) throw new Error('empty window');
-      window = await timeIt(3, () => source.fetch(baseline, WINDOW, s.endMs));
+      const t = await timeIt(3, () => source.fetch(baseline, WINDOW, s.endMs), e.pid);
+      window = t.wall;
+      windowCpu = t.engineCpu;
     } catch (err) {
       window = e.capped() ? 'capped' : `failed: ${(err as Error).message.slice(0, 80)}`;
     }
     try {
-      rules = await timeIt(3, async () => {
+      const t = await timeIt(3, async () => {
         for (const expr of RULE_EXPRS) await instant(e, expr, s.endMs);
-      });
+      }, e.pid);
+      rules = t.wall;
+      rulesCpu = t.engineCpu;
     } catch (err) {
       rules = e.capped() ? 'capped' : `failed: ${(err as Error).message.slice(0, 80)}`;
     }
     const mem = e.capped() ? { rss: NaN, peak: NaN } : memory(e.pid);
-    return { engine: kind, replicas, series, backfill: started.backfillSeconds, window, rules, rss: gb(mem.rss), peak: gb(mem.peak) };
+    return { engine: kind, replicas, series, backfill: started.backfillSeconds, window, windowCpu, rules, rulesCpu, rss: gb(mem.rss), peak: gb(mem.peak) };
   } finally {
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -134,14 +152,14 @@ async function recordedRun(replicas: number): Promise<Record<string, unknown>> {
     const source = new PrometheusWindowSource(engine.url, 60_000, {}, { windowsFrom: 'recorded' });
     const evaluator = new Evaluator({ store, sources: [source], windows: [WINDOW], metrics, drift: {}, modelConcurrency: 4, roundMetrics: new RoundMetrics(metrics.registry) });
     await evaluator.evaluate(s.endMs);
-    const round = await timeIt(3, () => evaluator.evaluate(s.endMs));
+    const round = await timeIt(3, () => evaluator.evaluate(s.endMs), engine.pid);
     const text = await metrics.registry.metrics();
     const failures = [...text.matchAll(/^modelwatch_drift_evaluation_errors_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const evaluated = [...text.matchAll(/^modelwatch_drift_evaluations_total\{[^}]*\} (\d+)/gm)].length;
     // Samples the rounds saw: zero would mean the recorded series were not found.
     const samples = [...text.matchAll(/^modelwatch_drift_window_samples\{[^}]*kind="input"[^}]*\} (\S+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const mem = memory(engine.pid);
-    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.rss), peak: gb(mem.peak) };
+    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.wall.toFixed(2), engineCpu: round.engineCpu.toFixed(2), collectorCpu: round.ownCpu.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.rss), peak: gb(mem.peak) };
   } finally {
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -155,13 +173,15 @@ const rows: RawRow[] = [];
 for (const n of RAW_PROM) {
   const r = await rawRun('prometheus', n);
   rows.push(r);
-  console.log('raw', JSON.stringify({ ...r, window: fmt(r.window), rules: fmt(r.rules), backfill: r.backfill.toFixed(1) }));
+  console.log('raw', JSON.stringify({ ...r, window: fmt(r.window), windowCpu: fmt(r.windowCpu), rules: fmt(r.rules), rulesCpu: fmt(r.rulesCpu), backfill: r.backfill.toFixed(1) }));
 }
 for (const n of RAW_VM) {
   const r = await rawRun('victoria-metrics', n);
   rows.push(r);
-  console.log('raw', JSON.stringify({ ...r, window: fmt(r.window), rules: fmt(r.rules), backfill: r.backfill.toFixed(1) }));
+  console.log('raw', JSON.stringify({ ...r, window: fmt(r.window), windowCpu: fmt(r.windowCpu), rules: fmt(r.rules), rulesCpu: fmt(r.rulesCpu), backfill: r.backfill.toFixed(1) }));
 }
-console.log('\n| engine | replicas | series | raw window query (s) | rule evaluation (s) | RSS | peak RSS |');
+console.log('\n| engine | replicas | series | raw window query: wall s / engine CPU s | rule evaluation: wall s / engine CPU s | RSS | peak RSS |');
 console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.engine} | ${r.replicas} | ${r.series.toLocaleString('en-US')} | ${fmt(r.window)} | ${fmt(r.rules)} | ${r.rss} | ${r.peak} |`);
+for (const r of rows) {
+  console.log(`| ${r.engine} | ${r.replicas} | ${r.series.toLocaleString('en-US')} | ${fmt(r.window)} / ${fmt(r.windowCpu)} | ${fmt(r.rules)} / ${fmt(r.rulesCpu)} | ${r.rss} | ${r.peak} |`);
+}
