@@ -18,8 +18,10 @@ export {
   ShadowOutcome,
   DifferenceKind,
   AutomationLevel,
+  RoundModelOutcome,
+  WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -47,6 +49,10 @@ export {
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
+export type { RecordedWindowSeries } from './contract/recorded.js';
+export { FEATURE_COUNTERS, inputSeriesPerReplica } from './contract/series-budget.js';
+export type { FeatureCounter, SeriesBudget, SeriesBudgetInput } from './contract/series-budget.js';
 export {
   ConfigErrors,
   RequestErrors,

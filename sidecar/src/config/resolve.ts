@@ -1,3 +1,4 @@
+import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
@@ -80,7 +81,7 @@ function resolveLimits(raw: unknown): Limits {
   for (const k of Object.keys(r)) {
     if (!LIMIT_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, `limits.${k}`, `unknown key, allowed: ${[...LIMIT_KEYS].join(', ')}`);
   }
-  const pick = (k: keyof Limits, min: number, max: number, int: boolean) =>
+  const pick = (k: Exclude<keyof Limits, 'featureCounters'>, min: number, max: number, int: boolean) =>
     r[k] === undefined ? DEFAULT_LIMITS[k] : number(r[k], `limits.${k}`, min, max, int);
   return {
     maxBodyBytes: pick('maxBodyBytes', 1, 1024 * 1024 * 1024, true),
@@ -93,7 +94,20 @@ function resolveLimits(raw: unknown): Limits {
     maxConnections: pick('maxConnections', 1, 1_000_000, true),
     headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
     bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
+    featureCounters: resolveFeatureCounters(r.featureCounters),
   };
+}
+
+/** A list (config file) or a comma-separated string (flag); empty = buckets only. */
+function resolveFeatureCounters(raw: unknown): FeatureCounter[] {
+  if (raw === undefined) return [...DEFAULT_LIMITS.featureCounters];
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  const allowed = FEATURE_COUNTERS.join(', ');
+  if (!Array.isArray(list)) fail(ConfigErrorCode.invalidType, 'limits.featureCounters', `got ${show(raw)}, expected a list of ${allowed}`);
+  for (const c of list) {
+    if (!(FEATURE_COUNTERS as readonly unknown[]).includes(c)) fail(ConfigErrorCode.notAllowed, 'limits.featureCounters', `got ${show(c)}, expected some of ${allowed}`);
+  }
+  return [...new Set(list as FeatureCounter[])];
 }
 
 function resolveFeatures(raw: unknown): DeclaredFeature[] {

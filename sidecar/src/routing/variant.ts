@@ -74,6 +74,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     mode: source.kind === 'embedded' ? 'embedded' : source.kind === 'tap' ? `tap-${source.format}` : source.protocol,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    featureCounters: config.limits.featureCounters,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     // Process metrics are the process's, not a variant's: exported once, with the primary.
     defaultMetrics: primary ? ctx.defaultMetrics : false,
