@@ -116,6 +116,8 @@ export {
   PSI_EPSILON,
 } from './stats/binned.js';
 export { kolmogorovSf } from './stats/kolmogorov.js';
+export { binShape, wassersteinShaped } from './stats/bin-shape.js';
+export type { BinShape } from './stats/bin-shape.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
