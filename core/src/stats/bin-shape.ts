@@ -76,7 +76,7 @@ export function binShape(feature: NumericFeatureProfile): BinShape {
     const g = new Float64Array(knots.length);
     for (let k = 0; k < knots.length; k++) {
       // A flat stretch of the curve (no sketch item there) falls back to uniform.
-      g[k] = fhi > flo ? (at(curve!, knots[k]!) - flo) / (fhi - flo) : (knots[k]! - lo) / (hi - lo);
+      g[k] = curve && fhi > flo ? (at(curve, knots[k]!) - flo) / (fhi - flo) : (knots[k]! - lo) / (hi - lo);
     }
     g[knots.length - 1] = 1;
     xs[i] = Float64Array.from(knots);

@@ -97,3 +97,13 @@ describe('wassersteinShaped (binned, shaped by the baseline sketch)', () => {
     expect(wassersteinShaped([0, 1], [1, 1, 0], [1, 1, 0])).toBe(0);
   });
 });
+
+describe('binShape', () => {
+  it('is uniform inside each bin for a profile without a sketch', () => {
+    const f = profileOf(draw('normal', 2_000, 5));
+    delete f.sketch;
+    const shape = binShape(f);
+    expect(Array.from(shape.gs[1]!)).toEqual([0, 1]);
+    expect(Array.from(shape.xs[1]!)).toEqual([f.bins.edges[0], f.bins.edges[1]]);
+  });
+});
