@@ -127,4 +127,6 @@ export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
+export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
+export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';

@@ -15,7 +15,7 @@ import {
   renderHtmlReport,
   summarizeReport,
   parseBaselineProfile,
-  windowFromFile,
+  windowFromFileBatch,
   BaselineFormatError,
   TableReadError,
   DRIFT_METHODS,
@@ -152,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
       const baseline = values.baseline
         ? parseBaselineProfile(JSON.parse(readFileSync(values.baseline, 'utf8')))
         : await fetchActiveBaseline(values.collector!, values.model!, token);
-      const read = await windowFromFile(values.data, baseline, { strict: values.strict });
+      const read = await windowFromFileBatch(values.data, baseline, { strict: values.strict });
       stats = read.stats;
       report = computeDrift(baseline, read.window, options);
       histograms = profileHistograms(baseline, read.window);
