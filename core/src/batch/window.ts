@@ -1,7 +1,7 @@
 /**
  * A window file counted on a baseline's bins by the embedded engine, in ONE pass over the file:
- * every feature's and output's bin (or category) is computed per row and all counts come out of
- * a single GROUPING SETS aggregation. Counts are exact, as the streaming WindowBuilder's are.
+ * one `histogram(x, edges)` aggregate per feature and output, all in a single scan. Counts are
+ * exact, as the streaming WindowBuilder's are.
  */
 import type { BaselineProfile, FeatureProfile } from '../baseline/profile.js';
 import type { LiveWindow, WindowFeatureCounts } from '../drift/types.js';
@@ -21,40 +21,29 @@ export async function windowWithEngine(
   const source = format === 'csv' && textColumns.length ? await describeSource(engine, path, format, textColumns) : sniffed;
   const byName = new Map(source.map((c) => [c.name, c]));
   const value = (f: FeatureProfile, i: number) => `${f.type === 'numeric' ? numericExpr(byName.get(f.name)) : categoryExpr(byName.get(f.name))} AS v${i}`;
-  const bin = (f: FeatureProfile, i: number): string => {
-    if (f.type === 'numeric') {
-      const edges = f.bins.edges;
-      // bin = number of edges below the value (the profile's `le` convention); NULL = missing.
-      return edges.length ? `(${edges.map((e) => `(v${i} > ${e})::INTEGER`).join(' + ')}) AS b${i}` : `CASE WHEN v${i} IS NULL THEN NULL ELSE 0 END AS b${i}`;
-    }
+  // DuckDB's histogram(x, boundaries) bins by `x ≤ edge`: the profile's `le` convention.
+  const hist = (f: FeatureProfile, i: number): string => {
+    if (f.type === 'numeric') return f.bins.edges.length ? `histogram(v${i}, [${f.bins.edges.join(', ')}]::DOUBLE[]) AS h${i}` : `count(v${i}) AS h${i}`;
     const table = f.categories;
-    return `CASE WHEN v${i} IS NULL THEN NULL ${table.map((v, k) => `WHEN v${i} = ${literal(v.value)} THEN ${k}`).join(' ')} ELSE ${table.length} END AS b${i}`;
+    const index = table.length ? `CASE v${i} ${table.map((v, k) => `WHEN ${literal(v.value)} THEN ${k}`).join(' ')} ELSE ${table.length} END` : `CASE WHEN v${i} IS NULL THEN NULL ELSE 0 END`;
+    return `histogram(${index}) AS h${i}`;
   };
-  const sets = [...profiles.map((_, i) => `(b${i})`), '()'].join(', ');
   const values = profiles.length ? profiles.map(value).join(', ') : '1 AS dummy';
-  const bins = profiles.length ? profiles.map(bin).join(', ') : '1 AS dummy';
-  const result = await engine.query(
-    `SELECT ${profiles.map((_, i) => `b${i}, GROUPING(b${i}) AS g${i}`).join(', ')}${profiles.length ? ',' : ''} count(*) AS n ` +
-      `FROM (SELECT ${bins} FROM (SELECT ${values} FROM ${sourceSql(path, format, textColumns)})) ` +
-      `GROUP BY GROUPING SETS (${sets})`,
-  );
-  const counts: WindowFeatureCounts[] = profiles.map((f) => ({
-    name: f.name,
-    type: f.type,
-    counts: new Array<number>(f.type === 'numeric' ? f.bins.edges.length + 1 : f.categories.length + 1).fill(0),
-    missing: 0,
-  }));
-  let rows = 0;
-  for (const r of result) {
-    const i = profiles.findIndex((_, k) => Number(r[`g${k}`]) === 0);
-    if (i < 0) {
-      rows = Number(r.n);
-      continue;
+  const [r] = await engine.query(`SELECT count(*) AS n${profiles.length ? ', ' + profiles.map(hist).join(', ') : ''} FROM (SELECT ${values} FROM ${sourceSql(path, format, textColumns)})`);
+  const rows = Number(r!.n);
+  const counts: WindowFeatureCounts[] = profiles.map((f, i) => {
+    const size = f.type === 'numeric' ? f.bins.edges.length + 1 : f.categories.length + 1;
+    const c = new Array<number>(size).fill(0);
+    const h = r![`h${i}`];
+    if (f.type === 'numeric' && f.bins.edges.length === 0) c[0] = Number(h);
+    else {
+      for (const { key, value } of (h ?? []) as { key: unknown; value: unknown }[]) {
+        const k = f.type === 'numeric' ? f.bins.edges.indexOf(Number(key)) : Number(key);
+        c[k >= 0 ? k : size - 1]! += Number(value);
+      }
     }
-    const b = r[`b${i}`];
-    if (b === null) counts[i]!.missing += Number(r.n);
-    else counts[i]!.counts[Number(b)]! += Number(r.n);
-  }
+    return { name: f.name, type: f.type, counts: c, missing: rows - c.reduce((s, v) => s + v, 0) };
+  });
   const nFeatures = baseline.features.length;
   return {
     window: {
