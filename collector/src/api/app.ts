@@ -1,4 +1,5 @@
-import express, { type Request } from 'express';
+import type { Readable } from 'node:stream';
+import express, { type Request, type RequestHandler } from 'express';
 import type { BaselineProfile } from '@modelwatch/core';
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
@@ -16,8 +17,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Latest report per window of a model, from the evaluation loop. */
   latestReports(model: string): StoredDriftReport[];
-  /** Profiles raw training data (CSV/JSONL/Parquet); throws HttpError 400 on bad data. */
-  profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** Profiles raw training data (CSV/JSONL/Parquet) streamed from the request, at most `maxBytes`; HttpError 400/413 on bad data. */
+  profileRawData(body: Readable, mediaType: (typeof RAW_TYPES)[number], model: string, maxBytes: number): Promise<BaselineProfile>;
   /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
   reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
@@ -88,7 +89,9 @@ export function buildApp(deps: AppDeps): express.Express {
     res.json({ models: await store.listModels() });
   });
 
-  app.post('/api/v1/models/:model/baselines', auth, body, async (req, res) => {
+  // Raw training data is spooled to disk by profileRawData, never buffered whole in memory.
+  const bodyUnlessRaw: RequestHandler = (req, res, next) => ((RAW_TYPES as readonly string[]).includes(mediaType(req)) ? next() : body(req, res, next));
+  app.post('/api/v1/models/:model/baselines', auth, bodyUnlessRaw, async (req, res) => {
     const model = modelParam(req);
     const activateParam = req.query.activate;
     if (activateParam !== undefined && activateParam !== 'true' && activateParam !== 'false') {
@@ -101,9 +104,7 @@ export function buildApp(deps: AppDeps): express.Express {
       if (!checked.ok) throw new HttpError(400, `invalid baseline profile: ${checked.error}`);
       profile = checked.value;
     } else if ((RAW_TYPES as readonly string[]).includes(type)) {
-      const buf = bodyBuffer(req);
-      if (buf.length === 0) throw new HttpError(400, 'request body is empty');
-      profile = await deps.profileRawData(buf, type as (typeof RAW_TYPES)[number], model);
+      profile = await deps.profileRawData(req, type as (typeof RAW_TYPES)[number], model, deps.maxBodyBytes);
     } else {
       throw new HttpError(415, `unsupported Content-Type "${type}": use ${[PROFILE_TYPE, ...RAW_TYPES].join(', ')}`);
     }

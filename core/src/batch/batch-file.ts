@@ -1,6 +1,6 @@
 /**
- * Batch entry points used by the CLI: the embedded engine (DuckDB) for CSV and Parquet files it
- * reads cleanly, the streaming readers for everything else — JSON, `--strict` (which stops at the
+ * Batch entry points used by the CLI and the collector's upload: the embedded engine (DuckDB) for
+ * CSV, Parquet and JSON files it reads cleanly, the streaming readers for the rest — `--strict` (which stops at the
  * first bad row with its line and column) and any file the engine rejects (ragged rows, a value
  * that does not fit the column's type), so a user sees the same skip-and-report behaviour as before.
  */
@@ -11,16 +11,15 @@ import { formatOf, type TableFormat } from '../io/open.js';
 import { profileFile, windowFromFile, type ProfileFileResult, type ProgressEvent } from '../io/profile-file.js';
 import { newStats, type ReadStats, type TableReadOptions } from '../io/table.js';
 import { statSync } from 'node:fs';
-import { openEngine } from './engine.js';
+import { openEngine, type EngineFormat } from './engine.js';
 import { profileWithEngine } from './profile.js';
 import { windowWithEngine } from './window.js';
 
 export type BatchEngineName = 'duckdb' | 'streaming';
 
-function engineFormat(path: string, read: TableReadOptions & { format?: TableFormat }): 'csv' | 'parquet' | undefined {
+function engineFormat(path: string, read: TableReadOptions & { format?: TableFormat }): EngineFormat | undefined {
   if (read.strict || process.env.MODELWATCH_BATCH_ENGINE === 'streaming') return undefined;
-  const format = read.format ?? formatOf(path);
-  return format === 'csv' || format === 'parquet' ? format : undefined;
+  return read.format ?? formatOf(path);
 }
 
 function statsFor(path: string, rows: number): ReadStats {

@@ -1,6 +1,6 @@
 /**
  * The embedded analytical engine for batch work (profiling a training file, counting a window
- * file): DuckDB, which reads CSV and Parquet with every core and aggregates in vectorised C++.
+ * file): DuckDB, which reads CSV, Parquet and JSON with every core and aggregates in vectorised C++.
  * Each run gets its own database file in a temp directory and a memory limit, so DuckDB spills
  * to disk instead of growing: memory stays flat whatever the file size.
  */
@@ -57,6 +57,8 @@ export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const MISSING = ['', 'na', 'n/a', 'nan', 'null', 'none'];
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|UHUGEINT)$/;
 
+export type EngineFormat = 'csv' | 'parquet' | 'jsonl' | 'json';
+
 export interface SourceColumn {
   name: string;
   /** DuckDB's type for the column as read. */
@@ -65,18 +67,39 @@ export interface SourceColumn {
 
 export class UnsupportedForEngine extends Error {}
 
-/** `read_csv(...)` / `read_parquet(...)`; categorical CSV columns read as text, exactly as written. */
-export function sourceSql(path: string, format: 'csv' | 'parquet', textColumns: readonly string[] = []): string {
+/**
+ * `read_csv(...)` / `read_parquet(...)` / `read_json(...)`. Columns profiled as categorical are
+ * read as text exactly as written (CSV `types`, JSON `columns` with every sniffed type), so a
+ * date stays the string in the file and `07` stays `07`, as the streaming readers keep them.
+ */
+export function sourceSql(path: string, format: EngineFormat, textColumns: readonly string[] = [], sniffed: readonly SourceColumn[] = []): string {
+  const text = new Set(textColumns);
   if (format === 'parquet') return `read_parquet(${literal(path)})`;
-  const types = textColumns.length ? `, types = {${textColumns.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : '';
+  if (format === 'jsonl' || format === 'json') {
+    const columns = text.size && sniffed.length ? `, columns = {${sniffed.map((c) => `${literal(c.name)}: ${literal(text.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}` : '';
+    return `read_json(${literal(path)}, format = '${format === 'jsonl' ? 'newline_delimited' : 'array'}'${columns})`;
+  }
+  const types = text.size ? `, types = {${[...text].map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : '';
   // The streaming reader's dialect (RFC 4180, comma, double quotes), strictly: a ragged row is an
   // error here, and the caller then falls back to the streaming reader, which skips and reports it.
   return `read_csv(${literal(path)}, header = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, auto_detect = true${types})`;
 }
 
-export async function describeSource(engine: BatchEngine, path: string, format: 'csv' | 'parquet', textColumns: readonly string[] = []): Promise<SourceColumn[]> {
-  const rows = await engine.query(`DESCRIBE SELECT * FROM ${sourceSql(path, format, textColumns)}`);
-  return rows.map((r) => ({ name: String(r.column_name), sqlType: String(r.column_type) }));
+export interface Source {
+  sql: string;
+  columns: SourceColumn[];
+}
+
+/** The file's columns as DuckDB sniffs them, then the read with the picked columns kept as text. */
+export async function openSource(engine: BatchEngine, path: string, format: EngineFormat, pickText: (sniffed: SourceColumn[]) => string[]): Promise<Source> {
+  const describe = async (sql: string) =>
+    (await engine.query(`DESCRIBE SELECT * FROM ${sql}`)).map((r) => ({ name: String(r.column_name), sqlType: String(r.column_type) }));
+  const first = sourceSql(path, format);
+  const sniffed = await describe(first);
+  const text = pickText(sniffed).filter((t) => sniffed.some((c) => c.name === t));
+  if (format === 'parquet' || text.length === 0) return { sql: first, columns: sniffed };
+  const sql = sourceSql(path, format, text, sniffed);
+  return { sql, columns: await describe(sql) };
 }
 
 /** What the streaming profiler would infer for this column: numbers are numeric, the rest categorical. */

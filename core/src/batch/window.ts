@@ -5,21 +5,18 @@
  */
 import type { BaselineProfile, FeatureProfile } from '../baseline/profile.js';
 import type { LiveWindow, WindowFeatureCounts } from '../drift/types.js';
-import { categoryExpr, describeSource, literal, numericExpr, sourceSql, type BatchEngine } from './engine.js';
+import { categoryExpr, literal, numericExpr, openSource, type BatchEngine, type EngineFormat } from './engine.js';
 
 export async function windowWithEngine(
   engine: BatchEngine,
   path: string,
-  format: 'csv' | 'parquet',
+  format: EngineFormat,
   baseline: BaselineProfile,
 ): Promise<{ window: LiveWindow; rows: number }> {
   const profiles: FeatureProfile[] = [...baseline.features, ...baseline.outputs];
   const text = profiles.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const sniffed = await describeSource(engine, path, format);
-  const names = new Set(sniffed.map((c) => c.name));
-  const textColumns = text.filter((t) => names.has(t));
-  const source = format === 'csv' && textColumns.length ? await describeSource(engine, path, format, textColumns) : sniffed;
-  const byName = new Map(source.map((c) => [c.name, c]));
+  const source = await openSource(engine, path, format, () => text);
+  const byName = new Map(source.columns.map((c) => [c.name, c]));
   const value = (f: FeatureProfile, i: number) => `${f.type === 'numeric' ? numericExpr(byName.get(f.name)) : categoryExpr(byName.get(f.name))} AS v${i}`;
   // DuckDB's histogram(x, boundaries) bins by `x ≤ edge`: the profile's `le` convention.
   const hist = (f: FeatureProfile, i: number): string => {
@@ -29,7 +26,7 @@ export async function windowWithEngine(
     return `histogram(${index}) AS h${i}`;
   };
   const values = profiles.length ? profiles.map(value).join(', ') : '1 AS dummy';
-  const [r] = await engine.query(`SELECT count(*) AS n${profiles.length ? ', ' + profiles.map(hist).join(', ') : ''} FROM (SELECT ${values} FROM ${sourceSql(path, format, textColumns)})`);
+  const [r] = await engine.query(`SELECT count(*) AS n${profiles.length ? ', ' + profiles.map(hist).join(', ') : ''} FROM (SELECT ${values} FROM ${source.sql})`);
   const rows = Number(r!.n);
   const counts: WindowFeatureCounts[] = profiles.map((f, i) => {
     const size = f.type === 'numeric' ? f.bins.edges.length + 1 : f.categories.length + 1;
