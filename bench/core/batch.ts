@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -46,18 +46,20 @@ async function generate(rows: number): Promise<{ train: string; window: string; 
 
 interface Run {
   wallS: number;
+  /** user + sys: what the run cost the machine, whatever else shares it. */
+  cpuS: number;
   rssMB: number;
 }
 
 function timed(args: string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', 'MWTIME %e %M', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  const m = /MWTIME ([\d.]+) (\d+)/.exec(r.stderr);
+  const r = spawnSync('/usr/bin/time', ['-f', 'MWTIME %e %M %U %S', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const m = /MWTIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { wallS: Number(m[1]), rssMB: Math.round(Number(m[2]) / 1024) };
+  return { wallS: Number(m[1]), rssMB: Math.round(Number(m[2]) / 1024), cpuS: Number(m[3]) + Number(m[4]) };
 }
 
 function batchPair(train: string, window: string, engine: 'duckdb' | 'streaming'): { create: Run; drift: Run } {
-  const env = engine === 'streaming' ? { MODELWATCH_BATCH_ENGINE: 'streaming' } : {};
+  const env: Record<string, string> = engine === 'streaming' ? { MODELWATCH_BATCH_ENGINE: 'streaming' } : {};
   const profile = join(dir, `profile-${engine}.json`);
   const create = timed([process.execPath, cli, 'baseline', 'create', '--data', train, '--model', 'bench', '--out', profile], env);
   const drift = timed([process.execPath, cli, 'drift', '--baseline', profile, '--data', window, '--json'], env);
@@ -93,25 +95,27 @@ print(json.dumps({'loadS': t1 - t0, 'ksS': t2 - t1, 'wassersteinS': t3 - t2}))`;
   return JSON.parse(r.stdout) as { ksS: number; wassersteinS: number; loadS: number };
 }
 
-const fmt = (r: Run) => `${r.wallS.toFixed(2).padStart(6)} s ${String(r.rssMB).padStart(5)} MB`;
+const fmt = (r: Run) => `${r.wallS.toFixed(2).padStart(6)} s ${r.cpuS.toFixed(2).padStart(6)} cpu-s ${String(r.rssMB).padStart(5)} MB`;
 
 try {
   const files = await generate(ROWS);
   console.log(`node ${process.version}, ${COLUMNS} numeric columns, ${ROWS} rows per file (CSV ${(statSync(files.train).size / 1e6).toFixed(0)} MB), ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores\n`);
-  console.log('path                         baseline create        drift           total wall   peak RSS   vs Evidently (wall)');
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('path                         baseline create (wall, cpu, RSS)   drift (wall, cpu, RSS)           total wall  total cpu  peak RSS  Evidently/wall');
   const line = (name: string, p: { create: Run; drift: Run }) => {
     const total = p.create.wallS + p.drift.wallS;
-    console.log(`${name.padEnd(28)} ${fmt(p.create)}   ${fmt(p.drift)}   ${total.toFixed(2).padStart(7)} s   ${String(Math.max(p.create.rssMB, p.drift.rssMB)).padStart(5)} MB   ${(EVIDENTLY.wallS / total).toFixed(1)}x`);
-    return total;
+    const cpu = p.create.cpuS + p.drift.cpuS;
+    console.log(`${name.padEnd(28)} ${fmt(p.create)}   ${fmt(p.drift)}   ${total.toFixed(2).padStart(7)} s ${cpu.toFixed(2).padStart(7)} s ${String(Math.max(p.create.rssMB, p.drift.rssMB)).padStart(6)} MB   ${(EVIDENTLY.wallS / total).toFixed(1)}x`);
+    return { total, cpu };
   };
   const csv = line('duckdb, CSV', batchPair(files.train, files.window, 'duckdb'));
   line('duckdb, Parquet', batchPair(files.trainPq, files.windowPq, 'duckdb'));
   if (!values['no-streaming']) {
     const streaming = line('streaming readers, CSV', batchPair(files.train, files.window, 'streaming'));
-    console.log(`\nduckdb vs streaming on CSV: ${(streaming / csv).toFixed(1)}x faster`);
+    console.log(`\nduckdb vs streaming on CSV: ${(streaming.total / csv.total).toFixed(1)}x less wall, ${(streaming.cpu / csv.cpu).toFixed(1)}x less cpu`);
   }
   const create = timed([process.execPath, cli, 'baseline', 'create', '--data', files.train, '--model', 'bench', '--out', join(dir, 'p2.json')]);
-  console.log(`profiling throughput (duckdb, CSV): ${((ROWS * COLUMNS) / create.wallS / 1e6).toFixed(1)} M cells/s wall`);
+  console.log(`profiling throughput (duckdb, CSV): ${((ROWS * COLUMNS) / create.wallS / 1e6).toFixed(1)} M cells/s wall, ${((ROWS * COLUMNS) / create.cpuS / 1e6).toFixed(1)} M cells per cpu-second`);
   await rawColumns(files.train, files.trainBin);
   await rawColumns(files.window, files.windowBin);
   const sp = scipyRun(files.trainBin, files.windowBin, ROWS);

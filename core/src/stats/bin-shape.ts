@@ -17,6 +17,43 @@ export interface BinShape {
   gs: (Float64Array | undefined)[];
 }
 
+/** Every inner bin's knots in one ascending array, with the bin and G of each: built once per shape. */
+interface Knots {
+  x: Float64Array;
+  bin: Int32Array;
+  g: Float64Array;
+  /** Bin i's knots are x[start[i]] … x[start[i + 1] − 1]. */
+  start: Int32Array;
+}
+
+const knotCache = new WeakMap<object, Knots>();
+
+function knotsOf(edges: readonly number[], shape: BinShape | undefined): Knots {
+  const key = shape ?? edges;
+  const hit = knotCache.get(key);
+  if (hit) return hit;
+  const x: number[] = [];
+  const bin: number[] = [];
+  const g: number[] = [];
+  const start = new Int32Array(edges.length + 1);
+  for (let i = 1; i < edges.length; i++) {
+    start[i] = x.length;
+    const xs = shape?.xs[i] ?? [edges[i - 1]!, edges[i]!];
+    const gs = shape?.gs[i] ?? [0, 1];
+    for (let k = 0; k < xs.length; k++) {
+      x.push(xs[k]!);
+      bin.push(i);
+      g.push(gs[k]!);
+    }
+  }
+  start[0] = 0;
+  start[edges.length] = x.length;
+  const knots = { x: Float64Array.from(x), bin: Int32Array.from(bin), g: Float64Array.from(g), start };
+  // Bins are consecutive, so the concatenation is already ascending.
+  if (typeof key === 'object') knotCache.set(key, knots);
+  return knots;
+}
+
 const cache = new WeakMap<NumericFeatureProfile, BinShape>();
 
 /** The sketch's CDF as a continuous, piecewise-linear curve through the mid-rank of each item. */
@@ -87,36 +124,6 @@ export function binShape(feature: NumericFeatureProfile): BinShape {
   return shape;
 }
 
-/** G of bin i at x (clamped to the bin), by linear interpolation between its knots. */
-function gAt(xs: Float64Array, gs: Float64Array, x: number): number {
-  if (x <= xs[0]!) return 0;
-  if (x >= xs[xs.length - 1]!) return 1;
-  let lo = 0;
-  let hi = xs.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! <= x) lo = mid;
-    else hi = mid;
-  }
-  const w = xs[hi]! - xs[lo]!;
-  return w > 0 ? gs[lo]! + ((gs[hi]! - gs[lo]!) * (x - xs[lo]!)) / w : gs[hi]!;
-}
-
-/** x where G of bin i reaches u (the first such x). */
-function gInverse(xs: Float64Array, gs: Float64Array, u: number): number {
-  if (u <= 0) return xs[0]!;
-  if (u >= 1) return xs[xs.length - 1]!;
-  let lo = 0;
-  let hi = gs.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (gs[mid]! < u) lo = mid;
-    else hi = mid;
-  }
-  const dg = gs[hi]! - gs[lo]!;
-  return dg > 0 ? xs[lo]! + ((xs[hi]! - xs[lo]!) * (u - gs[lo]!)) / dg : xs[hi]!;
-}
-
 /** ∫₀¹ |u + v·s| ds. */
 function absLinearIntegral(u: number, v: number): number {
   const end = u + v;
@@ -147,119 +154,142 @@ export function wassersteinShaped(edges: readonly number[], baseline: ArrayLike<
   }
   if (!(sp > 0 && sq > 0)) return NaN;
   if (n < 2) return 0;
-  // Cumulative shares at each edge (index i: through bin i).
-  const cb = new Float64Array(n + 1);
-  const cw = new Float64Array(n + 1);
+  const K = knotsOf(edges, shape);
+  const kx = K.x;
+  const nk = kx.length;
+  // Scratch, reused across calls (this runs for every numeric feature of every window and chunk):
+  // cumulative baseline shares cb[0..n], window shares cw[0..n], F_b at every knot fk[0..nk).
+  const need = 2 * (n + 1) + nk;
+  if (scratch.length < need) scratch = new Float64Array(need * 2);
+  const S = scratch;
+  const CW = n + 1;
+  const FK = 2 * (n + 1);
   for (let i = 0, b = 0, w = 0; i <= n; i++) {
     b += baseline[i]!;
     w += window[i]!;
-    cb[i] = b / sp;
-    cw[i] = w / sq;
+    S[i] = b / sp;
+    S[CW + i] = w / sq;
   }
-  const xsOf: Float64Array[] = [];
-  const gsOf: Float64Array[] = [];
-  for (let i = 1; i < n; i++) {
-    xsOf[i] = shape?.xs[i] ?? Float64Array.of(edges[i - 1]!, edges[i]!);
-    gsOf[i] = shape?.gs[i] ?? Float64Array.of(0, 1);
+  for (let k = 0; k < nk; k++) {
+    const j = K.bin[k]!;
+    S[FK + k] = S[j - 1]! + (S[j]! - S[j - 1]!) * K.g[k]!;
   }
-  const fb = (x: number): number => {
-    if (x < edges[0]!) return 0;
-    if (x >= edges[n - 1]!) return cb[n - 1]!;
-    // First edge ≥ x: bin j holds x (x == e_0 is the point mass of bin 0).
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (x <= edges[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    if (lo === 0) return cb[0]!;
-    return cb[lo - 1]! + (cb[lo]! - cb[lo - 1]!) * gAt(xsOf[lo]!, gsOf[lo]!, x);
-  };
-  const qb = (r: number): number => {
-    if (r <= cb[0]!) return edges[0]!;
-    for (let j = 1; j < n; j++) {
-      if (r <= cb[j]!) {
-        const pj = cb[j]! - cb[j - 1]!;
-        return pj > 0 ? gInverse(xsOf[j]!, gsOf[j]!, (r - cb[j - 1]!) / pj) : edges[j]!;
-      }
-    }
-    return edges[n - 1]!;
-  };
-  // Every baseline knot, sorted: F_b is linear between consecutive ones.
-  const all: number[] = [];
-  for (let i = 1; i < n; i++) for (const x of xsOf[i]!) all.push(x);
-  const knotsB = Float64Array.from(all).sort();
   let dist = 0;
-  const points: number[] = [];
   for (let i = 1; i < n; i++) {
     const lo = edges[i - 1]!;
     const hi = edges[i]!;
     if (!(hi > lo)) continue;
-    const wLo = cw[i - 1]!;
-    const wHi = cw[i]!;
-    const isTail = n >= 3 && (i === 1 || i === n - 1);
-    points.length = 0;
-    points.push(lo, hi);
-    for (const x of xsOf[i]!) points.push(x);
-    let fw: (t: number) => number;
-    if (!(wHi > wLo)) {
-      fw = () => wLo;
-    } else if (isTail) {
+    const wLo = S[CW + i - 1]!;
+    const wHi = S[CW + i]!;
+    const base = S[i - 1]!;
+    const p = S[i]! - base;
+    const q = wHi - wLo;
+    const k0 = K.start[i]!;
+    const k1 = K.start[i + 1]!;
+    let binDist = 0;
+    if (n >= 3 && (i === 1 || i === n - 1)) {
       // The outermost inner bins reach the training min / max, where the QQ plot has no anchor
       // (a window rank of 1 at the max only says that no window value passed it). There the
       // window keeps the baseline's shape, tilted as its density ratio to the baseline changes
       // from the neighbouring bin: H(u) = u + c·(u² − u)/2 in the baseline's within-bin rank u,
       // |c| ≤ 2 so that the window's density stays non-negative.
       const j = i === 1 ? 2 : n - 2;
-      const pi = cb[i]! - cb[i - 1]!;
-      const pj = cb[j]! - cb[j - 1]!;
-      const qj = cw[j]! - cw[j - 1]!;
+      const pj = S[j]! - S[j - 1]!;
+      const qj = S[CW + j]! - S[CW + j - 1]!;
       let c = 0;
-      if (pi > 0 && pj > 0) {
-        const ri = (wHi - wLo) / pi;
+      if (p > 0 && pj > 0 && q > 0) {
+        const ri = q / p;
         const rj = qj / pj;
         // Slope of the ratio per unit of rank, between the two bins' centres, over this bin's rank.
-        const slope = (((i === 1 ? rj - ri : ri - rj) / (pi / 2 + pj / 2)) * pi) / ri;
-        c = Math.max(-2, Math.min(2, slope));
+        c = Math.max(-2, Math.min(2, (((i === 1 ? rj - ri : ri - rj) / (p / 2 + pj / 2)) * p) / ri));
       }
-      const xs = xsOf[i]!;
-      const gs = gsOf[i]!;
-      fw = (t) => {
-        const u = gAt(xs, gs, t);
-        return wLo + (wHi - wLo) * (u + (c * (u * u - u)) / 2);
-      };
-      // The tilt is curved in u: sub-steps keep the piecewise-linear integration close.
-      const knots = points.slice();
-      for (let k = 0; k + 1 < knots.length; k++) for (let s = 1; s < TAIL_STEPS; s++) points.push(knots[k]! + ((knots[k + 1]! - knots[k]!) * s) / TAIL_STEPS);
+      // u is linear in t between knots, d(u) quadratic: sub-steps keep the integral close.
+      const steps = c === 0 ? 1 : TAIL_STEPS;
+      for (let k = k0; k + 1 < k1; k++) {
+        const width = kx[k + 1]! - kx[k]!;
+        if (!(width > 0)) continue;
+        const u0 = K.g[k]!;
+        const du = (K.g[k + 1]! - u0) / steps;
+        let prev = base - wLo + p * u0 - q * (u0 + (c * (u0 * u0 - u0)) / 2);
+        let acc = 0;
+        for (let s = 1; s <= steps; s++) {
+          const u = u0 + du * s;
+          const next = base - wLo + p * u - q * (u + (c * (u * u - u)) / 2);
+          acc += absLinearIntegral(prev, next - prev);
+          prev = next;
+        }
+        binDist += (width * acc) / steps;
+      }
+    } else if (!(q > 0)) {
+      // No window mass here: F_w is flat at wLo; F_b is linear between this bin's knots.
+      for (let k = k0; k + 1 < k1; k++) {
+        const d0 = base + p * K.g[k]! - wLo;
+        const d1 = base + p * K.g[k + 1]! - wLo;
+        binDist += (kx[k + 1]! - kx[k]!) * absLinearIntegral(d0, d1 - d0);
+      }
     } else {
       // Inside the range, the window's CDF at both edges pins its QQ plot against the baseline
-      // at (Q_b(C_w), edge); between the two, the plot is taken as a straight line.
-      const qLo = qb(wLo);
-      const qHi = qb(wHi);
-      if (qHi > qLo) {
-        const toBase = (t: number) => qLo + ((t - lo) * (qHi - qLo)) / (hi - lo);
-        fw = (t) => Math.min(wHi, Math.max(wLo, fb(toBase(t))));
-        for (let k = lowerBound(knotsB, qLo); k < knotsB.length && knotsB[k]! < qHi; k++) points.push(lo + ((knotsB[k]! - qLo) * (hi - lo)) / (qHi - qLo));
+      // at (Q_b(C_w), edge); between the two, the plot is taken as a straight line, so inside
+      // this bin F_w(t) = F_b(qLo + (t − lo)·(qHi − qLo)/(hi − lo)). Both F_b (between its own
+      // knots) and F_w (between mapped knots) are linear between the points of the merged knot
+      // lists, so |F_b − F_w| integrates exactly segment by segment.
+      const qLo = quantileAt(S, FK, kx, wLo, edges[0]!, S[0]!);
+      const qHi = quantileAt(S, FK, kx, wHi, edges[0]!, S[0]!);
+      if (!(qHi > qLo)) {
+        // Both window ranks fall in one point mass of the baseline: no shape to borrow, uniform.
+        for (let k = k0; k + 1 < k1; k++) {
+          const t0 = kx[k]!;
+          const t1 = kx[k + 1]!;
+          const d0 = base + p * K.g[k]! - (wLo + (q * (t0 - lo)) / (hi - lo));
+          const d1 = base + p * K.g[k + 1]! - (wLo + (q * (t1 - lo)) / (hi - lo));
+          binDist += (t1 - t0) * absLinearIntegral(d0, d1 - d0);
+        }
       } else {
-        // Both window ranks fall in one point mass of the baseline: no shape to borrow.
-        fw = (t) => wLo + ((wHi - wLo) * (t - lo)) / (hi - lo);
+        const scale = (hi - lo) / (qHi - qLo);
+        let a = k0; // next own knot
+        let m = lowerBound(kx, qLo); // next mapped baseline knot
+        let prevT = NaN;
+        let prevD = 0;
+        for (;;) {
+          const tOwn = a < k1 ? kx[a]! : Infinity;
+          const tMapped = m < nk && kx[m]! < qHi ? lo + (kx[m]! - qLo) * scale : Infinity;
+          if (tOwn === Infinity && tMapped === Infinity) break;
+          let t: number;
+          let fb: number;
+          let fw: number;
+          if (tOwn <= tMapped) {
+            t = tOwn;
+            fb = base + p * K.g[a]!;
+            // F_w at t: F_b at its image y, which lies between baseline knots m − 1 and m.
+            const y = qLo + (t - lo) / scale;
+            let f: number;
+            if (m <= 0) f = S[FK]!;
+            else if (m >= nk) f = S[FK + nk - 1]!;
+            else {
+              const w = kx[m]! - kx[m - 1]!;
+              f = w > 0 ? S[FK + m - 1]! + ((S[FK + m]! - S[FK + m - 1]!) * (y - kx[m - 1]!)) / w : S[FK + m]!;
+            }
+            fw = f < wLo ? wLo : f > wHi ? wHi : f;
+            a++;
+          } else {
+            t = tMapped;
+            // F_b inside this bin at t, between own knots a − 1 and a.
+            if (a <= k0) fb = base + p * K.g[k0]!;
+            else if (a >= k1) fb = base + p;
+            else {
+              const w = kx[a]! - kx[a - 1]!;
+              fb = base + p * (w > 0 ? K.g[a - 1]! + ((K.g[a]! - K.g[a - 1]!) * (t - kx[a - 1]!)) / w : K.g[a]!);
+            }
+            const f = S[FK + m]!;
+            fw = f < wLo ? wLo : f > wHi ? wHi : f;
+            m++;
+          }
+          const dNow = fb - fw;
+          if (t > prevT) binDist += (t - prevT) * absLinearIntegral(prevD, dNow - prevD);
+          prevT = t;
+          prevD = dNow;
+        }
       }
-    }
-    points.sort((a, b) => a - b);
-    let binDist = 0;
-    let prevT = points[0]!;
-    // The baseline's CDF inside this bin (its right limit at lo, not the jump of the bin below).
-    const pIn = cb[i]! - cb[i - 1]!;
-    const fbIn = (t: number) => cb[i - 1]! + pIn * gAt(xsOf[i]!, gsOf[i]!, t);
-    let prevD = fbIn(prevT) - fw(prevT);
-    for (let k = 1; k < points.length; k++) {
-      const t = points[k]!;
-      if (!(t > prevT)) continue;
-      const d = fbIn(t) - fw(t);
-      binDist += (t - prevT) * absLinearIntegral(prevD, d - prevD);
-      prevT = t;
-      prevD = d;
     }
     if (perBin) perBin[i] = binDist;
     dist += binDist;
@@ -267,11 +297,30 @@ export function wassersteinShaped(edges: readonly number[], baseline: ArrayLike<
   return dist;
 }
 
+let scratch = new Float64Array(256);
+
+/** Q_b(r): the baseline value at cumulative share r, inverting F_b (linear between knots). */
+function quantileAt(S: Float64Array, FK: number, kx: Float64Array, r: number, min: number, atMin: number): number {
+  if (r <= atMin) return min;
+  const nk = kx.length;
+  let lo = 0;
+  let hi = nk;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (S[FK + mid]! < r) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= nk) return kx[nk - 1]!;
+  if (lo === 0) return kx[0]!;
+  const df = S[FK + lo]! - S[FK + lo - 1]!;
+  return df > 0 ? kx[lo - 1]! + ((kx[lo]! - kx[lo - 1]!) * (r - S[FK + lo - 1]!)) / df : kx[lo]!;
+}
+
 /** Sub-steps per knot segment in the two tail bins. */
 const TAIL_STEPS = 8;
 
-function lowerBound(xs: Float64Array, x: number): number {
-  let lo = 0;
+function lowerBound(xs: Float64Array, x: number, from = 0): number {
+  let lo = from;
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
