@@ -12,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   collector: { summary: 'baseline registry and drift engine, exported for Prometheus', load: () => import('./commands/collector.js') },
   baseline: { summary: 'create a training baseline profile from CSV/JSONL/Parquet, or push one', load: () => import('./commands/baseline.js') },
   drift: { summary: 'batch drift report: a baseline profile vs a file of recent data', load: () => import('./commands/drift.js') },
+  rollout: { summary: 'read and change a sidecar\'s variant routing: status, set, promote, rollback', load: () => import('./commands/rollout.js') },
   demo: { summary: 'the main job: collector + sidecar with the example model, replaying real traffic', load: () => import('./commands/demo.js') },
 };
 

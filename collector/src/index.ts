@@ -1,6 +1,8 @@
 export { startCollector } from './server.js';
 export type { RunningCollector } from './server.js';
-export { resolveOptions, parseDuration, ConfigError } from './config.js';
+export { resolveOptions, parseDuration, parseTokens, ConfigError } from './config.js';
+export { requireScope, TokenTable, SCOPES } from './api/auth.js';
+export type { Scope, TokenSpec } from './api/auth.js';
 export type { CollectorOptions, ResolvedOptions } from './config.js';
 export { buildApp } from './api/app.js';
 export type { AppDeps } from './api/app.js';

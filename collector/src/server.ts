@@ -4,6 +4,7 @@ import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
 import { Evaluator } from './drift/evaluator.js';
+import { latestReportPage } from './drift/report-page.js';
 import { openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
@@ -12,6 +13,8 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -40,9 +43,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -73,6 +77,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    authSummary: opts.tokens.describe(),
     evaluate: () => evaluator.evaluate(),
     close() {
       closing ??= (async () => {

@@ -9,8 +9,27 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  VariantRole,
+  RolloutAction,
+  RolloutTrigger,
+  AnalysisCheck,
+  CheckResult,
+  ComparisonResult,
+  ShadowOutcome,
+  DifferenceKind,
+  AutomationLevel,
 } from './contract/labels.js';
 export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
+export type {
+  VariantRoleValue,
+  RolloutActionValue,
+  RolloutTriggerValue,
+  AnalysisCheckValue,
+  CheckResultValue,
+  ComparisonResultValue,
+  ShadowOutcomeValue,
+  AutomationLevelValue,
+} from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
@@ -54,6 +73,9 @@ export {
   errorBody,
 } from './errors/modelwatch-error.js';
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
+export { ConfigError, configSpec } from './errors/config-error.js';
+export { rateLimitedLog } from './errors/rate-limited-log.js';
+export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
   BaselineProfile,
@@ -88,14 +110,25 @@ export { toNumber, toCategory, isMissing } from './baseline/values.js';
 export { inferColumnTypes, inferType } from './io/infer.js';
 export type { ColumnSpec } from './io/infer.js';
 export { computeDrift } from './drift/engine.js';
+export { summarizeReport } from './drift/summary.js';
+export { computeRawDrift, rawHistogram, RawTableBuilder } from './drift/raw-drift.js';
+export type { RawColumn, RawTable, RawDriftResult } from './drift/raw-drift.js';
+export { profileHistograms } from './drift/histograms.js';
+export type { FeatureHistogram } from './drift/histograms.js';
+export { readRawTable } from './io/raw-table.js';
+export { renderHtmlReport, bySeverity, severity } from './report/html-report.js';
+export type { HtmlReportOptions } from './report/html-report.js';
+export type { RawReadOptions } from './io/raw-table.js';
+export type { ReportSummary, ReportState } from './drift/summary.js';
 export { WindowBuilder } from './drift/window-builder.js';
 export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
 export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';
 export { DRIFT_DEFAULTS, resolveMethod, resolveThreshold } from './drift/options.js';
 export type { DriftOptions } from './drift/options.js';
 export { parseDriftOptions, DriftOptionsError } from './drift/parse-options.js';
-export { ks2samp, ksPValue, wasserstein, chiSquare } from './stats/samples.js';
-export type { TestResult } from './stats/samples.js';
+export { ks2samp, ksPValue, ksTest, wasserstein, chiSquare } from './stats/samples.js';
+export type { TestResult, KsMethod } from './stats/samples.js';
+export { exactKs2samp, KS_MAX_EXACT_N } from './stats/ks-exact.js';
 export {
   jensenShannon,
   psi,

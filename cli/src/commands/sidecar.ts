@@ -1,4 +1,5 @@
-import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers } from '@modelwatch/sidecar';
+import { isModelwatchError } from '@modelwatch/core';
+import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers, type RunningSidecar } from '@modelwatch/sidecar';
 
 /**
  * `modelwatch sidecar`: runs the sidecar until SIGINT/SIGTERM, then closes it gracefully
@@ -17,13 +18,13 @@ export async function run(argv: string[]): Promise<number> {
     console.log(SIDECAR_USAGE);
     return 0;
   }
-  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; close(): Promise<void> };
+  let sidecar: Pick<RunningSidecar, 'url' | 'config' | 'tapPort' | 'close'> & Partial<Pick<RunningSidecar, 'adminUrl' | 'rollouts'>>;
   let workers = 1;
   try {
     workers = resolveConfig(parsed.input).workers ?? 1;
     sidecar = workers > 1 ? await startSidecarWorkers(parsed.input) : await startSidecar(parsed.input);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || isModelwatchError(err)) {
       console.error(`modelwatch sidecar: ${err.message}`);
       return 2;
     }
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       : `${src.protocol} upstream ${src.upstream}`;
   const procs = workers > 1 ? `, ${workers} workers` : '';
   console.log(`modelwatch sidecar: serving "${config.name}" (${what}${procs}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  if (sidecar.adminUrl && sidecar.rollouts) console.log(`modelwatch sidecar: rollout admin API on ${sidecar.adminUrl}/admin (variants: ${sidecar.rollouts.variants.map((v) => v.name).join(', ')})`);
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -57,6 +57,9 @@ export function validatePushedWindow(body: unknown, model: string): Validation<P
   if (!Number.isFinite(start) || !Number.isFinite(end)) return { ok: false, error: 'start and end must be ISO 8601 timestamps' };
   if (end < start) return { ok: false, error: 'end must not be before start' };
   if (!isCount(body.rows) || !Number.isInteger(body.rows)) return { ok: false, error: 'rows must be an integer >= 0' };
+  if (body.variant !== undefined && (typeof body.variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(body.variant))) {
+    return { ok: false, error: 'variant must be 1-128 characters from [A-Za-z0-9_.:-/] when given' };
+  }
   for (const opt of ['modelVersion', 'baselineVersion'] as const) {
     if (body[opt] !== undefined && (typeof body[opt] !== 'string' || (body[opt] as string).length > PUSH_LIMITS.nameLength)) {
       return { ok: false, error: `${opt} must be a string when given` };
@@ -84,6 +87,7 @@ export function validatePushedWindow(body: unknown, model: string): Validation<P
       seq: body.seq,
       model,
       ...(body.modelVersion !== undefined ? { modelVersion: body.modelVersion as string } : {}),
+      ...(body.variant !== undefined ? { variant: body.variant as string } : {}),
       ...(body.baselineVersion !== undefined ? { baselineVersion: body.baselineVersion as string } : {}),
       start: new Date(start).toISOString(),
       end: new Date(end).toISOString(),

@@ -31,6 +31,14 @@ export const SIDECAR_OPTIONS = {
   'tap-port': { type: 'string' },
   'trace-sample-ratio': { type: 'string' },
   workers: { type: 'string' },
+  shadow: { type: 'string' },
+  'shadow-percent': { type: 'string' },
+  canary: { type: 'string' },
+  'canary-percent': { type: 'string' },
+  'sticky-header': { type: 'string' },
+  automation: { type: 'string' },
+  'rollout-dir': { type: 'string' },
+  'admin-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,6 +72,14 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --max-features N          features monitored at most (default 100)
   --workers N               worker processes sharing the port; /metrics aggregates them (default 1)
   --trace-sample-ratio X    head sampling of traces, 0..1 (default: OTEL_TRACES_SAMPLER_ARG, else 1)
+  --shadow URL|FILE         copy requests to this variant after the primary answered (variant "shadow")
+  --shadow-percent P        share of requests copied to the shadow, 0-100 (default 100)
+  --canary URL|FILE         answer a share of the traffic with this variant (variant "canary")
+  --canary-percent P        the canary's share, 0-100
+  --sticky-header NAME      keep requests with the same value of this header on one variant
+  --automation LEVEL        human | shadow | assistance | partial | full (default full)
+  --rollout-dir DIR         keep the routing and its events here across restarts
+  --admin-port N            serve the rollout admin API on this port (tokens: MODELWATCH_ADMIN_TOKENS=name:token,...)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -115,6 +131,32 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  set('shadow', values.shadow);
+  set('shadowPercent', values['shadow-percent']);
+  set('canary', values.canary);
+  set('canaryPercent', values['canary-percent']);
+  set('stickyHeader', values['sticky-header']);
+  set('automation', values.automation);
+  if (values['rollout-dir'] !== undefined || values['admin-port'] !== undefined) {
+    const rollout = { ...input.rollout };
+    if (values['rollout-dir'] !== undefined) rollout.stateDir = values['rollout-dir'];
+    if (values['admin-port'] !== undefined) {
+      const admin = { ...(rollout.admin as Record<string, unknown> | undefined) };
+      admin.port = values['admin-port'];
+      rollout.admin = admin;
+    }
+    input.rollout = rollout;
+  }
+  const adminTokens = process.env.MODELWATCH_ADMIN_TOKENS;
+  if (adminTokens && input.rollout?.admin) {
+    const admin = input.rollout.admin as Record<string, unknown>;
+    if (admin.tokens === undefined) {
+      admin.tokens = adminTokens.split(',').filter(Boolean).map((pair) => {
+        const i = pair.indexOf(':');
+        return { name: pair.slice(0, i), token: pair.slice(i + 1) };
+      });
+    }
+  }
   if (process.env.MODELWATCH_TOKEN && input.collectorToken === undefined && input.collector !== undefined) {
     input.collectorToken = process.env.MODELWATCH_TOKEN;
   }

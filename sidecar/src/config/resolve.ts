@@ -1,5 +1,6 @@
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
-import { ConfigError, ConfigErrorCode, show } from './errors.js';
+import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
+import { resolveRollout } from './rollout.js';
 import {
   DEFAULT_LIMITS,
   PROTOCOLS,
@@ -17,12 +18,14 @@ const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
   'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
   'tap', 'tapPort', 'traceSampleRatio', 'workers',
+  // rollouts (config/rollout.ts)
+  'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 
-function fail(code: ConfigError['code'], key: string, message: string): never {
+function fail(code: ConfigErrorCodeValue, key: string, message: string): never {
   throw new ConfigError(code, key, message);
 }
 
@@ -235,12 +238,14 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
+  const modelVersion = labelValue(raw, 'modelVersion', '1');
+  const variant = labelValue(raw, 'variant', 'primary');
   return {
     name: labelValue(raw, 'name', defaultName),
-    modelVersion: labelValue(raw, 'modelVersion', '1'),
+    modelVersion,
     pipeline: labelValue(raw, 'pipeline', 'default'),
     stage: labelValue(raw, 'stage', 'model'),
-    variant: labelValue(raw, 'variant', 'primary'),
+    variant,
     upstreamStages,
     host: optString(raw, 'host') ?? '127.0.0.1',
     port: raw.port === undefined ? 8080 : number(raw.port, 'port', 0, 65535, true),
@@ -252,5 +257,6 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     limits: resolveLimits(raw.limits),
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
+    rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
   };
 }

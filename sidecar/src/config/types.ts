@@ -1,4 +1,4 @@
-import type { FeatureType } from '@modelwatch/core';
+import type { AutomationLevelValue, FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 
 /** Proxy protocols the sidecar can monitor. */
@@ -86,6 +86,68 @@ export interface SidecarConfig {
   traceSampleRatio?: number;
   /** Worker processes sharing the port (cluster); /metrics aggregates them. Default 1. */
   workers?: number;
+  /** Variants beyond the primary, their routing, admin API and canary analysis (see config/rollout.ts). */
+  rollout: RolloutConfig;
+}
+
+/** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
+export interface VariantSpec {
+  name: string;
+  modelVersion: string;
+  source: ModelSource;
+}
+
+/** Routing of client traffic across the variants; persisted by the rollout state store. */
+export interface RoutingSpec {
+  /** Variant answering the clients (blue-green: the active colour). */
+  primary: string;
+  /** Share of client traffic answered by a canary variant instead, 0-100. */
+  canary: { variant: string; percent: number } | null;
+  /** Share of requests copied to a shadow variant after the primary's answer, 0-100. */
+  shadow: { variant: string; percent: number } | null;
+  automation: AutomationLevelValue;
+}
+
+export interface AnalysisConfig {
+  intervalMs: number;
+  /** Canary weights in percent, stepped up one per successful interval; after the last, promote. */
+  steps: number[];
+  /** Failed intervals within one step before an automatic rollback. */
+  failureThreshold: number;
+  /** Requests the canary must have answered in an interval for it to be judged. */
+  minRequests: number;
+  /** Canary error ratio may exceed the primary's by at most this (absolute). */
+  maxErrorRatioIncrease: number;
+  /** Canary p99 latency may be at most this multiple of the primary's. */
+  maxLatencyRatio: number;
+  /** Share of rows whose top class differs from the primary's on the same request. */
+  maxDisagreement: number;
+  /** Canary low-confidence share may exceed the primary's by at most this (absolute). */
+  maxLowConfidenceIncrease: number;
+  /** Prometheus base URL: read the canary's and primary's counters from it instead of the sidecar's own. */
+  prometheus?: string;
+  /** Collector base URL: a drift verdict on the canary's variant fails the drift check. */
+  collector?: string;
+}
+
+export interface AdminConfig {
+  host: string;
+  port: number;
+  /** Bearer tokens; the name is who the events record. */
+  tokens: { name: string; token: string }[];
+}
+
+export interface RolloutConfig {
+  variants: VariantSpec[];
+  /** The routing at first start (a persisted state takes precedence after a restart). */
+  initial: RoutingSpec;
+  /** Canary stickiness: requests with the same value of this header land on the same variant. */
+  stickyHeader?: string;
+  /** Where the routing and its events are kept across restarts (off: in memory only). */
+  stateDir?: string;
+  shadow: { maxInFlight: number; timeoutMs: number };
+  admin?: AdminConfig;
+  analysis?: AnalysisConfig;
 }
 
 export interface PushConfig {
@@ -126,6 +188,19 @@ export interface SidecarConfigInput {
   tapPort?: number;
   traceSampleRatio?: number;
   workers?: number;
+  /** Candidate variants: `{name, model | upstream, protocol?, json?, modelVersion?}`. */
+  variants?: unknown[];
+  /** `--shadow URL|FILE`: a shadow variant named `shadow`. */
+  shadow?: string;
+  shadowPercent?: number | string;
+  /** `--canary URL|FILE`: a canary variant named `canary`. */
+  canary?: string;
+  canaryPercent?: number | string;
+  /** Initial routing: {primary?, canary?: {variant, percent}, shadow?: {variant, percent}}. */
+  routing?: Record<string, unknown>;
+  stickyHeader?: string;
+  automation?: string;
+  rollout?: Record<string, unknown>;
 }
 
 export const DEFAULT_LIMITS: Limits = {

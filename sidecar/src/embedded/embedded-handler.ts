@@ -6,6 +6,7 @@ import { compilePath } from '../protocols/route.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
+import type { ExchangeObserver } from '../routing/answered.js';
 import type { OnnxModel } from './onnx-model.js';
 
 const MODEL = compilePath('/v2/models/{model}');
@@ -25,6 +26,8 @@ export class EmbeddedHandler {
   private readonly metadataBody: string;
   private readonly readyBody: string;
   private readonly featureNames: string[] | undefined;
+  /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
+  observer: ExchangeObserver | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -136,16 +139,17 @@ export class EmbeddedHandler {
       telemetry.inferenceFinished(seconds);
       // An event, not a child span: a fraction of the cost (bench/sidecar/telemetry-cost.ts).
       tracer.event(ex.span, 'onnxruntime run', { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0, 'modelwatch.inference.duration_ms': seconds * 1000 });
-      telemetry.observeOutputs(oipOutputBatch(result));
+      const batch = oipOutputBatch(result);
+      telemetry.observeOutputs(batch);
       ex.ok(encodeOipResponse({
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
         ...(parsed.value.id !== undefined ? { id: parsed.value.id } : {}),
         outputs: result,
       }));
+      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: batch });
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 }

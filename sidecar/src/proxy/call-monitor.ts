@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorReason, Outcome, type OutcomeValue } from '@modelwatch/core';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
-import type { InputBatch, Parsed } from '../protocols/types.js';
+import type { InputBatch, OutputBatch, Parsed } from '../protocols/types.js';
 
 /** Upstream answers are buffered for monitoring up to this multiple of maxBodyBytes, then streamed. */
 export const RESPONSE_BUFFER_FACTOR = 8;
@@ -51,10 +51,11 @@ export class CallMonitor {
   /**
    * Records what an answered call says about the model: inputs, outputs (2xx and monitorable),
    * time in the model and upstream failures. The caller records the request itself (outcome,
-   * duration, sizes) with the exchange it owns.
+   * duration, sizes) with the exchange it owns. Returns the parsed outputs of a monitored 2xx answer.
    */
-  observe(call: ObservedCall): void {
+  observe(call: ObservedCall): OutputBatch | undefined {
     const t = this.telemetry;
+    let outputs: OutputBatch | undefined;
     const r = call.request;
     let monitorResponse = true;
     if (r.ok) t.observeInputs(r.value);
@@ -66,9 +67,12 @@ export class CallMonitor {
     if (call.responseBody === undefined) t.unmonitoredPayload(UNMONITORABLE_LARGE_RESPONSE);
     else if (call.status >= 200 && call.status < 300 && monitorResponse) {
       const out = this.codec.parseResponse(call.responseBody, call.responseHeaders);
-      if (out.ok) t.observeOutputs(out.value);
-      else t.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
+      if (out.ok) {
+        outputs = out.value;
+        t.observeOutputs(out.value);
+      } else t.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
     }
     if (call.status >= 500) t.error(ErrorReason.upstreamStatus);
+    return outputs;
   }
 }

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorReason, Outcome } from '@modelwatch/core';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import type { InputBatch, Parsed } from '../protocols/types.js';
+import type { ExchangeObserver } from '../routing/answered.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -52,6 +53,8 @@ export class ProxyHandler {
   private readonly route: string;
   private readonly responseLimit: number;
   private readonly forwarder: Forwarder;
+  /** The variant layer's hook: told about every answered inference call (shadow copies, canary judgement). */
+  observer: ExchangeObserver | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -125,8 +128,7 @@ export class ProxyHandler {
       }
       this.forward(req, res, ex, body, request);
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 
@@ -189,10 +191,11 @@ export class ProxyHandler {
         this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': status });
         ex.finish(outcomeOf(status), status, size, status >= 500 ? ErrorReason.upstreamStatus : undefined);
         const responseBody = chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-        this.monitor.observe({
+        const outputs = this.monitor.observe({
           request, requestHeaders: req.headers, requestBytes: body.length,
           status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
         });
+        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs });
       },
       error: (code) => {
         if (!settle()) return;

@@ -12,7 +12,8 @@ import {
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -130,18 +131,56 @@ export class RequestTracer {
 }
 
 /**
+ * Wraps an exporter so every failed batch is reported (issue 12, item 9: an OTLP endpoint that
+ * is down or hanging used to fail silently). The report must not throw: it runs in the export
+ * callback, far from any request.
+ */
+export class ReportingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly onFailure: (spans: number, error: Error | undefined) => void,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) {
+        try {
+          this.onFailure(spans.length, result.error);
+        } catch {
+          // reporting is best effort
+        }
+      }
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
  * Tracer provider from the standard OTEL_* variables: OTLP/HTTP to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
  * OTEL_EXPORTER_OTLP_ENDPOINT; none when OTEL_TRACES_EXPORTER=none or no endpoint is set.
+ * `onExportFailure` hears of every batch the endpoint did not take.
  */
-export function tracerProviderFromEnv(env: NodeJS.ProcessEnv = process.env): BasicTracerProvider | undefined {
+export function tracerProviderFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  onExportFailure: (spans: number, error: Error | undefined) => void = () => {},
+): BasicTracerProvider | undefined {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim());
   if (!exporters.includes('otlp')) return undefined;
   if (!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? 'modelwatch-sidecar' })
     .merge(detectResources({ detectors: [envDetector] }));
   // BatchSpanProcessor: bounded queue that drops (and counts) when full, timers unref'ed.
+  const exporter = new ReportingExporter(new OTLPTraceExporter(), onExportFailure);
   // Sampling is decided by RequestTracer before a span exists (cheaper than the SDK's sampler).
-  return new BasicTracerProvider({ resource, sampler: new AlwaysOnSampler(), spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  return new BasicTracerProvider({ resource, sampler: new AlwaysOnSampler(), spanProcessors: [new BatchSpanProcessor(exporter)] });
 }
 
 /**

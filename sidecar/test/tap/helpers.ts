@@ -11,13 +11,14 @@ export async function scrape(sc: RunningSidecar): Promise<string> {
 
 /**
  * The series that describe the traffic itself: everything modelwatch_* except what is about the
- * process or the timing (durations differ between an inline hop and a tap), the info metric (its
- * `mode` differs) and the tap's own counters.
+ * process or the timing (durations differ between an inline hop and a tap; the routing's start
+ * time), the info metric (its `mode` differs) and the tap's own counters.
  */
 export function trafficSeries(text: string): string[] {
   return text.split('\n').filter((l) => l.startsWith('modelwatch_')
     && !l.startsWith('modelwatch_model_info')
     && !l.startsWith('modelwatch_tap_')
+    && !l.startsWith('modelwatch_rollout_last_event_timestamp_seconds')
     && !/^modelwatch_(request|inference)_duration_seconds_(bucket|sum)/.test(l)).sort();
 }
 
