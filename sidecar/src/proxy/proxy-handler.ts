@@ -8,6 +8,7 @@ import type { ExchangeObserver } from '../routing/answered.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
+import { TRACE_ID_HEADER } from '../tracing/tracing.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
 import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
 
@@ -32,10 +33,9 @@ function responseHeaders(raw: string[], traceId: string | undefined): string[] {
     if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
     out.push(raw[i], raw[i + 1]);
   }
-  if (traceId !== undefined) out.push(TRACE_HEADER, traceId);
+  if (traceId !== undefined) out.push(TRACE_ID_HEADER, traceId);
   return out;
 }
-const TRACE_HEADER = 'x-modelwatch-trace-id';
 
 /**
  * Proxy mode: inference calls (as the codec recognises them) are read, checked and forwarded;
