@@ -1,5 +1,5 @@
 import { isModelwatchError } from '@modelwatch/core';
-import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers, type RunningSidecar } from '@modelwatch/sidecar';
+import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers } from '@modelwatch/sidecar';
 
 /**
  * `modelwatch sidecar`: runs the sidecar until SIGINT/SIGTERM, then closes it gracefully
@@ -18,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(SIDECAR_USAGE);
     return 0;
   }
-  let sidecar: Pick<RunningSidecar, 'url' | 'config' | 'tapPort' | 'close'> & Partial<Pick<RunningSidecar, 'adminUrl' | 'rollouts'>>;
+  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; reloadTls?(): boolean; close(): Promise<void> };
   let workers = 1;
   try {
     workers = resolveConfig(parsed.input).workers ?? 1;
@@ -39,7 +39,8 @@ export async function run(argv: string[]): Promise<number> {
       : `${src.protocol} upstream ${src.upstream}`;
   const procs = workers > 1 ? `, ${workers} workers` : '';
   console.log(`modelwatch sidecar: serving "${config.name}" (${what}${procs}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
-  if (sidecar.adminUrl && sidecar.rollouts) console.log(`modelwatch sidecar: rollout admin API on ${sidecar.adminUrl}/admin (variants: ${sidecar.rollouts.variants.map((v) => v.name).join(', ')})`);
+  const rollouts = 'rollouts' in sidecar ? (sidecar as Awaited<ReturnType<typeof startSidecar>>) : undefined;
+  if (rollouts?.adminUrl) console.log(`modelwatch sidecar: rollout admin API on ${rollouts.adminUrl}/admin (variants: ${rollouts.rollouts.variants.map((v) => v.name).join(', ')})`);
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -53,5 +54,13 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', () => {
+      if (!sidecar.reloadTls) {
+        console.log('modelwatch sidecar: SIGHUP: TLS reload is not supported with --workers; restart to change the certificate');
+        return;
+      }
+      const ok = sidecar.reloadTls();
+      console.log(`modelwatch sidecar: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+    });
   });
 }

@@ -11,11 +11,12 @@ import {
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
 import { PUSH_LIMITS, validatePushedWindow } from '../windows/push-validate.js';
-import { installAuthFailureHook, installTokens, requireScope, TokenTable } from './auth.js';
+import { installAuthFailureHook, installTokens, requireClientCertificate, requireScope, TokenTable } from './auth.js';
 import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
+import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
 
 export interface AppDeps {
@@ -28,6 +29,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Rate-limited operator log (default: stderr, 20 lines a minute). */
   log?: LogFn;
+  /** HTTPS with a client CA: API calls must present a certificate it signed (health checks excepted). */
+  requireClientCertificate?: boolean;
   /** Latest report per window of a model, from the evaluation loop. */
   /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
   latestReports(model: string, variant?: string): StoredDriftReport[];
@@ -39,6 +42,8 @@ export interface AppDeps {
   baselinesChanged(): void;
   /** True when the store answers. */
   ready(): Promise<boolean>;
+  /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
+  predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -86,6 +91,7 @@ export function buildApp(deps: AppDeps): express.Express {
   const log = deps.log ?? rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   installTokens(app, deps.tokens ?? new TokenTable(deps.token ? [{ name: 'admin', token: deps.token, scopes: ['admin'] }] : []));
   installAuthFailureHook(app, (reason) => health.authFailure(reason));
+  if (deps.requireClientCertificate) app.use(requireClientCertificate(() => health.authFailure('client_certificate')));
   const reader = requireScope('reader');
   const writer = requireScope('writer');
   const body = express.raw({ type: () => true, limit: deps.maxBodyBytes });
@@ -246,6 +252,19 @@ export function buildApp(deps: AppDeps): express.Express {
     if (window !== undefined && typeof window !== 'string') throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
     res.json({ model, history: await store.driftHistory(model, limit, window) });
   });
+
+  if (deps.predictionLog) {
+    app.use(predictionRouter({
+      ...deps.predictionLog,
+      maxBodyBytes: deps.maxBodyBytes,
+      auth: {
+        reader: requireScope('reader', { payloads: true }),
+        writer,
+        labeller: requireScope('labeller'),
+        admin: requireScope('admin'),
+      },
+    }));
+  }
 
   app.use(notFound);
   app.use(errorHandler({ maxBodyBytes: deps.maxBodyBytes, log, internalError: () => health.internalError() }));

@@ -177,6 +177,14 @@ export const SidecarRollout = {
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
@@ -192,6 +200,14 @@ export const SidecarTap = {
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
@@ -200,10 +216,20 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  roundDuration: metric('collector', 'histogram', 'modelwatch_collector_round_duration_seconds', 'seconds',
+    [], 'Time of one evaluation round over every model this collector holds (models run concurrently up to --model-concurrency).'),
+  roundModels: metric('collector', 'counter', 'modelwatch_collector_round_models_total', '',
+    [Label.outcome], 'Models per round, by outcome: evaluated, or skipped because the round ran out of its budget (--round-budget).'),
+  windowQueries: metric('collector', 'counter', 'modelwatch_collector_window_queries_total', '',
+    [Label.outcome], 'Window queries to the Prometheus-API engine, by outcome (ok, timeout, too_large, unreachable, error, cancelled; split counts a too-large query halved and retried).'),
+  leasedModels: metric('collector', 'gauge', 'modelwatch_collector_leased_models', '',
+    [], 'Models this collector holds the lease of and evaluates (all active models on SQLite, its share on a PostgreSQL shared by several collectors).'),
+  liveCollectors: metric('collector', 'gauge', 'modelwatch_collector_live_collectors', '',
+    [], 'Collectors sharing the database that renewed their membership within the lease TTL (1 on SQLite).'),
   internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
     [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
   authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
-    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden, client_certificate).'),
   tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
     [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;

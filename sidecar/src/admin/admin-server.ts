@@ -110,8 +110,10 @@ export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, 
   };
 }
 
-function sourceView(source: ModelSource): Record<string, string | undefined> {
-  if (source.kind === 'embedded') return { model: source.modelPath };
-  if (source.kind === 'tap') return { tap: source.format, protocol: source.protocol };
-  return { upstream: source.upstream, protocol: source.protocol };
+function sourceView(source: ModelSource): Record<string, string> {
+  switch (source.kind) {
+    case 'embedded': return { model: source.modelPath };
+    case 'proxy': return { upstream: source.upstream, protocol: source.protocol };
+    case 'tap': return { tap: source.format };
+  }
 }

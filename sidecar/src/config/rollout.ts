@@ -49,7 +49,7 @@ function url(v: unknown, key: string): string {
 
 /** `--shadow URL|FILE`: a URL is an upstream of the primary's protocol, anything else an ONNX file. */
 function sourceOf(target: string, primary: ModelSource, key: string): ModelSource {
-  if (primary.kind === 'tap') fail(ConfigErrorCode.notAllowed, key, 'tap mode monitors copies of calls: it has no traffic to split or shadow');
+  if (primary.kind === 'tap') fail(ConfigErrorCode.notAllowed, key, 'tap mode sees copies of calls another proxy answered: it has no traffic to route to variants');
   if (/^https?:\/\//i.test(target)) {
     if (primary.kind === 'embedded') return { kind: 'proxy', upstream: url(target, key), protocol: 'oip' };
     return { ...primary, upstream: url(target, key) };

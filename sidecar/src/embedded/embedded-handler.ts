@@ -123,7 +123,8 @@ export class EmbeddedHandler {
         ex.fail(status, reason, message);
         return;
       }
-      telemetry.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+      const inputs = oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {});
+      telemetry.observeInputs(inputs);
 
       const t0 = performance.now();
       let result;
@@ -139,15 +140,17 @@ export class EmbeddedHandler {
       telemetry.inferenceFinished(seconds);
       // An event, not a child span: a fraction of the cost (bench/sidecar/telemetry-cost.ts).
       tracer.event(ex.span, 'onnxruntime run', { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0, 'modelwatch.inference.duration_ms': seconds * 1000 });
-      const batch = oipOutputBatch(result);
-      telemetry.observeOutputs(batch);
+      const answer = oipOutputBatch(result);
+      telemetry.observeOutputs(answer);
+      // Ground truth: the answer's prediction id (header and OIP `id`; the client's id when it sent one) and its sampled record.
+      const id = this.rt.predictions.answered(ex, req.headers, inputs, answer, parsed.value.id);
       ex.ok(encodeOipResponse({
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
-        ...(parsed.value.id !== undefined ? { id: parsed.value.id } : {}),
+        id,
         outputs: result,
       }));
-      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: batch });
+      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: answer });
     } catch (err) {
       ex.internal(err);
     }

@@ -51,11 +51,10 @@ export class CallMonitor {
   /**
    * Records what an answered call says about the model: inputs, outputs (2xx and monitorable),
    * time in the model and upstream failures. The caller records the request itself (outcome,
-   * duration, sizes) with the exchange it owns. Returns the parsed outputs of a monitored 2xx answer.
+   * duration, sizes) with the exchange it owns. Returns the parsed outputs, when there are any.
    */
   observe(call: ObservedCall): OutputBatch | undefined {
     const t = this.telemetry;
-    let outputs: OutputBatch | undefined;
     const r = call.request;
     let monitorResponse = true;
     if (r.ok) t.observeInputs(r.value);
@@ -64,6 +63,7 @@ export class CallMonitor {
       monitorResponse = false;
     }
     t.inferenceFinished(call.inferenceSeconds);
+    let outputs: OutputBatch | undefined;
     if (call.responseBody === undefined) t.unmonitoredPayload(UNMONITORABLE_LARGE_RESPONSE);
     else if (call.status >= 200 && call.status < 300 && monitorResponse) {
       const out = this.codec.parseResponse(call.responseBody, call.responseHeaders);

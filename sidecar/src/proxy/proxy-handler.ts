@@ -5,6 +5,7 @@ import { ErrorReason, Outcome } from '@modelwatch/core';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import type { InputBatch, Parsed } from '../protocols/types.js';
 import type { ExchangeObserver } from '../routing/answered.js';
+import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -26,7 +27,7 @@ function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHtt
  * rawHeaders (no header object per response), hop-by-hop ones dropped. Content-Length is kept so
  * a streamed answer is not re-chunked.
  */
-function responseHeaders(raw: string[], traceId: string | undefined): string[] {
+function responseHeaders(raw: string[], traceId: string | undefined, predictionId?: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const k = raw[i].toLowerCase();
@@ -34,8 +35,11 @@ function responseHeaders(raw: string[], traceId: string | undefined): string[] {
     out.push(raw[i], raw[i + 1]);
   }
   if (traceId !== undefined) out.push(TRACE_ID_HEADER, traceId);
+  if (predictionId !== undefined) out.push(PREDICTION_ID_HEADER, predictionId);
   return out;
 }
+/** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
+export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
 /**
  * Proxy mode: inference calls (as the codec recognises them) are read, checked and forwarded;
@@ -49,21 +53,25 @@ export class ProxyHandler {
   private readonly request: typeof http.request;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
+  observer: ExchangeObserver | undefined;
   private readonly monitor: CallMonitor;
   private readonly route: string;
   private readonly responseLimit: number;
   private readonly forwarder: Forwarder;
-  /** The variant layer's hook: told about every answered inference call (shadow copies, canary judgement). */
-  observer: ExchangeObserver | undefined;
 
   constructor(
     private readonly rt: Runtime,
     private readonly codec: ProtocolCodec,
     upstream: string,
+    /** CA bundle the https upstream's certificate must chain to (else the system CAs). */
+    upstreamCa?: Buffer,
   ) {
     this.base = new URL(upstream);
     const secure = this.base.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 512, ...(upstreamCa ? { ca: upstreamCa } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: 512 });
     this.request = secure ? https.request : http.request;
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.timeoutMs = rt.config.limits.upstreamTimeoutMs;
@@ -84,7 +92,11 @@ export class ProxyHandler {
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
-    if (route) void this.monitored(req, res, path);
+    if (route && route.model !== undefined && route.model !== this.rt.config.name) {
+      // Issue 12, item 8: another model's traffic was counted under this one's name.
+      this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
+      this.passThrough(req, res);
+    } else if (route) void this.monitored(req, res, path);
     else this.passThrough(req, res);
   }
 
@@ -153,19 +165,26 @@ export class ProxyHandler {
       clearTimeout(timer);
       return true;
     };
+    // Ground truth: the id is chosen before forwarding so that it can go out with the answer's
+    // headers; an OIP request without an id carries it to the model server, which echoes it in its
+    // answer's `id` (the answer itself streams through untouched).
+    const predictions = this.rt.predictions;
+    const requestId = request.ok ? request.value.requestId : undefined;
+    const predictionId = predictions.predictionId(req.headers, requestId);
+    const upstreamBody = this.codec.protocol === 'oip' && request.ok && requestId === undefined ? predictions.oipBody(body, predictionId) : body;
     const control = this.forwarder.send({
       method: req.method ?? 'POST',
       path: this.basePath + (req.url ?? '/'),
       rawHeaders: req.rawHeaders,
       traceparent: ex.span?.traceparent,
-      body,
+      body: upstreamBody,
     }, {
       head: (code, headers) => {
         if (settled) return;
         status = code;
         responseHeaderList = headers;
         for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') declared = Number(headers[i + 1]);
-        res.writeHead(status, responseHeaders(headers, ex.span?.traceId));
+        res.writeHead(status, responseHeaders(headers, ex.span?.traceId, status >= 200 && status < 300 ? predictionId : undefined));
       },
       data: (c) => {
         if (settled) return;
@@ -195,6 +214,7 @@ export class ProxyHandler {
           request, requestHeaders: req.headers, requestBytes: body.length,
           status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
         });
+        if (status >= 200 && status < 300) predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
         this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs });
       },
       error: (code) => {

@@ -11,10 +11,11 @@ import { ProxyHandler } from '../proxy/proxy-handler.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import { probeUntilReady } from '../server/readiness.js';
 import type { Runtime } from '../server/runtime.js';
-import { RequestTracer, sampleRatioFromEnv } from '../tracing/tracing.js';
+import type { PredictionLog } from '../predictions/prediction-log.js';
 import { startTap } from '../tap/start-tap.js';
+import { RequestTracer, sampleRatioFromEnv } from '../tracing/tracing.js';
 import type { ExchangeObserver } from './answered.js';
-import { EmbeddedShadowTarget, ProxyShadowTarget, type ShadowTarget } from './shadow-target.js';
+import { EmbeddedShadowTarget, NO_SHADOW_TARGET, ProxyShadowTarget, type ShadowTarget } from './shadow-target.js';
 
 /**
  * One variant of the model with everything of its own: the handler that answers clients, the
@@ -30,13 +31,13 @@ export interface Variant {
   /** Class labels from the ONNX metadata (embedded variants). */
   readonly classLabels: readonly string[] | undefined;
   readonly featureNames: readonly string[] | undefined;
-  /** Tap nginx: the UDP port of the syslog listener. */
-  readonly tapPort?: number;
   /** True for the calls the handler monitors as inference (the ones routing splits). */
   isInference(method: string, path: string): boolean;
   /** False when the path is no route of this variant (the server answers 404). */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
   setObserver(observer: ExchangeObserver | undefined): void;
+  /** Tap nginx: the UDP port of the syslog listener. */
+  readonly tapPort?: number;
   /** Embedded: loaded. Proxy: the upstream answered its readiness probe. */
   ready(): boolean;
   close(): Promise<void>;
@@ -50,8 +51,10 @@ export interface VariantContext {
   /** Feature names of positional inputs when the configuration has none (baseline file). */
   baselineFeatureNames: string[] | undefined;
   shadowMaxSockets: number;
-  /** Environment for OTEL_TRACES_SAMPLER[_ARG] (head sampling). */
-  env?: NodeJS.ProcessEnv;
+  /** The sidecar's prediction log; each variant records its answers under its own name. */
+  predictions: PredictionLog;
+  /** CA bundle an https upstream must chain to (default: the system CAs). */
+  upstreamCa: Buffer | undefined;
 }
 
 /** Builds a variant from its source; ConfigError when the model cannot be loaded or the codec built. */
@@ -71,6 +74,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     mode: source.kind === 'embedded' ? 'embedded' : source.kind === 'tap' ? `tap-${source.format}` : source.protocol,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    featureCounters: config.limits.featureCounters,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     // Process metrics are the process's, not a variant's: exported once, with the primary.
     defaultMetrics: primary ? ctx.defaultMetrics : false,
@@ -82,8 +86,9 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.pipeline': config.pipeline,
     'modelwatch.stage': config.stage,
     'modelwatch.variant': name,
-  }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio, ctx.env) });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log };
+  }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
+  const predictions = ctx.predictions.forVariant({ variant: name, version: modelVersion, ...(model?.classLabels ? { classLabels: model.classLabels } : {}) });
+  const rt: Runtime = { config, telemetry, tracer, log: ctx.log, predictions };
 
   if (model) {
     const m = model;
@@ -102,17 +107,15 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       close: () => m.close(),
     };
   }
+  const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : ctx.baselineFeatureNames;
   if (source.kind === 'tap') {
-    // Tap mode: no clients to answer and nothing to shadow; copies of calls arrive from KServe or nginx.
-    const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : ctx.baselineFeatureNames;
+    // Tap mode: copies of calls that another proxy already answered; nothing to route or shadow.
     const tap = await startTap(rt, source, featureNames);
-    const noShadow = new Error('tap mode has no model to send shadow copies to');
     return {
       name, modelVersion, rt, telemetry,
-      target: { invoke: () => Promise.reject(noShadow), close: () => {} },
+      target: NO_SHADOW_TARGET,
       classLabels: undefined,
       featureNames,
-      ...(tap.port !== undefined ? { tapPort: tap.port } : {}),
       isInference: () => false,
       handle: (req, res) => {
         if (!tap.handle) return false;
@@ -120,24 +123,24 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
         return true;
       },
       setObserver: () => {},
+      ...(tap.port !== undefined ? { tapPort: tap.port } : {}),
       ready: () => true,
       close: () => tap.close(),
     };
   }
   const proxySource = source as Extract<ModelSource, { kind: 'proxy' }>;
-  const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : ctx.baselineFeatureNames;
   let codec: ProtocolCodec;
   try {
     codec = createCodec(proxySource, featureNames);
   } catch (err) {
     throw new ConfigError(ConfigErrorCode.notAllowed, primary ? 'json' : `${key}.json`, (err as Error).message);
   }
-  const handler = new ProxyHandler(rt, codec, proxySource.upstream);
+  const handler = new ProxyHandler(rt, codec, proxySource.upstream, ctx.upstreamCa);
   const target = new ProxyShadowTarget(rt, codec, proxySource.upstream, ctx.shadowMaxSockets);
   let up = false;
   const stopProbe = probeUntilReady(proxySource.upstream + readinessPath(proxySource.protocol, config.name), (r) => {
     up = r;
-  });
+  }, ctx.upstreamCa);
   return {
     name, modelVersion, rt, telemetry, target,
     classLabels: undefined,
