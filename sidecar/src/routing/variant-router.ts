@@ -59,7 +59,7 @@ export class VariantRouter {
     const id = (name: string) => (this.byName.get(name) ?? first).telemetry.identityLabels;
     this.metrics = new RolloutMetrics(id, () => this.store.current, variants.map((v) => v.name));
     this.stats = new VariantStats(lowConfidenceThreshold);
-    this.dispatcher = new ShadowDispatcher(this.metrics, rollout.shadow.maxInFlight, rollout.shadow.timeoutMs);
+    this.dispatcher = new ShadowDispatcher(this.metrics, rollout.shadow.maxInFlight, rollout.shadow.timeoutMs, rollout.shadow.shedding);
     this.sticky = rollout.stickyHeader;
     this.mirrorCanary = rollout.analysis !== undefined;
     this.compile(store.current);

@@ -1,0 +1,116 @@
+/**
+ * What a shadow costs the primary, side by side in one run:
+ *   npx tsc -b && npx tsx bench/sidecar/shadow.ts [--seconds 5] [--rounds 3]
+ * Two proxy sidecars in front of the same upstream: one without variants, one copying 100% of the
+ * requests to a shadow (a second upstream process). Both at 1,000 req/s (open loop: p50/p99 of the
+ * primary's answers) and at saturation (32 connections: throughput). Rounds are interleaved and the
+ * medians reported, so a burst of load from elsewhere on the machine hits both arms alike. The shadow
+ * upstream is a process of its own on the same machine: its CPU competes with the primary's, as it
+ * would on a shared host. Shadow completed/dropped counts are read from the sidecar's /metrics.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baselineFor, requestBody } from './workload.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
+const seconds = flag('--seconds', 5);
+const rounds = flag('--rounds', 3);
+const children: ChildProcess[] = [];
+
+function waitPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function upstream(): Promise<string> {
+  const child = spawn(process.execPath, [join(here, 'upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return `http://127.0.0.1:${await waitPort(child)}`;
+}
+
+async function sidecar(config: object): Promise<string> {
+  const child = fork(join(here, 'servers.mjs'), ['sidecar', JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  children.push(child);
+  return `http://127.0.0.1:${await waitPort(child)}`;
+}
+
+interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number }
+
+function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, ...mode })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+async function shadowCounts(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^modelwatch_shadow_requests_total\{.*outcome="(\w+)"\} (\d+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-bench-shadow-'));
+  try {
+    const baselinePath = join(dir, 'baseline.json');
+    writeFileSync(baselinePath, JSON.stringify(baselineFor('bench')));
+    const body = requestBody(1);
+    const primaryUp = await upstream();
+    const shadowUp = await upstream();
+    const base = { upstream: primaryUp, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath };
+    const plain = await sidecar(base);
+    const shadowed = await sidecar({ ...base, shadow: shadowUp, shadowPercent: 100 });
+    console.log(`shadow benchmark: ${rounds} interleaved rounds of ${seconds}s per arm (medians), 20-feature OIP requests, ` +
+      `load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
+    const arms = [['no shadow', plain], ['100% shadow', shadowed]] as const;
+    const at1k: LoadResult[][] = [[], []];
+    const sat: LoadResult[][] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      for (let a = 0; a < arms.length; a++) at1k[a].push(await load(`${arms[a][1]}/v2/models/bench/infer`, body, { rate: 1000 }));
+      for (let a = 0; a < arms.length; a++) sat[a].push(await load(`${arms[a][1]}/v2/models/bench/infer`, body, { concurrency: 32 }));
+    }
+    const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((x) => x[k]));
+    console.log('| arm | req/s at 1,000 offered | p50 ms | p99 ms | saturation req/s (32 conns) | errors |');
+    console.log('|---|---|---|---|---|---|');
+    for (let a = 0; a < arms.length; a++) {
+      const errors = [...at1k[a], ...sat[a]].reduce((n, x) => n + x.errors, 0);
+      console.log(`| ${arms[a][0]} | ${Math.round(m(at1k[a], 'rps'))} | ${f(m(at1k[a], 'p50Ms'))} | ${f(m(at1k[a], 'p99Ms'))} | ${Math.round(m(sat[a], 'rps'))} | ${errors} |`);
+    }
+    const dp50 = m(at1k[1], 'p50Ms') - m(at1k[0], 'p50Ms');
+    const dp99 = m(at1k[1], 'p99Ms') - m(at1k[0], 'p99Ms');
+    const ratio = m(sat[1], 'rps') / m(sat[0], 'rps');
+    console.log(`\n100% shadow vs none at 1,000 req/s: p50 ${dp50 >= 0 ? '+' : ''}${f(dp50)} ms, p99 ${dp99 >= 0 ? '+' : ''}${f(dp99)} ms; ` +
+      `saturation throughput ratio ${f(ratio, 2)} (cost ${f((1 - ratio) * 100, 1)}%)`);
+    console.log(`shadow calls of the shadowed sidecar: ${JSON.stringify(await shadowCounts(shadowed))}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
