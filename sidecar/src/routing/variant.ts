@@ -78,7 +78,8 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.stage': config.stage,
     'modelwatch.variant': name,
   });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log };
+  // Log lines name the variant, as its series and spans do.
+  const rt: Runtime = { config, telemetry, tracer, log: primary ? ctx.log : (m: string) => ctx.log(`variant ${name}: ${m}`) };
 
   if (model) {
     const m = model;
