@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES_PATH } from '../../alert-rules/src/load.js';
-import { startPrometheus, waitFor, type RunningProcess } from '../../cli/src/demo/processes.js';
+import { freePort, startPrometheus, waitFor, type RunningProcess } from '../../cli/src/demo/processes.js';
 import { oipBody, startVariantServer, type VariantServer } from '../../sidecar/test/routing/fixtures/variants.js';
 import { promQuery } from './helpers.js';
 
@@ -16,8 +16,8 @@ const CLI = fileURLToPath(new URL('../../cli/bin/modelwatch.js', import.meta.url
 const TOKEN = 'e2e-rollout-token-0123456789';
 
 /**
- * A canary that starts failing, judged by the sidecar's own analysis and seen by a real Prometheus
- * with the project's rollout rules: rolled back automatically, the event recorded and readable
+ * A canary that starts failing, judged by the sidecar's analysis on measures it reads from a real
+ * Prometheus (which also runs the project's rollout rules): rolled back automatically, the event recorded and readable
  * through the CLI, and ModelwatchRolloutAutomaticRollback firing.
  */
 describe('a regressing canary end to end', () => {
@@ -33,12 +33,14 @@ describe('a regressing canary end to end', () => {
     dir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-rollouts-'));
     primary = await startVariantServer({ name: 'stable', protocol: 'oip', threshold: 0 });
     canary = await startVariantServer({ name: 'candidate', protocol: 'oip', threshold: 0 });
+    // Prometheus' port is chosen first: the analysis reads the canary's and primary's measures from it.
+    const promPort = await freePort();
     sidecar = await startSidecar({
       upstream: primary.url, name: 'scorer', pipeline: 'rollout-e2e', stage: 'score', port: 0,
       canary: canary.url, canaryPercent: 20, stickyHeader: 'x-user-id',
       rollout: {
         stateDir: join(dir, 'state'),
-        analysis: { intervalMs: 1000, steps: [20, 50], failureThreshold: 2, minRequests: 10 },
+        analysis: { intervalMs: 3000, steps: [20, 50], failureThreshold: 2, minRequests: 10, prometheus: `http://127.0.0.1:${promPort}` },
         admin: { port: 0, tokens: [{ name: 'release-bot', token: TOKEN }] },
       },
     }, { log: () => {} });
@@ -48,6 +50,7 @@ describe('a regressing canary end to end', () => {
       targets: [{ job: 'modelwatch-sidecar', target: new URL(sidecar.url).host }],
       scrapeInterval: '1s',
       evaluationInterval: '1s',
+      port: promPort,
     });
     // The rollback counter must be scraped at 0 before it moves, or increase() cannot see the step.
     await waitFor('Prometheus to scrape the rollout series', async () => {
