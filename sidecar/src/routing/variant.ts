@@ -79,7 +79,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.variant': name,
   });
   // Log lines name the variant, as its series and spans do.
-  const rt: Runtime = { config, telemetry, tracer, log: primary ? ctx.log : (m: string) => ctx.log(`variant ${name}: ${m}`) };
+  const rt: Runtime = { config, telemetry, tracer, log: (m: string) => ctx.log(`variant ${name}: ${m}`) };
 
   if (model) {
     const m = model;
