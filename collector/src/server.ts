@@ -3,8 +3,11 @@ import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
-import { openStore } from './store/open-store.js';
+import { latestReportPage } from './drift/report-page.js';
+import { FeedbackMetrics } from './performance/feedback-metrics.js';
+import { openPredictionStore, openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -12,6 +15,8 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -24,7 +29,15 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
   const opts = resolveOptions(options);
   const store = await openStore(opts.db, opts.databaseUrl);
+  let predictions;
+  try {
+    predictions = await openPredictionStore(opts.db, opts.databaseUrl);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const metrics = new DriftMetrics();
+  const feedbackMetrics = new FeedbackMetrics(metrics.registry);
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
@@ -33,16 +46,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   try {
     await evaluator.restoreLatest();
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
 
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
     latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -50,6 +64,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ready: async () => {
       await store.listModels();
       return true;
+    },
+    predictionLog: {
+      predictions,
+      metrics: feedbackMetrics,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
     },
   });
 
@@ -60,7 +80,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -68,20 +88,24 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
+  const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
+  retention.start();
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    authSummary: opts.tokens.describe(),
     evaluate: () => evaluator.evaluate(),
     close() {
       closing ??= (async () => {
         await evaluator.stop();
+        await retention.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await store.close();
+        await Promise.all([store.close(), predictions.close()]);
       })();
       return closing;
     },

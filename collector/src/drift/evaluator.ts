@@ -28,6 +28,8 @@ function logRateLimited(message: string): void {
  */
 export class Evaluator {
   private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
+  /** The counts behind each latest report (for the HTML report's histograms), by model and window. */
+  private readonly latestCounts = new Map<string, { baseline: BaselineProfile; window: LiveWindow }>();
   /** Per-variant reports of models whose windows hold several variants: model → variant → window → report. */
   private readonly latestByVariant = new Map<string, Map<string, Map<string, StoredDriftReport>>>();
   private round: Promise<void> | undefined;
@@ -48,6 +50,11 @@ export class Evaluator {
       const r = perWindow.get(w.label);
       return r ? [r] : [];
     });
+  }
+
+  /** Baseline and window counts of the latest report of a model over a window (none after a restart). */
+  latestWindow(model: string, window: string): { baseline: BaselineProfile; window: LiveWindow } | undefined {
+    return this.latestCounts.get(`${model}\u0000${window}`);
   }
 
   /**
@@ -98,6 +105,7 @@ export class Evaluator {
       const version = active.get(model);
       if (version === undefined) {
         this.latest.delete(model);
+        for (const w of this.deps.windows) this.latestCounts.delete(`${model}\u0000${w.label}`);
         continue;
       }
       // Reports against a version that is no longer active describe a comparison nobody asked for any more.
@@ -191,6 +199,7 @@ export class Evaluator {
         let perWindow = this.latest.get(model);
         if (!perWindow) this.latest.set(model, (perWindow = new Map()));
         perWindow.set(window.label, stored);
+        this.latestCounts.set(`${model}\u0000${window.label}`, { baseline, window: live });
         for (const source of this.deps.sources) metrics.evaluated(model, source.kind);
         try {
           await this.deps.store.appendDriftReport(report, stored.evaluatedAt);

@@ -66,6 +66,17 @@ export const Outcome = {
 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
+/** Outcomes of tap-mode events (`outcome` label of tap_events_total). */
+export const TapOutcome = {
+  paired: 'paired',
+  duplicate: 'duplicate',
+  timedOut: 'timed_out',
+  overflow: 'overflow',
+  invalid: 'invalid',
+  ignored: 'ignored',
+} as const;
+export type TapOutcomeValue = (typeof TapOutcome)[keyof typeof TapOutcome];
+
 /** Reasons a request is rejected or fails (`reason` label of request_errors_total). */
 export const ErrorReason = {
   malformedJson: 'malformed_json',
@@ -80,6 +91,14 @@ export const ErrorReason = {
   upstreamStatus: 'upstream_status',
   inferenceFailed: 'inference_failed',
   internal: 'internal',
+  /** Answered 503 with Retry-After: the in-flight cap was reached. */
+  overloaded: 'overloaded',
+  /** Answered 408: headers or body did not arrive within the configured timeout. */
+  requestTimeout: 'request_timeout',
+  /** The request names a model other than the one this sidecar serves. */
+  wrongModel: 'wrong_model',
+  /** The same input name appears twice in one request. */
+  duplicateInput: 'duplicate_input',
 } as const;
 export type ErrorReasonValue = (typeof ErrorReason)[keyof typeof ErrorReason];
 

@@ -61,6 +61,10 @@ export const SidecarSoftware = {
     'Windows of counts handled by the edge pusher, by outcome: sent (acknowledged by the collector), dropped (disk buffer full, oldest first), rejected (refused by the collector as invalid).'),
   pushBuffered: metric('sidecar', 'gauge', 'modelwatch_push_buffered_windows', '',
     [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
+  traceExportFailures: metric('sidecar', 'counter', 'modelwatch_trace_export_failures_total', '',
+    [...ID], 'Batches of spans the OTLP exporter failed to deliver (endpoint down, slow or refusing); inference is never affected.'),
+  connections: metric('sidecar', 'gauge', 'modelwatch_open_connections', '',
+    [...ID], 'Client connections currently open on the sidecar (capped by limits.maxConnections).'),
 } as const;
 
 /** Sidecar: what goes into the model. */
@@ -173,10 +177,37 @@ export const SidecarRollout = {
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
+export const SidecarTap = {
+  tapEvents: metric('sidecar', 'counter', 'modelwatch_tap_events_total', '',
+    [...ID, Label.outcome],
+    'Copies of calls received in tap mode, by outcome: paired (request and response monitored), duplicate (same id and type seen again, ignored), timed_out (one half never came), overflow (pending table full, oldest dropped), invalid (not a tap event), ignored (not an inference call).'),
+  tapPending: metric('sidecar', 'gauge', 'modelwatch_tap_pending', '',
+    [...ID], 'Tap events waiting for their other half (request or response).'),
+  workers: metric('sidecar', 'gauge', 'modelwatch_workers', '',
+    [...ID], 'Worker processes whose metrics this scrape aggregates (1 without --workers).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
@@ -185,6 +216,12 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
+    [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
+  authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+  tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
+    [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 export const ALL_METRICS: readonly MetricDescriptor[] = [
@@ -194,6 +231,7 @@ export const ALL_METRICS: readonly MetricDescriptor[] = [
   ...Object.values<MetricDescriptor>(CollectorDrift),
   ...Object.values<MetricDescriptor>(SidecarRollout),
   ...Object.values<MetricDescriptor>(SidecarPredictionLog),
+  ...Object.values<MetricDescriptor>(SidecarTap),
   ...Object.values<MetricDescriptor>(CollectorPerformance),
   ...Object.values<MetricDescriptor>(CollectorReview),
   ...Object.values<MetricDescriptor>(CollectorHealth),

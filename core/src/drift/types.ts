@@ -67,6 +67,15 @@ export interface DriftReport {
   driftedShare: number;
   datasetDrift: boolean;
   datasetDriftThreshold: number;
+  /**
+   * The dataset's verdict: `insufficient_data` when no input feature could be judged (an empty or
+   * too-small window is never "no drift"). Absent in reports stored before it existed.
+   */
+  verdict?: DriftVerdict;
+  /** Rows in the window (largest present + missing count over the inputs). */
+  windowRows?: number;
+  /** Values a feature needs for a verdict (DriftOptions.minSamples). */
+  minSamples?: number;
 }
 
 /**

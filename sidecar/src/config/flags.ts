@@ -35,14 +35,21 @@ export const SIDECAR_OPTIONS = {
   automation: { type: 'string' },
   'rollout-dir': { type: 'string' },
   'admin-port': { type: 'string' },
+  tap: { type: 'string' },
+  'tap-port': { type: 'string' },
+  'trace-sample-ratio': { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --upstream URL [--protocol oip|tfserving|mlflow|json]) [options]
+export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --upstream URL [--protocol oip|tfserving|mlflow|json] | --tap kserve|nginx) [options]
 
   --config FILE             YAML/JSON config file (flags override its keys)
   --model FILE              run this ONNX model in-process (embedded mode, OIP v2 REST)
   --upstream URL            proxy this model server (proxy mode)
+  --tap kserve|nginx        tap mode: monitor copies of calls sent by KServe's payload logger
+                            (CloudEvents to this port) or by nginx (syslog, see deploy/nginx/)
+  --tap-port N              tap nginx: UDP port of the syslog listener (default 0 = any free port)
   --protocol P              oip (default) | tfserving | mlflow | json
   --json-path PATH          protocol json: path of the inference call, e.g. /predict
   --json-inputs PTR         protocol json: JSON pointer to the inputs, e.g. /instances
@@ -71,6 +78,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --automation LEVEL        human | shadow | assistance | partial | full (default full)
   --rollout-dir DIR         keep the routing and its events here across restarts
   --admin-port N            serve the rollout admin API on this port (tokens: MODELWATCH_ADMIN_TOKENS=name:token,...)
+  --workers N               worker processes sharing the port; /metrics aggregates them (default 1)
+  --trace-sample-ratio X    head sampling of traces, 0..1 (default: OTEL_TRACES_SAMPLER_ARG, else 1)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -97,6 +106,10 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
   set('upstreamStages', values['upstream-stages']);
   set('baseline', values.baseline);
   set('collector', values.collector);
+  set('tap', values.tap);
+  set('tapPort', values['tap-port'] as unknown as number);
+  set('traceSampleRatio', values['trace-sample-ratio'] as unknown as number);
+  set('workers', values.workers as unknown as number);
   if (values['json-path'] !== undefined || values['json-inputs'] !== undefined || values['json-outputs'] !== undefined) {
     input.json = {
       ...input.json,

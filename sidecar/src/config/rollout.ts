@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { AutomationLevel, type AutomationLevelValue } from '@modelwatch/core';
-import { ConfigError, ConfigErrorCode, show } from './errors.js';
+import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
 import type { AdminConfig, AnalysisConfig, ModelSource, RolloutConfig, RoutingSpec, VariantSpec } from './types.js';
 
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
@@ -10,7 +10,7 @@ const ROLLOUT_KEYS = ['stateDir', 'shadowMaxInFlight', 'shadowTimeoutMs', 'shado
 const ANALYSIS_KEYS = ['intervalMs', 'steps', 'failureThreshold', 'minRequests', 'maxErrorRatioIncrease', 'maxLatencyRatio', 'maxDisagreement', 'maxLowConfidenceIncrease', 'prometheus', 'collector'];
 const VARIANT_KEYS = ['name', 'model', 'upstream', 'protocol', 'json', 'modelVersion'];
 
-function fail(code: ConfigError['code'], key: string, message: string): never {
+function fail(code: ConfigErrorCodeValue, key: string, message: string): never {
   throw new ConfigError(code, key, message);
 }
 
@@ -49,6 +49,7 @@ function url(v: unknown, key: string): string {
 
 /** `--shadow URL|FILE`: a URL is an upstream of the primary's protocol, anything else an ONNX file. */
 function sourceOf(target: string, primary: ModelSource, key: string): ModelSource {
+  if (primary.kind === 'tap') fail(ConfigErrorCode.notAllowed, key, 'tap mode sees copies of calls another proxy answered: it has no traffic to route to variants');
   if (/^https?:\/\//i.test(target)) {
     if (primary.kind === 'embedded') return { kind: 'proxy', upstream: url(target, key), protocol: 'oip' };
     return { ...primary, upstream: url(target, key) };

@@ -1,9 +1,14 @@
 import type { AutomationLevelValue, FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
+import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** Where tap mode gets its copies of calls from (see src/tap/). */
+export const TAP_FORMATS = ['kserve', 'nginx'] as const;
+export type TapFormat = (typeof TAP_FORMATS)[number];
 
 export interface DeclaredFeature {
   name: string;
@@ -19,6 +24,10 @@ export interface Limits {
   lowConfidenceThreshold: number;
   /** Feature names monitored at most; the rest are ignored and counted. */
   maxMonitoredFeatures: number;
+  /** Tap kserve: halves (request or response) waiting for their partner, at most; the oldest is dropped. */
+  tapMaxPending: number;
+  /** Tap kserve: a half whose partner has not come within this is dropped and counted. */
+  tapPendingTimeoutMs: number;
 }
 
 export type ModelSource =
@@ -29,6 +38,16 @@ export type ModelSource =
       protocol: Protocol;
       /** Generic JSON protocol: the inference call's path template and JSON pointers to inputs/outputs. */
       json?: JsonProtocolConfig;
+    }
+  | {
+      /** Tap mode: copies of calls arrive from KServe's payload logger (HTTP CloudEvents) or nginx (syslog over UDP). */
+      kind: 'tap';
+      format: TapFormat;
+      /** kserve: unset = per event, v2 (oip) or v1 (tfserving) from the payload; nginx: any proxy protocol, default oip. */
+      protocol?: Protocol;
+      json?: JsonProtocolConfig;
+      /** nginx: UDP port of the syslog listener (0 = any free port). */
+      port?: number;
     };
 
 export interface JsonProtocolConfig {
@@ -66,6 +85,12 @@ export interface SidecarConfig {
   limits: Limits;
   /** Variants beyond the primary, their routing, admin API and canary analysis (see config/rollout.ts). */
   rollout: RolloutConfig;
+  /** Head sampling of traces, 0..1 (unset: OTEL_TRACES_SAMPLER[_ARG], else 1). */
+  traceSampleRatio?: number;
+  /** Worker processes sharing the port (cluster); /metrics aggregates them. Default 1. */
+  workers?: number;
+  /** Prediction ids and the sampled prediction log (ground truth). */
+  predictions: PredictionLogConfig;
 }
 
 /** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
@@ -174,6 +199,13 @@ export interface SidecarConfigInput {
   stickyHeader?: string;
   automation?: string;
   rollout?: Record<string, unknown>;
+  /** Tap mode instead of a model or upstream: `kserve` or `nginx`. */
+  tap?: string;
+  /** Tap mode nginx: UDP port of the syslog listener. */
+  tapPort?: number;
+  traceSampleRatio?: number;
+  workers?: number;
+  predictions?: PredictionLogConfigInput;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -181,4 +213,6 @@ export const DEFAULT_LIMITS: Limits = {
   upstreamTimeoutMs: 30_000,
   lowConfidenceThreshold: 0.5,
   maxMonitoredFeatures: 100,
+  tapMaxPending: 10_000,
+  tapPendingTimeoutMs: 30_000,
 };

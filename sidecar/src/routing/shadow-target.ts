@@ -24,6 +24,12 @@ export interface ShadowTarget {
   close(): void;
 }
 
+/** For variants that cannot take copies (tap mode): every copy is a failed shadow call. */
+export const NO_SHADOW_TARGET: ShadowTarget = {
+  invoke: () => Promise.resolve({ ok: false, timeout: false }),
+  close: () => {},
+};
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
 /** Shadow answers are held for comparison up to this size; a bigger answer is a failed shadow call. */
 const MAX_SHADOW_RESPONSE_BYTES = 64 * 1024 * 1024;

@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, SidecarTap, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -13,7 +14,8 @@ import { renderPushMetrics } from '../push/push-metrics.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
 import { tracerProviderFromEnv } from '../tracing/tracing.js';
-import { sendError, sendJson } from './respond.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
+import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog } from './runtime.js';
 
 export interface SidecarDeps {
@@ -23,6 +25,10 @@ export interface SidecarDeps {
   log?: (line: string) => void;
   /** Process/event-loop metrics (default on). */
   defaultMetrics?: boolean;
+  /** Environment read for OTEL_* settings (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
@@ -35,6 +41,8 @@ export interface RunningSidecar {
   rollouts: Rollouts;
   /** Base URL of the rollout admin API, when configured. */
   adminUrl?: string;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
   close(): Promise<void>;
 }
 
@@ -49,20 +57,34 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const log = rateLimitedLog(write);
   const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
 
-  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
+  // Failed exports are counted on the primary's telemetry, which exists once the variants have started.
+  let primaryTelemetry: SidecarTelemetry | undefined;
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
+    primaryTelemetry?.traceExportFailed();
+    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
+  });
   // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
+  // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
+  const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline)).catch(async (err: unknown) => {
+    await ownedProvider?.shutdown();
+    throw err;
+  });
   const rollouts = await startRollouts(config, {
     tracerProvider: deps.tracerProvider ?? ownedProvider,
     log,
     defaultMetrics: deps.defaultMetrics,
     baselineFeatureNames: fileBaseline?.features.map((f) => f.name),
+    predictions,
   }).catch(async (err: unknown) => {
+    await predictions.close();
     await ownedProvider?.shutdown();
     throw err;
   });
   const { router, first } = rollouts;
   const telemetry = first.telemetry;
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
+  primaryTelemetry = telemetry;
+  if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
@@ -108,10 +130,17 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     } catch (err) {
       stopBaseline?.();
       await rollouts.close();
-      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', (err as Error).message);
+      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
     const p = pusher;
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
+  }
+
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -119,7 +148,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      router.exposition().then(
+      (deps.aggregateMetrics ?? (() => router.exposition()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
@@ -147,8 +176,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     try {
       handle(req, res);
     } catch (err) {
-      log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'internal error');
+      internalFailure({ log, telemetry }, res, err);
     }
   });
   server.on('clientError', (_err, socket) => {
@@ -174,15 +202,19 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry,
     rollouts,
     ...(rollouts.admin ? { adminUrl: rollouts.admin.url } : {}),
+    ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
     async close() {
       stopBaseline?.();
-      await pusher?.close();
+      // Stop taking requests first, so that the last records and window hold every answer given.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await rollouts.close();
-      await ownedProvider?.shutdown();
+      await predictions.close();
+      await pusher?.close();
+      // The last flush fails when the OTLP endpoint is down: already counted and logged, never a failed shutdown.
+      await ownedProvider?.shutdown().catch(() => {});
     },
   };
 }
