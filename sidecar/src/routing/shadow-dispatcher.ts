@@ -35,7 +35,9 @@ export class ShadowDispatcher {
    * succeeds. `record`: count it as the variant's traffic (a shadow) rather than a reference call.
    */
   dispatch(variant: string, target: ShadowTarget, exchange: AnsweredExchange, record: boolean, onOutputs?: (outputs: OutputBatch | undefined) => void): void {
-    if (this.closed || this.inFlight >= this.maxInFlight || (this.shedder !== undefined && !this.shedder.admit())) {
+    // Reference calls for the canary analysis (not `record`) are its evidence: only the in-flight bound
+    // limits them (they are the canary's share of traffic, not a full copy of it).
+    if (this.closed || this.inFlight >= this.maxInFlight || (record && this.shedder !== undefined && !this.shedder.admit())) {
       if (record) this.metrics.shadowCall(variant, ShadowOutcome.dropped);
       return;
     }
