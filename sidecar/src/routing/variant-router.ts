@@ -62,6 +62,9 @@ export class VariantRouter {
     this.dispatcher = new ShadowDispatcher(this.metrics, rollout.shadow.maxInFlight, rollout.shadow.timeoutMs, rollout.shadow.shedding);
     this.sticky = rollout.stickyHeader;
     this.mirrorCanary = rollout.analysis !== undefined;
+    // A restart does not reset how long the routing has been as it is (the stuck-rollout alert reads it).
+    const last = store.events(1)[0];
+    if (last && Number.isFinite(Date.parse(last.at))) this.metrics.lastEventSeconds = Date.parse(last.at) / 1000;
     this.compile(store.current);
   }
 

@@ -174,6 +174,8 @@ describe('variants of one model in a sidecar', () => {
       expect(events.json.events[0]).toMatchObject({ actor: 'bob', reason: 'more traffic', before: { canary: { percent: 5 } }, after: { canary: { percent: 30 } } });
       const text = await (await fetch(`${second.url}/metrics`)).text();
       expect(sample(text, 'modelwatch_rollout_traffic_weight', { variant: 'canary', role: 'canary' })).toBeCloseTo(0.3, 6);
+      // How long the routing has been as it is survives the restart too.
+      expect(sample(text, 'modelwatch_rollout_last_event_timestamp_seconds')).toBe(Date.parse(events.json.events[0].at) / 1000);
     } finally {
       await second.close();
     }
