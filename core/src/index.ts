@@ -18,8 +18,10 @@ export {
   ShadowOutcome,
   DifferenceKind,
   AutomationLevel,
+  RoundModelOutcome,
+  WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -47,6 +49,10 @@ export {
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
+export type { RecordedWindowSeries } from './contract/recorded.js';
+export { FEATURE_COUNTERS, inputSeriesPerReplica } from './contract/series-budget.js';
+export type { FeatureCounter, SeriesBudget, SeriesBudgetInput } from './contract/series-budget.js';
 export {
   ConfigErrors,
   RequestErrors,
@@ -75,6 +81,9 @@ export {
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
 export { ConfigError, configSpec } from './errors/config-error.js';
 export { rateLimitedLog } from './errors/rate-limited-log.js';
+export { preview } from './errors/preview.js';
+export { readTlsFiles, readCaFile } from './tls/tls-files.js';
+export type { TlsFiles, TlsMaterial } from './tls/tls-files.js';
 export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {

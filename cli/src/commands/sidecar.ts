@@ -18,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(SIDECAR_USAGE);
     return 0;
   }
-  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; close(): Promise<void> };
+  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; reloadTls?(): boolean; close(): Promise<void> };
   let workers = 1;
   try {
     workers = resolveConfig(parsed.input).workers ?? 1;
@@ -54,5 +54,13 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', () => {
+      if (!sidecar.reloadTls) {
+        console.log('modelwatch sidecar: SIGHUP: TLS reload is not supported with --workers; restart to change the certificate');
+        return;
+      }
+      const ok = sidecar.reloadTls();
+      console.log(`modelwatch sidecar: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+    });
   });
 }

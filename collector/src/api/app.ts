@@ -11,7 +11,7 @@ import {
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
 import { PUSH_LIMITS, validatePushedWindow } from '../windows/push-validate.js';
-import { installAuthFailureHook, installTokens, requireScope, TokenTable } from './auth.js';
+import { installAuthFailureHook, installTokens, requireClientCertificate, requireScope, TokenTable } from './auth.js';
 import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
@@ -29,6 +29,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Rate-limited operator log (default: stderr, 20 lines a minute). */
   log?: LogFn;
+  /** HTTPS with a client CA: API calls must present a certificate it signed (health checks excepted). */
+  requireClientCertificate?: boolean;
   /** Latest report per window of a model, from the evaluation loop. */
   /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
   latestReports(model: string, variant?: string): StoredDriftReport[];
@@ -89,6 +91,7 @@ export function buildApp(deps: AppDeps): express.Express {
   const log = deps.log ?? rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   installTokens(app, deps.tokens ?? new TokenTable(deps.token ? [{ name: 'admin', token: deps.token, scopes: ['admin'] }] : []));
   installAuthFailureHook(app, (reason) => health.authFailure(reason));
+  if (deps.requireClientCertificate) app.use(requireClientCertificate(() => health.authFailure('client_certificate')));
   const reader = requireScope('reader');
   const writer = requireScope('writer');
   const body = express.raw({ type: () => true, limit: deps.maxBodyBytes });

@@ -27,6 +27,7 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'feature-counters': { type: 'string' },
   shadow: { type: 'string' },
   'shadow-percent': { type: 'string' },
   canary: { type: 'string' },
@@ -39,6 +40,14 @@ export const SIDECAR_OPTIONS = {
   'tap-port': { type: 'string' },
   'trace-sample-ratio': { type: 'string' },
   workers: { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'headers-timeout-ms': { type: 'string' },
+  'body-timeout-ms': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'upstream-ca': { type: 'string' },
+  'collector-ca': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,6 +79,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --feature-counters LIST   per-feature counters besides the bins: some of sum_count,invalid,out_of_range,
+                            or "" for none (default all; series budget, see docs/metrics.md)
   --shadow URL|FILE         copy requests to this variant after the primary answered (variant "shadow")
   --shadow-percent P        share of requests copied to the shadow, 0-100 (default 100)
   --canary URL|FILE         answer a share of the traffic with this variant (variant "canary")
@@ -80,6 +91,14 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --admin-port N            serve the rollout admin API on this port (tokens: MODELWATCH_ADMIN_TOKENS=name:token,...)
   --workers N               worker processes sharing the port; /metrics aggregates them (default 1)
   --trace-sample-ratio X    head sampling of traces, 0..1 (default: OTEL_TRACES_SAMPLER_ARG, else 1)
+  --max-in-flight N         inference calls at once; more are answered 503 + Retry-After (default 1024)
+  --max-connections N       client connections at once; idle ones are closed first (default 4096)
+  --headers-timeout-ms N    408 when the request headers take longer (default 10000)
+  --body-timeout-ms N       408 when the request body takes longer after the headers (default 30000)
+  --tls-cert FILE           serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE            the certificate's PEM private key
+  --upstream-ca FILE        CA bundle trusted for an https:// upstream (default: system CAs)
+  --collector-ca FILE       CA bundle trusted for an https:// collector (default: system CAs)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -126,7 +145,9 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     };
   }
   const limits = { ...input.limits } as Record<string, unknown>;
-  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures']] as const;
+  const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures'],
+    ['max-in-flight', 'maxInFlight'], ['max-connections', 'maxConnections'], ['headers-timeout-ms', 'headersTimeoutMs'], ['body-timeout-ms', 'bodyTimeoutMs'],
+    ['feature-counters', 'featureCounters']] as const;
   for (const [flag, key] of limitFlags) {
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
@@ -157,6 +178,12 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
       });
     }
   }
+  const tls: Record<string, string> = { ...(input.tls as Record<string, string> | undefined) };
+  const tlsFlags = [['tls-cert', 'cert'], ['tls-key', 'key'], ['upstream-ca', 'upstreamCa'], ['collector-ca', 'collectorCa']] as const;
+  for (const [flag, key] of tlsFlags) {
+    if (values[flag] !== undefined) tls[key] = values[flag];
+  }
+  if (Object.keys(tls).length > 0) input.tls = tls;
   if (process.env.MODELWATCH_TOKEN && input.collectorToken === undefined && input.collector !== undefined) {
     input.collectorToken = process.env.MODELWATCH_TOKEN;
   }

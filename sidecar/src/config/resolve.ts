@@ -1,3 +1,4 @@
+import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
@@ -13,16 +14,18 @@ import {
   type Protocol,
   type SidecarConfig,
   type SidecarConfigInput,
+  type TlsConfig,
 } from './types.js';
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits', 'tls',
   // rollouts (config/rollout.ts)
   'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
   'tap', 'tapPort', 'traceSampleRatio', 'workers',
   'predictions',
 ]);
+const TLS_KEYS = ['cert', 'key', 'upstreamCa', 'collectorCa'] as const;
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
@@ -78,7 +81,7 @@ function resolveLimits(raw: unknown): Limits {
   for (const k of Object.keys(r)) {
     if (!LIMIT_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, `limits.${k}`, `unknown key, allowed: ${[...LIMIT_KEYS].join(', ')}`);
   }
-  const pick = (k: keyof Limits, min: number, max: number, int: boolean) =>
+  const pick = (k: Exclude<keyof Limits, 'featureCounters'>, min: number, max: number, int: boolean) =>
     r[k] === undefined ? DEFAULT_LIMITS[k] : number(r[k], `limits.${k}`, min, max, int);
   return {
     maxBodyBytes: pick('maxBodyBytes', 1, 1024 * 1024 * 1024, true),
@@ -87,7 +90,24 @@ function resolveLimits(raw: unknown): Limits {
     maxMonitoredFeatures: pick('maxMonitoredFeatures', 0, 10_000, true),
     tapMaxPending: pick('tapMaxPending', 1, 1_000_000, true),
     tapPendingTimeoutMs: pick('tapPendingTimeoutMs', 10, 3_600_000, true),
+    maxInFlight: pick('maxInFlight', 1, 1_000_000, true),
+    maxConnections: pick('maxConnections', 1, 1_000_000, true),
+    headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
+    bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
+    featureCounters: resolveFeatureCounters(r.featureCounters),
   };
+}
+
+/** A list (config file) or a comma-separated string (flag); empty = buckets only. */
+function resolveFeatureCounters(raw: unknown): FeatureCounter[] {
+  if (raw === undefined) return [...DEFAULT_LIMITS.featureCounters];
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  const allowed = FEATURE_COUNTERS.join(', ');
+  if (!Array.isArray(list)) fail(ConfigErrorCode.invalidType, 'limits.featureCounters', `got ${show(raw)}, expected a list of ${allowed}`);
+  for (const c of list) {
+    if (!(FEATURE_COUNTERS as readonly unknown[]).includes(c)) fail(ConfigErrorCode.notAllowed, 'limits.featureCounters', `got ${show(c)}, expected some of ${allowed}`);
+  }
+  return [...new Set(list as FeatureCounter[])];
 }
 
 function resolveFeatures(raw: unknown): DeclaredFeature[] {
@@ -138,6 +158,24 @@ function resolvePush(raw: unknown, baseline: SidecarConfig['baseline']): PushCon
     ...(r.maxWindows !== undefined ? { maxWindows: number(r.maxWindows, 'push.maxWindows', 1, 10_000_000, true) } : {}),
     ...(r.maxBytes !== undefined ? { maxBytes: number(r.maxBytes, 'push.maxBytes', 1024, 1024 ** 4, true) } : {}),
   };
+}
+
+function resolveTls(raw: unknown): TlsConfig {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'tls', `got ${show(raw)}, expected {cert, key, upstreamCa?, collectorCa?}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const out: TlsConfig = {};
+  for (const k of Object.keys(r)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) fail(ConfigErrorCode.unknownKey, `tls.${k}`, `unknown key, allowed: ${TLS_KEYS.join(', ')}`);
+    const v = r[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') fail(ConfigErrorCode.invalidType, `tls.${k}`, `got ${show(v)}, expected a file path`);
+    out[k as (typeof TLS_KEYS)[number]] = v;
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) fail(ConfigErrorCode.tls, 'tls', 'set both cert and key (--tls-cert, --tls-key), or neither');
+  return out;
 }
 
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
@@ -261,5 +299,6 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
     predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
+    tls: resolveTls(raw.tls),
   };
 }

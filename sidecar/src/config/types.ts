@@ -1,4 +1,4 @@
-import type { AutomationLevelValue, FeatureType } from '@modelwatch/core';
+import { FEATURE_COUNTERS, type AutomationLevelValue, type FeatureCounter, type FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
@@ -22,12 +22,26 @@ export interface Limits {
   upstreamTimeoutMs: number;
   /** Predictions whose confidence is under this count as low-confidence. */
   lowConfidenceThreshold: number;
-  /** Feature names monitored at most; the rest are ignored and counted. */
+  /** Feature names monitored at most; the rest are ignored and counted (series budget). */
   maxMonitoredFeatures: number;
   /** Tap kserve: halves (request or response) waiting for their partner, at most; the oldest is dropped. */
   tapMaxPending: number;
   /** Tap kserve: a half whose partner has not come within this is dropped and counted. */
   tapPendingTimeoutMs: number;
+  /** Inference calls handled at once; beyond it a call is answered 503 with Retry-After and counted. */
+  maxInFlight: number;
+  /** Client connections open at once; idle keep-alive connections are closed first, then new ones refused. */
+  maxConnections: number;
+  /** Request headers must arrive within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** The request body must arrive within this after the headers (408 otherwise). */
+  bodyTimeoutMs: number;
+  /**
+   * Per-feature counters exposed besides the bin buckets (series budget, docs/metrics.md):
+   * `sum_count` (histogram _sum/_count), `invalid` (missing/NaN/inf: the missing-rate drift and
+   * alert need it), `out_of_range`. Leaving one out saves its series on every replica.
+   */
+  featureCounters: FeatureCounter[];
 }
 
 export type ModelSource =
@@ -91,6 +105,18 @@ export interface SidecarConfig {
   workers?: number;
   /** Prediction ids and the sampled prediction log (ground truth). */
   predictions: PredictionLogConfig;
+  /** HTTPS serving and the CAs trusted for https upstream and collector URLs. */
+  tls: TlsConfig;
+}
+
+export interface TlsConfig {
+  /** Serve HTTPS with this PEM certificate and key (reloaded on SIGHUP by the CLI). */
+  cert?: string;
+  key?: string;
+  /** CA bundle an https upstream's certificate must chain to (default: the system CAs). */
+  upstreamCa?: string;
+  /** CA bundle an https collector's certificate must chain to (default: the system CAs). */
+  collectorCa?: string;
 }
 
 /** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
@@ -206,6 +232,7 @@ export interface SidecarConfigInput {
   traceSampleRatio?: number;
   workers?: number;
   predictions?: PredictionLogConfigInput;
+  tls?: Partial<TlsConfig>;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -215,4 +242,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxMonitoredFeatures: 100,
   tapMaxPending: 10_000,
   tapPendingTimeoutMs: 30_000,
+  maxInFlight: 1024,
+  maxConnections: 4096,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  featureCounters: [...FEATURE_COUNTERS],
 };

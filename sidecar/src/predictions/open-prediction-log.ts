@@ -20,6 +20,8 @@ export async function openPredictionLog(
   config: SidecarConfig,
   log: (message: string) => void,
   classLabels: readonly string[] | undefined,
+  /** Extra fetch options for the collector (a dispatcher trusting its private CA). */
+  fetchOptions?: Record<string, unknown>,
 ): Promise<PredictionLog> {
   const p = config.predictions;
   let shipper: RecordShipper | undefined;
@@ -33,6 +35,7 @@ export async function openPredictionLog(
         maxBatches: p.maxBatches,
         maxBytes: p.maxBytes,
         onError: log,
+        ...(fetchOptions ? { fetchOptions } : {}),
       });
     } catch (err) {
       throw new ConfigError(ConfigErrorCode.file, 'predictions.bufferDir', (err as Error).message);

@@ -38,6 +38,8 @@ function responseHeaders(raw: string[], traceId: string | undefined, predictionI
   return out;
 }
 const TRACE_HEADER = 'x-modelwatch-trace-id';
+/** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
+export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
 /**
  * Proxy mode: inference calls (as the codec recognises them) are read, checked and forwarded;
@@ -62,10 +64,14 @@ export class ProxyHandler {
     private readonly rt: Runtime,
     private readonly codec: ProtocolCodec,
     upstream: string,
+    /** CA bundle the https upstream's certificate must chain to (else the system CAs). */
+    upstreamCa?: Buffer,
   ) {
     this.base = new URL(upstream);
     const secure = this.base.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 512, ...(upstreamCa ? { ca: upstreamCa } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: 512 });
     this.request = secure ? https.request : http.request;
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.timeoutMs = rt.config.limits.upstreamTimeoutMs;
@@ -86,7 +92,11 @@ export class ProxyHandler {
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
-    if (route) void this.monitored(req, res, path);
+    if (route && route.model !== undefined && route.model !== this.rt.config.name) {
+      // Issue 12, item 8: another model's traffic was counted under this one's name.
+      this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
+      this.passThrough(req, res);
+    } else if (route) void this.monitored(req, res, path);
     else this.passThrough(req, res);
   }
 

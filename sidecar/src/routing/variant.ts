@@ -53,6 +53,8 @@ export interface VariantContext {
   shadowMaxSockets: number;
   /** The sidecar's prediction log; each variant records its answers under its own name. */
   predictions: PredictionLog;
+  /** CA bundle an https upstream must chain to (default: the system CAs). */
+  upstreamCa: Buffer | undefined;
 }
 
 /** Builds a variant from its source; ConfigError when the model cannot be loaded or the codec built. */
@@ -72,6 +74,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     mode: source.kind === 'embedded' ? 'embedded' : source.kind === 'tap' ? `tap-${source.format}` : source.protocol,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    featureCounters: config.limits.featureCounters,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     // Process metrics are the process's, not a variant's: exported once, with the primary.
     defaultMetrics: primary ? ctx.defaultMetrics : false,
@@ -133,12 +136,12 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
   } catch (err) {
     throw new ConfigError(ConfigErrorCode.notAllowed, primary ? 'json' : `${key}.json`, (err as Error).message);
   }
-  const handler = new ProxyHandler(rt, codec, proxySource.upstream);
+  const handler = new ProxyHandler(rt, codec, proxySource.upstream, ctx.upstreamCa);
   const target = new ProxyShadowTarget(rt, codec, proxySource.upstream, ctx.shadowMaxSockets);
   let up = false;
   const stopProbe = probeUntilReady(proxySource.upstream + readinessPath(proxySource.protocol, config.name), (r) => {
     up = r;
-  });
+  }, ctx.upstreamCa);
   return {
     name, modelVersion, rt, telemetry, target,
     classLabels: undefined,

@@ -125,8 +125,26 @@ export class RequestTracer {
     server.span.end();
   }
 
-  async shutdown(): Promise<void> {
-    await this.owned?.shutdown();
+  /**
+   * Flushes and stops the owned provider. An OTLP endpoint that is down makes the flush reject:
+   * that is reported to `onError`, never thrown, so the sidecar still closes cleanly; a hanging
+   * endpoint is waited for at most `timeoutMs`.
+   */
+  async shutdown(onError: (err: Error) => void = () => {}, timeoutMs = 5_000): Promise<void> {
+    if (!this.owned) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        onError(new Error(`trace export did not finish within ${timeoutMs} ms`));
+        resolve();
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.owned.shutdown().catch((err: unknown) => onError(err as Error)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

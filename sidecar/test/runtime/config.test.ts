@@ -21,7 +21,9 @@ describe('resolveConfig', () => {
       name: 'credit-v2', modelVersion: '1', pipeline: 'default', stage: 'model', variant: 'primary',
       host: '127.0.0.1', port: 8080, source: { kind: 'embedded', modelPath: '/models/credit-v2.onnx' }, baseline: { kind: 'none' },
     });
-    expect(c.limits).toEqual({ maxBodyBytes: 8388608, upstreamTimeoutMs: 30000, lowConfidenceThreshold: 0.5, maxMonitoredFeatures: 100, tapMaxPending: 10000, tapPendingTimeoutMs: 30000 });
+    expect(c.limits).toEqual({ maxBodyBytes: 8388608, upstreamTimeoutMs: 30000, lowConfidenceThreshold: 0.5, maxMonitoredFeatures: 100,
+      tapMaxPending: 10000, tapPendingTimeoutMs: 30000, maxInFlight: 1024, maxConnections: 4096, headersTimeoutMs: 10000, bodyTimeoutMs: 30000,
+      featureCounters: ['sum_count', 'invalid', 'out_of_range'] });
   });
 
   const cases: [string, SidecarConfigInput, string, RegExp][] = [

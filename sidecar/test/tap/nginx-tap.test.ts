@@ -34,8 +34,12 @@ describe('tap nginx: a real nginx with the shipped njs tap configuration', () =>
     await until(async () => sample(await scrape(tap), 'modelwatch_tap_events_total', { outcome: 'ignored' })! >= 1);
     const ignoredBefore = sample(await scrape(tap), 'modelwatch_tap_events_total', { outcome: 'ignored' })!;
     const rnd = seeded(11);
-    const bodies = Array.from({ length: 20 }, (_, i) =>
-      inferBody(Array.from({ length: 1 + (i % 4) }, () => [Math.round(rnd() * 100), rnd() * 10, rnd() > 0.5 ? 1 : 0])));
+    // Each request carries its own OIP `id`, which the model server echoes: the inline sidecar then
+    // keeps it as the prediction id and both paths give byte-identical answers.
+    const bodies = Array.from({ length: 20 }, (_, i) => JSON.stringify({
+      id: `req-${i}`,
+      ...JSON.parse(inferBody(Array.from({ length: 1 + (i % 4) }, () => [Math.round(rnd() * 100), rnd() * 10, rnd() > 0.5 ? 1 : 0]))),
+    }));
     for (const body of bodies) {
       const init = { method: 'POST', body, headers: { 'content-type': 'application/json' } };
       const [viaNginx, viaInline] = await Promise.all([fetch(`${nginx.url}/v2/models/m/infer`, init), fetch(`${inline.url}/v2/models/m/infer`, init)]);
