@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { rateLimitedLog } from '@modelwatch/core';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { PerformanceEvaluator } from './performance/performance-evaluator.js';
+import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
@@ -41,6 +44,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
   const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
+  const performance = new PerformanceEvaluator({
+    predictions,
+    baselines: store,
+    metrics: new PerformanceMetrics(metrics.registry),
+    windows: opts.windows,
+    events: opts.feedbackEvents,
+    historyKeep: opts.historyKeep,
+    log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+  });
 
   try {
     await evaluator.restoreLatest();
@@ -68,6 +80,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       metrics: feedbackMetrics,
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
+      performance,
     },
   });
 
@@ -88,17 +101,24 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
+  performance.start(opts.evaluateEveryMs);
+  // Detector state is restored from the store: publish it (and catch up on labels) right away.
+  void performance.evaluate();
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
     authSummary: opts.tokens.describe(),
-    evaluate: () => evaluator.evaluate(),
+    async evaluate() {
+      await evaluator.evaluate();
+      await performance.evaluate();
+    },
     close() {
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
+        await performance.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

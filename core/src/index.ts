@@ -8,8 +8,9 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  PerformanceMeasure,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, PerformanceMeasureValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
