@@ -10,6 +10,7 @@ import type { RuleGroup } from './rule.js';
 import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
+import { performanceAlerts, performanceRecording } from './rules/performance.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 
@@ -28,6 +29,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'outputs.yaml': group('modelwatch-outputs', outputRecording, outputAlerts),
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
+  'performance.yaml': group('modelwatch-performance', performanceRecording, performanceAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));
