@@ -143,6 +143,16 @@ export interface DashboardSpec {
   description: string;
   variables: Variable[];
   panels: Panel[];
+  /** Prometheus annotation queries (events drawn on every time series panel). */
+  annotations?: AnnotationSpec[];
+}
+
+export interface AnnotationSpec {
+  name: string;
+  expr: string;
+  titleFormat: string;
+  tagKeys: string;
+  iconColor: string;
 }
 
 export function dashboard(spec: DashboardSpec) {
@@ -159,7 +169,9 @@ export function dashboard(spec: DashboardSpec) {
     time: { from: 'now-1h', to: 'now' },
     graphTooltip: 1,
     templating: { list: [datasourceVariable(), ...spec.variables.map(queryVariable)] },
-    annotations: { list: [] },
+    annotations: {
+      list: (spec.annotations ?? []).map((a) => ({ datasource: DS, enable: true, hide: false, step: '1m', useValueForTime: false, ...a })),
+    },
     links: [{ title: 'modelwatch', type: 'dashboards', tags: ['modelwatch'], asDropdown: true }],
     panels: spec.panels,
   };
