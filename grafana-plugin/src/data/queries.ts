@@ -15,6 +15,7 @@ export const RefId = {
   drift: 'drift',
   driftDetected: 'drift_detected',
   up: 'up',
+  performance: 'performance',
 } as const;
 export type RefIdValue = (typeof RefId)[keyof typeof RefId];
 
@@ -38,6 +39,11 @@ export const PANEL_QUERIES: Readonly<Record<RefIdValue, string>> = {
   drift_detected: 'max by (model) (modelwatch_drift_dataset_detected)',
   // Only the targets that export modelwatch topology; the panel joins them to stages on (job, instance).
   up: `up and on (job, instance) last_over_time(modelwatch_model_info{${sel}}[1h])`,
+  // Realized accuracy over the day (labels arrive late) as a share of the baseline's hold-out accuracy, worst variant.
+  performance: 'min by (model) (modelwatch_performance_realized{metric="accuracy",window="1d"} / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"}))',
 };
 
 export const ALL_REF_IDS: readonly RefIdValue[] = Object.values(RefId);
+
+/** Queries that are empty for many healthy setups (no ground truth yet): never reported as missing. */
+export const OPTIONAL_REF_IDS: ReadonlySet<RefIdValue> = new Set([RefId.performance]);

@@ -3,7 +3,7 @@ import type { EdgeView, PanelOptions, PanelView, PipelineView, StageView } from 
 import { samplesByRefId, type Sample } from './frames.js';
 import { evaluateSignals, worst, type StageMeasurements } from './health.js';
 import { edgeKey, layoutGraph } from './layout.js';
-import { ALL_REF_IDS, RefId } from './queries.js';
+import { ALL_REF_IDS, RefId, OPTIONAL_REF_IDS } from './queries.js';
 
 interface StageAcc {
   pipeline: string;
@@ -65,6 +65,7 @@ export function buildPanelView(
 
   const driftRatio = maxByLabel(get(RefId.drift), 'model');
   const driftDetected = maxByLabel(get(RefId.driftDetected), 'model');
+  const performance = maxByLabel(get(RefId.performance).map((x) => ({ ...x, value: -x.value })), 'model');
   const up = new Map<string, number>();
   for (const { labels, value } of get(RefId.up)) up.set(targetId(labels), Math.min(up.get(targetId(labels)) ?? 1, value));
 
@@ -73,6 +74,9 @@ export function buildPanelView(
       const r = driftRatio.get(model);
       if (r !== undefined) s.m.driftedFeaturesRatio = Math.max(s.m.driftedFeaturesRatio ?? -Infinity, r);
       if ((driftDetected.get(model) ?? 0) >= 1) s.m.datasetDrift = true;
+      // Worst model of the stage (values were negated so the max is the lowest ratio).
+      const p = performance.get(model);
+      if (p !== undefined) s.m.accuracyVsReference = Math.min(s.m.accuracyVsReference ?? Infinity, -p);
     }
     const known = [...s.targets].filter((t) => up.has(t));
     if (known.length) {
@@ -91,7 +95,7 @@ export function buildPanelView(
   return {
     pipelines: views,
     stageCount: views.reduce((n, p) => n + p.stages.length, 0),
-    missingQueries: hasData ? ALL_REF_IDS.filter((r) => get(r).length === 0) : [],
+    missingQueries: hasData ? ALL_REF_IDS.filter((r) => !OPTIONAL_REF_IDS.has(r) && get(r).length === 0) : [],
   };
 }
 
