@@ -68,7 +68,7 @@ export class PerformanceEvaluator {
         for (const w of this.o.windows) {
           const fromMs = now - w.ms;
           const [labelled, counts] = await Promise.all([
-            this.o.predictions.labelledPredictions(model, fromMs, now),
+            this.o.predictions.performanceCounts(model, fromMs, now),
             this.o.predictions.predictionCounts(model, fromMs, now),
           ]);
           const report = windowPerformance(model, { label: w.label, fromMs, toMs: now }, labelled, counts, this.o.events, baseline);

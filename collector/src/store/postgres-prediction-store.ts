@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { delayBucketSql } from './delay-buckets.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -11,6 +12,7 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
@@ -137,29 +139,36 @@ export class PostgresPredictionStore implements PredictionStore {
       }
     });
     return this.tx(async (c) => {
-      const ids = [...new Set([...labels, ...events].map((i) => items[i].predictionId))];
-      const existing = new Map<string, boolean>();
-      if (ids.length > 0) {
-        const { rows } = await c.query('SELECT id, label_ms IS NOT NULL AS labelled FROM predictions WHERE model = $1 AND id = ANY($2::text[]) FOR UPDATE', [model, ids]);
-        for (const r of rows) existing.set(r.id, r.labelled);
-      }
-      const newLabels = labels.filter((i) => {
-        const labelled = existing.get(items[i].predictionId);
-        if (labelled === undefined) outcomes[i] = missingOutcome(items[i], ctx);
-        else if (labelled) outcomes[i] = 'duplicate';
-        else outcomes[i] = 'accepted';
-        return outcomes[i] === 'accepted';
-      });
-      if (newLabels.length > 0) {
-        const { rows } = await c.query('SELECT nextval(\'label_seq\') AS seq FROM generate_series(1, $1)', [newLabels.length]);
-        const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-        const it = newLabels.map((i) => items[i] as LabelFeedback);
-        await c.query(
+      // Labels: one UPDATE joins every candidate whose record has no label yet (sequence values drawn
+      // in item order first; a value left unused is a harmless gap), then one lookup says why the rest missed.
+      if (labels.length > 0) {
+        const it = labels.map((i) => items[i] as LabelFeedback);
+        const { rows: seqRows } = await c.query("SELECT nextval('label_seq') AS seq FROM generate_series(1, $1)", [it.length]);
+        const seqs = seqRows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+        const { rows: updated } = await c.query(
           `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
            FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           WHERE p.model = $1 AND p.id = f.id`,
+           WHERE p.model = $1 AND p.id = f.id AND p.label_ms IS NULL
+           RETURNING p.id`,
           [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
         );
+        const joined = new Set(updated.map((r) => r.id as string));
+        const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
+        const exists = new Set<string>();
+        if (missed.length > 0) {
+          const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, missed]);
+          for (const r of rows) exists.add(r.id);
+        }
+        for (const i of labels) {
+          const id = items[i].predictionId;
+          outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
+        }
+      }
+      const existing = new Set<string>();
+      const eventIds = [...new Set(events.map((i) => items[i].predictionId))];
+      if (eventIds.length > 0) {
+        const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, eventIds]);
+        for (const r of rows) existing.add(r.id);
       }
       const newEvents = events.filter((i) => {
         if (!existing.has(items[i].predictionId)) {
@@ -226,6 +235,31 @@ export class PostgresPredictionStore implements PredictionStore {
       [model, afterSeq, limit],
     );
     return rows.map((r) => toLabelled(r as LabelledRow));
+  }
+
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    const w = 'model = $1 AND time_ms > $2 AND time_ms <= $3 AND label_ms IS NOT NULL';
+    const args = [model, fromMs, toMs];
+    const b = delayBucketSql('(label_ms - time_ms)');
+    // A numeric answer is a JSON number; anything else must not reach the cast (PostgreSQL would fail the query).
+    const num = `(CASE WHEN prediction ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN prediction::float8 END)`;
+    const [classes, values] = await Promise.all([
+      this.pool.query(
+        `SELECT variant, prediction, label_text AS label, LEAST(FLOOR(confidence * 10)::int, 9) AS bin, ${b} AS b, COUNT(*) AS n,
+           SUM(confidence) AS csum, SUM(CASE WHEN prediction = to_json(label_text)::text OR prediction = label_text THEN 1 ELSE 0 END) AS correct
+         FROM predictions WHERE ${w} AND label_text IS NOT NULL
+         GROUP BY variant, prediction, label_text, 4, 5`,
+        args,
+      ),
+      this.pool.query(
+        `SELECT variant, b, COUNT(*) AS n, COUNT(num) AS nnum, SUM(ABS(num - label_value)) AS abs, SUM((num - label_value) * (num - label_value)) AS sq,
+           SUM(num - label_value) AS s
+         FROM (SELECT variant, ${b} AS b, label_value, ${num} AS num FROM predictions WHERE ${w} AND label_text IS NULL AND label_value IS NOT NULL) v
+         GROUP BY variant, b`,
+        args,
+      ),
+    ]);
+    return assembleCounts({ classes: classes.rows as never[], values: values.rows as never[] });
   }
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {

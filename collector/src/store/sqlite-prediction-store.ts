@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { delayBucketSql } from './delay-buckets.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -11,6 +12,7 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
@@ -36,6 +38,8 @@ CREATE TABLE IF NOT EXISTS predictions (
   PRIMARY KEY (model, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
+-- Covers the window aggregation (realized performance) so it never touches the table rows.
+CREATE INDEX IF NOT EXISTS predictions_window ON predictions (model, time_ms, label_ms, variant, prediction, label_text, label_value, confidence);
 CREATE INDEX IF NOT EXISTS predictions_label_seq ON predictions (model, label_seq) WHERE label_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS prediction_events (
@@ -98,7 +102,7 @@ export class SqlitePredictionStore implements PredictionStore {
       for (const r of records) accepted += this.insert.run(...recordColumns(model, r, receivedMs)).changes;
       return accepted;
     });
-    const lookup = this.db.prepare('SELECT label_ms FROM predictions WHERE model = ? AND id = ?');
+    const lookup = this.db.prepare('SELECT 1 FROM predictions WHERE model = ? AND id = ?');
     const setLabel = this.db.prepare(
       'UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL',
     );
@@ -112,15 +116,17 @@ export class SqlitePredictionStore implements PredictionStore {
       const outcomes = items.map((item): FeedbackOutcome => {
         const refused = precheck(item, ctx);
         if (refused) return refused;
-        const row = lookup.get(model, item.predictionId) as { label_ms: number | null } | undefined;
-        if (!row) return missingOutcome(item, ctx);
         const at = feedbackMs(item, ctx);
-        if (isEventFeedback(item)) {
-          return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
+        if (!isEventFeedback(item)) {
+          // The common case first: one UPDATE joins the label; only a miss needs the lookup that says why.
+          if (setLabel.run(item.label ?? null, item.value ?? null, at, seq + 1, model, item.predictionId).changes > 0) {
+            seq++;
+            return 'accepted';
+          }
+          return lookup.get(model, item.predictionId) ? 'duplicate' : missingOutcome(item, ctx);
         }
-        if (row.label_ms !== null) return 'duplicate';
-        setLabel.run(item.label ?? null, item.value ?? null, at, ++seq, model, item.predictionId);
-        return 'accepted';
+        if (!lookup.get(model, item.predictionId)) return missingOutcome(item, ctx);
+        return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
       });
       writeSeq.run(seq);
       return outcomes;
@@ -177,6 +183,33 @@ export class SqlitePredictionStore implements PredictionStore {
       .prepare(`SELECT ${LABELLED_COLUMNS} FROM predictions WHERE model = ? AND label_seq > ? ORDER BY label_seq LIMIT ?`)
       .all(model, afterSeq, limit) as LabelledRow[];
     return rows.map(toLabelled);
+  }
+
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    // Two scans of the covering index predictions_window (no table lookups): classes, then values.
+    const w = 'model = ? AND time_ms > ? AND time_ms <= ? AND label_ms IS NOT NULL';
+    const args = [model, fromMs, toMs];
+    const b = delayBucketSql('(label_ms - time_ms)');
+    return assembleCounts({
+      classes: this.db
+        .prepare(
+          `SELECT variant, prediction, label_text AS label, MIN(CAST(confidence * 10 AS INTEGER), 9) AS bin, ${b} AS b, COUNT(*) AS n,
+             SUM(confidence) AS csum, SUM(CASE WHEN prediction = json_quote(label_text) OR prediction = label_text THEN 1 ELSE 0 END) AS correct
+           FROM predictions INDEXED BY predictions_window WHERE ${w} AND label_text IS NOT NULL
+           GROUP BY variant, prediction, label_text, bin, b`,
+        )
+        .all(...args) as never[],
+      values: this.db
+        .prepare(
+          `SELECT variant, ${b} AS b, COUNT(*) AS n, SUM(num IS NOT NULL) AS nnum, SUM(ABS(num - label_value)) AS abs,
+             SUM((num - label_value) * (num - label_value)) AS sq, SUM(num - label_value) AS s
+           FROM (SELECT variant, label_ms, time_ms, label_value,
+                   CASE WHEN prediction <> 'null' AND substr(prediction, 1, 1) <> '"' THEN CAST(prediction AS REAL) END AS num
+                 FROM predictions INDEXED BY predictions_window WHERE ${w} AND label_text IS NULL AND label_value IS NOT NULL)
+           GROUP BY variant, b`,
+        )
+        .all(...args) as never[],
+    });
   }
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
