@@ -89,7 +89,11 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     log(`baseline ${uploaded.version} of ${MODEL}: ${profile.rows} training days (Seattle 2012-2013)`);
 
     const sidecar = await startSidecar(
-      { model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url },
+      {
+        model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url,
+        // Every answer is recorded (ids and outputs) so the demo's labels can be joined to it.
+        predictions: { bufferDir: join(o.dir, 'prediction-log'), flushIntervalMs: 1000 },
+      },
       { log: (line) => log(`sidecar: ${line}`) },
     );
     closers.push(() => sidecar.close());
