@@ -2,9 +2,9 @@
  * Ground-truth costs in the collector, SQLite file and a real PostgreSQL side by side:
  *  - ingest of prediction records (batches of 1,000, as sidecars ship them): store and HTTP route;
  *  - the label join: N labels joined to N stored records (batches of 10,000, as `feedback push` sends);
- *  - realized performance of a window of N labelled predictions: aggregated in the store (what the
- *    collector does: one GROUP BY scan, statistics out), against reading the joined rows out and
- *    computing in JavaScript (what a naive join would do);
+ *  - realized performance of a window of N labelled predictions: from the store's performance
+ *    rollup (what the collector does), the coverage counts over the raw records, and for comparison
+ *    reading the joined rows out and computing in JavaScript (what a naive join would do);
  *  - the concept-drift detectors over N errors.
  * Run: `npx tsx bench/collector/ground-truth.ts [N]` (default 1,000,000; after `npx tsc -b`).
  * PostgreSQL comes from collector/test/helpers/postgres.ts (Debian's postgresql 15, fsync off like the tests).
@@ -67,7 +67,7 @@ async function run(name: string, store: PredictionStore): Promise<void> {
   console.log(
     `${name.padEnd(10)} ingest ${Math.round(N / ingest).toLocaleString('en')} records/s (${ingest.toFixed(1)} s) | ` +
       `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s)\n` +
-      `${''.padEnd(10)} window of ${rows.length.toLocaleString('en')} labelled: aggregated in the store ${aggregated.toFixed(2)} s (+ coverage counts ${counts.toFixed(2)} s; accuracy ${acc}) | ` +
+      `${''.padEnd(10)} window of ${rows.length.toLocaleString('en')} labelled: from the rollup ${aggregated.toFixed(3)} s (+ coverage counts ${counts.toFixed(2)} s; accuracy ${acc}) | ` +
       `rows out ${read.toFixed(2)} s + JS ${compute.toFixed(3)} s`,
   );
 }

@@ -1,17 +1,12 @@
 /**
- * Label delay is aggregated into fixed buckets (seconds), so a window's median and 90th
- * percentile come from one GROUP BY instead of sorting every delay. Quantiles are interpolated
+ * Label delay is aggregated into fixed buckets (seconds) in the performance rollup, so a window's
+ * median and 90th percentile come from summed counts instead of sorting every delay. Quantiles are interpolated
  * within a bucket: within a few percent of the exact value at these widths.
  */
 export const DELAY_EDGES_SECONDS = [
   1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 345_600, 604_800,
   1_209_600, 2_592_000,
 ] as const;
-
-/** SQL expression of the bucket index of a delay in milliseconds (`d`), the same in SQLite and PostgreSQL. */
-export function delayBucketSql(d: string): string {
-  return `CASE ${DELAY_EDGES_SECONDS.map((e, i) => `WHEN ${d} < ${e * 1000} THEN ${i}`).join(' ')} ELSE ${DELAY_EDGES_SECONDS.length} END`;
-}
 
 export function delayBucket(ms: number): number {
   for (let i = 0; i < DELAY_EDGES_SECONDS.length; i++) if (ms < DELAY_EDGES_SECONDS[i] * 1000) return i;

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { delayBucketSql } from './delay-buckets.js';
-import { assembleCounts, LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { RollupBatch } from './rollup.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -57,6 +57,23 @@ CREATE TABLE IF NOT EXISTS detector_state (
   PRIMARY KEY (model, variant, detector)
 );
 CREATE SEQUENCE IF NOT EXISTS label_seq;
+CREATE TABLE IF NOT EXISTS performance_rollup (
+  model TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  minute BIGINT NOT NULL,
+  prediction TEXT NOT NULL,
+  label TEXT NOT NULL,
+  bin INTEGER NOT NULL,
+  delay INTEGER NOT NULL,
+  n BIGINT NOT NULL,
+  csum DOUBLE PRECISION NOT NULL,
+  correct BIGINT NOT NULL,
+  rn BIGINT NOT NULL,
+  rabs DOUBLE PRECISION NOT NULL,
+  rsq DOUBLE PRECISION NOT NULL,
+  rs DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (model, minute, variant, prediction, label, bin, delay)
+);
 CREATE TABLE IF NOT EXISTS performance_history (
   id BIGSERIAL PRIMARY KEY,
   model TEXT NOT NULL,
@@ -149,10 +166,36 @@ export class PostgresPredictionStore implements PredictionStore {
           `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
            FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
            WHERE p.model = $1 AND p.id = f.id AND p.label_ms IS NULL
-           RETURNING p.id`,
+           RETURNING p.id, p.variant, p.time_ms, p.prediction, p.confidence, p.label_text, p.label_value, p.label_ms`,
           [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
         );
         const joined = new Set(updated.map((r) => r.id as string));
+        const batch = new RollupBatch();
+        for (const r of updated) {
+          batch.add({
+            variant: r.variant,
+            timeMs: Number(r.time_ms),
+            prediction: r.prediction,
+            confidence: r.confidence,
+            label: r.label_text,
+            value: r.label_text === null ? r.label_value : null,
+            labelMs: Number(r.label_ms),
+          });
+        }
+        const deltas = batch.values();
+        if (deltas.length > 0) {
+          const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
+          await c.query(
+            `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+             SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
+               $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
+             ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+               n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+               correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+               rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
+            [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
+          );
+        }
         const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
         const exists = new Set<string>();
         if (missed.length > 0) {
@@ -238,28 +281,15 @@ export class PostgresPredictionStore implements PredictionStore {
   }
 
   async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
-    const w = 'model = $1 AND time_ms > $2 AND time_ms <= $3 AND label_ms IS NOT NULL';
-    const args = [model, fromMs, toMs];
-    const b = delayBucketSql('(label_ms - time_ms)');
-    // A numeric answer is a JSON number; anything else must not reach the cast (PostgreSQL would fail the query).
-    const num = `(CASE WHEN prediction ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN prediction::float8 END)`;
-    const [classes, values] = await Promise.all([
-      this.pool.query(
-        `SELECT variant, prediction, label_text AS label, LEAST(FLOOR(confidence * 10)::int, 9) AS bin, ${b} AS b, COUNT(*) AS n,
-           SUM(confidence) AS csum, SUM(CASE WHEN prediction = to_json(label_text)::text OR prediction = label_text THEN 1 ELSE 0 END) AS correct
-         FROM predictions WHERE ${w} AND label_text IS NOT NULL
-         GROUP BY variant, prediction, label_text, 4, 5`,
-        args,
-      ),
-      this.pool.query(
-        `SELECT variant, b, COUNT(*) AS n, COUNT(num) AS nnum, SUM(ABS(num - label_value)) AS abs, SUM((num - label_value) * (num - label_value)) AS sq,
-           SUM(num - label_value) AS s
-         FROM (SELECT variant, ${b} AS b, label_value, ${num} AS num FROM predictions WHERE ${w} AND label_text IS NULL AND label_value IS NOT NULL) v
-         GROUP BY variant, b`,
-        args,
-      ),
-    ]);
-    return assembleCounts({ classes: classes.rows as never[], values: values.rows as never[] });
+    const [from, to] = windowMinutes(fromMs, toMs);
+    const { rows } = await this.pool.query(
+      `SELECT variant, prediction, label, bin, delay, SUM(n) AS n, SUM(csum) AS csum, SUM(correct) AS correct,
+         SUM(rn) AS rn, SUM(rabs) AS rabs, SUM(rsq) AS rsq, SUM(rs) AS rs
+       FROM performance_rollup WHERE model = $1 AND minute > $2 AND minute <= $3
+       GROUP BY variant, prediction, label, bin, delay`,
+      [model, from, to],
+    );
+    return assembleCounts(rows as RollupRow[]);
   }
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
@@ -305,6 +335,7 @@ export class PostgresPredictionStore implements PredictionStore {
          WHERE p.model = e.model AND p.id = e.prediction_id AND p.time_ms < $1`,
         [beforeMs],
       );
+      await c.query('DELETE FROM performance_rollup WHERE minute < $1', [Math.floor(beforeMs / 60_000)]);
       const res = await c.query('DELETE FROM predictions WHERE time_ms < $1', [beforeMs]);
       return res.rowCount ?? 0;
     });

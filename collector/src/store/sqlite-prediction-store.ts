@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { delayBucketSql } from './delay-buckets.js';
-import { assembleCounts, LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { RollupBatch } from './rollup.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -38,8 +38,6 @@ CREATE TABLE IF NOT EXISTS predictions (
   PRIMARY KEY (model, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
--- Covers the window aggregation (realized performance) so it never touches the table rows.
-CREATE INDEX IF NOT EXISTS predictions_window ON predictions (model, time_ms, label_ms, variant, prediction, label_text, label_value, confidence);
 CREATE INDEX IF NOT EXISTS predictions_label_seq ON predictions (model, label_seq) WHERE label_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS prediction_events (
@@ -66,6 +64,23 @@ CREATE TABLE IF NOT EXISTS performance_history (
   report TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
+CREATE TABLE IF NOT EXISTS performance_rollup (
+  model TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  prediction TEXT NOT NULL,
+  label TEXT NOT NULL,
+  bin INTEGER NOT NULL,
+  delay INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  csum REAL NOT NULL,
+  correct INTEGER NOT NULL,
+  rn INTEGER NOT NULL,
+  rabs REAL NOT NULL,
+  rsq REAL NOT NULL,
+  rs REAL NOT NULL,
+  PRIMARY KEY (model, minute, variant, prediction, label, bin, delay)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS label_sequence (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   value INTEGER NOT NULL
@@ -104,7 +119,14 @@ export class SqlitePredictionStore implements PredictionStore {
     });
     const lookup = this.db.prepare('SELECT 1 FROM predictions WHERE model = ? AND id = ?');
     const setLabel = this.db.prepare(
-      'UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL',
+      `UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL
+       RETURNING variant, time_ms, prediction, confidence`,
+    );
+    const rollup = this.db.prepare(
+      `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET n = n + excluded.n, csum = csum + excluded.csum, correct = correct + excluded.correct,
+         rn = rn + excluded.rn, rabs = rabs + excluded.rabs, rsq = rsq + excluded.rsq, rs = rs + excluded.rs`,
     );
     const addEvent = this.db.prepare(
       'INSERT INTO prediction_events (model, prediction_id, event, value, time_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -113,14 +135,27 @@ export class SqlitePredictionStore implements PredictionStore {
     const writeSeq = this.db.prepare('UPDATE label_sequence SET value = ? WHERE one = 1');
     this.feedbackTx = this.db.transaction((model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => {
       let seq = (readSeq.get() as { value: number }).value;
+      const batch = new RollupBatch();
       const outcomes = items.map((item): FeedbackOutcome => {
         const refused = precheck(item, ctx);
         if (refused) return refused;
         const at = feedbackMs(item, ctx);
         if (!isEventFeedback(item)) {
           // The common case first: one UPDATE joins the label; only a miss needs the lookup that says why.
-          if (setLabel.run(item.label ?? null, item.value ?? null, at, seq + 1, model, item.predictionId).changes > 0) {
+          const joined = setLabel.get(item.label ?? null, item.value ?? null, at, seq + 1, model, item.predictionId) as
+            | { variant: string; time_ms: number; prediction: string; confidence: number | null }
+            | undefined;
+          if (joined) {
             seq++;
+            batch.add({
+              variant: joined.variant,
+              timeMs: joined.time_ms,
+              prediction: joined.prediction,
+              confidence: joined.confidence,
+              label: item.label ?? null,
+              value: item.label === undefined ? (item.value ?? null) : null,
+              labelMs: at,
+            });
             return 'accepted';
           }
           return lookup.get(model, item.predictionId) ? 'duplicate' : missingOutcome(item, ctx);
@@ -129,6 +164,9 @@ export class SqlitePredictionStore implements PredictionStore {
         return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
       });
       writeSeq.run(seq);
+      for (const d of batch.values()) {
+        rollup.run(model, d.variant, d.minute, d.prediction, d.label, d.bin, d.delay, d.n, d.csum, d.correct, d.rn, d.rabs, d.rsq, d.rs);
+      }
       return outcomes;
     });
   }
@@ -186,30 +224,16 @@ export class SqlitePredictionStore implements PredictionStore {
   }
 
   async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
-    // Two scans of the covering index predictions_window (no table lookups): classes, then values.
-    const w = 'model = ? AND time_ms > ? AND time_ms <= ? AND label_ms IS NOT NULL';
-    const args = [model, fromMs, toMs];
-    const b = delayBucketSql('(label_ms - time_ms)');
-    return assembleCounts({
-      classes: this.db
-        .prepare(
-          `SELECT variant, prediction, label_text AS label, MIN(CAST(confidence * 10 AS INTEGER), 9) AS bin, ${b} AS b, COUNT(*) AS n,
-             SUM(confidence) AS csum, SUM(CASE WHEN prediction = json_quote(label_text) OR prediction = label_text THEN 1 ELSE 0 END) AS correct
-           FROM predictions INDEXED BY predictions_window WHERE ${w} AND label_text IS NOT NULL
-           GROUP BY variant, prediction, label_text, bin, b`,
-        )
-        .all(...args) as never[],
-      values: this.db
-        .prepare(
-          `SELECT variant, ${b} AS b, COUNT(*) AS n, SUM(num IS NOT NULL) AS nnum, SUM(ABS(num - label_value)) AS abs,
-             SUM((num - label_value) * (num - label_value)) AS sq, SUM(num - label_value) AS s
-           FROM (SELECT variant, label_ms, time_ms, label_value,
-                   CASE WHEN prediction <> 'null' AND substr(prediction, 1, 1) <> '"' THEN CAST(prediction AS REAL) END AS num
-                 FROM predictions INDEXED BY predictions_window WHERE ${w} AND label_text IS NULL AND label_value IS NOT NULL)
-           GROUP BY variant, b`,
-        )
-        .all(...args) as never[],
-    });
+    const [from, to] = windowMinutes(fromMs, toMs);
+    const rows = this.db
+      .prepare(
+        `SELECT variant, prediction, label, bin, delay, SUM(n) AS n, SUM(csum) AS csum, SUM(correct) AS correct,
+           SUM(rn) AS rn, SUM(rabs) AS rabs, SUM(rsq) AS rsq, SUM(rs) AS rs
+         FROM performance_rollup WHERE model = ? AND minute > ? AND minute <= ?
+         GROUP BY variant, prediction, label, bin, delay`,
+      )
+      .all(model, from, to) as RollupRow[];
+    return assembleCounts(rows);
   }
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
@@ -257,6 +281,7 @@ export class SqlitePredictionStore implements PredictionStore {
              WHERE p.model = prediction_events.model AND p.id = prediction_events.prediction_id AND p.time_ms < ?)`,
         )
         .run(beforeMs);
+      this.db.prepare('DELETE FROM performance_rollup WHERE minute < ?').run(Math.floor(beforeMs / 60_000));
       return this.db.prepare('DELETE FROM predictions WHERE time_ms < ?').run(beforeMs).changes;
     })();
   }
