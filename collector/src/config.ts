@@ -3,7 +3,7 @@
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, type DriftOptions, type ErrorSpec } from '@modelwatch/core';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
 export { ConfigError };
@@ -23,6 +23,11 @@ export interface CollectorOptions {
   tokens?: unknown;
   /** A JSON file holding the list of scoped tokens (the CLI's `--tokens FILE`). */
   tokensFile?: string;
+  /** PEM certificate and key: serve HTTPS instead of HTTP (both or neither; reloaded on SIGHUP by the CLI). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM CA bundle: API calls must then present a client certificate signed by it (health checks excepted). */
+  tlsClientCa?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
   /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
@@ -37,6 +42,22 @@ export interface CollectorOptions {
   drift?: Record<string, unknown>;
   /** Prometheus query timeout in ms. Default 10 s. */
   queryTimeoutMs?: number;
+  /** The same as a duration (`30s`); wins over queryTimeoutMs (the CLI's --query-timeout). */
+  queryTimeout?: string;
+  /** Read windows from the raw sidecar series or the shipped cross-replica recording rules. Default raw. */
+  windowsFrom?: 'raw' | 'recorded';
+  /** Models evaluated at once. Default 4. */
+  modelConcurrency?: number;
+  /** Longest a round may run before the models not yet evaluated are skipped, e.g. '45s'. Default: the interval. */
+  roundBudget?: string;
+  /** Features per per-feature window query (0 = all in one; too-large answers are split anyway). Default 0. */
+  featuresPerQuery?: number;
+  /**
+   * PostgreSQL only: how long a model's lease outlives its collector. Several collectors on one
+   * database share the models through these leases; a dead collector's models are free after
+   * this long. Default: half the interval, at least 5s.
+   */
+  leaseTtl?: string;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
   /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
@@ -53,6 +74,8 @@ export interface ResolvedOptions {
   token?: string;
   /** Every accepted token, with the single admin `token` included. */
   tokens: TokenTable;
+  /** Certificate files, checked at startup; undefined = plain HTTP. */
+  tls?: TlsFiles;
   prometheusUrl?: string;
   prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
@@ -63,6 +86,11 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  windowsFrom: 'raw' | 'recorded';
+  modelConcurrency: number;
+  roundBudgetMs: number;
+  featuresPerQuery: number;
+  leaseTtlMs: number;
 }
 
 /** User signals accepted when none are configured. */
@@ -185,6 +213,39 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   if (o.token !== undefined && o.token.length === 0) {
     fail(ConfigErrors.collectorToken, 'token', 'the token is empty; omit it to leave writes open');
   }
+  let queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  if (o.queryTimeout !== undefined) {
+    const ms = parseDuration(o.queryTimeout);
+    if (ms === undefined) fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout "${o.queryTimeout}" is not a duration like 10s or 2m`);
+    queryTimeoutMs = ms;
+  }
+  if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 100) {
+    fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout ${queryTimeoutMs} ms must be an integer of at least 100 ms`);
+  }
+  const windowsFrom = o.windowsFrom ?? 'raw';
+  if (windowsFrom !== 'raw' && windowsFrom !== 'recorded') {
+    fail(ConfigErrors.collectorWindowsFrom, 'windowsFrom', `windows-from "${String(windowsFrom)}" must be raw or recorded`);
+  }
+  const modelConcurrency = o.modelConcurrency ?? 4;
+  if (!Number.isInteger(modelConcurrency) || modelConcurrency < 1 || modelConcurrency > 64) {
+    fail(ConfigErrors.collectorConcurrency, 'modelConcurrency', `model concurrency ${modelConcurrency} must be an integer from 1 to 64`);
+  }
+  let roundBudgetMs = evaluateEveryMs;
+  if (o.roundBudget !== undefined) {
+    const ms = parseDuration(o.roundBudget);
+    if (ms === undefined) fail(ConfigErrors.collectorRoundBudget, 'roundBudget', `round budget "${o.roundBudget}" is not a duration like 45s`);
+    roundBudgetMs = ms;
+  }
+  const featuresPerQuery = o.featuresPerQuery ?? 0;
+  if (!Number.isInteger(featuresPerQuery) || featuresPerQuery < 0) {
+    fail(ConfigErrors.collectorFeaturesPerQuery, 'featuresPerQuery', `features per query ${featuresPerQuery} must be a non-negative integer (0 = all)`);
+  }
+  let leaseTtlMs = Math.max(5_000, Math.floor(evaluateEveryMs / 2));
+  if (o.leaseTtl !== undefined) {
+    const ms = parseDuration(o.leaseTtl);
+    if (ms === undefined || ms < 1_000) fail(ConfigErrors.collectorLeaseTtl, 'leaseTtl', `lease TTL "${o.leaseTtl}" is not a duration of at least 1s`);
+    leaseTtlMs = ms;
+  }
   const specs = o.tokens === undefined ? [] : parseTokens(o.tokens);
   if (o.tokensFile !== undefined) specs.push(...parseTokens(readTokensFile(o.tokensFile), o.tokensFile));
   if (o.token !== undefined) specs.push({ name: 'admin', token: o.token, scopes: ['admin'] });
@@ -204,6 +265,17 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   for (const e of feedbackEvents) {
     if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
+  }
+  if (o.tlsClientCa !== undefined && o.tlsCert === undefined) {
+    fail(ConfigErrors.collectorTls, 'tls', '--tls-client-ca needs --tls-cert and --tls-key: client certificates are only asked for over HTTPS');
+  }
+  let tls: TlsFiles | undefined;
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) {
+    tls = { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa !== undefined ? { ca: o.tlsClientCa } : {}) };
+    readTlsFiles(tls, 'tls'); // fails fast on unreadable or mismatched files
+  }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
@@ -217,15 +289,21 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     databaseUrl: o.databaseUrl,
     token: o.token,
     tokens,
+    ...(tls ? { tls } : {}),
     prometheusUrl,
     prometheusHeaders,
     windows,
     evaluateEveryMs,
     maxBodyBytes,
     drift,
-    queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
+    queryTimeoutMs,
     historyKeep,
     predictionRetentionMs,
     feedbackEvents,
+    windowsFrom,
+    modelConcurrency,
+    roundBudgetMs,
+    featuresPerQuery,
+    leaseTtlMs,
   };
 }

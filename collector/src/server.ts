@@ -1,5 +1,8 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { rateLimitedLog } from '@modelwatch/core';
+import { readTlsFiles, rateLimitedLog } from '@modelwatch/core';
+import { HealthMetrics } from './api/health-metrics.js';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
@@ -8,6 +11,11 @@ import { PerformanceEvaluator } from './performance/performance-evaluator.js';
 import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
+import { RoundMetrics } from './drift/round-metrics.js';
+import { LocalLeases } from './leases/model-leases.js';
+import { OwnedModels } from './performance/owned-models.js';
+import { PostgresLeases } from './leases/postgres-leases.js';
+import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
@@ -19,6 +27,11 @@ export interface RunningCollector {
   port: number;
   /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
   authSummary: string;
+  /**
+   * Re-reads the certificate, key and client CA (what the CLI does on SIGHUP). On any problem the
+   * certificate in use stays and false is returned; the outcome is counted and logged.
+   */
+  reloadTls(): boolean;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -40,10 +53,38 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   }
   const metrics = new DriftMetrics();
   const feedbackMetrics = new FeedbackMetrics(metrics.registry);
+  const roundMetrics = new RoundMetrics(metrics.registry);
   const sources: WindowSource[] = [];
-  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
+  if (opts.prometheusUrl) {
+    sources.push(
+      new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders, {
+        windowsFrom: opts.windowsFrom,
+        featuresPerQuery: opts.featuresPerQuery,
+        observe: (outcome) => roundMetrics.query(outcome),
+      }),
+    );
+  }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
+  let leases: OwnedModels;
+  try {
+    // Several collectors may share one PostgreSQL: each evaluates the models it leases.
+    leases = new OwnedModels(opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases());
+  } catch (err) {
+    await Promise.all([store.close(), predictions.close()]);
+    throw err;
+  }
+  const evaluator = new Evaluator({
+    store,
+    sources,
+    windows: opts.windows,
+    metrics,
+    drift: opts.drift,
+    historyKeep: opts.historyKeep,
+    modelConcurrency: opts.modelConcurrency,
+    roundBudgetMs: opts.roundBudgetMs,
+    leases,
+    roundMetrics,
+  });
   const performance = new PerformanceEvaluator({
     predictions,
     baselines: store,
@@ -51,22 +92,28 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     windows: opts.windows,
     events: opts.feedbackEvents,
     historyKeep: opts.historyKeep,
+    owns: (model) => leases.owns(model),
     log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
   });
 
   try {
     await evaluator.restoreLatest();
   } catch (err) {
+    await leases.close();
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
 
+  const log = rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   const app = buildApp({
     store,
     metrics,
+    log,
+    requireClientCertificate: opts.tls?.ca !== undefined,
     tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -84,13 +131,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     },
   });
 
-  const server = app.listen(opts.port, opts.host);
+  const tlsFiles = opts.tls;
+  const server: Server = tlsFiles
+    ? createHttpsServer({
+        ...readTlsFiles(tlsFiles),
+        // Asked for, checked per request (so a refusal is a JSON 401, and health checks work without one).
+        requestCert: tlsFiles.ca !== undefined,
+        rejectUnauthorized: false,
+      }, app)
+    : createHttpServer(app);
+  server.listen(opts.port, opts.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
     });
   } catch (err) {
+    await leases.close();
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
@@ -105,10 +162,24 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // Detector state is restored from the store: publish it (and catch up on labels) right away.
   void performance.evaluate();
 
+  const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url: `${tlsFiles ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    reloadTls() {
+      if (!tlsFiles) return false;
+      try {
+        (server as import('node:https').Server).setSecureContext(readTlsFiles(tlsFiles));
+        health.tlsReload(true);
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        health.tlsReload(false);
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
     authSummary: opts.tokens.describe(),
     async evaluate() {
       await evaluator.evaluate();

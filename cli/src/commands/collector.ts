@@ -16,10 +16,20 @@ Options:
   --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
   --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
   --prometheus-header H  extra header on queries, repeatable, e.g. "X-Scope-OrgID: team-a" (Mimir tenants)
+  --windows-from W       raw (the sidecars' series) or recorded (the shipped cross-replica recording
+                         rules, alert-rules/rules/windows.yaml: query cost independent of replicas) (default raw)
+  --query-timeout D      timeout of one window query, e.g. 10s or 1m (default 10s)
+  --model-concurrency N  models evaluated at once (default 4)
+  --round-budget D       a round stops starting models after this long (default: the interval)
+  --features-per-query N features per window query, 0 = all (default 0; too-large answers are split anyway)
+  --lease-ttl D          PostgreSQL: how long a dead collector's models stay leased (default half the interval, >= 5s)
   --token T              admin bearer token: writes need it, reads stay open (default: env MODELWATCH_TOKEN)
   --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
                          labeller, admin (admin implies all); reads need a token once one has "reader"
                          (no token at all = reads and writes open to whoever reaches the port)
+  --tls-cert FILE        serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE         the certificate's PEM private key
+  --tls-client-ca FILE   require API clients to present a certificate signed by this CA (health checks excepted)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
@@ -45,11 +55,20 @@ export async function run(argv: string[]): Promise<number> {
         'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
         tokens: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
         history: { type: 'string' },
+        'windows-from': { type: 'string' },
+        'query-timeout': { type: 'string' },
+        'model-concurrency': { type: 'string' },
+        'round-budget': { type: 'string' },
+        'features-per-query': { type: 'string' },
+        'lease-ttl': { type: 'string' },
         'prediction-retention': { type: 'string' },
         'feedback-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -80,11 +99,20 @@ export async function run(argv: string[]): Promise<number> {
       prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
       tokensFile: values.tokens,
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      tlsClientCa: values['tls-client-ca'],
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
       historyKeep: int('history', values.history),
+      windowsFrom: values['windows-from'] as 'raw' | 'recorded' | undefined,
+      queryTimeout: values['query-timeout'],
+      modelConcurrency: int('model-concurrency', values['model-concurrency']),
+      roundBudget: values['round-budget'],
+      featuresPerQuery: int('features-per-query', values['features-per-query']),
+      leaseTtl: values['lease-ttl'],
       ...(values['prediction-retention'] !== undefined ? { predictionRetention: values['prediction-retention'] } : {}),
       ...(values['feedback-events'] !== undefined ? { feedbackEvents: values['feedback-events'].split(',').map((e) => e.trim()).filter(Boolean) } : {}),
     });
@@ -98,11 +126,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`modelwatch collector listening on ${collector.url}`);
   console.log(`modelwatch collector: auth: ${collector.authSummary}`);
+  const reload = () => {
+    const ok = collector.reloadTls();
+    console.log(`modelwatch collector: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   console.log('modelwatch collector: shutting down');
   await collector.close();
   return 0;
