@@ -35,6 +35,17 @@ export interface CollectorOptions {
   predictionRetention?: string;
   /** User-signal names the feedback API accepts (they become the `event` label). */
   feedbackEvents?: string[];
+  /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
+  review?: ReviewQueueConfig;
+}
+
+export interface ReviewQueueConfig {
+  /** Pending items per model. Default 10,000. */
+  maxPending?: number;
+  /** `drop-oldest` (default; dropped items counted) or `refuse-new` (503 to the sidecar, which retries). */
+  overflow?: 'drop-oldest' | 'refuse-new';
+  /** Claim lease, e.g. '5m' (default). */
+  claimTtl?: string;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +64,7 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
 }
 
 /** User signals accepted when none are configured. */
@@ -146,7 +158,9 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   } catch (err) {
     throw new ConfigError('MW_COLLECTOR_DRIFT', `drift options: ${(err as Error).message}`);
   }
+  const review = resolveReview(o.review ?? {});
   return {
+    review,
     port,
     host: o.host ?? '127.0.0.1',
     db: o.db ?? 'modelwatch.db',
@@ -163,4 +177,19 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     predictionRetentionMs,
     feedbackEvents,
   };
+}
+
+function resolveReview(r: ReviewQueueConfig): ResolvedOptions['review'] {
+  const maxPending = r.maxPending ?? 10_000;
+  if (!Number.isInteger(maxPending) || maxPending < 1 || maxPending > 10_000_000) {
+    throw new ConfigError('MW_COLLECTOR_REVIEW', `review.maxPending ${maxPending} must be an integer from 1 to 10,000,000`);
+  }
+  const overflow = r.overflow ?? 'drop-oldest';
+  if (overflow !== 'drop-oldest' && overflow !== 'refuse-new') {
+    throw new ConfigError('MW_COLLECTOR_REVIEW', `review.overflow "${String(overflow)}" must be drop-oldest or refuse-new`);
+  }
+  const ttlText = r.claimTtl ?? '5m';
+  const claimTtlMs = parseDuration(ttlText);
+  if (claimTtlMs === undefined) throw new ConfigError('MW_COLLECTOR_REVIEW', `review.claimTtl "${ttlText}" is not a duration like 30s or 5m`);
+  return { maxPending, overflow, claimTtlMs };
 }

@@ -7,6 +7,10 @@ import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
+import { openReviewStore } from './review/open-review-store.js';
+import { ReviewLoop } from './review/review-loop.js';
+import { ReviewMetrics } from './review/review-metrics.js';
+import { ReviewQueue } from './review/review-queue.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -33,8 +37,21 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await store.close();
     throw err;
   }
+  let reviews;
+  try {
+    reviews = await openReviewStore(opts.db, opts.databaseUrl);
+  } catch (err) {
+    await Promise.all([store.close(), predictions.close()]);
+    throw err;
+  }
   const metrics = new DriftMetrics();
   const feedbackMetrics = new FeedbackMetrics(metrics.registry);
+  const reviewQueue = new ReviewQueue(predictions, reviews, new ReviewMetrics(metrics.registry), {
+    bound: { maxPending: opts.review.maxPending, overflow: opts.review.overflow },
+    claimTtlMs: opts.review.claimTtlMs,
+    retentionMs: opts.predictionRetentionMs,
+    events: new Set(opts.feedbackEvents),
+  });
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
@@ -43,7 +60,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   try {
     await evaluator.restoreLatest();
   } catch (err) {
-    await Promise.all([store.close(), predictions.close()]);
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
     throw err;
   }
 
@@ -67,6 +84,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
     },
+    review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
   });
 
   const server = app.listen(opts.port, opts.host);
@@ -76,7 +94,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
-    await Promise.all([store.close(), predictions.close()]);
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -86,6 +104,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
+  const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs);
+  reviewLoop.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -96,11 +116,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
+        await reviewLoop.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([store.close(), predictions.close()]);
+        await Promise.all([store.close(), predictions.close(), reviews.close()]);
       })();
       return closing;
     },

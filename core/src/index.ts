@@ -10,6 +10,8 @@ export {
   WindowSourceKind,
 } from './contract/labels.js';
 export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export { CONFIDENCE_BAND_EDGES, confidenceBand, ReviewReason, REVIEW_REASONS, RetrainingReason } from './contract/labels.js';
+export type { ReviewReasonValue, RetrainingReasonValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,

@@ -9,6 +9,7 @@ import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
 import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
+import { reviewRouter, type ReviewRouteDeps } from './review-routes.js';
 
 export interface AppDeps {
   store: BaselineStore;
@@ -25,6 +26,8 @@ export interface AppDeps {
   ready(): Promise<boolean>;
   /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
   predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
+  /** The review queue, reviewer page and automation report (review-routes.ts); absent = not served. */
+  review?: Omit<ReviewRouteDeps, 'auth' | 'maxBodyBytes' | 'baselines'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -207,6 +210,11 @@ export function buildApp(deps: AppDeps): express.Express {
     // Scopes until scoped tokens land: every prediction-log route needs the token (reader: read payloads,
     // writer: ship records, labeller: feedback, admin: erase by subject).
     app.use(predictionRouter({ ...deps.predictionLog, maxBodyBytes: deps.maxBodyBytes, auth: { reader: auth, writer: auth, labeller: auth, admin: auth } }));
+  }
+
+  if (deps.review) {
+    // Scopes until scoped tokens land: reader lists, writer submits, labeller claims and decides.
+    app.use(reviewRouter({ ...deps.review, baselines: store, maxBodyBytes: deps.maxBodyBytes, auth: { reader: auth, writer: auth, labeller: auth } }));
   }
 
   app.use(notFound);
