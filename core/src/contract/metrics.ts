@@ -143,6 +143,14 @@ export const SidecarRollout = {
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */

@@ -10,6 +10,11 @@ import { randomFillSync } from 'node:crypto';
 const POOL = Buffer.alloc(10 * 512);
 let poolAt = POOL.length;
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX1: string[] = Array.from({ length: 16 }, (_, i) => i.toString(16));
+
+// The time part changes once a millisecond: formatted once per millisecond, not per id.
+let lastMs = -1;
+let timePrefix = '';
 
 export function newPredictionId(nowMs: number = Date.now()): string {
   if (poolAt >= POOL.length) {
@@ -18,13 +23,18 @@ export function newPredictionId(nowMs: number = Date.now()): string {
   }
   const r = poolAt;
   poolAt += 10;
-  const ms = Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, '0').slice(-12);
+  const t = Math.max(0, Math.floor(nowMs));
+  if (t !== lastMs) {
+    lastMs = t;
+    const ms = t.toString(16).padStart(12, '0').slice(-12);
+    timePrefix = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`;
+  }
   const b = POOL;
   return (
-    `${ms.slice(0, 8)}-${ms.slice(8, 12)}-` +
-    `7${HEX[b[r] & 0x0f].slice(1)}${HEX[b[r + 1]]}-` +
-    `${HEX[(b[r + 2] & 0x3f) | 0x80]}${HEX[b[r + 3]]}-` +
-    `${HEX[b[r + 4]]}${HEX[b[r + 5]]}${HEX[b[r + 6]]}${HEX[b[r + 7]]}${HEX[b[r + 8]]}${HEX[b[r + 9]]}`
+    timePrefix +
+    HEX1[b[r] & 0x0f] + HEX[b[r + 1]] + '-' +
+    HEX[(b[r + 2] & 0x3f) | 0x80] + HEX[b[r + 3]] + '-' +
+    HEX[b[r + 4]] + HEX[b[r + 5]] + HEX[b[r + 6]] + HEX[b[r + 7]] + HEX[b[r + 8]] + HEX[b[r + 9]]
   );
 }
 

@@ -1,4 +1,5 @@
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
+import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show } from './errors.js';
 import {
   DEFAULT_LIMITS,
@@ -14,6 +15,7 @@ import {
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
   'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
+  'predictions',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -223,5 +225,6 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
+    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
   };
 }

@@ -1,5 +1,6 @@
 import type { FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
+import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
@@ -64,6 +65,8 @@ export interface SidecarConfig {
   /** Edge push of window counts to the collector (for sidecars Prometheus cannot scrape). */
   push?: PushConfig;
   limits: Limits;
+  /** Prediction ids and the sampled prediction log (ground truth). */
+  predictions: PredictionLogConfig;
 }
 
 export interface PushConfig {
@@ -98,6 +101,7 @@ export interface SidecarConfigInput {
   extractors?: ExtractorConfig[];
   push?: Partial<PushConfig>;
   limits?: Partial<Limits>;
+  predictions?: PredictionLogConfigInput;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -125,7 +125,8 @@ export class EmbeddedHandler {
         ex.fail(status, reason, message);
         return;
       }
-      telemetry.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+      const inputs = oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {});
+      telemetry.observeInputs(inputs);
       endSpan(parseSpan);
 
       const inferSpan = tracer.child(ex.span, 'onnxruntime run', SpanKind.INTERNAL, { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0 });
@@ -141,11 +142,14 @@ export class EmbeddedHandler {
       }
       telemetry.inferenceFinished((performance.now() - t0) / 1000);
       endSpan(inferSpan);
-      telemetry.observeOutputs(oipOutputBatch(result));
+      const answer = oipOutputBatch(result);
+      telemetry.observeOutputs(answer);
+      // Ground truth: the answer's prediction id (header and OIP `id`; the client's id when it sent one) and its sampled record.
+      const id = this.rt.predictions.answered(ex, req.headers, inputs, answer, parsed.value.id);
       ex.ok(encodeOipResponse({
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
-        ...(parsed.value.id !== undefined ? { id: parsed.value.id } : {}),
+        id,
         outputs: result,
       }));
     } catch (err) {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind } from '@opentelemetry/api';
 import { ErrorReason, Outcome } from '@modelwatch/core';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -110,7 +111,9 @@ export class ProxyHandler {
       const parseSpan = tracer.child(ex.span, 'parse request');
       const parsed = this.codec.parseRequest(body, req.headers);
       let monitorResponse = true;
+      let inputs: InputBatch | undefined;
       if (parsed.ok) {
+        inputs = parsed.value;
         telemetry.observeInputs(parsed.value);
         endSpan(parseSpan);
       } else if (parsed.kind === 'invalid') {
@@ -150,18 +153,25 @@ export class ProxyHandler {
       }
       clientSpan?.setAttribute('http.response.status_code', answer.status);
       endSpan(clientSpan, answer.status >= 500 ? String(answer.status) : undefined);
+      let outputs: OutputBatch | undefined;
       if (answer.status >= 200 && answer.status < 300 && monitorResponse) {
         const out = this.codec.parseResponse(answer.body, answer.headers);
-        if (out.ok) telemetry.observeOutputs(out.value);
-        else telemetry.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
+        if (out.ok) {
+          outputs = out.value;
+          telemetry.observeOutputs(out.value);
+        } else telemetry.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
       }
       if (answer.status >= 500) telemetry.error(ErrorReason.upstreamStatus);
+      // Ground truth: the answer's prediction id (header; OIP body `id`) and its sampled record.
+      const answerBody = answer.status >= 200 && answer.status < 300
+        ? this.rt.predictions.answeredBody(ex, req.headers, inputs, outputs, answer.body, this.codec.protocol)
+        : answer.body;
       const outHeaders = forwardHeaders(answer.headers, this.base.host) as Record<string, string>;
       delete outHeaders.host;
-      res.writeHead(answer.status, { ...outHeaders, 'content-length': String(answer.body.length), ...ex.traceHeaders });
-      res.end(answer.body);
+      res.writeHead(answer.status, { ...outHeaders, 'content-length': String(answerBody.length), ...ex.traceHeaders });
+      res.end(answerBody);
       const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
-      ex.finish(outcome, answer.status, answer.body.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
+      ex.finish(outcome, answer.status, answerBody.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
     } catch (err) {
       this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
       ex.fail(500, ErrorReason.internal, 'internal error');

@@ -1,5 +1,6 @@
 import type { SidecarConfig } from '../config/types.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
+import type { PredictionLog } from '../predictions/prediction-log.js';
 import type { RequestTracer } from '../tracing/tracing.js';
 
 /** What every request handler shares; built once by startSidecar. */
@@ -9,6 +10,8 @@ export interface Runtime {
   readonly tracer: RequestTracer;
   /** Rate-limited operator log (bad input must not flood the logs). */
   readonly log: (message: string) => void;
+  /** Prediction ids on answers and the sampled prediction log (sidecar/src/predictions/). */
+  readonly predictions: PredictionLog;
 }
 
 /** At most `perMinute` lines a minute, then one summary of what was dropped. */

@@ -11,6 +11,8 @@ import { startEdgePusher, type EdgePusher } from '../push/edge-pusher.js';
 import { snapshotFromExposition } from '../push/exposition-snapshot.js';
 import { renderPushMetrics } from '../push/push-metrics.js';
 import { EmbeddedHandler } from '../embedded/embedded-handler.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
+import type { PredictionLog } from '../predictions/prediction-log.js';
 import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
@@ -86,7 +88,14 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     'modelwatch.pipeline': config.pipeline,
     'modelwatch.stage': config.stage,
   }, ownedProvider);
-  const rt: Runtime = { config, telemetry, tracer, log };
+  let predictions: PredictionLog;
+  try {
+    predictions = await openPredictionLog(config, telemetry, log, model?.classLabels ?? classLabelsOf(fileBaseline));
+  } catch (err) {
+    await tracer.shutdown();
+    throw err;
+  }
+  const rt: Runtime = { config, telemetry, tracer, log, predictions };
 
   let embedded: EmbeddedHandler | undefined;
   let proxy: ProxyHandler | undefined;
@@ -210,6 +219,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       stopBaseline?.();
       stopProbe?.();
       await pusher?.close();
+      await predictions.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
