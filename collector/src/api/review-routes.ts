@@ -73,8 +73,19 @@ function reviewerOf(body: Record<string, unknown>): string {
   return r;
 }
 
+/**
+ * Items as `{items: [{reason, record}]}`, or as the sidecar's store-and-forward batch
+ * `{records: [...], reasons: [...]}` (parallel lists).
+ */
 function checkItems(body: Record<string, unknown>, model: string): { reason: ReviewReasonValue; record: PredictionRecord }[] {
-  const items = body.items;
+  let items = body.items;
+  if (items === undefined && Array.isArray(body.records)) {
+    const reasons = body.reasons;
+    if (!Array.isArray(reasons) || reasons.length !== body.records.length) {
+      throw new ModelwatchError(ReviewErrors.invalidItems, { detail: 'reasons must list one reason per record' });
+    }
+    items = body.records.map((record, i) => ({ record, reason: reasons[i] }));
+  }
   if (!Array.isArray(items) || items.length === 0 || items.length > SUBMIT_MAX) {
     throw new ModelwatchError(ReviewErrors.invalidItems, { detail: `items must be an array of 1 to ${SUBMIT_MAX} {reason, record}` });
   }
@@ -155,7 +166,7 @@ export function reviewRouter(deps: ReviewRouteDeps): express.Router {
     const items = await queue.store.list(model, { state, limit, ...(after ? { after } : {}) });
     const last = items.at(-1);
     const next = items.length === limit && last ? `${state === 'pending' ? last.enqueuedMs : last.decidedMs},${last.predictionId}` : null;
-    res.json({ model, state, items: await Promise.all(items.map((i) => queue.withRecord(i))), next });
+    res.json({ model, state, items, next });
   });
 
   router.get('/api/v1/review/queues', auth.reader, async (_req, res) => {

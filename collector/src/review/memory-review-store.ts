@@ -50,7 +50,7 @@ export class MemoryReviewStore implements ReviewStore {
         all.delete(oldest.predictionId);
         result.dropped.push(oldest.reason);
       }
-      const item: ReviewItem = { model, predictionId: n.predictionId, reason: n.reason, enqueuedMs: nowMs, prediction: n.prediction };
+      const item: ReviewItem = { model, predictionId: n.predictionId, reason: n.reason, enqueuedMs: nowMs, prediction: n.prediction, record: n.record };
       if (n.confidence !== undefined) item.confidence = n.confidence;
       all.set(n.predictionId, item);
       pending.push(item);

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS review_items (
   reason TEXT NOT NULL,
   enqueued_ms BIGINT NOT NULL,
   prediction TEXT NOT NULL,
+  record TEXT NOT NULL,
   confidence DOUBLE PRECISION,
   claimed_by TEXT,
   claim_until_ms BIGINT,
@@ -85,8 +86,8 @@ export class PostgresReviewStore implements ReviewStore {
           pending--;
         }
         await client.query(
-          'INSERT INTO review_items (model, prediction_id, reason, enqueued_ms, prediction, confidence) VALUES ($1, $2, $3, $4, $5, $6)',
-          [model, n.predictionId, n.reason, nowMs, JSON.stringify(n.prediction), n.confidence ?? null],
+          'INSERT INTO review_items (model, prediction_id, reason, enqueued_ms, prediction, record, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [model, n.predictionId, n.reason, nowMs, JSON.stringify(n.prediction), JSON.stringify(n.record), n.confidence ?? null],
         );
         pending++;
         result.outcomes.push('queued');

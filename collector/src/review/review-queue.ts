@@ -1,5 +1,5 @@
 import { ReviewErrors, ModelwatchError, type FeedbackOutcome, type PredictionRecord, type ReviewReasonValue } from '@modelwatch/core';
-import type { PredictionStore, StoredPrediction } from '../store/prediction-store.js';
+import type { PredictionStore } from '../store/prediction-store.js';
 import type { EnqueueOutcome, ReviewMetrics } from './review-metrics.js';
 import type { QueueBound, ReviewItem, ReviewStore } from './review-store.js';
 
@@ -18,11 +18,6 @@ export interface SubmitResult {
   duplicate: number;
   refused: number;
   dropped: number;
-}
-
-/** A review item with the stored record it is about (inputs after the sidecar's privacy rules). */
-export interface ReviewItemWithRecord extends ReviewItem {
-  record?: StoredPrediction;
 }
 
 /**
@@ -49,6 +44,7 @@ export class ReviewQueue {
         reason: i.reason,
         prediction: i.record.prediction,
         ...(i.record.confidence !== undefined ? { confidence: i.record.confidence } : {}),
+        record: i.record,
       })),
       nowMs,
       this.options.bound,
@@ -67,20 +63,14 @@ export class ReviewQueue {
     return { queued: n('queued'), duplicate: n('duplicate'), refused: n('refused'), dropped: res.dropped.length };
   }
 
-  async withRecord(item: ReviewItem): Promise<ReviewItemWithRecord> {
-    const record = await this.predictions.getPrediction(item.model, item.predictionId);
-    return record ? { ...item, record } : item;
-  }
-
-  async claim(model: string, predictionId: string, reviewer: string, nowMs = Date.now()): Promise<ReviewItemWithRecord> {
+  async claim(model: string, predictionId: string, reviewer: string, nowMs = Date.now()): Promise<ReviewItem> {
     const res = await this.store.claim(model, predictionId, reviewer, nowMs, this.options.claimTtlMs);
     if (res.outcome !== 'claimed') throw refusal(res, predictionId);
-    return this.withRecord(res.item);
+    return res.item;
   }
 
-  async claimNext(model: string, reviewer: string, skip: readonly string[] = [], nowMs = Date.now()): Promise<ReviewItemWithRecord | undefined> {
-    const item = await this.store.claimNext(model, reviewer, nowMs, this.options.claimTtlMs, skip);
-    return item && this.withRecord(item);
+  claimNext(model: string, reviewer: string, skip: readonly string[] = [], nowMs = Date.now()): Promise<ReviewItem | undefined> {
+    return this.store.claimNext(model, reviewer, nowMs, this.options.claimTtlMs, skip);
   }
 
   /** Records the decision and applies it as the prediction's label; returns the item and the label's outcome. */

@@ -3,7 +3,7 @@ import type { ReviewItem } from './review-store.js';
 
 /** Columns every SQL review-store query selects, in the shape `toReviewItem` reads. */
 export const REVIEW_COLUMNS =
-  'model, prediction_id, reason, enqueued_ms, prediction, confidence, claimed_by, claim_until_ms, decided_by, decided_ms, decision_label, decision_value';
+  'model, prediction_id, reason, enqueued_ms, prediction, record, confidence, claimed_by, claim_until_ms, decided_by, decided_ms, decision_label, decision_value';
 
 export interface ReviewRow {
   model: string;
@@ -11,6 +11,7 @@ export interface ReviewRow {
   reason: string;
   enqueued_ms: number | string;
   prediction: string;
+  record: string;
   confidence: number | null;
   claimed_by: string | null;
   claim_until_ms: number | string | null;
@@ -28,6 +29,7 @@ export function toReviewItem(r: ReviewRow): ReviewItem {
     reason: r.reason as ReviewReasonValue,
     enqueuedMs: Number(r.enqueued_ms),
     prediction: JSON.parse(r.prediction) as ReviewItem['prediction'],
+    record: JSON.parse(r.record) as ReviewItem['record'],
   };
   if (r.confidence !== null) item.confidence = r.confidence;
   if (r.decided_ms !== null) {

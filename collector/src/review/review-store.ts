@@ -1,6 +1,10 @@
-import type { ReviewReasonValue } from '@modelwatch/core';
+import type { PredictionRecord, ReviewReasonValue } from '@modelwatch/core';
 
-/** One answer waiting for (or given) a human decision. The record itself lives in the prediction store. */
+/**
+ * One answer waiting for (or given) a human decision. The item keeps the record the sidecar sent
+ * for review (inputs included, after its privacy rules): the prediction log may hold the same id
+ * from sampling without inputs, and the reviewer needs them.
+ */
 export interface ReviewItem {
   model: string;
   predictionId: string;
@@ -10,6 +14,7 @@ export interface ReviewItem {
   /** The model's answer and its confidence, kept here so agreement needs no join. */
   prediction: string | number | null;
   confidence?: number;
+  record: PredictionRecord;
   claimedBy?: string;
   claimUntilMs?: number;
   decidedBy?: string;
@@ -25,6 +30,7 @@ export interface NewReviewItem {
   reason: ReviewReasonValue;
   prediction: string | number | null;
   confidence?: number;
+  record: PredictionRecord;
 }
 
 /** What a full queue does with a new item: drop the oldest pending one (counted) or refuse the new one. */

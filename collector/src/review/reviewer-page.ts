@@ -133,7 +133,7 @@ export const REVIEWER_SCRIPT = `'use strict';
       const item = got.item;
       state.item = item;
       const record = item.record || {};
-      $('meta').textContent = 'Prediction ' + item.predictionId + ' · ' + (record.time || '') + ' · sent for ' + item.reason.replace('_', ' ');
+      $('meta').textContent = 'Prediction ' + item.predictionId + ' · ' + (record.time || '') + ' · sent for ' + item.reason.replace(/_/g, ' ');
       $('prediction').textContent = item.prediction === null ? '(none)' : String(item.prediction);
       $('confidence').textContent = item.confidence === undefined ? 'unknown' : item.confidence.toFixed(3);
       renderInputs(record.inputs);

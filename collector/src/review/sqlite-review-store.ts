@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS review_items (
   reason TEXT NOT NULL,
   enqueued_ms INTEGER NOT NULL,
   prediction TEXT NOT NULL,
+  record TEXT NOT NULL,
   confidence REAL,
   claimed_by TEXT,
   claim_until_ms INTEGER,
@@ -55,7 +56,7 @@ export class SqliteReviewStore implements ReviewStore {
       oldest: this.db.prepare('SELECT prediction_id, reason FROM review_items WHERE model = ? AND decided_ms IS NULL ORDER BY enqueued_ms, prediction_id LIMIT 1'),
       drop: this.db.prepare('DELETE FROM review_items WHERE model = ? AND prediction_id = ?'),
       insert: this.db.prepare(
-        'INSERT INTO review_items (model, prediction_id, reason, enqueued_ms, prediction, confidence) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO review_items (model, prediction_id, reason, enqueued_ms, prediction, record, confidence) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       get: this.db.prepare(`SELECT ${REVIEW_COLUMNS} FROM review_items WHERE model = ? AND prediction_id = ?`),
       claim: this.db.prepare(
@@ -113,7 +114,7 @@ export class SqliteReviewStore implements ReviewStore {
           result.dropped.push(oldest.reason as NewReviewItem['reason']);
           pending--;
         }
-        this.stmt.insert.run(model, n.predictionId, n.reason, nowMs, JSON.stringify(n.prediction), n.confidence ?? null);
+        this.stmt.insert.run(model, n.predictionId, n.reason, nowMs, JSON.stringify(n.prediction), JSON.stringify(n.record), n.confidence ?? null);
         pending++;
         result.outcomes.push('queued');
       }

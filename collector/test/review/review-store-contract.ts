@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newPredictionId } from '@modelwatch/core';
+import { createRecord } from '../helpers/records.js';
 import type { NewReviewItem, QueueBound, ReviewStore } from '../../src/review/review-store.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00.000Z');
@@ -7,7 +8,10 @@ const BIG: QueueBound = { maxPending: 100, overflow: 'drop-oldest' };
 
 /** A review item `i` seconds after T0 (ids sort in time order). */
 export function createItem(i: number, overrides: Partial<NewReviewItem> = {}): NewReviewItem {
-  return { predictionId: newPredictionId(T0 + i * 1000), reason: 'confidence', prediction: i % 2 === 0 ? 'cat' : 'dog', confidence: 0.4, ...overrides };
+  const id = newPredictionId(T0 + i * 1000);
+  const prediction = i % 2 === 0 ? 'cat' : 'dog';
+  const record = createRecord('m', i, { id, prediction, confidence: 0.4, inputs: { text: `item ${i}` } });
+  return { predictionId: id, reason: 'confidence', prediction, confidence: 0.4, record, ...overrides };
 }
 
 /** The behaviour every ReviewStore must have; run against memory, SQLite and a real PostgreSQL. */
@@ -20,7 +24,7 @@ export function reviewStoreContract(name: string, fresh: () => Promise<ReviewSto
       expect((await s.enqueue('m', [items[1], items[2], items[0]], T0 + 20, BIG)).outcomes).toEqual(['queued', 'queued', 'duplicate']);
       const all = await s.list('m', { state: 'pending', limit: 10 });
       expect(all.map((i) => i.predictionId)).toEqual(items.map((i) => i.predictionId));
-      expect(all[0]).toEqual({ model: 'm', predictionId: items[0].predictionId, reason: 'confidence', enqueuedMs: T0 + 10, prediction: 'cat', confidence: 0.4 });
+      expect(all[0]).toEqual({ model: 'm', predictionId: items[0].predictionId, reason: 'confidence', enqueuedMs: T0 + 10, prediction: 'cat', confidence: 0.4, record: items[0].record });
       const page1 = await s.list('m', { state: 'pending', limit: 2 });
       const page2 = await s.list('m', { state: 'pending', limit: 2, after: { ms: page1[1].enqueuedMs, id: page1[1].predictionId } });
       expect([...page1, ...page2].map((i) => i.predictionId)).toEqual(items.map((i) => i.predictionId));
@@ -73,7 +77,7 @@ export function reviewStoreContract(name: string, fresh: () => Promise<ReviewSto
       const done = await s.decide('m', a.predictionId, { reviewer: 'ann', label: 'dog' }, T0 + 2);
       expect(done).toEqual({
         outcome: 'decided',
-        item: { model: 'm', predictionId: a.predictionId, reason: 'confidence', enqueuedMs: T0, prediction: 'cat', confidence: 0.4, decidedBy: 'ann', decidedMs: T0 + 2, decisionLabel: 'dog' },
+        item: { model: 'm', predictionId: a.predictionId, reason: 'confidence', enqueuedMs: T0, prediction: 'cat', confidence: 0.4, record: a.record, decidedBy: 'ann', decidedMs: T0 + 2, decisionLabel: 'dog' },
       });
       expect(await s.decide('m', a.predictionId, { reviewer: 'ann', label: 'cat' }, T0 + 3)).toEqual({ outcome: 'already_decided' });
       expect(await s.claim('m', a.predictionId, 'bob', T0 + 3, 1)).toEqual({ outcome: 'already_decided' });

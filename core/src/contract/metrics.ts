@@ -167,6 +167,10 @@ export const CollectorPerformance = {
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
 export const CollectorReview = {
+  sidecarMarked: metric('sidecar', 'counter', 'modelwatch_review_marked_total', '',
+    [...ID], 'Answer rows the sidecar marked for review (x-modelwatch-review: required): confidence below the threshold or an input outside the training range. Divide by the rows answered for the share sent to humans.'),
+  sidecarShipped: metric('sidecar', 'counter', 'modelwatch_review_records_total', '',
+    [...ID, Label.outcome], 'Marked answer records on their way to the collector\'s review queue, by outcome: buffered (on disk), sent, rejected (refused as invalid), dropped (queue or buffer full, or unbuildable).'),
   reviewItems: metric('collector', 'counter', 'modelwatch_review_items_total', '',
     [Label.model, Label.reason, Label.outcome],
     'Answers sent to the review queue, by reason (confidence, out_of_range, drifted_feature, manual) and outcome: queued, duplicate (already queued), refused (queue full, refuse-new), dropped (queued, then dropped as the oldest of a full queue).'),

@@ -27,6 +27,7 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'review-below': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,6 +56,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --review-below X          mark answers with confidence below X (0..1) for review and queue them
+                            at the collector (needs predictions.bufferDir in the config file)
 
 Environment: OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT enable OTLP/HTTP traces,
 OTEL_TRACES_EXPORTER=none disables them; MODELWATCH_TOKEN is sent to the collector.`;
@@ -102,6 +105,7 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  if (values['review-below'] !== undefined) input.review = { ...input.review, below: values['review-below'] };
   if (process.env.MODELWATCH_TOKEN && input.collectorToken === undefined && input.collector !== undefined) {
     input.collectorToken = process.env.MODELWATCH_TOKEN;
   }

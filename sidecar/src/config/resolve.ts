@@ -1,5 +1,6 @@
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
+import { resolveReview } from '../review/review-config.js';
 import { ConfigError, ConfigErrorCode, show } from './errors.js';
 import {
   DEFAULT_LIMITS,
@@ -15,7 +16,7 @@ import {
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
   'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
-  'predictions',
+  'predictions', 'review',
 ]);
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
@@ -207,6 +208,8 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     if (!LABEL_VALUE.test(s)) fail(ConfigErrorCode.notAllowed, 'upstreamStages', `got ${show(s)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
   }
   const push = resolvePush(raw.push, baseline);
+  const predictions = resolvePredictionLog(raw.predictions, baseline.kind === 'collector');
+  const review = resolveReview(raw.review, predictions.bufferDir);
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
@@ -225,6 +228,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
-    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
+    predictions,
+    ...(review ? { review } : {}),
   };
 }

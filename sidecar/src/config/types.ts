@@ -1,6 +1,7 @@
 import type { FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
+import type { ReviewConfig, ReviewConfigInput } from '../review/review-config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
@@ -67,6 +68,8 @@ export interface SidecarConfig {
   limits: Limits;
   /** Prediction ids and the sampled prediction log (ground truth). */
   predictions: PredictionLogConfig;
+  /** Which answers are marked for a human and sent to the review queue; absent = none. */
+  review?: ReviewConfig;
 }
 
 export interface PushConfig {
@@ -102,6 +105,7 @@ export interface SidecarConfigInput {
   push?: Partial<PushConfig>;
   limits?: Partial<Limits>;
   predictions?: PredictionLogConfigInput;
+  review?: ReviewConfigInput;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -4,6 +4,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { ErrorReason } from '@modelwatch/core';
 import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
 import { compilePath } from '../protocols/route.js';
+import { reviewParameters } from '../review/review-marker.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -150,6 +151,7 @@ export class EmbeddedHandler {
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
         id,
+        ...(reviewParameters(ex) ? { parameters: reviewParameters(ex) } : {}),
         outputs: result,
       }));
     } catch (err) {

@@ -5,6 +5,7 @@ import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import type { PrivacyPolicy } from './privacy.js';
 import { buildRecords, type PendingAnswer, type RecordIdentity } from './record-builder.js';
 import type { RecordShipper } from './record-shipper.js';
+import { markOipBody } from '../review/review-marker.js';
 
 /** Response header carrying the prediction id on every answer. */
 export const PREDICTION_ID_HEADER = 'x-modelwatch-prediction-id';
@@ -26,6 +27,11 @@ export interface PredictionLogOptions {
   /** Class names of probability outputs, by index (ONNX metadata). */
   classLabels?: readonly string[];
   log?: (message: string) => void;
+}
+
+/** Partial automation's hook (sidecar/src/review/): marks the answers a person must look at. */
+export interface AnswerReview {
+  answered(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean;
 }
 
 /** What an exchange exposes to the log: its answer headers and its trace. */
@@ -55,6 +61,8 @@ export class PredictionLog {
   private flushScheduled = false;
   private readonly recording: boolean;
   private readonly inputsNeeded: boolean;
+  /** Set by the server when a review rule is configured. */
+  review: AnswerReview | undefined;
 
   constructor(
     private readonly o: PredictionLogOptions,
@@ -73,6 +81,7 @@ export class PredictionLog {
     const supplied = firstHeader(headers, PREDICTION_ID_HEADER) ?? requestId ?? firstHeader(headers, REQUEST_ID_HEADER);
     const id = supplied !== undefined && isPredictionId(supplied) ? supplied : newPredictionId();
     ex.traceHeaders[PREDICTION_ID_HEADER] = id;
+    this.review?.answered(ex, id, inputs, outputs);
     if (!this.recording || (this.o.sampleOutputs < 1 && Math.random() >= this.o.sampleOutputs)) return id;
     if (this.pending.length >= this.o.maxPending) {
       this.droppedQueueFull += Math.max(1, outputs?.rows ?? 1);
@@ -97,7 +106,9 @@ export class PredictionLog {
    */
   answeredBody(ex: AnsweringExchange, headers: IncomingHttpHeaders, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, body: Buffer, protocol: string): Buffer {
     const id = this.answered(ex, headers, inputs, outputs, inputs?.requestId);
-    return protocol === 'oip' ? this.oipBody(body, id) : body;
+    if (protocol !== 'oip') return body;
+    const withId = this.oipBody(body, id);
+    return this.review ? markOipBody(ex, withId) : withId;
   }
 
   /**

@@ -12,6 +12,8 @@ import { snapshotFromExposition } from '../push/exposition-snapshot.js';
 import { renderPushMetrics } from '../push/push-metrics.js';
 import { EmbeddedHandler } from '../embedded/embedded-handler.js';
 import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
+import { openReview } from '../review/open-review.js';
+import type { ReviewMarker } from '../review/review-marker.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
 import { OnnxModel } from '../embedded/onnx-model.js';
 import { SidecarTelemetry } from '../metrics/telemetry.js';
@@ -75,8 +77,10 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     ...config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [],
   ];
   let activeBaseline: BaselineProfile | undefined;
+  let review: ReviewMarker | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
     activeBaseline = profile;
+    review?.setBaseline(profile);
     telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
   };
   applyBaseline(fileBaseline);
@@ -95,6 +99,15 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     await tracer.shutdown();
     throw err;
   }
+  try {
+    review = await openReview(config, telemetry, log, model?.classLabels ?? classLabelsOf(fileBaseline));
+  } catch (err) {
+    await predictions.close();
+    await tracer.shutdown();
+    throw err;
+  }
+  review?.setBaseline(activeBaseline);
+  predictions.review = review;
   const rt: Runtime = { config, telemetry, tracer, log, predictions };
 
   let embedded: EmbeddedHandler | undefined;
@@ -220,6 +233,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       stopProbe?.();
       await pusher?.close();
       await predictions.close();
+      await review?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

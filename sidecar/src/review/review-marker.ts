@@ -1,0 +1,198 @@
+import { CollectorReview, Label, type BaselineProfile, type PredictionRecord, type ReviewReasonValue } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
+import type { Column, InputBatch, OutputBatch } from '../protocols/types.js';
+import type { PrivacyPolicy } from '../predictions/privacy.js';
+import { buildRecords, type RecordIdentity } from '../predictions/record-builder.js';
+import type { RecordShipper } from '../predictions/record-shipper.js';
+import type { ReviewConfig } from './review-config.js';
+
+/** Response header on an answer that needs a human before the caller acts on it. */
+export const REVIEW_HEADER = 'x-modelwatch-review';
+/** Where the OIP body says it (response `parameters`, which the protocol leaves to the server). */
+export const REVIEW_PARAMETER = 'modelwatch_review';
+
+interface Marked {
+  id: string;
+  timeMs: number;
+  traceId?: string;
+  inputs?: InputBatch;
+  outputs?: OutputBatch;
+  /** Rows needing review and why, in row order. */
+  rows: number[];
+  reasons: ReviewReasonValue[];
+}
+
+interface Range {
+  name: string;
+  min: number;
+  max: number;
+}
+
+function cell(column: Column, row: number): unknown {
+  return (column as ArrayLike<unknown>)[row];
+}
+
+/**
+ * Partial automation on the request path: decides per answer row whether a person must look at it
+ * (confidence below the threshold, a numeric input outside the baseline's range), marks the answer
+ * (header, and the OIP body) and keeps a reference for shipping. Records are built (privacy rules
+ * applied, inputs always kept) and shipped to the collector's review queue off the request path,
+ * through the same disk store-and-forward as the prediction log.
+ */
+export class ReviewMarker {
+  private pending: Marked[] = [];
+  private ranges: Range[] = [];
+  private droppedQueueFull = 0;
+  private buildFailed = 0;
+  private marked = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly config: ReviewConfig,
+    private readonly identity: RecordIdentity,
+    private readonly privacy: PrivacyPolicy,
+    private readonly classLabels: readonly string[] | undefined,
+    private readonly shipper: RecordShipper,
+    private readonly flushIntervalMs: number,
+    private readonly log?: (message: string) => void,
+  ) {}
+
+  /** The training range of every numeric feature (the out-of-range rule); called whenever the baseline changes. */
+  setBaseline(profile: BaselineProfile | undefined): void {
+    this.ranges = this.config.outOfRange && profile
+      ? profile.features.flatMap((f) => (f.type === 'numeric' && Number.isFinite(f.min) && Number.isFinite(f.max) ? [{ name: f.name, min: f.min, max: f.max }] : []))
+      : [];
+  }
+
+  private confidence(outputs: OutputBatch | undefined, row: number): number | undefined {
+    if (!outputs) return undefined;
+    if (this.config.confidenceOutput !== undefined) {
+      const col = outputs.outputs.get(this.config.confidenceOutput);
+      const v = col?.kind === 'values' ? col.values[row] : undefined;
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    }
+    for (const col of outputs.outputs.values()) {
+      if (col.kind !== 'probabilities') continue;
+      if (row >= col.rows || col.classes === 0) return undefined;
+      let best = -Infinity;
+      for (let c = 0, base = row * col.classes; c < col.classes; c++) if (col.data[base + c] > best) best = col.data[base + c];
+      return Number.isFinite(best) ? best : undefined;
+    }
+    return undefined;
+  }
+
+  private outOfRange(inputs: InputBatch | undefined, row: number): boolean {
+    if (!inputs) return false;
+    for (const r of this.ranges) {
+      const col = inputs.columns.get(r.name);
+      if (!col) continue;
+      const v = cell(col, row);
+      if (typeof v === 'number' && Number.isFinite(v) && (v < r.min || v > r.max)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Checks one answer; when a row needs review, marks the answer and queues it for shipping.
+   * Returns whether the answer was marked. Never throws into inference.
+   */
+  answered(ex: { traceHeaders: Record<string, string>; span?: { traceId: string } | undefined }, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean {
+    const rows = Math.max(1, outputs?.rows ?? inputs?.rows ?? 1);
+    let flagged: number[] | undefined;
+    let reasons: ReviewReasonValue[] | undefined;
+    const below = this.config.below;
+    for (let r = 0; r < rows; r++) {
+      let reason: ReviewReasonValue | undefined;
+      if (below !== undefined) {
+        const c = this.confidence(outputs, r);
+        if (c !== undefined && c < below) reason = 'confidence';
+      }
+      if (reason === undefined && this.ranges.length > 0 && this.outOfRange(inputs, r)) reason = 'out_of_range';
+      if (reason === undefined) continue;
+      (flagged ??= []).push(r);
+      (reasons ??= []).push(reason);
+    }
+    if (!flagged) return false;
+    ex.traceHeaders[REVIEW_HEADER] = 'required';
+    this.marked += flagged.length;
+    if (this.pending.length >= this.config.maxPending) {
+      this.droppedQueueFull += flagged.length;
+      return true;
+    }
+    const m: Marked = { id, timeMs: Date.now(), rows: flagged, reasons: reasons! };
+    if (ex.span) m.traceId = ex.span.traceId;
+    if (inputs) m.inputs = inputs;
+    if (outputs) m.outputs = outputs;
+    this.pending.push(m);
+    return true;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Builds the marked rows' records (privacy rules applied), buffers them on disk, then sends. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = [];
+      const records: PredictionRecord[] = [];
+      const reasons: ReviewReasonValue[] = [];
+      for (const m of batch) {
+        try {
+          const built = buildRecords({ id: m.id, timeMs: m.timeMs, keepInputs: true, ...(m.traceId ? { traceId: m.traceId } : {}), ...(m.inputs ? { inputs: m.inputs } : {}), ...(m.outputs ? { outputs: m.outputs } : {}) }, this.identity, this.privacy, this.classLabels);
+          m.rows.forEach((row, i) => {
+            if (built[row]) {
+              records.push(built[row]);
+              reasons.push(m.reasons[i]);
+            }
+          });
+        } catch (err) {
+          this.buildFailed += m.rows.length;
+          this.log?.(`review: a record could not be built: ${(err as Error).message}`);
+        }
+      }
+      try {
+        if (records.length > 0) await this.shipper.store(records, { reasons });
+      } catch (err) {
+        this.log?.(`review: writing the buffer failed: ${(err as Error).message}`);
+      }
+      await this.shipper.send();
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Review counters for /metrics; `identity` is the rendered identity label set. */
+  render(identity: string, out: string[]): void {
+    const s = this.shipper.stats();
+    const m = CollectorReview.sidecarMarked;
+    out.push(header(m.name, 'counter', m.help), `${m.name}{${identity}} ${this.marked}\n`);
+    const r = CollectorReview.sidecarShipped;
+    out.push(header(r.name, 'counter', r.help));
+    for (const [outcome, v] of [['buffered', s.buffered], ['sent', s.sent], ['rejected', s.rejected], ['dropped', s.droppedBufferFull + this.droppedQueueFull + this.buildFailed]] as const) {
+      out.push(`${r.name}{${identity},${Label.outcome}="${outcome}"} ${v}\n`);
+    }
+  }
+}
+
+/** The OIP response `parameters` of a marked answer (embedded mode builds its body itself). */
+export function reviewParameters(ex: { traceHeaders: Record<string, string> }): Record<string, string> | undefined {
+  return ex.traceHeaders[REVIEW_HEADER] === 'required' ? { [REVIEW_PARAMETER]: 'required' } : undefined;
+}
+
+/**
+ * An upstream OIP body with `parameters.modelwatch_review` added, when the answer is marked and
+ * the model server sent no `parameters` of its own (never two keys; the header says it anyway).
+ */
+export function markOipBody(ex: { traceHeaders: Record<string, string> }, body: Buffer): Buffer {
+  if (ex.traceHeaders[REVIEW_HEADER] !== 'required' || body.length < 2 || body[0] !== 0x7b || body.includes('"parameters"')) return body;
+  const head = Buffer.from(`{"parameters":{"${REVIEW_PARAMETER}":"required"}${body[1] === 0x7d ? '' : ','}`);
+  return Buffer.concat([head, body.subarray(1)]);
+}
