@@ -114,7 +114,8 @@ describe('human review', () => {
     await page.screenshot({ path: join(artifacts, 'reviewer-page.png') });
     // Key 1 is the first class: the reviewer says "no" where the model said "yes".
     await page.keyboard.press('1');
-    await page.waitForFunction(() => document.querySelector('#meta')?.textContent?.includes('out of_range') || document.querySelector('#meta')?.textContent?.includes('out_of range'));
+    await page.waitForFunction(() => document.querySelector('#meta')?.textContent?.includes('sent for out of range'));
+    expect(await page.textContent('#prediction')).toBe('yes');
     await page.click('#classes button[data-label="yes"]');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('empty'));
     expect(pageErrors).toEqual([]);
