@@ -11,6 +11,7 @@ import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
+import { reviewAlerts, reviewRecording } from './rules/review.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 
 /**
@@ -28,6 +29,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'outputs.yaml': group('modelwatch-outputs', outputRecording, outputAlerts),
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
+  'review.yaml': group('modelwatch-review', reviewRecording, reviewAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));
