@@ -8,6 +8,7 @@ import { Evaluator } from './drift/evaluator.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
 import { openReviewStore } from './review/open-review-store.js';
+import { AutomationMetrics } from './review/automation-metrics.js';
 import { ReviewLoop } from './review/review-loop.js';
 import { ReviewMetrics } from './review/review-metrics.js';
 import { ReviewQueue } from './review/review-queue.js';
@@ -104,7 +105,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
-  const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs);
+  const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
+  const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
   reviewLoop.start();
 
   let closing: Promise<void> | undefined;
