@@ -2,7 +2,11 @@
  * Collector options and their validation. Bad configuration fails fast at startup with a coded
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
-import { EVENT_NAME, parseDriftOptions, type DriftOptions } from '@modelwatch/core';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ConfigErrors, EVENT_NAME, ReviewErrors, FeedbackErrors, parseDriftOptions, type DriftOptions, type ErrorSpec } from '@modelwatch/core';
+import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
+
+export { ConfigError };
 
 export interface CollectorOptions {
   /** TCP port; 0 picks an ephemeral one. Default 9400. */
@@ -13,8 +17,12 @@ export interface CollectorOptions {
   db?: string;
   /** PostgreSQL connection string; when set it wins over `db` (env DATABASE_URL in the CLI). */
   databaseUrl?: string;
-  /** Bearer token required on writes; unset = writes are open (env MODELWATCH_TOKEN in the CLI). */
+  /** An admin bearer token (env MODELWATCH_TOKEN in the CLI); writes need it, reads stay open. */
   token?: string;
+  /** Scoped tokens `{name, token, scopes}` (see TokenTable for the policy); combined with `token`. */
+  tokens?: unknown;
+  /** A JSON file holding the list of scoped tokens (the CLI's `--tokens FILE`). */
+  tokensFile?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
   /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
@@ -54,6 +62,8 @@ export interface ResolvedOptions {
   db: string;
   databaseUrl?: string;
   token?: string;
+  /** Every accepted token, with the single admin `token` included. */
+  tokens: TokenTable;
   prometheusUrl?: string;
   prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
@@ -72,10 +82,57 @@ export const DEFAULT_FEEDBACK_EVENTS = ['redo', 'switch_to_typing', 'click', 'co
 /** Bound on configured user signals: each one is a label value on the event-rate series. */
 const MAX_FEEDBACK_EVENTS = 32;
 
-export class ConfigError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(`${code}: ${message}`);
-    this.name = 'ConfigError';
+function fail(spec: ErrorSpec, key: string, detail: string): never {
+  throw new ConfigError(spec, key, detail);
+}
+
+const TOKEN_KEYS = new Set(['name', 'token', 'scopes']);
+/** Shorter tokens are guessable; 16 characters is the floor for a shared secret. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Validates a list of `{name, token, scopes}`: names and tokens unique, tokens at least 16
+ * characters, scopes from reader, writer, labeller, admin. Messages never repeat a token.
+ */
+export function parseTokens(raw: unknown, where = 'tokens'): TokenSpec[] {
+  const bad = (detail: string): never => fail(ConfigErrors.collectorTokens, where, `${where}: ${detail}`);
+  if (!Array.isArray(raw)) bad('expected a JSON list of {"name", "token", "scopes"}');
+  const list = raw as unknown[];
+  if (list.length > 1000) bad(`${list.length} tokens; at most 1000`);
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  return list.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) bad(`entry ${i} is not an object`);
+    const e = item as Record<string, unknown>;
+    for (const k of Object.keys(e)) if (!TOKEN_KEYS.has(k)) bad(`entry ${i}: unknown key "${k.slice(0, 40)}", allowed: name, token, scopes`);
+    if (typeof e.name !== 'string' || !/^[A-Za-z0-9_.:@-]{1,64}$/.test(e.name)) bad(`entry ${i}: name must be 1-64 of A-Z a-z 0-9 _ . : @ -`);
+    const name = e.name as string;
+    if (names.has(name)) bad(`entry ${i}: name "${name}" is used twice`);
+    names.add(name);
+    if (typeof e.token !== 'string' || e.token.length < MIN_TOKEN_LENGTH || /\s/.test(e.token)) {
+      bad(`token "${name}" must be a string of at least ${MIN_TOKEN_LENGTH} characters without spaces`);
+    }
+    const token = e.token as string;
+    if (secrets.has(token)) bad(`token "${name}" repeats the secret of another entry`);
+    secrets.add(token);
+    if (!Array.isArray(e.scopes) || e.scopes.length === 0 || e.scopes.some((s) => !SCOPES.includes(s as Scope))) {
+      bad(`token "${name}": scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    }
+    return { name, token, scopes: [...new Set(e.scopes as Scope[])] };
+  });
+}
+
+function readTokensFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(ConfigErrors.collectorTokens, 'tokensFile', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return fail(ConfigErrors.collectorTokens, 'tokensFile', `${path} is not JSON: ${(err as Error).message.slice(0, 120)}`);
   }
 }
 
@@ -92,30 +149,30 @@ export function parseDuration(text: string): number | undefined {
 export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   const port = o.port ?? 9400;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('MW_COLLECTOR_PORT', `port ${port} is not an integer between 0 and 65535`);
+    fail(ConfigErrors.collectorPort, 'port', `port ${port} is not an integer between 0 and 65535`);
   }
   const windowsText = o.windows ?? ['15m', '1h', '1d'];
   if (windowsText.length === 0 || windowsText.length > 16) {
-    throw new ConfigError('MW_COLLECTOR_WINDOWS', 'give between 1 and 16 windows, e.g. 15m,1h,1d');
+    fail(ConfigErrors.collectorWindows, 'windows', 'give between 1 and 16 windows, e.g. 15m,1h,1d');
   }
   const windows = windowsText.map((label) => {
     const ms = parseDuration(label);
     if (ms === undefined) {
-      throw new ConfigError('MW_COLLECTOR_WINDOWS', `window "${label}" is not a duration like 30s, 15m, 1h, 1d`);
+      fail(ConfigErrors.collectorWindows, 'windows', `window "${label}" is not a duration like 30s, 15m, 1h, 1d`);
     }
     return { label, ms };
   });
   if (new Set(windowsText).size !== windowsText.length) {
-    throw new ConfigError('MW_COLLECTOR_WINDOWS', `windows ${windowsText.join(',')} contain a duplicate`);
+    fail(ConfigErrors.collectorWindows, 'windows', `windows ${windowsText.join(',')} contain a duplicate`);
   }
   const everyText = o.evaluateEvery ?? '1m';
   const evaluateEveryMs = parseDuration(everyText);
   if (evaluateEveryMs === undefined) {
-    throw new ConfigError('MW_COLLECTOR_INTERVAL', `interval "${everyText}" is not a duration like 30s or 1m`);
+    fail(ConfigErrors.collectorInterval, 'evaluateEvery', `interval "${everyText}" is not a duration like 30s or 1m`);
   }
   const maxBodyBytes = o.maxBodyBytes ?? 32 * 1024 * 1024;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new ConfigError('MW_COLLECTOR_MAX_BODY', `maxBodyBytes ${maxBodyBytes} must be a positive integer`);
+    fail(ConfigErrors.collectorMaxBody, 'maxBodyBytes', `maxBodyBytes ${maxBodyBytes} must be a positive integer`);
   }
   let prometheusUrl = o.prometheusUrl;
   if (prometheusUrl !== undefined) {
@@ -123,40 +180,47 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
       const u = new URL(prometheusUrl);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
     } catch {
-      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_URL', `"${prometheusUrl}" is not an http(s) URL`);
+      fail(ConfigErrors.collectorPrometheusUrl, 'prometheusUrl', `"${prometheusUrl}" is not an http(s) URL`);
     }
     prometheusUrl = prometheusUrl.replace(/\/+$/, '');
   }
   const prometheusHeaders = o.prometheusHeaders ?? {};
   for (const [name, value] of Object.entries(prometheusHeaders)) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n]/.test(value)) {
-      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `header "${name}" is not a valid HTTP header name and single-line value`);
+      fail(ConfigErrors.collectorPrometheusHeader, 'prometheusHeaders', `header "${name}" is not a valid HTTP header name and single-line value`);
     }
   }
   const historyKeep = o.historyKeep ?? 1_440;
   if (!Number.isInteger(historyKeep) || historyKeep < 1) {
-    throw new ConfigError('MW_COLLECTOR_HISTORY', `historyKeep ${historyKeep} must be a positive integer`);
+    fail(ConfigErrors.collectorHistory, 'historyKeep', `historyKeep ${historyKeep} must be a positive integer`);
   }
   if (o.token !== undefined && o.token.length === 0) {
-    throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
+    fail(ConfigErrors.collectorToken, 'token', 'the token is empty; omit it to leave writes open');
   }
+  const specs = o.tokens === undefined ? [] : parseTokens(o.tokens);
+  if (o.tokensFile !== undefined) specs.push(...parseTokens(readTokensFile(o.tokensFile), o.tokensFile));
+  if (o.token !== undefined) specs.push({ name: 'admin', token: o.token, scopes: ['admin'] });
+  if (new Set(specs.map((t) => t.name)).size !== specs.length) {
+    fail(ConfigErrors.collectorTokens, 'tokens', 'token names must be unique across --token (named "admin") and --tokens');
+  }
+  const tokens = new TokenTable(specs);
   const retentionText = o.predictionRetention ?? '30d';
   const predictionRetentionMs = parseDuration(retentionText);
   if (predictionRetentionMs === undefined) {
-    throw new ConfigError('MW_COLLECTOR_RETENTION', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
+    fail(FeedbackErrors.retentionConfig, 'predictionRetention', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
   }
   const feedbackEvents = o.feedbackEvents ?? DEFAULT_FEEDBACK_EVENTS;
   if (feedbackEvents.length > MAX_FEEDBACK_EVENTS || new Set(feedbackEvents).size !== feedbackEvents.length) {
-    throw new ConfigError('MW_COLLECTOR_EVENTS', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
+    fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
   }
   for (const e of feedbackEvents) {
-    if (!EVENT_NAME.test(e)) throw new ConfigError('MW_COLLECTOR_EVENTS', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
+    if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
   } catch (err) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT', `drift options: ${(err as Error).message}`);
+    fail(ConfigErrors.collectorDrift, 'drift', `drift options: ${(err as Error).message}`);
   }
   const review = resolveReview(o.review ?? {});
   return {
@@ -166,6 +230,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     db: o.db ?? 'modelwatch.db',
     databaseUrl: o.databaseUrl,
     token: o.token,
+    tokens,
     prometheusUrl,
     prometheusHeaders,
     windows,
@@ -182,14 +247,14 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
 function resolveReview(r: ReviewQueueConfig): ResolvedOptions['review'] {
   const maxPending = r.maxPending ?? 10_000;
   if (!Number.isInteger(maxPending) || maxPending < 1 || maxPending > 10_000_000) {
-    throw new ConfigError('MW_COLLECTOR_REVIEW', `review.maxPending ${maxPending} must be an integer from 1 to 10,000,000`);
+    fail(ReviewErrors.config, 'review.maxPending', `review.maxPending ${maxPending} must be an integer from 1 to 10,000,000`);
   }
   const overflow = r.overflow ?? 'drop-oldest';
   if (overflow !== 'drop-oldest' && overflow !== 'refuse-new') {
-    throw new ConfigError('MW_COLLECTOR_REVIEW', `review.overflow "${String(overflow)}" must be drop-oldest or refuse-new`);
+    fail(ReviewErrors.config, 'review.overflow', `review.overflow "${String(overflow)}" must be drop-oldest or refuse-new`);
   }
   const ttlText = r.claimTtl ?? '5m';
   const claimTtlMs = parseDuration(ttlText);
-  if (claimTtlMs === undefined) throw new ConfigError('MW_COLLECTOR_REVIEW', `review.claimTtl "${ttlText}" is not a duration like 30s or 5m`);
+  if (claimTtlMs === undefined) fail(ReviewErrors.config, 'review.claimTtl', `review.claimTtl "${ttlText}" is not a duration like 30s or 5m`);
   return { maxPending, overflow, claimTtlMs };
 }

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { rateLimitedLog } from '@modelwatch/core';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { PerformanceEvaluator } from './performance/performance-evaluator.js';
+import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
@@ -19,6 +22,8 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -57,6 +62,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
   const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
+  const performance = new PerformanceEvaluator({
+    predictions,
+    baselines: store,
+    metrics: new PerformanceMetrics(metrics.registry),
+    windows: opts.windows,
+    events: opts.feedbackEvents,
+    historyKeep: opts.historyKeep,
+    log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+  });
 
   try {
     await evaluator.restoreLatest();
@@ -68,7 +82,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
     latestReports: (model) => evaluator.latestReports(model),
     profileRawData,
@@ -84,6 +98,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       metrics: feedbackMetrics,
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
+      performance,
     },
     review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
   });
@@ -108,17 +123,25 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
   const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
   reviewLoop.start();
+  performance.start(opts.evaluateEveryMs);
+  // Detector state is restored from the store: publish it (and catch up on labels) right away.
+  void performance.evaluate();
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
-    evaluate: () => evaluator.evaluate(),
+    authSummary: opts.tokens.describe(),
+    async evaluate() {
+      await evaluator.evaluate();
+      await performance.evaluate();
+    },
     close() {
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
         await reviewLoop.stop();
+        await performance.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -49,3 +49,40 @@ describe('collector options', () => {
     expect(resolveOptions({ prometheusUrl: 'http://thanos-query:9090/' }).prometheusUrl).toBe('http://thanos-query:9090');
   });
 });
+
+describe('token options', () => {
+  const good = { name: 'ci', token: 'x'.repeat(16), scopes: ['writer'] };
+
+  it('reads scoped tokens and adds --token as an admin token', () => {
+    const o = resolveOptions({ tokens: [good, { name: 'grafana', token: 'y'.repeat(16), scopes: ['reader'] }], token: 'short-admin' });
+    expect(o.tokens.readsClosed).toBe(true);
+    expect(o.tokens.writesClosed).toBe(true);
+    expect(o.tokens.find('short-admin')?.scopes.has('admin')).toBe(true);
+    expect(o.tokens.find('x'.repeat(16))?.name).toBe('ci');
+  });
+
+  it('says at startup that everything is open when no token is configured', () => {
+    expect(resolveOptions().tokens.describe()).toMatch(/no tokens configured: reads and writes are open/);
+    expect(resolveOptions({ token: 'a' }).tokens.describe()).toMatch(/reads are open/);
+  });
+
+  it.each([
+    ['not a list', { a: 1 }],
+    ['an unknown scope', [{ ...good, scopes: ['root'] }]],
+    ['no scopes', [{ ...good, scopes: [] }]],
+    ['a short token', [{ ...good, token: 'abc' }]],
+    ['a duplicate name', [good, { ...good, token: 'z'.repeat(16) }]],
+    ['a repeated secret', [good, { ...good, name: 'other' }]],
+    ['an unknown key', [{ ...good, role: 'x' }]],
+  ])('fails fast with MW_COLLECTOR_TOKENS on %s, without echoing the secret', (_what, tokens) => {
+    let err: unknown;
+    try {
+      resolveOptions({ tokens });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('MW_COLLECTOR_TOKENS');
+    expect((err as Error).message).not.toContain('x'.repeat(16));
+  });
+});

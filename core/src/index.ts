@@ -8,8 +8,9 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  PerformanceMeasure,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, PerformanceMeasureValue } from './contract/labels.js';
 export { CONFIDENCE_BAND_EDGES, confidenceBand, ReviewReason, REVIEW_REASONS, RetrainingReason } from './contract/labels.js';
 export type { ReviewReasonValue, RetrainingReasonValue } from './contract/labels.js';
 export {
@@ -53,6 +54,9 @@ export {
   errorBody,
 } from './errors/modelwatch-error.js';
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
+export { ConfigError, configSpec } from './errors/config-error.js';
+export { rateLimitedLog } from './errors/rate-limited-log.js';
+export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
   BaselineProfile,
@@ -122,3 +126,22 @@ export type { PredictionRecord, RecordValue, Checked } from './predictions/recor
 export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
 export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
 export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
+export { realizedPerformance, inferTask } from './performance/realized.js';
+export type {
+  JoinedPrediction,
+  PerformanceTask,
+  PerformanceResult,
+  ClassificationPerformance,
+  RegressionPerformance,
+  ClassPerformance,
+  PerformanceOptions,
+} from './performance/realized.js';
+export { DDM } from './concept/ddm.js';
+export type { DdmParams, DdmState } from './concept/ddm.js';
+export { ADWIN } from './concept/adwin.js';
+export type { AdwinParams, AdwinState } from './concept/adwin.js';
+export { PAGE_HINKLEY } from './concept/page-hinkley.js';
+export type { PageHinkleyParams, PageHinkleyState } from './concept/page-hinkley.js';
+export { CONCEPT_DETECTORS, predictionError } from './concept/registry.js';
+export type { ConceptDetectorName } from './concept/registry.js';
+export type { ConceptDetector, DetectorEvent, DetectorRun } from './concept/types.js';

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ConfigErrors } from '@modelwatch/core';
 import { ConfigError, startCollector } from '@modelwatch/collector';
 
 const USAGE = `Usage: modelwatch collector [options]
@@ -15,7 +16,10 @@ Options:
   --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
   --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
   --prometheus-header H  extra header on queries, repeatable, e.g. "X-Scope-OrgID: team-a" (Mimir tenants)
-  --token T              bearer token required on writes (default: env MODELWATCH_TOKEN; none = open)
+  --token T              admin bearer token: writes need it, reads stay open (default: env MODELWATCH_TOKEN)
+  --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
+                         labeller, admin (admin implies all); reads need a token once one has "reader"
+                         (no token at all = reads and writes open to whoever reaches the port)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
@@ -38,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
         'prometheus-url': { type: 'string' },
         'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
+        tokens: { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
@@ -56,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v)) throw new ConfigError('MW_COLLECTOR_FLAG', `--${name} must be a non-negative integer, got "${v}"`);
+    if (!/^\d+$/.test(v)) throw new ConfigError(ConfigErrors.collectorFlag, name, `--${name} must be a non-negative integer, got "${v}"`);
     return Number(v);
   };
   let collector;
@@ -70,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       prometheusUrl: values['prometheus-url'],
       prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
+      tokensFile: values.tokens,
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
@@ -85,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(`modelwatch collector listening on ${collector.url}`);
+  console.log(`modelwatch collector: auth: ${collector.authSummary}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -101,10 +108,10 @@ function readDriftConfig(path: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `cannot read ${path} as JSON: ${(err as Error).message}`);
+    throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `cannot read ${path} as JSON: ${(err as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `${path} must hold a JSON object of drift options`);
+    throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `${path} must hold a JSON object of drift options`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -113,7 +120,7 @@ function parseHeaders(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const item of items) {
     const colon = item.indexOf(':');
-    if (colon <= 0) throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `--prometheus-header "${item}" is not "Name: value"`);
+    if (colon <= 0) throw new ConfigError(ConfigErrors.collectorPrometheusHeader, 'prometheus-header', `--prometheus-header "${item}" is not "Name: value"`);
     headers[item.slice(0, colon).trim()] = item.slice(colon + 1).trim();
   }
   return headers;

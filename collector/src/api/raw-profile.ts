@@ -1,8 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { profileFile, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
-import { HttpError } from './http-error.js';
+import { ModelErrors, ModelwatchError, profileFile, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
 import type { RawType } from './profile-input.js';
 
 const FORMAT: Record<RawType, TableFormat> = {
@@ -27,15 +26,15 @@ export async function profileRawData(body: Buffer, type: RawType, model: string)
     try {
       result = await profileFile(path, { model, metadata: { source: `upload (${type})` } }, { format });
     } catch (err) {
-      if (err instanceof TableReadError) throw new HttpError(400, `unreadable ${format} data: ${err.message.slice(path.length + 1)}`);
+      if (err instanceof TableReadError) throw new ModelwatchError(ModelErrors.unreadableData, { format, detail: err.message.slice(path.length + 1) });
       // Readers reject malformed files (bad Parquet footer…) with plain errors: the client's data is at fault.
-      throw new HttpError(400, `unreadable ${format} data: ${(err as Error).message.replaceAll(path, 'upload')}`);
+      throw new ModelwatchError(ModelErrors.unreadableData, { format, detail: (err as Error).message.replaceAll(path, 'upload').slice(0, 300) });
     }
     const { profile, stats } = result;
     if (stats.rows === 0 || profile.features.length === 0) {
       const first = stats.issues[0];
       const detail = first ? `; first problem at line ${first.line}, column ${first.column}: ${first.message}` : '';
-      throw new HttpError(400, `the ${format} data has no usable rows (${stats.badRows} bad rows)${detail}`);
+      throw new ModelwatchError(ModelErrors.unreadableData, { format, detail: `no usable rows (${stats.badRows} bad rows)${detail}` });
     }
     if (stats.badRows > 0) profile.metadata = { ...profile.metadata, badRows: String(stats.badRows) };
     return profile;

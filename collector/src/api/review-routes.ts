@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import {
   checkPredictionRecord,
   FEEDBACK_LIMITS,
@@ -21,8 +21,11 @@ export interface ReviewRouteDeps {
   /** For the class buttons of the reviewer page: the categories of the active baseline's prediction output. */
   baselines: BaselineStore;
   maxBodyBytes: number;
-  /** Scope checks: reader lists, writer submits (sidecars), labeller claims and decides. */
-  auth: { reader: RequestHandler; writer: RequestHandler; labeller: RequestHandler };
+  /**
+   * Scope checks: reader reads queue sizes, classes and the automation report; payloadReader lists
+   * items (they carry inputs); writer submits (sidecars); labeller claims and decides.
+   */
+  auth: { reader: RequestHandler; payloadReader: RequestHandler; writer: RequestHandler; labeller: RequestHandler };
   /** Default period of the automation report. */
   retentionMs: number;
 }
@@ -65,8 +68,9 @@ function jsonBody(req: Request): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function reviewerOf(body: Record<string, unknown>): string {
-  const r = body.reviewer;
+/** The reviewer named in the body, else the name of the token that authorised the request. */
+function reviewerOf(body: Record<string, unknown>, res: Response): string {
+  const r = body.reviewer ?? res.locals.tokenName;
   if (typeof r !== 'string' || !REVIEWER.test(r)) {
     throw new ModelwatchError(ReviewErrors.invalidDecision, { detail: 'reviewer must be 1-64 of letters, digits and _ . @ : + -' });
   }
@@ -147,7 +151,7 @@ export function reviewRouter(deps: ReviewRouteDeps): express.Router {
     res.status(202).json({ model, ...result });
   });
 
-  router.get('/api/v1/review', auth.reader, async (req, res) => {
+  router.get('/api/v1/review', auth.payloadReader, async (req, res) => {
     const model = checkModel(query(req, 'model'), 'model');
     const state = query(req, 'state') ?? 'pending';
     if (state !== 'pending' && state !== 'decided') throw new ModelwatchError(ReviewErrors.invalidQuery, { detail: 'state must be pending or decided' });
@@ -193,7 +197,7 @@ export function reviewRouter(deps: ReviewRouteDeps): express.Router {
     if (!Array.isArray(skip) || skip.length > SKIP_MAX || skip.some((id) => typeof id !== 'string' || !isPredictionId(id))) {
       throw new ModelwatchError(ReviewErrors.invalidQuery, { detail: `skip must be a list of at most ${SKIP_MAX} prediction ids` });
     }
-    const item = await queue.claimNext(model, reviewerOf(b), skip as string[]);
+    const item = await queue.claimNext(model, reviewerOf(b, res), skip as string[]);
     if (!item) {
       res.status(204).end();
       return;
@@ -206,7 +210,7 @@ export function reviewRouter(deps: ReviewRouteDeps): express.Router {
     const model = checkModel(b.model, 'model');
     const id = String(req.params.predictionId);
     if (!isPredictionId(id)) throw new ModelwatchError(ReviewErrors.unknownItem, { predictionId: id.slice(0, 140) });
-    const item = await queue.claim(model, id, reviewerOf(b));
+    const item = await queue.claim(model, id, reviewerOf(b, res));
     res.json({ item, claimUntil: new Date(item.claimUntilMs!).toISOString() });
   });
 
@@ -215,7 +219,7 @@ export function reviewRouter(deps: ReviewRouteDeps): express.Router {
     const model = checkModel(b.model, 'model');
     const id = String(req.params.predictionId);
     if (!isPredictionId(id)) throw new ModelwatchError(ReviewErrors.unknownItem, { predictionId: id.slice(0, 140) });
-    const reviewer = reviewerOf(b);
+    const reviewer = reviewerOf(b, res);
     const hasLabel = b.label !== undefined;
     const hasValue = b.value !== undefined;
     if (hasLabel === hasValue) throw new ModelwatchError(ReviewErrors.invalidDecision, { detail: 'give exactly one of label (a class) or value (a number)' });

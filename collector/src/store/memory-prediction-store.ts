@@ -10,6 +10,7 @@ import type {
   PutPredictionsResult,
   StoredPrediction,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 interface Row {
   record: PredictionRecord;
@@ -52,6 +53,7 @@ export class MemoryPredictionStore implements PredictionStore {
   private readonly models = new Map<string, Map<string, Row>>();
   private readonly detectors = new Map<string, Map<string, DetectorStateRow>>();
   private seq = 0;
+  private readonly history: { evaluatedAt: string; report: PerformanceReport }[] = [];
 
   private rows(model: string): Map<string, Row> {
     let m = this.models.get(model);
@@ -186,6 +188,32 @@ export class MemoryPredictionStore implements PredictionStore {
       this.detectors.set(model, m);
     }
     for (const r of rows) m.set(`${r.variant}\u0000${r.detector}`, structuredClone(r));
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    this.history.push({ evaluatedAt, report: structuredClone(report) });
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const out: StoredPerformanceReport[] = [];
+    for (let i = this.history.length - 1; i >= 0 && out.length < limit; i--) {
+      const h = this.history[i];
+      if (h.report.model === model && (window === undefined || h.report.window === window)) out.push(structuredClone(h));
+    }
+    return out;
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    const seen = new Map<string, number>();
+    const kept: typeof this.history = [];
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i];
+      const key = `${h.report.model}\u0000${h.report.window}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n <= keep) kept.push(h);
+    }
+    this.history.splice(0, this.history.length, ...kept.reverse());
   }
 
   async close(): Promise<void> {}

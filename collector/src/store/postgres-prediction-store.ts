@@ -12,6 +12,7 @@ import type {
   PutPredictionsResult,
   StoredPrediction,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -54,6 +55,14 @@ CREATE TABLE IF NOT EXISTS detector_state (
   PRIMARY KEY (model, variant, detector)
 );
 CREATE SEQUENCE IF NOT EXISTS label_seq;
+CREATE TABLE IF NOT EXISTS performance_history (
+  id BIGSERIAL PRIMARY KEY,
+  model TEXT NOT NULL,
+  win TEXT NOT NULL,
+  evaluated_at TEXT NOT NULL,
+  report JSONB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
 `;
 
 const EVENTS_JSON = `(SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
@@ -282,6 +291,32 @@ export class PostgresPredictionStore implements PredictionStore {
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bigint[])
        ON CONFLICT (model, variant, detector) DO UPDATE SET state = excluded.state, cursor = excluded.cursor`,
       [model, rows.map((r) => r.variant), rows.map((r) => r.detector), rows.map((r) => JSON.stringify(r.state)), rows.map((r) => r.cursor)],
+    );
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    await this.pool.query('INSERT INTO performance_history (model, win, evaluated_at, report) VALUES ($1, $2, $3, $4)', [
+      report.model,
+      report.window,
+      evaluatedAt,
+      JSON.stringify(report),
+    ]);
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const { rows } =
+      window === undefined
+        ? await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 ORDER BY id DESC LIMIT $2', [model, limit])
+        : await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 AND win = $2 ORDER BY id DESC LIMIT $3', [model, window, limit]);
+    return rows.map((r) => ({ evaluatedAt: r.evaluated_at as string, report: r.report as PerformanceReport }));
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM performance_history WHERE id IN (
+         SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history) t
+         WHERE rn > $1)`,
+      [keep],
     );
   }
 

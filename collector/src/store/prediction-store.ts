@@ -1,4 +1,5 @@
 import type { FeedbackItem, FeedbackOutcome, PredictionRecord } from '@modelwatch/core';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 /** A stored record with what has been joined to it since. */
 export interface StoredPrediction extends PredictionRecord {
@@ -100,6 +101,12 @@ export interface PredictionStore {
 
   detectorStates(model: string): Promise<DetectorStateRow[]>;
   putDetectorStates(model: string, rows: readonly DetectorStateRow[]): Promise<void>;
+
+  appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void>;
+  /** Newest first, at most `limit`, optionally for one window label. */
+  performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]>;
+  /** Keeps at most `keep` reports per model and window. */
+  prunePerformanceHistory(keep: number): Promise<void>;
 
   close(): Promise<void>;
 }

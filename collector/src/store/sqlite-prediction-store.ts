@@ -12,6 +12,7 @@ import type {
   PutPredictionsResult,
   StoredPrediction,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -53,6 +54,14 @@ CREATE TABLE IF NOT EXISTS detector_state (
   cursor INTEGER NOT NULL,
   PRIMARY KEY (model, variant, detector)
 );
+CREATE TABLE IF NOT EXISTS performance_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model TEXT NOT NULL,
+  win TEXT NOT NULL,
+  evaluated_at TEXT NOT NULL,
+  report TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
 CREATE TABLE IF NOT EXISTS label_sequence (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   value INTEGER NOT NULL
@@ -234,6 +243,31 @@ export class SqlitePredictionStore implements PredictionStore {
     this.db.transaction(() => {
       for (const r of rows) put.run(model, r.variant, r.detector, JSON.stringify(r.state), r.cursor);
     })();
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO performance_history (model, win, evaluated_at, report) VALUES (?, ?, ?, ?)')
+      .run(report.model, report.window, evaluatedAt, JSON.stringify(report));
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const rows = (
+      window === undefined
+        ? this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? ORDER BY id DESC LIMIT ?').all(model, limit)
+        : this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? AND win = ? ORDER BY id DESC LIMIT ?').all(model, window, limit)
+    ) as { evaluated_at: string; report: string }[];
+    return rows.map((r) => ({ evaluatedAt: r.evaluated_at, report: JSON.parse(r.report) as PerformanceReport }));
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    this.db
+      .prepare(
+        `DELETE FROM performance_history WHERE id IN (
+           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history)
+           WHERE rn > ?)`,
+      )
+      .run(keep);
   }
 
   async close(): Promise<void> {

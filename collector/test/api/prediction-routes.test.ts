@@ -7,7 +7,12 @@ import { startCollector, type RunningCollector } from '../../src/index.js';
 import { call } from '../helpers/http.js';
 import { createRecord } from '../helpers/records.js';
 
-const TOKEN = 'pred-token';
+const TOKEN = 'admin-token-0123456789';
+const SCOPED = {
+  reader: 'reader-token-0123456789',
+  writer: 'writer-token-0123456789',
+  labeller: 'labeller-token-0123456789',
+} as const;
 const dir = mkdtempSync(join(tmpdir(), 'mw-pred-api-'));
 let c: RunningCollector;
 let uniq = 0;
@@ -29,7 +34,16 @@ async function metricValue(name: string, labels: Record<string, string>): Promis
 }
 
 beforeAll(async () => {
-  c = await startCollector({ port: 0, db: join(dir, 'pred.db'), token: TOKEN, evaluateEvery: '1h', predictionRetention: '1d' });
+  c = await startCollector({
+    port: 0,
+    db: join(dir, 'pred.db'),
+    tokens: [
+      { name: 'admin', token: TOKEN, scopes: ['admin'] },
+      ...Object.entries(SCOPED).map(([scope, token]) => ({ name: scope, token, scopes: [scope as 'reader'] })),
+    ],
+    evaluateEvery: '1h',
+    predictionRetention: '1d',
+  });
 });
 afterAll(async () => {
   await c?.close();
@@ -70,15 +84,45 @@ describe('prediction records', () => {
     expect(res.body.error).toContain('does not match');
   });
 
-  it('needs the token to ship, read and erase records', async () => {
+  it('lets each scope do exactly its part, route by route', async () => {
     const m = newModel();
     const r = fresh(m, 0, { subject: 'k' });
-    expect((await call(api(`/models/${m}/predictions`), { body: { records: [r] } })).status).toBe(401);
-    await ship(m, [r]);
-    expect((await call(api(`/models/${m}/predictions/${r.id}`))).status).toBe(401);
-    expect((await call(api(`/models/${m}/predictions`))).status).toBe(401);
-    expect((await call(api(`/models/${m}/predictions?subject=k`), { method: 'DELETE' })).status).toBe(401);
-    expect((await call(api(`/models/${m}/feedback`), { body: { items: [{ predictionId: r.id, label: 'x' }] } })).status).toBe(401);
+    const routes: Record<string, (token?: string) => Promise<number>> = {
+      ship: async (token) => (await call(api(`/models/${m}/predictions`), { body: { records: [r] }, token })).status,
+      feedback: async (token) => (await call(api(`/models/${m}/feedback`), { body: { items: [{ predictionId: r.id, event: 'redo' }] }, token })).status,
+      readOne: async (token) => (await call(api(`/models/${m}/predictions/${r.id}`), { token })).status,
+      list: async (token) => (await call(api(`/models/${m}/predictions`), { token })).status,
+      erase: async (token) => (await call(api(`/models/${m}/predictions?subject=nobody`), { method: 'DELETE', token })).status,
+    };
+    const allowed: Record<string, string[]> = {
+      none: [],
+      reader: ['readOne', 'list'],
+      writer: ['ship'],
+      labeller: ['feedback'],
+      admin: ['ship', 'feedback', 'readOne', 'list', 'erase'],
+    };
+    const tokens: Record<string, string | undefined> = { none: undefined, ...SCOPED, admin: TOKEN };
+    await routes.ship(TOKEN);
+    for (const [who, token] of Object.entries(tokens)) {
+      for (const [route, run] of Object.entries(routes)) {
+        const status = await run(token);
+        const expected = allowed[who].includes(route) ? 'allowed' : who === 'none' ? 401 : 403;
+        expect([who, route, expected === 'allowed' ? status < 400 : status]).toEqual([who, route, expected === 'allowed' ? true : expected]);
+      }
+    }
+  });
+
+  it('keeps stored payloads closed with a lone admin token while plain reads stay open', async () => {
+    const solo = await startCollector({ port: 0, db: ':memory:', token: TOKEN, evaluateEvery: '1h' });
+    try {
+      expect((await call(`${solo.url}/api/v1/models`)).status).toBe(200);
+      const read = await call(`${solo.url}/api/v1/models/m/predictions`);
+      expect(read.status).toBe(401);
+      expect(read.body.code).toBe('MW_ERR_AUTH_MISSING_TOKEN');
+      expect((await call(`${solo.url}/api/v1/models/m/predictions`, { token: TOKEN })).status).toBe(200);
+    } finally {
+      await solo.close();
+    }
   });
 
   it('lists records in pages with a next cursor', async () => {

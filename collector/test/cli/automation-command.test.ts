@@ -92,13 +92,13 @@ describe('modelwatch automation report', () => {
     ]);
   });
 
-  it('explains a model without labels and a missing token, exit 1; bad usage exit 2', async () => {
+  it('explains a model without labels and an unreachable collector, exit 1; bad usage exit 2', async () => {
     const none = await capture(['report', '--model', 'nobody', '--collector', c.url, '--token', TOKEN]);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/404: MW_ERR_AUTOMATION_NO_LABELS: model "nobody" has no labelled predictions/);
-    const noToken = await capture(['report', '--model', 'loans', '--collector', c.url]);
-    expect(noToken.code).toBe(1);
-    expect(noToken.err).toMatch(/401.*pass --token or set MODELWATCH_TOKEN/);
+    const down = await capture(['report', '--model', 'loans', '--collector', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/cannot reach the collector at http:\/\/127.0.0.1:9/);
     const usage = await capture(['report', '--collector', c.url]);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/--model is required/);

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +37,20 @@ describe('modelwatch collector', () => {
     expect(r.stderr).toMatch(/MW_COLLECTOR_DRIFT_CONFIG: cannot read .* as JSON/);
   });
 
+  it('exits 2 naming the tokens file problem without printing a secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-tokens-'));
+    try {
+      const file = join(dir, 'tokens.json');
+      writeFileSync(file, JSON.stringify([{ name: 'ci', token: 'secret-secret-secret', scopes: ['superuser'] }]));
+      const r = runSync(['--port', '0', '--db', ':memory:', '--tokens', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/MW_COLLECTOR_TOKENS: .*token "ci": scopes must be a non-empty list of reader, writer, labeller, admin/);
+      expect(r.stderr).not.toContain('secret-secret-secret');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves until SIGTERM, then shuts down cleanly with exit code 0', async () => {
     const child = spawn(process.execPath, [BIN, 'collector', '--port', '0', '--db', ':memory:', '--interval', '1s'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,5 +70,7 @@ describe('modelwatch collector', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/shutting down/);
+    // The default (no token) is said out loud at startup.
+    expect(out).toMatch(/auth: no tokens configured: reads and writes are open/);
   });
 });

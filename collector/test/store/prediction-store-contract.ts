@@ -168,5 +168,26 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
       ]);
       expect(await store.detectorStates('other')).toEqual([]);
     });
+
+    it('keeps performance history newest first per window and prunes per model and window', async () => {
+      const store = await fresh();
+      const report = (window: string, labelled: number) => ({
+        model: 'm',
+        window,
+        start: '2026-11-01T00:00:00.000Z',
+        end: '2026-11-01T01:00:00.000Z',
+        variants: [{ variant: 'primary', predictions: 10, labelled, eventRates: {} }],
+      });
+      for (let i = 0; i < 4; i++) await store.appendPerformance(report('1h', i), `2026-11-01T0${i}:00:00.000Z`);
+      await store.appendPerformance(report('1d', 9), '2026-11-01T05:00:00.000Z');
+      expect((await store.performanceHistory('m', 2, '1h')).map((h) => h.report.variants[0].labelled)).toEqual([3, 2]);
+      expect((await store.performanceHistory('m', 10)).map((h) => h.report.window)).toEqual(['1d', '1h', '1h', '1h', '1h']);
+      await store.prunePerformanceHistory(1);
+      expect((await store.performanceHistory('m', 10)).map((h) => [h.report.window, h.evaluatedAt])).toEqual([
+        ['1d', '2026-11-01T05:00:00.000Z'],
+        ['1h', '2026-11-01T03:00:00.000Z'],
+      ]);
+      expect(await store.performanceHistory('other', 10)).toEqual([]);
+    });
   });
 }

@@ -31,6 +31,12 @@ export const Label = {
   band: 'band',
   /** Automation threshold of the automation report (`AUTOMATION_THRESHOLDS`). */
   threshold: 'threshold',
+  /** Realized-performance measure: a closed set (PerformanceMeasure). */
+  metric: 'metric',
+  /** User-signal name: from the collector's configured set only. */
+  event: 'event',
+  /** Concept-drift detector: ddm, adwin, page_hinkley. */
+  detector: 'detector',
 } as const;
 
 export type LabelKey = (typeof Label)[keyof typeof Label];
@@ -70,6 +76,14 @@ export const ErrorReason = {
   upstreamStatus: 'upstream_status',
   inferenceFailed: 'inference_failed',
   internal: 'internal',
+  /** Answered 503 with Retry-After: the in-flight cap was reached. */
+  overloaded: 'overloaded',
+  /** Answered 408: headers or body did not arrive within the configured timeout. */
+  requestTimeout: 'request_timeout',
+  /** The request names a model other than the one this sidecar serves. */
+  wrongModel: 'wrong_model',
+  /** The same input name appears twice in one request. */
+  duplicateInput: 'duplicate_input',
 } as const;
 export type ErrorReasonValue = (typeof ErrorReason)[keyof typeof ErrorReason];
 
@@ -115,3 +129,14 @@ export const RetrainingReason = {
   manual: 'manual',
 } as const;
 export type RetrainingReasonValue = (typeof RetrainingReason)[keyof typeof RetrainingReason];
+
+/** `metric` label of realized-performance series. */
+export const PerformanceMeasure = {
+  accuracy: 'accuracy',
+  macroF1: 'macro_f1',
+  ece: 'ece',
+  mae: 'mae',
+  rmse: 'rmse',
+  bias: 'bias',
+} as const;
+export type PerformanceMeasureValue = (typeof PerformanceMeasure)[keyof typeof PerformanceMeasure];

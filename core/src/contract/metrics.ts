@@ -61,6 +61,10 @@ export const SidecarSoftware = {
     'Windows of counts handled by the edge pusher, by outcome: sent (acknowledged by the collector), dropped (disk buffer full, oldest first), rejected (refused by the collector as invalid).'),
   pushBuffered: metric('sidecar', 'gauge', 'modelwatch_push_buffered_windows', '',
     [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
+  traceExportFailures: metric('sidecar', 'counter', 'modelwatch_trace_export_failures_total', '',
+    [...ID], 'Batches of spans the OTLP exporter failed to deliver (endpoint down, slow or refusing); inference is never affected.'),
+  connections: metric('sidecar', 'gauge', 'modelwatch_open_connections', '',
+    [...ID], 'Client connections currently open on the sidecar (capped by limits.maxConnections).'),
 } as const;
 
 /** Sidecar: what goes into the model. */
@@ -163,6 +167,38 @@ export const CollectorPerformance = {
     'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
   recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
     [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
+  realized: metric('collector', 'gauge', 'modelwatch_performance_realized', '',
+    [Label.model, Label.variant, Label.window, Label.metric],
+    'Realized performance of the predictions made in the window that have a label: accuracy, macro_f1, ece (classification); mae, rmse, bias (regression).'),
+  reference: metric('collector', 'gauge', 'modelwatch_performance_reference', '',
+    [Label.model, Label.metric],
+    'Reference performance from the active baseline (hold-out figures recorded by `baseline create --label`).'),
+  classPrecision: metric('collector', 'gauge', 'modelwatch_performance_class_precision_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.class],
+    'Precision per class in the window (classes from the baseline table, others as __other__); absent for a class never predicted.'),
+  classRecall: metric('collector', 'gauge', 'modelwatch_performance_class_recall_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.class],
+    'Recall per class in the window; absent for a class that never occurred.'),
+  labelled: metric('collector', 'gauge', 'modelwatch_performance_labelled_predictions', '',
+    [Label.model, Label.variant, Label.window], 'Predictions made in the window that have a label (the sample realized performance rests on).'),
+  predictionsInWindow: metric('collector', 'gauge', 'modelwatch_performance_window_predictions', '',
+    [Label.model, Label.variant, Label.window], 'Prediction records made in the window (the denominator of coverage and event rates).'),
+  labelCoverage: metric('collector', 'gauge', 'modelwatch_label_coverage_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window], 'Share of the window\'s prediction records that have a label.'),
+  labelDelay: metric('collector', 'gauge', 'modelwatch_label_delay_seconds', 'seconds',
+    [Label.model, Label.variant, Label.window], 'Median time from prediction to label of the window\'s labelled predictions.'),
+  eventRate: metric('collector', 'gauge', 'modelwatch_feedback_event_rate_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.event], 'Share of the window\'s predictions with at least one user signal of that name (e.g. click-through rate).'),
+  conceptDrifts: metric('collector', 'counter', 'modelwatch_concept_drift_detections_total', '',
+    [Label.model, Label.variant, Label.detector], 'Concept drifts detected on the stream of per-prediction errors, in label arrival order.'),
+  conceptDriftLast: metric('collector', 'gauge', 'modelwatch_concept_drift_last_detection_timestamp_seconds', 'seconds',
+    [Label.model, Label.variant, Label.detector], 'When the detector last detected a concept drift (Unix time); survives restarts through the stored detector state.'),
+  conceptWarning: metric('collector', 'gauge', 'modelwatch_concept_drift_warning', '',
+    [Label.model, Label.variant, Label.detector], '1 while a detector with a warning zone (DDM) is in it, else 0.'),
+  conceptLabels: metric('collector', 'counter', 'modelwatch_concept_drift_labels_total', '',
+    [Label.model, Label.variant], 'Labelled predictions fed to the concept-drift detectors.'),
+  performanceEvaluations: metric('collector', 'counter', 'modelwatch_performance_evaluations_total', '',
+    [Label.model, Label.outcome], 'Realized-performance and detector rounds per model, by outcome (success, error).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
@@ -198,6 +234,12 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
+    [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
+  authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+  tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
+    [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 export const ALL_METRICS: readonly MetricDescriptor[] = [

@@ -31,6 +31,21 @@ export const ConfigErrors = {
   file: spec('MW_ERR_CONFIG_FILE', 400, '{key}: {detail}'),
   /** Collector options (MW_COLLECTOR_* codes predate the catalogue and are kept). */
   collector: spec('MW_COLLECTOR_CONFIG', 400, '{detail}'),
+  collectorPort: spec('MW_COLLECTOR_PORT', 400, '{detail}'),
+  collectorWindows: spec('MW_COLLECTOR_WINDOWS', 400, '{detail}'),
+  collectorInterval: spec('MW_COLLECTOR_INTERVAL', 400, '{detail}'),
+  collectorMaxBody: spec('MW_COLLECTOR_MAX_BODY', 400, '{detail}'),
+  collectorPrometheusUrl: spec('MW_COLLECTOR_PROMETHEUS_URL', 400, '{detail}'),
+  collectorPrometheusHeader: spec('MW_COLLECTOR_PROMETHEUS_HEADER', 400, '{detail}'),
+  collectorHistory: spec('MW_COLLECTOR_HISTORY', 400, '{detail}'),
+  collectorToken: spec('MW_COLLECTOR_TOKEN', 400, '{detail}'),
+  collectorTokens: spec('MW_COLLECTOR_TOKENS', 400, '{detail}'),
+  collectorTls: spec('MW_COLLECTOR_TLS', 400, '{detail}'),
+  collectorDrift: spec('MW_COLLECTOR_DRIFT', 400, '{detail}'),
+  collectorDriftConfig: spec('MW_COLLECTOR_DRIFT_CONFIG', 400, '{detail}'),
+  collectorFlag: spec('MW_COLLECTOR_FLAG', 400, '{detail}'),
+  /** TLS certificate, key or CA files (both servers and their clients). */
+  tls: spec('MW_ERR_CONFIG_TLS', 400, '{key}: {detail}'),
 } as const;
 
 /** Requests: what any HTTP endpoint of either server refuses. */
@@ -45,6 +60,8 @@ export const RequestErrors = {
   methodNotAllowed: spec('MW_ERR_REQUEST_METHOD', 405, 'method {method} is not allowed on {path}'),
   conflict: spec('MW_ERR_REQUEST_CONFLICT', 409, '{detail}'),
   timeout: spec('MW_ERR_REQUEST_TIMEOUT', 408, 'the request was not received within {ms} ms'),
+  connectNotSupported: spec('MW_ERR_REQUEST_CONNECT', 405, 'CONNECT is not supported: this is not a forward proxy'),
+  malformedHttp: spec('MW_ERR_REQUEST_MALFORMED_HTTP', 400, 'malformed HTTP request'),
   overloaded: spec('MW_ERR_REQUEST_OVERLOADED', 503, 'the server is at its limit of {limit} requests in flight; retry later'),
   unreadableBody: spec('MW_ERR_REQUEST_UNREADABLE_BODY', 400, 'unreadable request body ({detail})'),
 } as const;
@@ -54,6 +71,7 @@ export const AuthErrors = {
   missingToken: spec('MW_ERR_AUTH_MISSING_TOKEN', 401, 'this request needs an Authorization: Bearer <token> header'),
   invalidToken: spec('MW_ERR_AUTH_INVALID_TOKEN', 401, 'invalid bearer token'),
   forbidden: spec('MW_ERR_AUTH_FORBIDDEN', 403, 'token "{name}" lacks the {scope} scope this request needs'),
+  clientCertificate: spec('MW_ERR_AUTH_CLIENT_CERTIFICATE', 401, 'a client certificate signed by the configured CA is required'),
 } as const;
 
 /** Models and baselines. */
@@ -62,6 +80,9 @@ export const ModelErrors = {
   invalidName: spec('MW_ERR_MODEL_INVALID_NAME', 400, '{detail}'),
   invalidBaseline: spec('MW_ERR_BASELINE_INVALID', 400, 'invalid baseline profile: {detail}'),
   unknownBaseline: spec('MW_ERR_BASELINE_UNKNOWN', 404, '{detail}'),
+  unreadableData: spec('MW_ERR_BASELINE_UNREADABLE_DATA', 400, 'unreadable {format} data: {detail}'),
+  tooManyColumns: spec('MW_ERR_BASELINE_TOO_MANY_COLUMNS', 400, '{detail}'),
+  activeInUse: spec('MW_ERR_BASELINE_ACTIVE', 409, '{detail}'),
 } as const;
 
 /** Inference through the sidecar: upstream model servers and the in-process model. */
@@ -77,6 +98,7 @@ export const InferenceErrors = {
 export const PushErrors = {
   invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
   bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
+  inconsistentWindow: spec('MW_ERR_PUSH_INCONSISTENT_WINDOW', 400, 'inconsistent pushed window: {detail}'),
 } as const;
 
 /** Ground truth: prediction records, labels and user signals. */
@@ -87,6 +109,8 @@ export const FeedbackErrors = {
   invalidQuery: spec('MW_ERR_PREDICTIONS_QUERY', 400, '{detail}'),
   invalidPrivacyRule: spec('MW_ERR_PRIVACY_RULE', 400, 'privacy rule {where}: {detail}'),
   labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
+  retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
+  eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */
@@ -101,6 +125,8 @@ export const ReviewErrors = {
   invalidPolicy: spec('MW_ERR_RETRAINING_POLICY', 400, 'retraining policy {where}: {detail}'),
   noLabels: spec('MW_ERR_AUTOMATION_NO_LABELS', 404, 'model "{model}" has no labelled predictions with a confidence between {from} and {to}'),
   invalidExport: spec('MW_ERR_DATASET_QUERY', 400, '{detail}'),
+  /** Collector review/retraining options, refused at startup. */
+  config: spec('MW_COLLECTOR_REVIEW', 400, '{detail}'),
 } as const;
 
 /** Rollouts: variant routing and its admin API. */

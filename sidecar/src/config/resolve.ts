@@ -1,7 +1,7 @@
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
 import { resolveReview } from '../review/review-config.js';
-import { ConfigError, ConfigErrorCode, show } from './errors.js';
+import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
 import {
   DEFAULT_LIMITS,
   PROTOCOLS,
@@ -22,7 +22,7 @@ const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 
-function fail(code: ConfigError['code'], key: string, message: string): never {
+function fail(code: ConfigErrorCodeValue, key: string, message: string): never {
   throw new ConfigError(code, key, message);
 }
 

@@ -155,8 +155,7 @@ export class EmbeddedHandler {
         outputs: result,
       }));
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 }

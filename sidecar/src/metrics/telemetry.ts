@@ -55,6 +55,8 @@ export class SidecarTelemetry {
   private readonly errors: Counter;
   private readonly unmonitored: Counter;
   private readonly baselineLoaded: Gauge;
+  private readonly traceExportFailures: Counter;
+  private readonly connections: Gauge;
   private readonly ignoredHeader: string;
   private readonly ignoredLabels: string;
   /** Extra exposition renderers (e.g. the edge pusher's counters), called at scrape time. */
@@ -86,6 +88,10 @@ export class SidecarTelemetry {
     this.errors = counter(S.requestErrors);
     this.unmonitored = counter(S.unmonitoredPayloads);
     this.baselineLoaded = gauge(S.baselineLoaded);
+    this.traceExportFailures = counter(S.traceExportFailures);
+    this.traceExportFailures.inc(this.id, 0);
+    this.connections = gauge(S.connections);
+    this.connections.set(this.id, 0);
     this.ignoredHeader = header(SidecarInput.ignoredFeatures.name, 'counter', SidecarInput.ignoredFeatures.help);
     this.ignoredLabels = rendered;
     if (opts.defaultMetrics !== false) {
@@ -125,6 +131,16 @@ export class SidecarTelemetry {
 
   error(reason: ErrorReasonValue): void {
     this.errors.inc({ ...this.id, [Label.reason]: reason });
+  }
+
+  /** A batch of spans the OTLP endpoint did not take (down, hanging, refusing). */
+  traceExportFailed(): void {
+    this.traceExportFailures.inc(this.id);
+  }
+
+  /** Open client connections (set when one opens or closes, not per request). */
+  setConnections(n: number): void {
+    this.connections.set(this.id, n);
   }
 
   /** `reason` comes from a codec's closed set of constants, never from the request. */

@@ -173,8 +173,7 @@ export class ProxyHandler {
       const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
       ex.finish(outcome, answer.status, answerBody.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 

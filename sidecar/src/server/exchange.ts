@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
+import { correlationId, ErrorReason, internalError, Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
 import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
 import { sendError, sendJson } from './respond.js';
@@ -57,6 +57,24 @@ export class InferenceExchange {
     const len = sendError(this.res, status, message, { ...this.traceHeaders, ...headers });
     const outcome = status >= 500 ? (reason.startsWith('upstream') ? Outcome.upstreamError : Outcome.internalError) : Outcome.clientError;
     this.finish(outcome, status, len, reason);
+  }
+
+  /**
+   * Answers an unexpected failure: 500 with a correlation id only (no stack, no path), counted
+   * as reason "internal", logged once with the same id and the stack.
+   */
+  internal(err: unknown): void {
+    const id = correlationId();
+    this.rt.log(`internal error ${id}: ${(err as Error)?.stack ?? String(err)}`);
+    if (this.done || this.res.headersSent) {
+      this.rt.telemetry.error(ErrorReason.internal);
+      this.res.destroy();
+      return;
+    }
+    this.rt.telemetry.error(ErrorReason.internal);
+    const body = JSON.stringify({ ...internalError(id).body(), correlationId: id });
+    const len = sendJson(this.res, 500, body, this.traceHeaders);
+    this.finish(Outcome.internalError, 500, len, ErrorReason.internal);
   }
 
   ok(body: string): void {

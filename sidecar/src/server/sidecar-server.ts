@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, type BaselineProfile } from '@modelwatch/core';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -20,7 +20,7 @@ import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
-import { sendError, sendJson } from './respond.js';
+import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog, type Runtime } from './runtime.js';
 import { probeUntilReady } from './readiness.js';
 
@@ -31,6 +31,8 @@ export interface SidecarDeps {
   log?: (line: string) => void;
   /** Process/event-loop metrics (default on). */
   defaultMetrics?: boolean;
+  /** Environment read for OTEL_* settings (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningSidecar {
@@ -85,7 +87,10 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   };
   applyBaseline(fileBaseline);
 
-  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
+    telemetry.traceExportFailed();
+    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
+  });
   const tracer = new RequestTracer(deps.tracerProvider ?? ownedProvider, {
     'modelwatch.model': config.name,
     'modelwatch.model_version': config.modelVersion,
@@ -163,7 +168,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       });
     } catch (err) {
       stopBaseline?.();
-      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', (err as Error).message);
+      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
     const p = pusher;
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
@@ -205,8 +210,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     try {
       handle(req, res);
     } catch (err) {
-      log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'internal error');
+      internalFailure(rt, res, err);
     }
   });
   server.on('clientError', (_err, socket) => {

@@ -14,7 +14,8 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -123,15 +124,53 @@ export function endSpan(span: Span | undefined, error?: string): void {
 }
 
 /**
+ * Wraps an exporter so every failed batch is reported (issue 12, item 9: an OTLP endpoint that
+ * is down or hanging used to fail silently). The report must not throw: it runs in the export
+ * callback, far from any request.
+ */
+export class ReportingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly onFailure: (spans: number, error: Error | undefined) => void,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) {
+        try {
+          this.onFailure(spans.length, result.error);
+        } catch {
+          // reporting is best effort
+        }
+      }
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
  * Tracer provider from the standard OTEL_* variables: OTLP/HTTP to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
  * OTEL_EXPORTER_OTLP_ENDPOINT; none when OTEL_TRACES_EXPORTER=none or no endpoint is set.
+ * `onExportFailure` hears of every batch the endpoint did not take.
  */
-export function tracerProviderFromEnv(env: NodeJS.ProcessEnv = process.env): BasicTracerProvider | undefined {
+export function tracerProviderFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  onExportFailure: (spans: number, error: Error | undefined) => void = () => {},
+): BasicTracerProvider | undefined {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim());
   if (!exporters.includes('otlp')) return undefined;
   if (!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? 'modelwatch-sidecar' })
     .merge(detectResources({ detectors: [envDetector] }));
   // BatchSpanProcessor: bounded queue that drops (and counts) when full, timers unref'ed.
-  return new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  const exporter = new ReportingExporter(new OTLPTraceExporter(), onExportFailure);
+  return new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
 }

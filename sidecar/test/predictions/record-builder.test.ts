@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { newPredictionId } from '@modelwatch/core';
 import { PrivacyPolicy } from '../../src/predictions/privacy.js';
 import { buildRecords } from '../../src/predictions/record-builder.js';
-import type { InputBatch, OutputBatch } from '../../src/protocols/types.js';
+import type { Column, InputBatch, OutputBatch } from '../../src/protocols/types.js';
 
 const identity = { model: 'm', version: '2', variant: 'canary', stage: 's', pipeline: 'p' };
-const inputs: InputBatch = { rows: 2, columns: new Map([['temp', new Float32Array([1.5, 2.5])], ['city', ['Oslo', 'Rome']]]) };
+const inputs: InputBatch = { rows: 2, columns: new Map<string, Column>([['temp', new Float32Array([1.5, 2.5])], ['city', ['Oslo', 'Rome']]]) };
 const outputs: OutputBatch = {
   rows: 2,
   outputs: new Map([['probabilities', { kind: 'probabilities', rows: 2, classes: 3, data: new Float32Array([0.1, 0.7, 0.2, 0.5, 0.25, 0.25]) }]]),
