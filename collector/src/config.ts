@@ -3,6 +3,7 @@
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
 import { readFileSync } from 'node:fs';
+import { resolveRetraining, type ResolvedRetraining, type RetrainingConfigInput } from './retraining/policy.js';
 import { ConfigError, ConfigErrors, EVENT_NAME, ReviewErrors, FeedbackErrors, parseDriftOptions, type DriftOptions, type ErrorSpec } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
@@ -45,6 +46,8 @@ export interface CollectorOptions {
   feedbackEvents?: string[];
   /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
   review?: ReviewQueueConfig;
+  /** Retraining policy per model and the webhook it calls (collector/src/retraining/policy.ts); unset = no automatic trigger. */
+  retraining?: RetrainingConfigInput;
 }
 
 export interface ReviewQueueConfig {
@@ -75,6 +78,7 @@ export interface ResolvedOptions {
   predictionRetentionMs: number;
   feedbackEvents: string[];
   review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
+  retraining?: ResolvedRetraining;
 }
 
 /** User signals accepted when none are configured. */
@@ -223,8 +227,10 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     fail(ConfigErrors.collectorDrift, 'drift', `drift options: ${(err as Error).message}`);
   }
   const review = resolveReview(o.review ?? {});
+  const retraining = resolveRetraining(o.retraining, parseDuration);
   return {
     review,
+    ...(retraining ? { retraining } : {}),
     port,
     host: o.host ?? '127.0.0.1',
     db: o.db ?? 'modelwatch.db',

@@ -13,6 +13,8 @@ import { openPredictionStore, openStore } from './store/open-store.js';
 import { openReviewStore } from './review/open-review-store.js';
 import { AutomationMetrics } from './review/automation-metrics.js';
 import { ReviewLoop } from './review/review-loop.js';
+import { RetrainingMetrics } from './retraining/retraining-metrics.js';
+import { RetrainingMonitor } from './retraining/retraining-monitor.js';
 import { ReviewMetrics } from './review/review-metrics.js';
 import { ReviewQueue } from './review/review-queue.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
@@ -79,6 +81,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     throw err;
   }
 
+  let baseUrl = '';
+  const retraining = opts.retraining
+    ? new RetrainingMonitor(
+        opts.retraining,
+        {
+          models: async () => [...new Set([...(await predictions.predictionModels()), ...(await store.listModels()).map((m) => m.model)])].sort(),
+          performance: (model) => performance.latestReports(model),
+          conceptEvents: (model) => performance.conceptEvents(model),
+          drift: (model) => evaluator.latestReports(model),
+        },
+        reviews,
+        new RetrainingMetrics(metrics.registry),
+        () => baseUrl,
+        rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+      )
+    : undefined;
+
   const app = buildApp({
     store,
     metrics,
@@ -101,6 +120,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       performance,
     },
     review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
+    retraining: { monitor: retraining, history: reviews },
   });
 
   const server = app.listen(opts.port, opts.host);
@@ -114,6 +134,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   // Baseline series right away; the first drift round comes after one interval (until then
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
@@ -124,6 +145,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
   reviewLoop.start();
   performance.start(opts.evaluateEveryMs);
+  retraining?.start(opts.evaluateEveryMs);
   // Detector state is restored from the store: publish it (and catch up on labels) right away.
   void performance.evaluate();
 
@@ -135,6 +157,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     async evaluate() {
       await evaluator.evaluate();
       await performance.evaluate();
+      await retraining?.check();
     },
     close() {
       closing ??= (async () => {
@@ -142,6 +165,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
         await retention.stop();
         await reviewLoop.stop();
         await performance.stop();
+        await retraining?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

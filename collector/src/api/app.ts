@@ -18,6 +18,7 @@ import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
 import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
+import { retrainingRouter, type RetrainingRouteDeps } from './retraining-routes.js';
 import { reviewRouter, type ReviewRouteDeps } from './review-routes.js';
 
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
   /** The review queue, reviewer page and automation report (review-routes.ts); absent = not served. */
   review?: Omit<ReviewRouteDeps, 'auth' | 'maxBodyBytes' | 'baselines'>;
+  /** Retraining history and manual trigger (retraining-routes.ts); absent = not served. */
+  retraining?: Omit<RetrainingRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -252,6 +255,10 @@ export function buildApp(deps: AppDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes,
       auth: { reader, payloadReader: requireScope('reader', { payloads: true }), writer, labeller: requireScope('labeller') },
     }));
+  }
+
+  if (deps.retraining) {
+    app.use(retrainingRouter({ ...deps.retraining, maxBodyBytes: deps.maxBodyBytes, auth: { reader, writer } }));
   }
 
   app.use(notFound);

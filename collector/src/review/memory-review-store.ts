@@ -6,6 +6,7 @@ import type {
   NewReviewItem,
   QueueBound,
   QueueStats,
+  RetrainingEvent,
   ReviewItem,
   ReviewListQuery,
   ReviewStore,
@@ -21,6 +22,15 @@ function copy(item: ReviewItem): ReviewItem {
 /** The review queue in memory (tests and `--db :memory:`). */
 export class MemoryReviewStore implements ReviewStore {
   private readonly models = new Map<string, Map<string, ReviewItem>>();
+  private readonly retraining: RetrainingEvent[] = [];
+
+  async appendRetrainingEvent(event: RetrainingEvent): Promise<void> {
+    this.retraining.push(structuredClone(event));
+  }
+
+  async retrainingEvents(model: string, limit: number): Promise<RetrainingEvent[]> {
+    return this.retraining.filter((e) => e.model === model).sort((a, b) => b.timeMs - a.timeMs).slice(0, limit).map((e) => structuredClone(e));
+  }
 
   private items(model: string): Map<string, ReviewItem> {
     let m = this.models.get(model);

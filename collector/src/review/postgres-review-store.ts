@@ -7,6 +7,7 @@ import type {
   NewReviewItem,
   QueueBound,
   QueueStats,
+  RetrainingEvent,
   ReviewItem,
   ReviewListQuery,
   ReviewStore,
@@ -32,6 +33,16 @@ CREATE TABLE IF NOT EXISTS review_items (
 );
 CREATE INDEX IF NOT EXISTS review_pending ON review_items (model, enqueued_ms, prediction_id) WHERE decided_ms IS NULL;
 CREATE INDEX IF NOT EXISTS review_decided ON review_items (model, decided_ms, prediction_id) WHERE decided_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS retraining_events (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail JSONB NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS retraining_time ON retraining_events (model, time_ms);
 `;
 
 const LIVE = `(claimed_by IS NULL OR claimed_by = $3 OR claim_until_ms <= $4)`;
@@ -164,6 +175,25 @@ export class PostgresReviewStore implements ReviewStore {
       [model, predictionId, d.reviewer, nowMs, d.label ?? null, d.value ?? null],
     );
     return rows[0] ? { outcome: 'decided', item: toReviewItem(rows[0] as ReviewRow) } : this.refusal(model, predictionId);
+  }
+
+  async appendRetrainingEvent(e: RetrainingEvent): Promise<void> {
+    await this.pool.query('INSERT INTO retraining_events (model, id, time_ms, reason, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+      e.model,
+      e.id,
+      e.timeMs,
+      e.reason,
+      e.outcome,
+      JSON.stringify(e.detail),
+    ]);
+  }
+
+  async retrainingEvents(model: string, limit: number): Promise<RetrainingEvent[]> {
+    const { rows } = await this.pool.query(
+      'SELECT model, id, time_ms, reason, outcome, detail FROM retraining_events WHERE model = $1 ORDER BY time_ms DESC, id DESC LIMIT $2',
+      [model, limit],
+    );
+    return rows.map((r) => ({ model: r.model, id: r.id, timeMs: Number(r.time_ms), reason: r.reason, outcome: r.outcome, detail: r.detail }));
   }
 
   async stats(): Promise<QueueStats[]> {

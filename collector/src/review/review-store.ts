@@ -77,6 +77,17 @@ export interface ReviewListQuery {
   after?: { ms: number; id: string };
 }
 
+/** One retraining trigger as the history keeps it (delivered, failed after every attempt, or suppressed by the cool-down). */
+export interface RetrainingEvent {
+  id: string;
+  model: string;
+  timeMs: number;
+  reason: string;
+  outcome: 'delivered' | 'failed' | 'suppressed';
+  /** The webhook payload (reason, evidence, export link) and delivery details. */
+  detail: Record<string, unknown>;
+}
+
 /**
  * The review queue of every model. A claim is a lease: it holds an item for one reviewer until it
  * expires, so two reviewers never work the same item and an abandoned one returns to the queue.
@@ -99,6 +110,10 @@ export interface ReviewStore {
   decide(model: string, predictionId: string, decision: Decision, nowMs: number): Promise<DecideResult>;
   /** Pending count and oldest item per model with pending items. */
   stats(): Promise<QueueStats[]>;
+  /** The retraining history (kept with the review queue: both are the human side of the loop). */
+  appendRetrainingEvent(event: RetrainingEvent): Promise<void>;
+  /** A model's retraining events, newest first. */
+  retrainingEvents(model: string, limit: number): Promise<RetrainingEvent[]>;
   /** Deletes decided items decided before `beforeMs` and pending items enqueued before it (retention). */
   prune(beforeMs: number): Promise<number>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import type {
   NewReviewItem,
   QueueBound,
   QueueStats,
+  RetrainingEvent,
   ReviewItem,
   ReviewListQuery,
   ReviewStore,
@@ -32,6 +33,16 @@ CREATE TABLE IF NOT EXISTS review_items (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS review_pending ON review_items (model, enqueued_ms, prediction_id) WHERE decided_ms IS NULL;
 CREATE INDEX IF NOT EXISTS review_decided ON review_items (model, decided_ms, prediction_id) WHERE decided_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS retraining_events (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS retraining_time ON retraining_events (model, time_ms);
 `;
 
 /**
@@ -173,6 +184,19 @@ export class SqliteReviewStore implements ReviewStore {
       value: d.value ?? null,
     }) as ReviewRow | undefined;
     return row ? { outcome: 'decided', item: toReviewItem(row) } : this.refusal(model, predictionId, nowMs);
+  }
+
+  async appendRetrainingEvent(e: RetrainingEvent): Promise<void> {
+    this.db
+      .prepare('INSERT INTO retraining_events (model, id, time_ms, reason, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.model, e.id, e.timeMs, e.reason, e.outcome, JSON.stringify(e.detail));
+  }
+
+  async retrainingEvents(model: string, limit: number): Promise<RetrainingEvent[]> {
+    const rows = this.db
+      .prepare('SELECT model, id, time_ms, reason, outcome, detail FROM retraining_events WHERE model = ? ORDER BY time_ms DESC, id DESC LIMIT ?')
+      .all(model, limit) as { model: string; id: string; time_ms: number; reason: string; outcome: RetrainingEvent['outcome']; detail: string }[];
+    return rows.map((r) => ({ model: r.model, id: r.id, timeMs: r.time_ms, reason: r.reason, outcome: r.outcome, detail: JSON.parse(r.detail) }));
   }
 
   async stats(): Promise<QueueStats[]> {

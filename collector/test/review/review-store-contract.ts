@@ -89,6 +89,18 @@ export function reviewStoreContract(name: string, fresh: () => Promise<ReviewSto
       expect(await s.stats()).toEqual([]);
     });
 
+    it('keeps the retraining history per model, newest first', async () => {
+      const s = await fresh();
+      await s.appendRetrainingEvent({ id: 'a', model: 'm', timeMs: T0, reason: 'performance', outcome: 'delivered', detail: { evidence: { accuracy: 0.61 } } });
+      await s.appendRetrainingEvent({ id: 'b', model: 'm', timeMs: T0 + 5, reason: 'manual', outcome: 'failed', detail: { attempts: 3 } });
+      await s.appendRetrainingEvent({ id: 'c', model: 'other', timeMs: T0 + 9, reason: 'dataset_drift', outcome: 'suppressed', detail: {} });
+      expect(await s.retrainingEvents('m', 10)).toEqual([
+        { id: 'b', model: 'm', timeMs: T0 + 5, reason: 'manual', outcome: 'failed', detail: { attempts: 3 } },
+        { id: 'a', model: 'm', timeMs: T0, reason: 'performance', outcome: 'delivered', detail: { evidence: { accuracy: 0.61 } } },
+      ]);
+      expect((await s.retrainingEvents('m', 1)).map((e) => e.id)).toEqual(['b']);
+    });
+
     it('prunes items decided (or queued) before the retention cut', async () => {
       const s = await fresh();
       const [a, b, c] = [createItem(0), createItem(1), createItem(2)];

@@ -125,6 +125,7 @@ export const ReviewErrors = {
   invalidPolicy: spec('MW_ERR_RETRAINING_POLICY', 400, 'retraining policy {where}: {detail}'),
   noLabels: spec('MW_ERR_AUTOMATION_NO_LABELS', 404, 'model "{model}" has no labelled predictions with a confidence between {from} and {to}'),
   invalidExport: spec('MW_ERR_DATASET_QUERY', 400, '{detail}'),
+  retrainingOff: spec('MW_ERR_RETRAINING_OFF', 409, 'the collector has no retraining webhook configured (collector option retraining.webhookUrl)'),
   /** Collector review/retraining options, refused at startup. */
   config: spec('MW_COLLECTOR_REVIEW', 400, '{detail}'),
 } as const;
