@@ -14,6 +14,8 @@ const COMMANDS: Record<string, Command> = {
   feedback: { summary: 'send ground-truth labels and user signals from a CSV file to the collector', load: () => import('./commands/feedback.js') },
   drift: { summary: 'batch drift report: a baseline profile vs a file of recent data', load: () => import('./commands/drift.js') },
   automation: { summary: 'automation report: share automated and its accuracy per confidence threshold', load: () => import('./commands/automation.js') },
+  dataset: { summary: 'export the labelled prediction records of a period (parquet, csv, jsonl)', load: () => import('./commands/dataset.js') },
+  retrain: { summary: 'trigger retraining now (the collector calls its webhook) or show the history', load: () => import('./commands/retrain.js') },
   demo: { summary: 'the main job: collector + sidecar with the example model, replaying real traffic', load: () => import('./commands/demo.js') },
 };
 

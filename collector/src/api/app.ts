@@ -18,6 +18,7 @@ import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
 import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
+import { datasetRouter } from './dataset-routes.js';
 import { retrainingRouter, type RetrainingRouteDeps } from './retraining-routes.js';
 import { reviewRouter, type ReviewRouteDeps } from './review-routes.js';
 
@@ -255,6 +256,10 @@ export function buildApp(deps: AppDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes,
       auth: { reader, payloadReader: requireScope('reader', { payloads: true }), writer, labeller: requireScope('labeller') },
     }));
+  }
+
+  if (deps.predictionLog) {
+    app.use(datasetRouter({ predictions: deps.predictionLog.predictions, retentionMs: deps.predictionLog.retentionMs, auth: { payloadReader: requireScope('reader', { payloads: true }) } }));
   }
 
   if (deps.retraining) {
