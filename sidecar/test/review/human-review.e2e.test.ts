@@ -128,5 +128,11 @@ describe('human review', () => {
     expect(sample(metrics, 'modelwatch_review_decisions_total', { model: 'credit', band: '0.6-0.7', outcome: 'disagree' })).toBe(1);
     expect(sample(metrics, 'modelwatch_review_decisions_total', { model: 'credit', band: '0.95-1', outcome: 'agree' })).toBe(1);
     expect(sample(metrics, 'modelwatch_review_queue_depth', { model: 'credit' })).toBe(0);
+
+    // The decisions are ground truth like any other label: realized performance counts them.
+    await collector.evaluate();
+    const perf = await api('/models/credit/performance');
+    const primary = perf.reports[0].variants.find((v: any) => v.variant === 'primary');
+    expect(primary.performance).toMatchObject({ task: 'classification', n: 2, accuracy: 0.5 });
   });
 });
