@@ -75,6 +75,8 @@ export const config = {
     agreementRatio: 0.8,
     agreementMinDecisions: 20,
     agreementFor: '30m',
+    /** A retraining webhook call failed every attempt: the training pipeline never heard of the episode. */
+    retrainingFailedFor: '5m',
   },
 } as const;
 

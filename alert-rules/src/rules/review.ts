@@ -65,5 +65,13 @@ export const reviewAlerts: RuleGroup = {
       summary: 'Reviewers disagree with the model more often.',
       description: `{{ $labels.model }}: reviewers agreed with the model on {{ $value | humanizePercentage }} of reviewed answers in the last hour (threshold ${c.agreementRatio * 100}%).`,
     }),
+    alert({
+      name: 'ModelwatchRetrainingWebhookFailing',
+      expr: 'sum by (model, reason) (increase(modelwatch_retraining_triggers_total{outcome="failed"}[1h])) > 0',
+      for: c.retrainingFailedFor,
+      severity: 'warning',
+      summary: 'A retraining trigger could not reach its webhook.',
+      description: '{{ $labels.model }}: a retraining trigger ({{ $labels.reason }}) failed every webhook attempt in the last hour; the training pipeline was not started.',
+    }),
   ],
 };
