@@ -1,6 +1,6 @@
 import { CollectorReview, Label, type BaselineProfile, type PredictionRecord, type ReviewReasonValue } from '@modelwatch/core';
 import { header } from '../metrics/exposition.js';
-import type { Column, InputBatch, OutputBatch } from '../protocols/types.js';
+import type { InputBatch, OutputBatch, OutputColumn } from '../protocols/types.js';
 import type { PrivacyPolicy } from '../predictions/privacy.js';
 import { buildRecords, type RecordIdentity } from '../predictions/record-builder.js';
 import type { RecordShipper } from '../predictions/record-shipper.js';
@@ -11,7 +11,7 @@ export const REVIEW_HEADER = 'x-modelwatch-review';
 /** Where the OIP body says it (response `parameters`, which the protocol leaves to the server). */
 export const REVIEW_PARAMETER = 'modelwatch_review';
 
-interface Marked {
+export interface Marked {
   id: string;
   timeMs: number;
   traceId?: string;
@@ -28,10 +28,6 @@ interface Range {
   max: number;
 }
 
-function cell(column: Column, row: number): unknown {
-  return (column as ArrayLike<unknown>)[row];
-}
-
 /**
  * Partial automation on the request path: decides per answer row whether a person must look at it
  * (confidence below the threshold, a numeric input outside the baseline's range), marks the answer
@@ -42,6 +38,7 @@ function cell(column: Column, row: number): unknown {
 export class ReviewMarker {
   private pending: Marked[] = [];
   private ranges: Range[] = [];
+  private rangeColumns: (InputBatch['columns'] extends Map<string, infer C> ? C | undefined : never)[] = [];
   private droppedQueueFull = 0;
   private buildFailed = 0;
   private marked = 0;
@@ -63,34 +60,26 @@ export class ReviewMarker {
     this.ranges = this.config.outOfRange && profile
       ? profile.features.flatMap((f) => (f.type === 'numeric' && Number.isFinite(f.min) && Number.isFinite(f.max) ? [{ name: f.name, min: f.min, max: f.max }] : []))
       : [];
+    this.rangeColumns = new Array(this.ranges.length);
   }
 
-  private confidence(outputs: OutputBatch | undefined, row: number): number | undefined {
+  /** The column the confidence is read from, looked up once per answer (not per row). */
+  private confidenceColumn(outputs: OutputBatch | undefined): OutputColumn | undefined {
     if (!outputs) return undefined;
-    if (this.config.confidenceOutput !== undefined) {
-      const col = outputs.outputs.get(this.config.confidenceOutput);
-      const v = col?.kind === 'values' ? col.values[row] : undefined;
-      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-    }
-    for (const col of outputs.outputs.values()) {
-      if (col.kind !== 'probabilities') continue;
-      if (row >= col.rows || col.classes === 0) return undefined;
-      let best = -Infinity;
-      for (let c = 0, base = row * col.classes; c < col.classes; c++) if (col.data[base + c] > best) best = col.data[base + c];
-      return Number.isFinite(best) ? best : undefined;
-    }
+    if (this.config.confidenceOutput !== undefined) return outputs.outputs.get(this.config.confidenceOutput);
+    for (const col of outputs.outputs.values()) if (col.kind === 'probabilities') return col;
     return undefined;
   }
 
-  private outOfRange(inputs: InputBatch | undefined, row: number): boolean {
-    if (!inputs) return false;
-    for (const r of this.ranges) {
-      const col = inputs.columns.get(r.name);
-      if (!col) continue;
-      const v = cell(col, row);
-      if (typeof v === 'number' && Number.isFinite(v) && (v < r.min || v > r.max)) return true;
+  private static confidenceAt(col: OutputColumn, row: number): number | undefined {
+    if (col.kind === 'values') {
+      const v = col.values[row];
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
     }
-    return false;
+    if (row >= col.rows || col.classes === 0) return undefined;
+    let best = -Infinity;
+    for (let c = 0, base = row * col.classes; c < col.classes; c++) if (col.data[base + c] > best) best = col.data[base + c];
+    return Number.isFinite(best) ? best : undefined;
   }
 
   /**
@@ -102,13 +91,32 @@ export class ReviewMarker {
     let flagged: number[] | undefined;
     let reasons: ReviewReasonValue[] | undefined;
     const below = this.config.below;
+    const confidence = below !== undefined ? this.confidenceColumn(outputs) : undefined;
+    // Columns of the range rule, looked up once per answer and only when a row gets that far
+    // (into one reused array: no allocation per request); absent features are skipped.
+    const checkRange = this.ranges.length > 0 && inputs !== undefined;
+    let ranged: (InputBatch['columns'] extends Map<string, infer C> ? C | undefined : never)[] | undefined;
     for (let r = 0; r < rows; r++) {
       let reason: ReviewReasonValue | undefined;
-      if (below !== undefined) {
-        const c = this.confidence(outputs, r);
-        if (c !== undefined && c < below) reason = 'confidence';
+      if (confidence) {
+        const c = ReviewMarker.confidenceAt(confidence, r);
+        if (c !== undefined && c < below!) reason = 'confidence';
       }
-      if (reason === undefined && this.ranges.length > 0 && this.outOfRange(inputs, r)) reason = 'out_of_range';
+      if (reason === undefined && checkRange) {
+        if (!ranged) {
+          ranged = this.rangeColumns;
+          for (let k = 0; k < this.ranges.length; k++) ranged[k] = inputs!.columns.get(this.ranges[k].name);
+        }
+        for (let k = 0; k < this.ranges.length; k++) {
+          const col = ranged[k];
+          if (col === undefined) continue;
+          const v = (col as ArrayLike<unknown>)[r];
+          if (typeof v === 'number' && (v < this.ranges[k].min || v > this.ranges[k].max)) {
+            reason = 'out_of_range';
+            break;
+          }
+        }
+      }
       if (reason === undefined) continue;
       (flagged ??= []).push(r);
       (reasons ??= []).push(reason);
@@ -133,11 +141,17 @@ export class ReviewMarker {
     this.timer.unref();
   }
 
+  /** Takes the marked answers waiting to be shipped (the flush's input; benchmarks drain with it too). */
+  drain(): Marked[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+
   /** Builds the marked rows' records (privacy rules applied), buffers them on disk, then sends. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      const batch = this.pending;
-      this.pending = [];
+      const batch = this.drain();
       const records: PredictionRecord[] = [];
       const reasons: ReviewReasonValue[] = [];
       for (const m of batch) {
