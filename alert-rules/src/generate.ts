@@ -12,6 +12,7 @@ import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
 import { reviewAlerts, reviewRecording } from './rules/review.js';
+import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 
 /**
@@ -30,6 +31,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
   'review.yaml': group('modelwatch-review', reviewRecording, reviewAlerts),
+  'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   automation: { summary: 'automation report: share automated and its accuracy per confidence threshold', load: () => import('./commands/automation.js') },
   dataset: { summary: 'export the labelled prediction records of a period (parquet, csv, jsonl)', load: () => import('./commands/dataset.js') },
   retrain: { summary: 'trigger retraining now (the collector calls its webhook) or show the history', load: () => import('./commands/retrain.js') },
+  rollout: { summary: 'read and change a sidecar\'s variant routing: status, set, promote, rollback', load: () => import('./commands/rollout.js') },
   demo: { summary: 'the main job: collector + sidecar with the example model, replaying real traffic', load: () => import('./commands/demo.js') },
 };
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolveRetraining, type ResolvedRetraining, type RetrainingConfigInput } from './retraining/policy.js';
-import { ConfigError, ConfigErrors, EVENT_NAME, ReviewErrors, FeedbackErrors, parseDriftOptions, type DriftOptions, type ErrorSpec } from '@modelwatch/core';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, ReviewErrors, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
 export { ConfigError };
@@ -24,6 +24,11 @@ export interface CollectorOptions {
   tokens?: unknown;
   /** A JSON file holding the list of scoped tokens (the CLI's `--tokens FILE`). */
   tokensFile?: string;
+  /** PEM certificate and key: serve HTTPS instead of HTTP (both or neither; reloaded on SIGHUP by the CLI). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM CA bundle: API calls must then present a client certificate signed by it (health checks excepted). */
+  tlsClientCa?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
   /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
@@ -67,6 +72,8 @@ export interface ResolvedOptions {
   token?: string;
   /** Every accepted token, with the single admin `token` included. */
   tokens: TokenTable;
+  /** Certificate files, checked at startup; undefined = plain HTTP. */
+  tls?: TlsFiles;
   prometheusUrl?: string;
   prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
@@ -220,6 +227,17 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   for (const e of feedbackEvents) {
     if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
+  }
+  if (o.tlsClientCa !== undefined && o.tlsCert === undefined) {
+    fail(ConfigErrors.collectorTls, 'tls', '--tls-client-ca needs --tls-cert and --tls-key: client certificates are only asked for over HTTPS');
+  }
+  let tls: TlsFiles | undefined;
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) {
+    tls = { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa !== undefined ? { ca: o.tlsClientCa } : {}) };
+    readTlsFiles(tls, 'tls'); // fails fast on unreadable or mismatched files
+  }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
@@ -237,6 +255,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     databaseUrl: o.databaseUrl,
     token: o.token,
     tokens,
+    ...(tls ? { tls } : {}),
     prometheusUrl,
     prometheusHeaders,
     windows,

@@ -1,5 +1,8 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { rateLimitedLog } from '@modelwatch/core';
+import { readTlsFiles, rateLimitedLog } from '@modelwatch/core';
+import { HealthMetrics } from './api/health-metrics.js';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
@@ -8,6 +11,7 @@ import { PerformanceEvaluator } from './performance/performance-evaluator.js';
 import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
+import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
 import { openReviewStore } from './review/open-review-store.js';
@@ -26,6 +30,11 @@ export interface RunningCollector {
   port: number;
   /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
   authSummary: string;
+  /**
+   * Re-reads the certificate, key and client CA (what the CLI does on SIGHUP). On any problem the
+   * certificate in use stays and false is returned; the outcome is counted and logged.
+   */
+  reloadTls(): boolean;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -98,12 +107,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       )
     : undefined;
 
+  const log = rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   const app = buildApp({
     store,
     metrics,
+    log,
+    requireClientCertificate: opts.tls?.ca !== undefined,
     tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -123,7 +136,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     retraining: { monitor: retraining, history: reviews },
   });
 
-  const server = app.listen(opts.port, opts.host);
+  const tlsFiles = opts.tls;
+  const server: Server = tlsFiles
+    ? createHttpsServer({
+        ...readTlsFiles(tlsFiles),
+        // Asked for, checked per request (so a refusal is a JSON 401, and health checks work without one).
+        requestCert: tlsFiles.ca !== undefined,
+        rejectUnauthorized: false,
+      }, app)
+    : createHttpServer(app);
+  server.listen(opts.port, opts.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -149,10 +171,24 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // Detector state is restored from the store: publish it (and catch up on labels) right away.
   void performance.evaluate();
 
+  const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url: `${tlsFiles ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    reloadTls() {
+      if (!tlsFiles) return false;
+      try {
+        (server as import('node:https').Server).setSecureContext(readTlsFiles(tlsFiles));
+        health.tlsReload(true);
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        health.tlsReload(false);
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
     authSummary: opts.tokens.describe(),
     async evaluate() {
       await evaluator.evaluate();

@@ -4,13 +4,33 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
   WindowSourceKind,
   PerformanceMeasure,
+  VariantRole,
+  RolloutAction,
+  RolloutTrigger,
+  AnalysisCheck,
+  CheckResult,
+  ComparisonResult,
+  ShadowOutcome,
+  DifferenceKind,
+  AutomationLevel,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, PerformanceMeasureValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
+export type {
+  VariantRoleValue,
+  RolloutActionValue,
+  RolloutTriggerValue,
+  AnalysisCheckValue,
+  CheckResultValue,
+  ComparisonResultValue,
+  ShadowOutcomeValue,
+  AutomationLevelValue,
+} from './contract/labels.js';
 export { CONFIDENCE_BAND_EDGES, confidenceBand, ReviewReason, REVIEW_REASONS, RetrainingReason } from './contract/labels.js';
 export type { ReviewReasonValue, RetrainingReasonValue } from './contract/labels.js';
 export {
@@ -20,6 +40,7 @@ export {
   CollectorDrift,
   SidecarRollout,
   SidecarPredictionLog,
+  SidecarTap,
   CollectorPerformance,
   CollectorReview,
   CollectorHealth,
@@ -39,6 +60,7 @@ export {
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,
@@ -56,6 +78,9 @@ export {
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
 export { ConfigError, configSpec } from './errors/config-error.js';
 export { rateLimitedLog } from './errors/rate-limited-log.js';
+export { preview } from './errors/preview.js';
+export { readTlsFiles, readCaFile } from './tls/tls-files.js';
+export type { TlsFiles, TlsMaterial } from './tls/tls-files.js';
 export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
@@ -91,14 +116,25 @@ export { toNumber, toCategory, isMissing } from './baseline/values.js';
 export { inferColumnTypes, inferType } from './io/infer.js';
 export type { ColumnSpec } from './io/infer.js';
 export { computeDrift } from './drift/engine.js';
+export { summarizeReport } from './drift/summary.js';
+export { computeRawDrift, rawHistogram, RawTableBuilder } from './drift/raw-drift.js';
+export type { RawColumn, RawTable, RawDriftResult } from './drift/raw-drift.js';
+export { profileHistograms } from './drift/histograms.js';
+export type { FeatureHistogram } from './drift/histograms.js';
+export { readRawTable } from './io/raw-table.js';
+export { renderHtmlReport, bySeverity, severity } from './report/html-report.js';
+export type { HtmlReportOptions } from './report/html-report.js';
+export type { RawReadOptions } from './io/raw-table.js';
+export type { ReportSummary, ReportState } from './drift/summary.js';
 export { WindowBuilder } from './drift/window-builder.js';
 export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
 export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';
 export { DRIFT_DEFAULTS, resolveMethod, resolveThreshold } from './drift/options.js';
 export type { DriftOptions } from './drift/options.js';
 export { parseDriftOptions, DriftOptionsError } from './drift/parse-options.js';
-export { ks2samp, ksPValue, wasserstein, chiSquare } from './stats/samples.js';
-export type { TestResult } from './stats/samples.js';
+export { ks2samp, ksPValue, ksTest, wasserstein, chiSquare } from './stats/samples.js';
+export type { TestResult, KsMethod } from './stats/samples.js';
+export { exactKs2samp, KS_MAX_EXACT_N } from './stats/ks-exact.js';
 export {
   jensenShannon,
   psi,

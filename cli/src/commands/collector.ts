@@ -20,6 +20,9 @@ Options:
   --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
                          labeller, admin (admin implies all); reads need a token once one has "reader"
                          (no token at all = reads and writes open to whoever reaches the port)
+  --tls-cert FILE        serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE         the certificate's PEM private key
+  --tls-client-ca FILE   require API clients to present a certificate signed by this CA (health checks excepted)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
@@ -48,6 +51,9 @@ export async function run(argv: string[]): Promise<number> {
         'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
         tokens: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
@@ -87,6 +93,9 @@ export async function run(argv: string[]): Promise<number> {
       prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
       tokensFile: values.tokens,
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      tlsClientCa: values['tls-client-ca'],
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
@@ -109,11 +118,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`modelwatch collector listening on ${collector.url}`);
   console.log(`modelwatch collector: auth: ${collector.authSummary}`);
+  const reload = () => {
+    const ok = collector.reloadTls();
+    console.log(`modelwatch collector: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   console.log('modelwatch collector: shutting down');
   await collector.close();
   return 0;

@@ -11,7 +11,7 @@ import {
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
 import { PUSH_LIMITS, validatePushedWindow } from '../windows/push-validate.js';
-import { installAuthFailureHook, installTokens, requireScope, TokenTable } from './auth.js';
+import { installAuthFailureHook, installTokens, requireClientCertificate, requireScope, TokenTable } from './auth.js';
 import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
@@ -32,10 +32,15 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Rate-limited operator log (default: stderr, 20 lines a minute). */
   log?: LogFn;
+  /** HTTPS with a client CA: API calls must present a certificate it signed (health checks excepted). */
+  requireClientCertificate?: boolean;
   /** Latest report per window of a model, from the evaluation loop. */
-  latestReports(model: string): StoredDriftReport[];
+  /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
+  latestReports(model: string, variant?: string): StoredDriftReport[];
   /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
   profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
+  reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
   baselinesChanged(): void;
   /** True when the store answers. */
@@ -93,6 +98,7 @@ export function buildApp(deps: AppDeps): express.Express {
   const log = deps.log ?? rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   installTokens(app, deps.tokens ?? new TokenTable(deps.token ? [{ name: 'admin', token: deps.token, scopes: ['admin'] }] : []));
   installAuthFailureHook(app, (reason) => health.authFailure(reason));
+  if (deps.requireClientCertificate) app.use(requireClientCertificate(() => health.authFailure('client_certificate')));
   const reader = requireScope('reader');
   const writer = requireScope('writer');
   const body = express.raw({ type: () => true, limit: deps.maxBodyBytes });
@@ -220,7 +226,26 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/models/:model/drift', reader, async (req, res) => {
     const model = await knownModel(req);
-    res.json({ model, reports: deps.latestReports(model) });
+    const variant = req.query.variant;
+    if (variant !== undefined && (typeof variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(variant))) {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'variant must be given once, 1-128 characters from [A-Za-z0-9_.:-/]' });
+    }
+    res.json({ model, ...(variant !== undefined ? { variant } : {}), reports: deps.latestReports(model, variant) });
+  });
+
+  app.get('/report/:model', reader, async (req, res) => {
+    const model = await knownModel(req);
+    const window = req.query.window;
+    if (window !== undefined && typeof window !== 'string') {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
+    }
+    const page = deps.reportPage?.(model, window);
+    if (page === undefined) {
+      throw new ModelwatchError(RequestErrors.notFound, {
+        detail: `no drift report for "${model}"${window ? ` over ${window}` : ''} yet: the first evaluation has not run`,
+      });
+    }
+    res.type('html').send(page);
   });
 
   app.get('/api/v1/models/:model/drift/history', reader, async (req, res) => {

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Express, Request, RequestHandler } from 'express';
 import { AuthErrors, ModelwatchError } from '@modelwatch/core';
 
@@ -18,7 +19,7 @@ export interface TokenSpec {
 }
 
 /** Closed set of `reason` values of modelwatch_collector_auth_failures_total. */
-export type AuthFailureReason = 'missing_token' | 'invalid_token' | 'forbidden';
+export type AuthFailureReason = 'missing_token' | 'invalid_token' | 'forbidden' | 'client_certificate';
 
 interface Entry {
   name: string;
@@ -127,5 +128,21 @@ export function requireScope(scope: Scope, opts: { payloads?: boolean } = {}): R
     }
     res.locals.tokenName = entry.name;
     next();
+  };
+}
+
+/** Paths a load balancer or kubelet probes without a client certificate. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * Middleware for HTTPS with a client CA: the TLS layer asks every client for a certificate and
+ * records whether it chains to the CA; a call without a valid one is answered 401 in JSON (a
+ * handshake refusal would tell the client nothing). Probes are exempt.
+ */
+export function requireClientCertificate(onRefused: () => void): RequestHandler {
+  return (req, _res, next) => {
+    if (PROBES.has(req.path) || (req.socket as TLSSocket).authorized === true) return next();
+    onRefused();
+    next(new ModelwatchError(AuthErrors.clientCertificate));
   };
 }

@@ -96,6 +96,13 @@ export const OPENAPI = {
       ],
       get: { summary: 'Stored drift reports, newest first', responses: { '200': json({ type: 'object' }), '400': error, '404': error } },
     },
+    '/report/{model}': {
+      parameters: [model, { name: 'window', in: 'query', schema: { type: 'string' } }],
+      get: {
+        summary: 'Latest drift report as a self-contained HTML page (default: the first configured window)',
+        responses: { '200': { description: 'HTML page', content: { 'text/html': {} } }, '400': error, '404': error },
+      },
+    },
     '/api/v1/models/{model}/predictions': {
       parameters: [model],
       post: {

@@ -1,8 +1,79 @@
+import { isUtf8 } from 'node:buffer';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelErrors, ModelwatchError, profileFile, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
+import { PUSH_LIMITS } from '../windows/push-validate.js';
 import type { RawType } from './profile-input.js';
+
+/** Columns a model may have (the same bound as a pushed window's feature list). */
+const MAX_COLUMNS = PUSH_LIMITS.features;
+/** A column name is a label value and a JSON key of every report: text, bounded. */
+const MAX_NAME_CHARS = 256;
+// Control characters (except tab) and U+FFFD (what undecodable bytes become) never appear in a
+// real column name; they do in the "header" of a binary file sent as CSV (issue 12, item 8).
+const NOT_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
+
+function unreadable(format: string, detail: string): ModelwatchError {
+  return new ModelwatchError(ModelErrors.unreadableData, { format, detail });
+}
+
+/** Counts the fields of the CSV header (quotes respected), stopping once past `max`. */
+function csvHeaderFields(body: Buffer, max: number): number {
+  let fields = 1;
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === 0x22) quoted = !quoted;
+    else if (!quoted && c === 0x2c && ++fields > max) return fields;
+    else if (!quoted && c === 0x0a) break;
+  }
+  return fields;
+}
+
+/** Distinct top-level keys over the JSONL lines, stopping once past `max` (one line parsed at a time). */
+function jsonlKeys(body: Buffer, max: number): number {
+  const keys = new Set<string>();
+  let start = 0;
+  while (start < body.length && keys.size <= max) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    const line = body.toString('utf8', start, end).trim();
+    start = end + 1;
+    if (line === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      continue; // a bad row: the profiler reports it
+    }
+    if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const k in row) keys.add(k);
+  }
+  return keys.size;
+}
+
+/**
+ * Refuses, before any profiling, what would make the profiler hold a column per field: more
+ * columns than a model may have (a 100,000-column CSV took 350 MB before being refused), and
+ * binary data sent as text.
+ */
+function precheck(body: Buffer, format: TableFormat): void {
+  if (format === 'parquet') return;
+  if (!isUtf8(body) || body.includes(0)) throw unreadable(format, 'the body is not UTF-8 text (binary data sent as text?)');
+  const columns = format === 'csv' ? csvHeaderFields(body, MAX_COLUMNS) : jsonlKeys(body, MAX_COLUMNS);
+  if (columns > MAX_COLUMNS) {
+    throw new ModelwatchError(ModelErrors.tooManyColumns, { detail: `the ${format} data has more than ${MAX_COLUMNS} columns; the collector monitors at most ${MAX_COLUMNS} per model` });
+  }
+}
+
+/** Column names must be short printable text: they become label values and report keys. */
+function checkNames(profile: BaselineProfile, format: string): void {
+  for (const f of [...profile.features, ...profile.outputs]) {
+    if (f.name.length > MAX_NAME_CHARS || NOT_TEXT.test(f.name)) {
+      throw unreadable(format, `column name ${JSON.stringify(f.name.slice(0, 40))} is not a printable name of at most ${MAX_NAME_CHARS} characters`);
+    }
+  }
+}
 
 const FORMAT: Record<RawType, TableFormat> = {
   'text/csv': 'csv',
@@ -18,6 +89,7 @@ const FORMAT: Record<RawType, TableFormat> = {
  */
 export async function profileRawData(body: Buffer, type: RawType, model: string): Promise<BaselineProfile> {
   const format = FORMAT[type];
+  precheck(body, format);
   const dir = await mkdtemp(join(tmpdir(), 'mw-upload-'));
   const path = join(dir, `upload.${format}`);
   try {
@@ -36,6 +108,7 @@ export async function profileRawData(body: Buffer, type: RawType, model: string)
       const detail = first ? `; first problem at line ${first.line}, column ${first.column}: ${first.message}` : '';
       throw new ModelwatchError(ModelErrors.unreadableData, { format, detail: `no usable rows (${stats.badRows} bad rows)${detail}` });
     }
+    checkNames(profile, format);
     if (stats.badRows > 0) profile.metadata = { ...profile.metadata, badRows: String(stats.badRows) };
     return profile;
   } finally {

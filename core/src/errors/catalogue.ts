@@ -98,7 +98,6 @@ export const InferenceErrors = {
 export const PushErrors = {
   invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
   bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
-  inconsistentWindow: spec('MW_ERR_PUSH_INCONSISTENT_WINDOW', 400, 'inconsistent pushed window: {detail}'),
 } as const;
 
 /** Ground truth: prediction records, labels and user signals. */
@@ -134,6 +133,15 @@ export const ReviewErrors = {
 export const RolloutErrors = {
   unknownVariant: spec('MW_ERR_ROLLOUT_UNKNOWN_VARIANT', 404, 'unknown variant "{variant}"'),
   invalidChange: spec('MW_ERR_ROLLOUT_INVALID_CHANGE', 400, '{detail}'),
+  notConfigured: spec('MW_ERR_ROLLOUT_NOT_CONFIGURED', 409, '{detail}'),
+  stateUnreadable: spec('MW_ERR_ROLLOUT_STATE', 500, 'rollout state {path}: {detail}'),
+  humanOnly: spec('MW_ERR_ROLLOUT_HUMAN_ONLY', 503, 'model "{model}" runs at automation level human: it is not called, a person decides'),
+  adminUnreachable: spec('MW_ERR_ROLLOUT_ADMIN_UNREACHABLE', 502, 'the sidecar admin API at {url} is unreachable: {detail}'),
+} as const;
+
+/** Tap mode: copies of calls sent to the sidecar by KServe's payload logger or nginx. */
+export const TapErrors = {
+  invalidEvent: spec('MW_ERR_TAP_INVALID_EVENT', 400, 'not a KServe payload-logger event: {detail}'),
 } as const;
 
 /** Window sources and evaluation (Prometheus and compatible engines). */
@@ -164,6 +172,7 @@ export const ERROR_CATALOGUE: readonly ErrorSpec[] = [
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,

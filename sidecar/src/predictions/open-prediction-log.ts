@@ -1,7 +1,6 @@
 import type { BaselineProfile } from '@modelwatch/core';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import type { SidecarConfig } from '../config/types.js';
-import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { PredictionLog } from './prediction-log.js';
 import { PrivacyPolicy } from './privacy.js';
 import { RecordShipper } from './record-shipper.js';
@@ -14,13 +13,15 @@ export function classLabelsOf(profile: BaselineProfile | undefined): string[] | 
 
 /**
  * Builds the sidecar's prediction log from its configuration: ids always; recording and shipping
- * when `predictions.bufferDir` is set (the collector is then required by config validation).
+ * when `predictions.bufferDir` is set (the collector is then required by config validation). The
+ * caller puts the log's counters on /metrics when it ships (`shipping`).
  */
 export async function openPredictionLog(
   config: SidecarConfig,
-  telemetry: SidecarTelemetry,
   log: (message: string) => void,
   classLabels: readonly string[] | undefined,
+  /** Extra fetch options for the collector (a dispatcher trusting its private CA). */
+  fetchOptions?: Record<string, unknown>,
 ): Promise<PredictionLog> {
   const p = config.predictions;
   let shipper: RecordShipper | undefined;
@@ -34,6 +35,7 @@ export async function openPredictionLog(
         maxBatches: p.maxBatches,
         maxBytes: p.maxBytes,
         onError: log,
+        ...(fetchOptions ? { fetchOptions } : {}),
       });
     } catch (err) {
       throw new ConfigError(ConfigErrorCode.file, 'predictions.bufferDir', (err as Error).message);
@@ -53,7 +55,6 @@ export async function openPredictionLog(
     },
     shipper,
   );
-  if (shipper) telemetry.addRenderer((out) => predictionLog.render(telemetry.identityLabels, out));
   predictionLog.start();
   return predictionLog;
 }

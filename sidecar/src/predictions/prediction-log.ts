@@ -3,9 +3,8 @@ import { isPredictionId, Label, newPredictionId, SidecarPredictionLog } from '@m
 import { header } from '../metrics/exposition.js';
 import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import type { PrivacyPolicy } from './privacy.js';
-import { buildRecords, type PendingAnswer, type RecordIdentity } from './record-builder.js';
+import { buildRecords, type PendingAnswer, type RecordIdentity, type VariantOfAnswer } from './record-builder.js';
 import type { RecordShipper } from './record-shipper.js';
-import { markOipBody } from '../review/review-marker.js';
 
 /** Response header carrying the prediction id on every answer. */
 export const PREDICTION_ID_HEADER = 'x-modelwatch-prediction-id';
@@ -29,9 +28,15 @@ export interface PredictionLogOptions {
   log?: (message: string) => void;
 }
 
+/** What a request handler calls on the log (see PredictionLog for each method). */
+export type PredictionRecorder = Pick<PredictionLog, 'predictionId' | 'oipBody' | 'answered' | 'record' | 'reviewing'> & {
+  /** Partial automation: marks the answer when a row needs a human; true when it did. */
+  markForReview(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean;
+};
+
 /** Partial automation's hook (sidecar/src/review/): marks the answers a person must look at. */
 export interface AnswerReview {
-  answered(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean;
+  answered(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): boolean;
 }
 
 /** What an exchange exposes to the log: its answer headers and its trace. */
@@ -61,7 +66,7 @@ export class PredictionLog {
   private flushScheduled = false;
   private readonly recording: boolean;
   private readonly inputsNeeded: boolean;
-  /** Set by the server when a review rule is configured. */
+  /** Set by the server, before any handler exists, when a review rule is configured. */
   review: AnswerReview | undefined;
 
   constructor(
@@ -73,52 +78,87 @@ export class PredictionLog {
     this.inputsNeeded = o.sampleInputs > 0 || o.privacy.subjectField !== undefined;
   }
 
+  /** True when records are shipped to the collector (its counters then go on /metrics). */
+  get shipping(): boolean {
+    return this.shipper !== undefined;
+  }
+
   /**
    * Gives the answer its prediction id and queues it for recording when sampled. `requestId` is
    * the client's id from the body (OIP `id`), honoured like the headers. Never throws.
    */
   answered(ex: AnsweringExchange, headers: IncomingHttpHeaders, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, requestId?: string): string {
-    const supplied = firstHeader(headers, PREDICTION_ID_HEADER) ?? requestId ?? firstHeader(headers, REQUEST_ID_HEADER);
-    const id = supplied !== undefined && isPredictionId(supplied) ? supplied : newPredictionId();
+    const id = this.predictionId(headers, requestId);
     ex.traceHeaders[PREDICTION_ID_HEADER] = id;
     this.review?.answered(ex, id, inputs, outputs);
-    if (!this.recording || (this.o.sampleOutputs < 1 && Math.random() >= this.o.sampleOutputs)) return id;
+    this.record(ex, id, inputs, outputs);
+    return id;
+  }
+
+  /** True when answers are checked for review: a proxy then holds the answer until it is checked. */
+  get reviewing(): boolean {
+    return this.review !== undefined;
+  }
+
+  /** The answer's prediction id: the client's (header, body id, x-request-id) when valid, else a new UUIDv7. */
+  predictionId(headers: IncomingHttpHeaders, requestId?: string): string {
+    const supplied = firstHeader(headers, PREDICTION_ID_HEADER) ?? requestId ?? firstHeader(headers, REQUEST_ID_HEADER);
+    return supplied !== undefined && isPredictionId(supplied) ? supplied : newPredictionId();
+  }
+
+  /**
+   * Queues an answered prediction for recording when sampled (the proxy calls it after the client
+   * has its answer; `answered()` calls it for the embedded server). Never throws.
+   */
+  record(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): void {
+    if (!this.recording || (this.o.sampleOutputs < 1 && Math.random() >= this.o.sampleOutputs)) return;
     if (this.pending.length >= this.o.maxPending) {
       this.droppedQueueFull += Math.max(1, outputs?.rows ?? 1);
-      return id;
+      return;
     }
     const keepInputs = this.o.sampleInputs > 0 && (this.o.sampleInputs >= 1 || Math.random() < this.o.sampleInputs);
     const p: PendingAnswer = { id, timeMs: Date.now(), keepInputs };
     if (ex.span) p.traceId = ex.span.traceId;
     if (inputs && this.inputsNeeded) p.inputs = inputs;
     if (outputs) p.outputs = outputs;
+    if (variant) p.variant = variant;
     this.pending.push(p);
     if (this.pending.length >= this.o.batchSize && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => void this.flush());
     }
-    return id;
   }
 
   /**
-   * Proxy mode's one call: `answered()` with the request's own id taken from the batch, and the
-   * upstream body with the id put in where the protocol has a place for it (OIP `id`).
-   */
-  answeredBody(ex: AnsweringExchange, headers: IncomingHttpHeaders, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, body: Buffer, protocol: string): Buffer {
-    const id = this.answered(ex, headers, inputs, outputs, inputs?.requestId);
-    if (protocol !== 'oip') return body;
-    const withId = this.oipBody(body, id);
-    return this.review ? markOipBody(ex, withId) : withId;
-  }
-
-  /**
-   * An OIP response body with the prediction id as its `id`, when the model server left it out
-   * (a body that already mentions `"id"` anywhere is left as it is: never two `id` keys).
+   * An OIP body (the request the proxy forwards, or an answer) with the prediction id as its `id`,
+   * when it has none (a body that already mentions `"id"` anywhere is left as it is: never two
+   * `id` keys). Model servers echo a request's `id` in their answer.
    */
   oipBody(body: Buffer, id: string): Buffer {
     if (body.length < 2 || body[0] !== 0x7b || body.includes('"id"')) return body;
     const head = Buffer.from(`{"id":${JSON.stringify(id)}${body[1] === 0x7d ? '' : ','}`);
     return Buffer.concat([head, body.subarray(1)]);
+  }
+
+  /**
+   * The log as one variant uses it: the same ids, queue and shipper, its records labelled with the
+   * variant that answered (a sidecar with a canary records each answer under its own variant).
+   */
+  forVariant(variant: VariantOfAnswer): PredictionRecorder {
+    return {
+      predictionId: (headers, requestId) => this.predictionId(headers, requestId),
+      oipBody: (body, id) => this.oipBody(body, id),
+      answered: (ex, headers, inputs, outputs, requestId) => {
+        const id = this.predictionId(headers, requestId);
+        ex.traceHeaders[PREDICTION_ID_HEADER] = id;
+        this.review?.answered(ex, id, inputs, outputs, variant);
+        this.record(ex, id, inputs, outputs, variant);
+        return id;
+      },
+      record: (ex, id, inputs, outputs) => this.record(ex, id, inputs, outputs, variant),
+      reviewing: this.review !== undefined,
+      markForReview: (ex, id, inputs, outputs) => this.review?.answered(ex, id, inputs, outputs, variant) ?? false,
+    };
   }
 
   /** Takes what waits for recording (the flush's input; benchmarks drain with it too). */

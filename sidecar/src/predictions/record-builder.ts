@@ -12,6 +12,15 @@ export interface PendingAnswer {
   /** Whether the inputs themselves are recorded (the sampled share). */
   keepInputs: boolean;
   outputs?: OutputBatch;
+  /** The variant that answered, when not the log's own (rollouts: canary, blue/green). */
+  variant?: VariantOfAnswer;
+}
+
+/** Which variant of the model answered (each variant has its own version and class labels). */
+export interface VariantOfAnswer {
+  variant: string;
+  version: string;
+  classLabels?: readonly string[];
 }
 
 export interface RecordIdentity {
@@ -77,8 +86,8 @@ export function buildRecords(
       id: rowPredictionId(pending.id, r, rows),
       time,
       model: identity.model,
-      version: identity.version,
-      variant: identity.variant,
+      version: pending.variant?.version ?? identity.version,
+      variant: pending.variant?.variant ?? identity.variant,
       stage: identity.stage,
       pipeline: identity.pipeline,
       prediction: null,
@@ -87,7 +96,7 @@ export function buildRecords(
       const values: Record<string, RecordValue> = {};
       let primary: RecordValue | undefined;
       for (const [name, column] of outputs) {
-        const o = outputAt(column, r, classLabels);
+        const o = outputAt(column, r, pending.variant?.classLabels ?? classLabels);
         values[name] = typeof o.value === 'string' ? privacy.text(o.value) : o.value;
         if (primary === undefined) primary = values[name];
         if (o.confidence !== undefined && record.confidence === undefined) record.confidence = o.confidence;

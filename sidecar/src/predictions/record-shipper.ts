@@ -20,6 +20,8 @@ export interface RecordShipperOptions {
   onError?: (message: string) => void;
   /** The collector route batches go to: the prediction log, or the review queue (same store-and-forward). */
   resource?: 'predictions' | 'review';
+  /** Extra fetch options, e.g. a dispatcher trusting the collector's private CA. */
+  fetchOptions?: Record<string, unknown>;
 }
 
 export interface ShipperStats {
@@ -51,6 +53,7 @@ export class RecordShipper {
     private readonly headers: Record<string, string>,
     private readonly timeoutMs: number,
     private readonly onError: ((message: string) => void) | undefined,
+    private readonly fetchOptions: Record<string, unknown> = {},
   ) {}
 
   static async open(o: RecordShipperOptions): Promise<RecordShipper> {
@@ -70,7 +73,7 @@ export class RecordShipper {
       maxBytes: o.maxBytes ?? 256 * 1024 * 1024,
       onDrop: (seq) => shipper?.dropped(seq),
     });
-    shipper = new RecordShipper(buffer, url, headers, o.requestTimeoutMs ?? 10_000, o.onError);
+    shipper = new RecordShipper(buffer, url, headers, o.requestTimeoutMs ?? 10_000, o.onError, o.fetchOptions);
     // Batches left by a previous process: their record counts, so drops and sends are counted in records.
     const dir = join(o.bufferDir, 'windows');
     for (const name of await readdir(dir)) {
@@ -116,7 +119,7 @@ export class RecordShipper {
       if (!next) return;
       let status: number;
       try {
-        const res = await fetch(this.url, { method: 'POST', headers: this.headers, body: next.body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const res = await fetch(this.url, { ...this.fetchOptions, method: 'POST', headers: this.headers, body: next.body, signal: AbortSignal.timeout(this.timeoutMs) });
         status = res.status;
         await res.arrayBuffer().catch(() => undefined);
       } catch (err) {

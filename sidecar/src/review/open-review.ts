@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import type { SidecarConfig } from '../config/types.js';
-import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { PrivacyPolicy } from '../predictions/privacy.js';
 import { RecordShipper } from '../predictions/record-shipper.js';
 import { ReviewMarker } from './review-marker.js';
@@ -13,9 +12,9 @@ import { ReviewMarker } from './review-marker.js';
  */
 export async function openReview(
   config: SidecarConfig,
-  telemetry: SidecarTelemetry,
   log: (message: string) => void,
   classLabels: readonly string[] | undefined,
+  fetchOptions?: Record<string, unknown>,
 ): Promise<ReviewMarker | undefined> {
   const r = config.review;
   const p = config.predictions;
@@ -31,6 +30,7 @@ export async function openReview(
       maxBytes: p.maxBytes,
       onError: log,
       resource: 'review',
+      ...(fetchOptions ? { fetchOptions } : {}),
     });
   } catch (err) {
     throw new ConfigError(ConfigErrorCode.file, 'predictions.bufferDir', (err as Error).message);
@@ -44,7 +44,6 @@ export async function openReview(
     p.flushIntervalMs,
     log,
   );
-  telemetry.addRenderer((out) => marker.render(telemetry.identityLabels, out));
   marker.start();
   return marker;
 }

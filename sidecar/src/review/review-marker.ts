@@ -2,7 +2,7 @@ import { CollectorReview, Label, type BaselineProfile, type PredictionRecord, ty
 import { header } from '../metrics/exposition.js';
 import type { InputBatch, OutputBatch, OutputColumn } from '../protocols/types.js';
 import type { PrivacyPolicy } from '../predictions/privacy.js';
-import { buildRecords, type RecordIdentity } from '../predictions/record-builder.js';
+import { buildRecords, type RecordIdentity, type VariantOfAnswer } from '../predictions/record-builder.js';
 import type { RecordShipper } from '../predictions/record-shipper.js';
 import type { ReviewConfig } from './review-config.js';
 
@@ -20,6 +20,8 @@ export interface Marked {
   /** Rows needing review and why, in row order. */
   rows: number[];
   reasons: ReviewReasonValue[];
+  /** The variant that answered, when not the primary (its version and class labels go on the record). */
+  variant?: VariantOfAnswer;
 }
 
 interface Range {
@@ -86,7 +88,13 @@ export class ReviewMarker {
    * Checks one answer; when a row needs review, marks the answer and queues it for shipping.
    * Returns whether the answer was marked. Never throws into inference.
    */
-  answered(ex: { traceHeaders: Record<string, string>; span?: { traceId: string } | undefined }, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean {
+  answered(
+    ex: { traceHeaders: Record<string, string>; span?: { traceId: string } | undefined },
+    id: string,
+    inputs: InputBatch | undefined,
+    outputs: OutputBatch | undefined,
+    variant?: VariantOfAnswer,
+  ): boolean {
     const rows = Math.max(1, outputs?.rows ?? inputs?.rows ?? 1);
     let flagged: number[] | undefined;
     let reasons: ReviewReasonValue[] | undefined;
@@ -132,6 +140,7 @@ export class ReviewMarker {
     if (ex.span) m.traceId = ex.span.traceId;
     if (inputs) m.inputs = inputs;
     if (outputs) m.outputs = outputs;
+    if (variant) m.variant = variant;
     this.pending.push(m);
     return true;
   }
@@ -156,7 +165,7 @@ export class ReviewMarker {
       const reasons: ReviewReasonValue[] = [];
       for (const m of batch) {
         try {
-          const built = buildRecords({ id: m.id, timeMs: m.timeMs, keepInputs: true, ...(m.traceId ? { traceId: m.traceId } : {}), ...(m.inputs ? { inputs: m.inputs } : {}), ...(m.outputs ? { outputs: m.outputs } : {}) }, this.identity, this.privacy, this.classLabels);
+          const built = buildRecords({ id: m.id, timeMs: m.timeMs, keepInputs: true, ...(m.traceId ? { traceId: m.traceId } : {}), ...(m.inputs ? { inputs: m.inputs } : {}), ...(m.outputs ? { outputs: m.outputs } : {}), ...(m.variant ? { variant: m.variant } : {}) }, this.identity, this.privacy, this.classLabels);
           m.rows.forEach((row, i) => {
             if (built[row]) {
               records.push(built[row]);
@@ -199,14 +208,4 @@ export class ReviewMarker {
 /** The OIP response `parameters` of a marked answer (embedded mode builds its body itself). */
 export function reviewParameters(ex: { traceHeaders: Record<string, string> }): Record<string, string> | undefined {
   return ex.traceHeaders[REVIEW_HEADER] === 'required' ? { [REVIEW_PARAMETER]: 'required' } : undefined;
-}
-
-/**
- * An upstream OIP body with `parameters.modelwatch_review` added, when the answer is marked and
- * the model server sent no `parameters` of its own (never two keys; the header says it anyway).
- */
-export function markOipBody(ex: { traceHeaders: Record<string, string> }, body: Buffer): Buffer {
-  if (ex.traceHeaders[REVIEW_HEADER] !== 'required' || body.length < 2 || body[0] !== 0x7b || body.includes('"parameters"')) return body;
-  const head = Buffer.from(`{"parameters":{"${REVIEW_PARAMETER}":"required"}${body[1] === 0x7d ? '' : ','}`);
-  return Buffer.concat([head, body.subarray(1)]);
 }

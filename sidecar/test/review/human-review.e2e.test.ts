@@ -7,6 +7,7 @@ import { startCollector } from '@modelwatch/collector';
 import { startSidecar } from '@modelwatch/sidecar';
 import { post, sample, until } from '../runtime/fixtures/http.js';
 import { createBaseline, inferBody, tempDir, writeClassifier } from '../runtime/fixtures/model.js';
+import { startUpstream } from '../runtime/fixtures/upstream.js';
 
 /**
  * Humans in the loop on real processes: a real ONNX sidecar marks low-confidence and out-of-range
@@ -134,5 +135,52 @@ describe('human review', () => {
     const perf = await api('/models/credit/performance');
     const primary = perf.reports[0].variants.find((v: any) => v.variant === 'primary');
     expect(primary.performance).toMatchObject({ task: 'classification', n: 2, accuracy: 0.5 });
+  });
+
+  it('in proxy mode holds a 2xx answer until it is checked, then marks header and OIP body and queues it', async () => {
+    const tmp = tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.stop());
+    const collector = await startCollector({ port: 0, db: `${tmp.dir}/c.db`, token: TOKEN, evaluateEvery: '1h' });
+    cleanups.push(() => collector.close());
+    // The fixture model server answers every row with probabilities [0.8, 0.2].
+    const start = (below: number, dir: string) =>
+      startSidecar(
+        {
+          upstream: upstream.url,
+          name: 'm',
+          port: 0,
+          features: ['a', 'b', 'c'],
+          collector: collector.url,
+          collectorToken: TOKEN,
+          predictions: { bufferDir: `${tmp.dir}/${dir}`, flushIntervalMs: 50 },
+          review: { below },
+        },
+        { log: () => {} },
+      );
+    const strict = await start(0.85, 'strict');
+    cleanups.push(() => strict.close());
+    const lenient = await start(0.75, 'lenient');
+    cleanups.push(() => lenient.close());
+
+    const marked = await post(`${strict.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]));
+    expect(marked.status).toBe(200);
+    expect(marked.headers.get('x-modelwatch-review')).toBe('required');
+    expect(marked.json.parameters).toEqual({ modelwatch_review: 'required' });
+    // The answer is otherwise the model server's, with the prediction id it echoed.
+    expect(marked.json.id).toBe(marked.headers.get('x-modelwatch-prediction-id'));
+    expect(marked.json).toMatchObject({ model_name: 'm', outputs: [{ name: 'probabilities', shape: [1, 2] }] });
+    const passed = await post(`${lenient.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]));
+    expect(passed.headers.get('x-modelwatch-review')).toBeNull();
+    expect(passed.json.parameters).toBeUndefined();
+
+    const id = marked.headers.get('x-modelwatch-prediction-id')!;
+    const api = async (path: string) => (await (await fetch(`${collector.url}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    await until(async () => (await api('/review?model=m')).items.length === 1);
+    const [item] = (await api('/review?model=m')).items;
+    expect(item).toMatchObject({ predictionId: id, reason: 'confidence', prediction: '0' });
+    expect(item.confidence).toBeCloseTo(0.8, 6);
+    expect(item.record.inputs).toEqual({ a: 1, b: 2, c: 3 });
   });
 });
