@@ -14,6 +14,7 @@ import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
 import { reviewAlerts, reviewRecording } from './rules/review.js';
 import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
+import { windowRecording } from './rules/windows.js';
 
 /**
  * One file per concern, one group per file: the recording rules first, then the alerts built on
@@ -31,6 +32,8 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
   'review.yaml': group('modelwatch-review', reviewRecording, reviewAlerts),
+  // Its own group: it runs at its own fixed interval, which its increase() range must match.
+  'windows.yaml': [{ ...windowRecording(), name: 'modelwatch-windows' }],
   'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
 };
 

@@ -124,6 +124,19 @@ export const DriftKind = {
 } as const;
 /** `source` label: where the collector got a live window from. */
 export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;
+/** `outcome` of collector_round_models_total. */
+export const RoundModelOutcome = { evaluated: 'evaluated', overBudget: 'over_budget' } as const;
+/** `outcome` of collector_window_queries_total. */
+export const WindowQueryOutcome = {
+  ok: 'ok',
+  timeout: 'timeout',
+  tooLarge: 'too_large',
+  unreachable: 'unreachable',
+  error: 'error',
+  cancelled: 'cancelled',
+  split: 'split',
+} as const;
+export type WindowQueryOutcomeValue = (typeof WindowQueryOutcome)[keyof typeof WindowQueryOutcome];
 
 /**
  * `band` label: confidence bands of human-vs-model agreement. Fixed edges so the series are
