@@ -100,12 +100,19 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
-  const reviewQueue = new ReviewQueue(predictions, reviews, new ReviewMetrics(metrics.registry), {
-    bound: { maxPending: opts.review.maxPending, overflow: opts.review.overflow },
-    claimTtlMs: opts.review.claimTtlMs,
-    retentionMs: opts.predictionRetentionMs,
-    events: new Set(opts.feedbackEvents),
-  });
+  const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
+  const reviewQueue = new ReviewQueue(
+    predictions,
+    reviews,
+    new ReviewMetrics(metrics.registry),
+    {
+      bound: { maxPending: opts.review.maxPending, overflow: opts.review.overflow },
+      claimTtlMs: opts.review.claimTtlMs,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
+    },
+    () => automationMetrics.labelsArrived(),
+  );
   const performance = new PerformanceEvaluator({
     predictions,
     baselines: store,
@@ -165,6 +172,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
       performance,
+      feedbackApplied: () => automationMetrics.labelsArrived(),
     },
     review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
     retraining: { monitor: retraining, history: reviews },
@@ -198,7 +206,6 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
-  const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
   const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
   reviewLoop.start();
   performance.start(opts.evaluateEveryMs);

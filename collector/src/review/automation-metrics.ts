@@ -7,6 +7,8 @@ import { AUTOMATION_THRESHOLDS, computeAutomation } from './automation-report.js
 const PERIOD_MS = 7 * 86_400_000;
 /** Recomputed this often: a week of labels moves slowly, and each round reads them all. */
 const EVERY_MS = 5 * 60_000;
+/** After new labels (review decisions), recomputed at most this often. */
+const AFTER_LABELS_MS = 10_000;
 
 /**
  * The automation report as gauges (`threshold` from the fixed AUTOMATION_THRESHOLDS, so bounded),
@@ -16,6 +18,7 @@ export class AutomationMetrics {
   private readonly share: Gauge;
   private readonly accuracy: Gauge;
   private lastMs = -Infinity;
+  private dirty = false;
 
   constructor(
     registry: Registry,
@@ -26,10 +29,17 @@ export class AutomationMetrics {
     this.accuracy = new Gauge({ name: d.automationAccuracy.name, help: d.automationAccuracy.help, labelNames: [...d.automationAccuracy.labels], registers: [registry] });
   }
 
+  /** New labels arrived: the next refresh may come sooner than the periodic one. */
+  labelsArrived(): void {
+    this.dirty = true;
+  }
+
   /** Recomputes every model's gauges when due (or when `force`). */
   async refresh(nowMs: number, force = false): Promise<void> {
-    if (!force && nowMs - this.lastMs < EVERY_MS) return;
+    const due = nowMs - this.lastMs >= (this.dirty ? AFTER_LABELS_MS : EVERY_MS);
+    if (!force && !due) return;
     this.lastMs = nowMs;
+    this.dirty = false;
     for (const model of await this.predictions.predictionModels()) {
       const report = computeAutomation(await this.predictions.labelledPredictions(model, nowMs - PERIOD_MS, nowMs), AUTOMATION_THRESHOLDS);
       for (const row of report.rows) {

@@ -96,6 +96,7 @@ describe('retraining signals', () => {
     // A later detection within the cool-down is suppressed; after it, it calls again.
     events.push({ model: 'loans', variant: 'primary', detector: 'ddm', predictionId: 'p-2', atMs: T0 + 30 * MIN });
     await monitor.check(T0 + 40 * MIN);
+    await monitor.check(T0 + 50 * MIN); // a round without a new detection ends that episode
     events.push({ model: 'loans', variant: 'primary', detector: 'ddm', predictionId: 'p-3', atMs: T0 + 80 * MIN });
     await monitor.check(T0 + 90 * MIN);
     expect(r.bodies.map((b) => b.evidence.concept_drift.detections[0].predictionId)).toEqual(['p-1', 'p-3']);
