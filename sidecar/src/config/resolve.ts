@@ -279,6 +279,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (workers > 1 && source.kind === 'tap') fail(ConfigErrorCode.notAllowed, 'workers', `tap ${source.format} pairs and counts in one process: use one worker`);
   const predictions = resolvePredictionLog(raw.predictions, baseline.kind === 'collector');
   const review = resolveReview(raw.review, predictions.bufferDir);
+  if (workers > 1 && review) fail(ConfigErrorCode.notAllowed, 'workers', 'review marking ships through one disk buffer per process: use one worker with review');
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
