@@ -215,7 +215,7 @@ export class ProxyHandler {
           status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
         });
         if (status >= 200 && status < 300) predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
-        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs });
+        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs, ...(request.ok ? { inputs: request.value } : {}) });
       },
       error: (code) => {
         if (!settle()) return;
