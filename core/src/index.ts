@@ -151,6 +151,8 @@ export {
   PSI_EPSILON,
 } from './stats/binned.js';
 export { kolmogorovSf } from './stats/kolmogorov.js';
+export { binShape, wassersteinShaped } from './stats/bin-shape.js';
+export type { BinShape } from './stats/bin-shape.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
@@ -160,6 +162,8 @@ export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
+export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
+export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
 export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
 export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
