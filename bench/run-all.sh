@@ -13,4 +13,6 @@ run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
 run bench/collector/evaluation.ts
+run bench/sidecar/prediction-log.ts
+run bench/collector/ground-truth.ts 200000
 run bench/grafana-panel.ts
