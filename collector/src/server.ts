@@ -12,7 +12,8 @@ import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { RoundMetrics } from './drift/round-metrics.js';
-import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { LocalLeases } from './leases/model-leases.js';
+import { OwnedModels } from './performance/owned-models.js';
 import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
@@ -72,12 +73,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     );
   }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  let leases: ModelLeases;
+  let leases: OwnedModels;
   try {
     // Several collectors may share one PostgreSQL: each evaluates the models it leases.
-    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+    leases = new OwnedModels(opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases());
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const evaluator = new Evaluator({
@@ -120,6 +121,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     windows: opts.windows,
     events: opts.feedbackEvents,
     historyKeep: opts.historyKeep,
+    owns: (model) => leases.owns(model),
     log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
   });
 

@@ -172,7 +172,9 @@ export type { PredictionRecord, RecordValue, Checked } from './predictions/recor
 export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
 export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
 export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
-export { realizedPerformance, inferTask } from './performance/realized.js';
+export { realizedPerformance, performanceFromCounts, inferTask } from './performance/realized.js';
+export { countJoined, emptyCounts, calibrationBin, CALIBRATION_BINS } from './performance/counts.js';
+export type { PerformanceCounts } from './performance/counts.js';
 export type {
   JoinedPrediction,
   PerformanceTask,

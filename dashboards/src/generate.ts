@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { driftDashboard } from './drift.js';
 import { overviewDashboard } from './overview.js';
+import { performanceDashboard } from './performance.js';
 import { reviewDashboard } from './review.js';
 import { rolloutsDashboard } from './rollouts.js';
 
@@ -15,6 +16,7 @@ export const GENERATED_DASHBOARDS: Record<string, () => object> = {
   'overview.json': overviewDashboard,
   'drift.json': driftDashboard,
   'rollouts.json': rolloutsDashboard,
+  'performance.json': performanceDashboard,
   'review.json': reviewDashboard,
 };
 

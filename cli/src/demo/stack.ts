@@ -100,14 +100,8 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     const push = observability ? undefined : { bufferDir: join(o.dir, 'push'), intervalMs: o.pushIntervalMs ?? 5_000 };
     const sidecar = await startSidecar(
       {
-        model: EXAMPLE_MODEL,
-        name: MODEL,
-        pipeline: 'weather',
-        stage: 'classify',
-        port: 0,
-        collector: collector.url,
-        ...(push ? { push } : {}),
-        // Every answer is recorded, and the unsure ones go to the review queue (partial automation).
+        model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url, ...(push ? { push } : {}),
+        // Every answer is recorded (ids and outputs) so the demo's labels can be joined to it.
         predictions: { bufferDir: join(o.dir, 'prediction-log'), flushIntervalMs: 1000 },
         review: { below: REVIEW_BELOW },
       },

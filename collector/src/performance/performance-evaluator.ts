@@ -12,6 +12,8 @@ export interface PerformanceEvaluatorOptions {
   windows: readonly { label: string; ms: number }[];
   events: readonly string[];
   historyKeep: number;
+  /** Whether this collector evaluates a model (leases when several collectors share PostgreSQL); default all. */
+  owns?: (model: string) => boolean;
   log?: (message: string) => void;
   now?: () => number;
 }
@@ -62,13 +64,14 @@ export class PerformanceEvaluator {
       return;
     }
     for (const model of models) {
+      if (this.o.owns && !this.o.owns(model)) continue;
       try {
         const baseline = await this.o.baselines.getActiveBaseline(model);
         const reports: PerformanceReport[] = [];
         for (const w of this.o.windows) {
           const fromMs = now - w.ms;
           const [labelled, counts] = await Promise.all([
-            this.o.predictions.labelledPredictions(model, fromMs, now),
+            this.o.predictions.performanceCounts(model, fromMs, now),
             this.o.predictions.predictionCounts(model, fromMs, now),
           ]);
           const report = windowPerformance(model, { label: w.label, fromMs, toMs: now }, labelled, counts, this.o.events, baseline);

@@ -1,5 +1,6 @@
-import { realizedPerformance, type BaselineProfile, type PerformanceResult } from '@modelwatch/core';
-import type { LabelledPrediction, PredictionCounts } from '../store/prediction-store.js';
+import { performanceFromCounts, type BaselineProfile, type PerformanceResult } from '@modelwatch/core';
+import { delayQuantile } from '../store/delay-buckets.js';
+import type { PredictionCounts, VariantPerformanceCounts } from '../store/prediction-store.js';
 import type { PerformanceReport, VariantPerformance } from './report.js';
 
 /** The class table realized performance is bounded by: the baseline's first categorical prediction output. */
@@ -8,47 +9,33 @@ export function baselineClasses(profile: BaselineProfile | undefined): string[] 
   return out && out.type === 'categorical' ? out.categories.map((c) => c.value) : undefined;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 /**
- * One model's realized performance in one window, per variant: pure `(joined rows, counts,
- * baseline) → report`. Variants come from the counts (every variant with predictions), so a
+ * One model's realized performance in one window, per variant: pure `(aggregated statistics,
+ * counts, baseline) → report`. Variants come from the counts (every variant with predictions), so a
  * variant without labels still reports its coverage (0) and event rates.
  */
 export function windowPerformance(
   model: string,
   window: { label: string; fromMs: number; toMs: number },
-  labelled: readonly LabelledPrediction[],
+  labelled: readonly VariantPerformanceCounts[],
   counts: readonly PredictionCounts[],
   events: readonly string[],
   baseline: BaselineProfile | undefined,
 ): PerformanceReport {
   const classes = baselineClasses(baseline);
-  const byVariant = new Map<string, LabelledPrediction[]>();
-  for (const row of labelled) {
-    let list = byVariant.get(row.variant);
-    if (!list) byVariant.set(row.variant, (list = []));
-    list.push(row);
-  }
+  const byVariant = new Map(labelled.map((v) => [v.variant, v]));
   const variants: VariantPerformance[] = counts.map((c) => {
-    const rows = byVariant.get(c.variant) ?? [];
+    const stats = byVariant.get(c.variant);
     const out: VariantPerformance = { variant: c.variant, predictions: c.predictions, labelled: c.labelled, eventRates: {} };
     if (c.predictions > 0) {
       out.labelCoverage = c.labelled / c.predictions;
       for (const e of events) out.eventRates[e] = (c.events[e] ?? 0) / c.predictions;
     }
-    if (rows.length > 0) {
-      const delays = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i++) delays[i] = Math.max(0, rows[i].labelMs - rows[i].timeMs) / 1000;
-      delays.sort();
-      out.labelDelaySeconds = { p50: quantile(delays, 0.5), p90: quantile(delays, 0.9) };
-      const performance = realizedPerformance(rows, classes ? { classes } : {});
+    if (stats) {
+      const p50 = delayQuantile(stats.delays, 0.5);
+      const p90 = delayQuantile(stats.delays, 0.9);
+      if (p50 !== undefined && p90 !== undefined) out.labelDelaySeconds = { p50, p90 };
+      const performance = performanceFromCounts(stats.counts, classes ? { classes } : {});
       if (performance) out.performance = performance;
     }
     return out;

@@ -1,4 +1,5 @@
-import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
+import { countJoined, isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
+import { DELAY_EDGES_SECONDS, delayBucket } from './delay-buckets.js';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
 import type {
   DetectorStateRow,
@@ -9,6 +10,7 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
@@ -128,6 +130,22 @@ export class MemoryPredictionStore implements PredictionStore {
       .sort((a, b) => a.seq! - b.seq!)
       .slice(0, limit)
       .map(toLabelled);
+  }
+
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    const by = new Map<string, LabelledPrediction[]>();
+    for (const l of await this.labelledPredictions(model, fromMs, toMs)) {
+      let list = by.get(l.variant);
+      if (!list) by.set(l.variant, (list = []));
+      list.push(l);
+    }
+    return [...by]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([variant, rows]) => {
+        const delays = new Array<number>(DELAY_EDGES_SECONDS.length + 1).fill(0);
+        for (const r of rows) delays[delayBucket(r.labelMs - r.timeMs)]++;
+        return { variant, counts: countJoined(rows), delays };
+      });
   }
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {

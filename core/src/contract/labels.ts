@@ -124,6 +124,17 @@ export const DriftKind = {
 } as const;
 /** `source` label: where the collector got a live window from. */
 export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;
+
+/** `metric` label of realized-performance series. */
+export const PerformanceMeasure = {
+  accuracy: 'accuracy',
+  macroF1: 'macro_f1',
+  ece: 'ece',
+  mae: 'mae',
+  rmse: 'rmse',
+  bias: 'bias',
+} as const;
+export type PerformanceMeasureValue = (typeof PerformanceMeasure)[keyof typeof PerformanceMeasure];
 /** `outcome` of collector_round_models_total. */
 export const RoundModelOutcome = { evaluated: 'evaluated', overBudget: 'over_budget' } as const;
 /** `outcome` of collector_window_queries_total. */
@@ -167,17 +178,6 @@ export const RetrainingReason = {
   manual: 'manual',
 } as const;
 export type RetrainingReasonValue = (typeof RetrainingReason)[keyof typeof RetrainingReason];
-
-/** `metric` label of realized-performance series. */
-export const PerformanceMeasure = {
-  accuracy: 'accuracy',
-  macroF1: 'macro_f1',
-  ece: 'ece',
-  mae: 'mae',
-  rmse: 'rmse',
-  bias: 'bias',
-} as const;
-export type PerformanceMeasureValue = (typeof PerformanceMeasure)[keyof typeof PerformanceMeasure];
 /** `role` label: what a variant does in the routing. */
 export const VariantRole = { primary: 'primary', canary: 'canary', shadow: 'shadow', standby: 'standby' } as const;
 export type VariantRoleValue = (typeof VariantRole)[keyof typeof VariantRole];
