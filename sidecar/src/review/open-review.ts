@@ -3,6 +3,7 @@ import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import type { SidecarConfig } from '../config/types.js';
 import { PrivacyPolicy } from '../predictions/privacy.js';
 import { RecordShipper } from '../predictions/record-shipper.js';
+import { DriftWatch } from './drift-watch.js';
 import { ReviewMarker } from './review-marker.js';
 
 /**
@@ -45,5 +46,18 @@ export async function openReview(
     log,
   );
   marker.start();
+  if (r.driftedFeatures) {
+    const watch = new DriftWatch({
+      collectorUrl: config.baseline.url,
+      model: config.name,
+      ...(config.baseline.token ? { token: config.baseline.token } : {}),
+      ...(fetchOptions ? { fetchOptions } : {}),
+      ...(r.driftPollMs !== undefined ? { everyMs: r.driftPollMs } : {}),
+      onDrifted: (features) => marker.setDrifted(features),
+      onError: log,
+    });
+    watch.start();
+    marker.onClose(() => watch.stop());
+  }
   return marker;
 }

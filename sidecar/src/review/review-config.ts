@@ -10,6 +10,13 @@ export interface ReviewConfigInput {
   below?: number | string;
   /** Answers with a numeric input outside the baseline's training range go to review. */
   outOfRange?: boolean;
+  /**
+   * Answers whose value of a feature the collector currently flags as drifted lies in that
+   * feature's training tails (outside the baseline's inner bins) go to review.
+   */
+  driftedFeatures?: boolean;
+  /** How often the drifted features are read from the collector, in ms. Default 60000. */
+  driftPollMs?: number;
   /** A numeric output carrying the model's own confidence (models that answer it as a value, not as class probabilities). */
   confidenceOutput?: string;
   /** Answers waiting to be shipped; beyond it they are still marked but not queued, and counted. */
@@ -19,11 +26,13 @@ export interface ReviewConfigInput {
 export interface ReviewConfig {
   below?: number;
   outOfRange: boolean;
+  driftedFeatures?: boolean;
+  driftPollMs?: number;
   confidenceOutput?: string;
   maxPending: number;
 }
 
-const KEYS = ['below', 'outOfRange', 'confidenceOutput', 'maxPending'];
+const KEYS = ['below', 'outOfRange', 'driftedFeatures', 'driftPollMs', 'confidenceOutput', 'maxPending'];
 
 /** Validates `review`; undefined when no rule is set (no answer is ever marked). */
 export function resolveReview(raw: unknown, predictionsBufferDir: string | undefined): ReviewConfig | undefined {
@@ -44,6 +53,13 @@ export function resolveReview(raw: unknown, predictionsBufferDir: string | undef
   if (r.outOfRange !== undefined && typeof r.outOfRange !== 'boolean') {
     throw new ConfigError(ConfigErrorCode.invalidType, 'review.outOfRange', `got ${show(r.outOfRange)}, expected true or false`);
   }
+  if (r.driftedFeatures !== undefined && typeof r.driftedFeatures !== 'boolean') {
+    throw new ConfigError(ConfigErrorCode.invalidType, 'review.driftedFeatures', `got ${show(r.driftedFeatures)}, expected true or false`);
+  }
+  const driftPollMs = r.driftPollMs === undefined ? undefined : Number(r.driftPollMs);
+  if (driftPollMs !== undefined && (!Number.isInteger(driftPollMs) || driftPollMs < 100 || driftPollMs > 86_400_000)) {
+    throw new ConfigError(ConfigErrorCode.outOfRange, 'review.driftPollMs', `got ${show(r.driftPollMs)}, expected an integer from 100 to 86400000`);
+  }
   if (r.confidenceOutput !== undefined && (typeof r.confidenceOutput !== 'string' || r.confidenceOutput === '')) {
     throw new ConfigError(ConfigErrorCode.invalidType, 'review.confidenceOutput', `got ${show(r.confidenceOutput)}, expected an output name`);
   }
@@ -52,13 +68,16 @@ export function resolveReview(raw: unknown, predictionsBufferDir: string | undef
     throw new ConfigError(ConfigErrorCode.outOfRange, 'review.maxPending', `got ${show(r.maxPending)}, expected an integer from 1 to 1,000,000`);
   }
   const outOfRange = r.outOfRange === true;
-  if (below === undefined && !outOfRange) return undefined;
+  const driftedFeatures = r.driftedFeatures === true;
+  if (below === undefined && !outOfRange && !driftedFeatures) return undefined;
   if (predictionsBufferDir === undefined) {
     throw new ConfigError(ConfigErrorCode.notAllowed, 'review', 'marked answers are shipped to the collector through the prediction log: set predictions.bufferDir (and collector)');
   }
   return {
     ...(below !== undefined ? { below } : {}),
     outOfRange,
+    ...(driftedFeatures ? { driftedFeatures } : {}),
+    ...(driftPollMs !== undefined ? { driftPollMs } : {}),
     ...(typeof r.confidenceOutput === 'string' ? { confidenceOutput: r.confidenceOutput } : {}),
     maxPending,
   };

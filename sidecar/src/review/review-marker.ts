@@ -40,6 +40,10 @@ interface Range {
 export class ReviewMarker {
   private pending: Marked[] = [];
   private ranges: Range[] = [];
+  /** Drifted numeric features and their training tails: below the second or above the second-to-last bin edge. */
+  private tails: Range[] = [];
+  private baseline: BaselineProfile | undefined;
+  private drifted: ReadonlySet<string> = new Set();
   private rangeColumns: (InputBatch['columns'] extends Map<string, infer C> ? C | undefined : never)[] = [];
   private droppedQueueFull = 0;
   private buildFailed = 0;
@@ -59,10 +63,27 @@ export class ReviewMarker {
 
   /** The training range of every numeric feature (the out-of-range rule); called whenever the baseline changes. */
   setBaseline(profile: BaselineProfile | undefined): void {
+    this.baseline = profile;
+    this.setDrifted(this.drifted);
     this.ranges = this.config.outOfRange && profile
       ? profile.features.flatMap((f) => (f.type === 'numeric' && Number.isFinite(f.min) && Number.isFinite(f.max) ? [{ name: f.name, min: f.min, max: f.max }] : []))
       : [];
     this.rangeColumns = new Array(this.ranges.length);
+  }
+
+  /**
+   * The features the collector flags as drifted (the drifted-feature rule): an answer whose value
+   * of one of them lies in that feature's training tails is sent to review.
+   */
+  setDrifted(features: ReadonlySet<string>): void {
+    this.drifted = features;
+    this.tails = this.config.driftedFeatures && this.baseline
+      ? this.baseline.features.flatMap((f) =>
+          f.type === 'numeric' && features.has(f.name) && f.bins.edges.length >= 4
+            ? [{ name: f.name, min: f.bins.edges[1], max: f.bins.edges[f.bins.edges.length - 2] }]
+            : [],
+        )
+      : [];
   }
 
   /** The column the confidence is read from, looked up once per answer (not per row). */
@@ -121,6 +142,15 @@ export class ReviewMarker {
           const v = (col as ArrayLike<unknown>)[r];
           if (typeof v === 'number' && (v < this.ranges[k].min || v > this.ranges[k].max)) {
             reason = 'out_of_range';
+            break;
+          }
+        }
+      }
+      if (reason === undefined && this.tails.length > 0 && inputs) {
+        for (const t of this.tails) {
+          const v = (inputs.columns.get(t.name) as ArrayLike<unknown> | undefined)?.[r];
+          if (typeof v === 'number' && (v < t.min || v > t.max)) {
+            reason = 'drifted_feature';
             break;
           }
         }
@@ -187,8 +217,16 @@ export class ReviewMarker {
     return this.flushing;
   }
 
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  /** Something to stop with the marker (the drift watch). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    for (const fn of this.closers) await fn();
     await this.flush();
   }
 
