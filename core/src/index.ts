@@ -20,8 +20,9 @@ export {
   AutomationLevel,
   RoundModelOutcome,
   WindowQueryOutcome,
+  PerformanceMeasure,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -150,6 +151,8 @@ export {
   PSI_EPSILON,
 } from './stats/binned.js';
 export { kolmogorovSf } from './stats/kolmogorov.js';
+export { binShape, wassersteinShaped } from './stats/bin-shape.js';
+export type { BinShape } from './stats/bin-shape.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
@@ -159,13 +162,17 @@ export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
+export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
+export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
 export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
 export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
 export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
 export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
 export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
-export { realizedPerformance, inferTask } from './performance/realized.js';
+export { realizedPerformance, performanceFromCounts, inferTask } from './performance/realized.js';
+export { countJoined, emptyCounts, calibrationBin, CALIBRATION_BINS } from './performance/counts.js';
+export type { PerformanceCounts } from './performance/counts.js';
 export type {
   JoinedPrediction,
   PerformanceTask,
