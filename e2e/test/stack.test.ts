@@ -44,7 +44,7 @@ describe('the stack end to end', () => {
         shadow: modelServer.url,
         canary: modelServer.url,
         canaryPercent: 50,
-        rollout: { analysis: { intervalMs: 1000, minRequests: 1_000_000 } },
+        rollout: { analysis: { intervalMs: 1000, minRequests: 1_000_000 }, admin: { port: 0, tokens: [{ name: 'e2e', token: 'e2e-admin-token-0123456789' }] } },
       },
       { log: () => {} },
     );
@@ -144,6 +144,13 @@ describe('the stack end to end', () => {
     // Client errors exist too: a malformed request to the embedded sidecar.
     const bad = await fetch(`${stack.sidecarUrl}/v2/models/${MODEL}/infer`, { method: 'POST', body: '{"inputs": [' });
     expect(bad.status).toBe(400);
+    // And a routing change, for the Rollouts dashboard's event annotation.
+    const change = await fetch(`${proxy.adminUrl}/admin/routing`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ canary: { variant: 'canary', percent: 40 }, reason: 'e2e' }),
+    });
+    expect(change.status).toBe(200);
     // And failing drift evaluations: a baseline for the proxied model, whose sidecar never loaded
     // it and still exports default bins, which the collector cannot compare.
     const active = (await (await fetch(`${stack.collectorUrl}/api/v1/models/${MODEL}/baselines/active`)).json()) as Record<string, unknown>;
