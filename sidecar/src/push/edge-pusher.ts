@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PushedWindow } from '@modelwatch/core';
+import { ModelwatchError, PushErrors, type PushedWindow } from '@modelwatch/core';
 import { DiskWindowBuffer } from './disk-buffer.js';
 import { isEmptyWindow, snapshotDelta, type CountsSnapshot, type SnapshotSource } from './snapshot.js';
 
@@ -57,12 +57,12 @@ function isPermanentRejection(status: number): boolean {
 
 export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher> {
   const intervalMs = o.intervalMs ?? 60_000;
-  if (!(intervalMs >= 100)) throw new Error(`MW_ERR_PUSH_INTERVAL: intervalMs must be >= 100, got ${intervalMs}`);
+  if (!(intervalMs >= 100)) throw new ModelwatchError(PushErrors.interval, { value: intervalMs });
   let base: URL;
   try {
     base = new URL(o.collectorUrl);
   } catch {
-    throw new Error(`MW_ERR_PUSH_COLLECTOR: collector URL ${JSON.stringify(o.collectorUrl)} is not a URL (e.g. http://127.0.0.1:9400)`);
+    throw new ModelwatchError(PushErrors.collectorUrl, { url: JSON.stringify(o.collectorUrl) });
   }
   const url = new URL(`api/v1/models/${encodeURIComponent(o.model)}/windows`, base.href.endsWith('/') ? base : `${base.href}/`);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
