@@ -11,6 +11,7 @@ import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
+import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 
 /**
@@ -28,6 +29,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'outputs.yaml': group('modelwatch-outputs', outputRecording, outputAlerts),
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
+  'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));

@@ -3,7 +3,7 @@
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
 export { ConfigError };
@@ -44,6 +44,10 @@ export interface CollectorOptions {
   queryTimeoutMs?: number;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
+  /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
+  predictionRetention?: string;
+  /** User-signal names the feedback API accepts (they become the `event` label). */
+  feedbackEvents?: string[];
 }
 
 export interface ResolvedOptions {
@@ -64,7 +68,14 @@ export interface ResolvedOptions {
   drift: DriftOptions;
   queryTimeoutMs: number;
   historyKeep: number;
+  predictionRetentionMs: number;
+  feedbackEvents: string[];
 }
+
+/** User signals accepted when none are configured. */
+export const DEFAULT_FEEDBACK_EVENTS = ['redo', 'switch_to_typing', 'click', 'conversion'];
+/** Bound on configured user signals: each one is a label value on the event-rate series. */
+const MAX_FEEDBACK_EVENTS = 32;
 
 function fail(spec: ErrorSpec, key: string, detail: string): never {
   throw new ConfigError(spec, key, detail);
@@ -188,6 +199,18 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     fail(ConfigErrors.collectorTokens, 'tokens', 'token names must be unique across --token (named "admin") and --tokens');
   }
   const tokens = new TokenTable(specs);
+  const retentionText = o.predictionRetention ?? '30d';
+  const predictionRetentionMs = parseDuration(retentionText);
+  if (predictionRetentionMs === undefined) {
+    fail(FeedbackErrors.retentionConfig, 'predictionRetention', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
+  }
+  const feedbackEvents = o.feedbackEvents ?? DEFAULT_FEEDBACK_EVENTS;
+  if (feedbackEvents.length > MAX_FEEDBACK_EVENTS || new Set(feedbackEvents).size !== feedbackEvents.length) {
+    fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
+  }
+  for (const e of feedbackEvents) {
+    if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
+  }
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
   }
@@ -221,5 +244,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     drift,
     queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
     historyKeep,
+    predictionRetentionMs,
+    feedbackEvents,
   };
 }

@@ -7,8 +7,11 @@ import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
-import { openStore } from './store/open-store.js';
+import { latestReportPage } from './drift/report-page.js';
+import { FeedbackMetrics } from './performance/feedback-metrics.js';
+import { openPredictionStore, openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -35,7 +38,15 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
   const opts = resolveOptions(options);
   const store = await openStore(opts.db, opts.databaseUrl);
+  let predictions;
+  try {
+    predictions = await openPredictionStore(opts.db, opts.databaseUrl);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const metrics = new DriftMetrics();
+  const feedbackMetrics = new FeedbackMetrics(metrics.registry);
   const sources: WindowSource[] = [];
   if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
@@ -44,7 +55,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   try {
     await evaluator.restoreLatest();
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
 
@@ -56,7 +67,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     requireClientCertificate: opts.tls?.ca !== undefined,
     tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
+    reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
       evaluator.refreshBaselines().catch(() => {});
@@ -64,6 +76,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ready: async () => {
       await store.listModels();
       return true;
+    },
+    predictionLog: {
+      predictions,
+      metrics: feedbackMetrics,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
     },
   });
 
@@ -83,7 +101,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -91,6 +109,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
+  const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
+  retention.start();
 
   const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
@@ -115,11 +135,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     close() {
       closing ??= (async () => {
         await evaluator.stop();
+        await retention.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await store.close();
+        await Promise.all([store.close(), predictions.close()]);
       })();
       return closing;
     },

@@ -4,12 +4,32 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  VariantRole,
+  RolloutAction,
+  RolloutTrigger,
+  AnalysisCheck,
+  CheckResult,
+  ComparisonResult,
+  ShadowOutcome,
+  DifferenceKind,
+  AutomationLevel,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
+export type {
+  VariantRoleValue,
+  RolloutActionValue,
+  RolloutTriggerValue,
+  AnalysisCheckValue,
+  CheckResultValue,
+  ComparisonResultValue,
+  ShadowOutcomeValue,
+  AutomationLevelValue,
+} from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
@@ -17,6 +37,7 @@ export {
   CollectorDrift,
   SidecarRollout,
   SidecarPredictionLog,
+  SidecarTap,
   CollectorPerformance,
   CollectorReview,
   CollectorHealth,
@@ -36,6 +57,7 @@ export {
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,
@@ -91,14 +113,25 @@ export { toNumber, toCategory, isMissing } from './baseline/values.js';
 export { inferColumnTypes, inferType } from './io/infer.js';
 export type { ColumnSpec } from './io/infer.js';
 export { computeDrift } from './drift/engine.js';
+export { summarizeReport } from './drift/summary.js';
+export { computeRawDrift, rawHistogram, RawTableBuilder } from './drift/raw-drift.js';
+export type { RawColumn, RawTable, RawDriftResult } from './drift/raw-drift.js';
+export { profileHistograms } from './drift/histograms.js';
+export type { FeatureHistogram } from './drift/histograms.js';
+export { readRawTable } from './io/raw-table.js';
+export { renderHtmlReport, bySeverity, severity } from './report/html-report.js';
+export type { HtmlReportOptions } from './report/html-report.js';
+export type { RawReadOptions } from './io/raw-table.js';
+export type { ReportSummary, ReportState } from './drift/summary.js';
 export { WindowBuilder } from './drift/window-builder.js';
 export { DRIFT_METHODS, driftMethod, isDrift } from './drift/registry.js';
 export type { DriftMethodDescriptor, MethodInput, MethodScore } from './drift/registry.js';
 export { DRIFT_DEFAULTS, resolveMethod, resolveThreshold } from './drift/options.js';
 export type { DriftOptions } from './drift/options.js';
 export { parseDriftOptions, DriftOptionsError } from './drift/parse-options.js';
-export { ks2samp, ksPValue, wasserstein, chiSquare } from './stats/samples.js';
-export type { TestResult } from './stats/samples.js';
+export { ks2samp, ksPValue, ksTest, wasserstein, chiSquare } from './stats/samples.js';
+export type { TestResult, KsMethod } from './stats/samples.js';
+export { exactKs2samp, KS_MAX_EXACT_N } from './stats/ks-exact.js';
 export {
   jensenShannon,
   psi,
@@ -121,3 +154,27 @@ export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
+export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
+export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
+export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
+export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
+export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
+export { realizedPerformance, inferTask } from './performance/realized.js';
+export type {
+  JoinedPrediction,
+  PerformanceTask,
+  PerformanceResult,
+  ClassificationPerformance,
+  RegressionPerformance,
+  ClassPerformance,
+  PerformanceOptions,
+} from './performance/realized.js';
+export { DDM } from './concept/ddm.js';
+export type { DdmParams, DdmState } from './concept/ddm.js';
+export { ADWIN } from './concept/adwin.js';
+export type { AdwinParams, AdwinState } from './concept/adwin.js';
+export { PAGE_HINKLEY } from './concept/page-hinkley.js';
+export type { PageHinkleyParams, PageHinkleyState } from './concept/page-hinkley.js';
+export { CONCEPT_DETECTORS, predictionError } from './concept/registry.js';
+export type { ConceptDetectorName } from './concept/registry.js';
+export type { ConceptDetector, DetectorEvent, DetectorRun } from './concept/types.js';

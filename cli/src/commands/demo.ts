@@ -5,6 +5,7 @@ import { hasBinary } from '../demo/processes.js';
 import { MODEL, startStack, type RunningStack } from '../demo/stack.js';
 import { replay, type Replay } from '../demo/traffic.js';
 import { loadNewYork, replayRows } from '@modelwatch/examples/seattle-weather';
+import { summarizeReport, type DriftReport } from '@modelwatch/core';
 
 /**
  * `modelwatch demo`, the main job (`npm start`): the collector, the example model's training
@@ -72,16 +73,14 @@ export function parseDemoArgs(argv: string[]): DemoFlags {
 }
 
 interface DriftBody {
-  reports?: { report: { window: string; features: { feature: string; kind: string; verdict: string }[] } }[];
+  reports?: { report: DriftReport }[];
 }
 
 async function driftSummary(collectorUrl: string): Promise<string> {
   try {
     const body = (await (await fetch(`${collectorUrl}/api/v1/models/${MODEL}/drift`)).json()) as DriftBody;
-    const parts = (body.reports ?? []).map(({ report }) => {
-      const drifted = report.features.filter((f) => f.verdict === 'drift').map((f) => (f.kind === 'input' ? f.feature : `${f.feature} (${f.kind})`));
-      return `${report.window}: ${drifted.length ? `drift in ${drifted.join(', ')}` : 'no drift'}`;
-    });
+    // An empty or too-small window says so with its size: missing data is never "no drift".
+    const parts = (body.reports ?? []).map(({ report }) => `${report.window}: ${summarizeReport(report).text}`);
     return parts.length ? parts.join('; ') : 'waiting for the first evaluation';
   } catch {
     return 'collector not answering';
@@ -89,7 +88,7 @@ async function driftSummary(collectorUrl: string): Promise<string> {
 }
 
 async function firingAlerts(prometheusUrl: string | undefined): Promise<string> {
-  if (!prometheusUrl) return '';
+  if (!prometheusUrl) return ' | alerts need Prometheus + Alertmanager (not running)';
   try {
     const body = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: { state: string; labels: Record<string, string> }[] } };
     const names = [...new Set(body.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname))];
@@ -149,13 +148,15 @@ export async function run(argv: string[]): Promise<number> {
       `  sidecar metrics      ${stack.sidecarUrl}/metrics`,
       `  send a prediction    curl -s -X POST ${stack.sidecarUrl}/v2/models/${MODEL}/infer -d '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[0,12.8,5,4.7]}]}'`,
       `  drift report (JSON)  ${stack.collectorUrl}/api/v1/models/${MODEL}/drift`,
+      `  drift report (HTML)  ${stack.collectorUrl}/report/${MODEL}`,
       `  collector metrics    ${stack.collectorUrl}/metrics`,
       ...(stack.prometheusUrl
         ? [`  Prometheus alerts    ${stack.prometheusUrl}/alerts`, `  Alertmanager         ${stack.alertmanagerUrl}/#/alerts`]
         : [
+            '  Drift works without Prometheus: the sidecar pushes its window counts to the collector every 5 s.',
             flags.prometheus
-              ? '  (Prometheus/Alertmanager not started: install the Debian packages prometheus and prometheus-alertmanager for drift and alerts)'
-              : '  (Prometheus/Alertmanager not started: --no-prometheus)',
+              ? '  Alerts need Prometheus + Alertmanager, which are not installed: sudo apt-get install prometheus prometheus-alertmanager, then run again.'
+              : '  Alerts need Prometheus + Alertmanager, left off by --no-prometheus.',
           ]),
       '  Ctrl-C stops everything.',
       '',

@@ -3,10 +3,16 @@
  * terminal, JSON with --json (or when piped and --json given). Exit 0 whether or not there is
  * drift (the verdict is in the output) unless --fail-on-drift; 1 for unreadable inputs; 2 for bad flags.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   computeDrift,
+  computeRawDrift,
+  profileHistograms,
+  readRawTable,
+  renderHtmlReport,
+  summarizeReport,
   parseBaselineProfile,
   windowFromFile,
   BaselineFormatError,
@@ -15,13 +21,20 @@ import {
   type DriftMethod,
   type DriftReport,
   type DriftOptions,
+  type FeatureHistogram,
+  type ReadStats,
 } from '@modelwatch/core';
 import { isUsageError, UsageError } from '../errors.js';
 
 const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv [options]
+       modelwatch drift --reference train.csv --data window.csv [options]
 
-  --baseline FILE       baseline profile (from \`modelwatch baseline create\`)
+  --baseline FILE       baseline profile (from \`modelwatch baseline create\`): binned statistics
+  --reference FILE      raw reference data instead of a profile: statistics on the raw values
+                        (KS as SciPy's ks_2samp, Wasserstein as wasserstein_distance / reference std)
   --data FILE           recent data: .csv, .jsonl/.ndjson, .json (array) or .parquet
+  --exclude LIST        columns to leave out with --reference (ids, timestamps, labels)
+  --html FILE           also write a self-contained HTML report (opens from disk, no network)
   --json                print the drift report as JSON
   --method NAME         force one method for every feature (${[...DRIFT_METHODS.keys()].join(', ')})
   --threshold X         global threshold (overrides calibrated thresholds)
@@ -59,8 +72,10 @@ export function renderTable(report: DriftReport): string {
     ...rows.map(line),
     ...(notes.length ? ['', 'notes:', ...notes] : []),
     '',
-    `${report.datasetDrift ? 'DATASET DRIFT' : 'NO DATASET DRIFT'}: ${drifted} of ${judged} features drifted ` +
-      `(share ${report.driftedShare.toFixed(2)}, dataset drift at ≥ ${report.datasetDriftThreshold})`,
+    judged === 0
+      ? `NO VERDICT: ${summarizeReport(report).text}`
+      : `${report.datasetDrift ? 'DATASET DRIFT' : 'NO DATASET DRIFT'}: ${drifted} of ${judged} features drifted ` +
+        `(share ${report.driftedShare.toFixed(2)}, dataset drift at ≥ ${report.datasetDriftThreshold})`,
   ].join('\n');
 }
 
@@ -77,6 +92,9 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       options: {
         baseline: { type: 'string' },
+        reference: { type: 'string' },
+        exclude: { type: 'string' },
+        html: { type: 'string' },
         data: { type: 'string' },
         json: { type: 'boolean', default: false },
         method: { type: 'string' },
@@ -91,7 +109,8 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (!values.baseline) throw new UsageError('--baseline is required');
+    if (!values.baseline && !values.reference) throw new UsageError('--baseline (a profile) or --reference (a raw file) is required');
+    if (values.baseline && values.reference) throw new UsageError('give --baseline or --reference, not both');
     if (!values.data) throw new UsageError('--data is required');
     if (values.method && !DRIFT_METHODS.has(values.method as DriftMethod)) {
       throw new UsageError(`--method must be one of ${[...DRIFT_METHODS.keys()].join(', ')}, got "${values.method}"`);
@@ -101,13 +120,33 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.threshold !== undefined ? { threshold: num('threshold', values.threshold) } : {}),
       ...(values['dataset-share'] !== undefined ? { datasetDriftShare: num('dataset-share', values['dataset-share']) } : {}),
     };
-    const baseline = parseBaselineProfile(JSON.parse(readFileSync(values.baseline, 'utf8')));
-    const { window, stats } = await windowFromFile(values.data, baseline, { strict: values.strict });
-    const report = computeDrift(baseline, window, options);
+    let report: DriftReport;
+    let histograms: FeatureHistogram[];
+    let stats: ReadStats;
+    let title: string;
+    if (values.reference) {
+      const exclude = values.exclude ? values.exclude.split(',').map((x) => x.trim()).filter(Boolean) : [];
+      const ref = await readRawTable(values.reference, { exclude }, { strict: values.strict });
+      const cur = await readRawTable(values.data, { specs: ref.specs }, { strict: values.strict });
+      stats = cur.stats;
+      ({ report, histograms } = computeRawDrift(ref.table, cur.table, options, { model: basename(values.reference) }));
+      title = `${basename(values.data)} vs ${basename(values.reference)}: ${stats.rows} rows vs ${ref.stats.rows} reference rows`;
+    } else {
+      const baseline = parseBaselineProfile(JSON.parse(readFileSync(values.baseline!, 'utf8')));
+      const read = await windowFromFile(values.data, baseline, { strict: values.strict });
+      stats = read.stats;
+      report = computeDrift(baseline, read.window, options);
+      histograms = profileHistograms(baseline, read.window);
+      title = `model ${baseline.model}${baseline.version ? ` (baseline ${baseline.version})` : ''}: ${stats.rows} rows from ${values.data}`;
+    }
     if (values.json) console.log(JSON.stringify({ ...report, rows: stats.rows, badRows: stats.badRows }, null, 2));
     else {
-      console.log(`model ${baseline.model}${baseline.version ? ` (baseline ${baseline.version})` : ''}: ${stats.rows} rows from ${values.data}\n`);
+      console.log(`${title}\n`);
       console.log(renderTable(report));
+    }
+    if (values.html) {
+      writeFileSync(values.html, renderHtmlReport(report, histograms, { title, source: values.reference ? 'raw' : 'profile' }));
+      if (!values.json) console.log(`\nwrote ${values.html}`);
     }
     if (stats.badRows > 0) {
       console.error(`skipped ${stats.badRows} bad rows; first ones:`);

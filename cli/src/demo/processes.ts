@@ -1,15 +1,24 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 /**
  * Real Prometheus and Alertmanager (Debian packages) started on loopback for the demo and the
  * end-to-end tests. Each gets its own directory for config and data; close() stops what it started.
  */
-/** True when `binary` is on the PATH. */
+/** True when `binary` is an executable file in a directory of the PATH (no shell needed). */
 export function hasBinary(binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, binary), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
 }
 
 export interface RunningProcess {

@@ -30,6 +30,8 @@ export interface StackOptions {
   alertmanagerConfig?: string;
   /** Drift options passed to the collector unchanged (see core's DriftOptions). */
   drift?: Record<string, unknown>;
+  /** Edge push interval of the sidecar when there is no Prometheus (default 5 s). */
+  pushIntervalMs?: number;
   /** More scrape targets (e.g. a proxy sidecar a test started). */
   extraTargets?: ScrapeTarget[];
   log?: (line: string) => void;
@@ -88,8 +90,12 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     if (res.status !== 201 || !uploaded.version) throw new Error(`baseline upload failed (${res.status}): ${uploaded.error ?? 'no version'}`);
     log(`baseline ${uploaded.version} of ${MODEL}: ${profile.rows} training days (Seattle 2012-2013)`);
 
+    // Without Prometheus nothing scrapes the sidecar, so it pushes its window counts to the
+    // collector instead (the edge push, docs/edge-push.md): the same counts over the same bins.
+    // With Prometheus it does not push, or every row would be counted twice.
+    const push = observability ? undefined : { bufferDir: join(o.dir, 'push'), intervalMs: o.pushIntervalMs ?? 5_000 };
     const sidecar = await startSidecar(
-      { model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url },
+      { model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url, ...(push ? { push } : {}) },
       { log: (line) => log(`sidecar: ${line}`) },
     );
     closers.push(() => sidecar.close());

@@ -16,6 +16,7 @@ import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
+import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
 
 export interface AppDeps {
@@ -31,13 +32,18 @@ export interface AppDeps {
   /** HTTPS with a client CA: API calls must present a certificate it signed (health checks excepted). */
   requireClientCertificate?: boolean;
   /** Latest report per window of a model, from the evaluation loop. */
-  latestReports(model: string): StoredDriftReport[];
+  /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
+  latestReports(model: string, variant?: string): StoredDriftReport[];
   /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
   profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
+  reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
   baselinesChanged(): void;
   /** True when the store answers. */
   ready(): Promise<boolean>;
+  /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
+  predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -213,7 +219,26 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/models/:model/drift', reader, async (req, res) => {
     const model = await knownModel(req);
-    res.json({ model, reports: deps.latestReports(model) });
+    const variant = req.query.variant;
+    if (variant !== undefined && (typeof variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(variant))) {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'variant must be given once, 1-128 characters from [A-Za-z0-9_.:-/]' });
+    }
+    res.json({ model, ...(variant !== undefined ? { variant } : {}), reports: deps.latestReports(model, variant) });
+  });
+
+  app.get('/report/:model', reader, async (req, res) => {
+    const model = await knownModel(req);
+    const window = req.query.window;
+    if (window !== undefined && typeof window !== 'string') {
+      throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
+    }
+    const page = deps.reportPage?.(model, window);
+    if (page === undefined) {
+      throw new ModelwatchError(RequestErrors.notFound, {
+        detail: `no drift report for "${model}"${window ? ` over ${window}` : ''} yet: the first evaluation has not run`,
+      });
+    }
+    res.type('html').send(page);
   });
 
   app.get('/api/v1/models/:model/drift/history', reader, async (req, res) => {
@@ -227,6 +252,19 @@ export function buildApp(deps: AppDeps): express.Express {
     if (window !== undefined && typeof window !== 'string') throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
     res.json({ model, history: await store.driftHistory(model, limit, window) });
   });
+
+  if (deps.predictionLog) {
+    app.use(predictionRouter({
+      ...deps.predictionLog,
+      maxBodyBytes: deps.maxBodyBytes,
+      auth: {
+        reader: requireScope('reader', { payloads: true }),
+        writer,
+        labeller: requireScope('labeller'),
+        admin: requireScope('admin'),
+      },
+    }));
+  }
 
   app.use(notFound);
   app.use(errorHandler({ maxBodyBytes: deps.maxBodyBytes, log, internalError: () => health.internalError() }));

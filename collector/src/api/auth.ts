@@ -112,10 +112,12 @@ function refuse(req: Request, reason: AuthFailureReason, err: ModelwatchError): 
  * Answers 401 (no or unknown token, with a Bearer challenge) or 403 (known token, wrong scope)
  * through the error catalogue. The token's name is left on `res.locals.tokenName` for logs.
  */
-export function requireScope(scope: Scope): RequestHandler {
+export function requireScope(scope: Scope, opts: { payloads?: boolean } = {}): RequestHandler {
   return (req, res, next) => {
     const table = tableOf(req);
-    if (!table.closed(scope)) return next();
+    // Stored prediction payloads may hold personal data: closed as soon as any token exists,
+    // even while plain reads (registry, reports) stay open.
+    if (!(opts.payloads ? table.writesClosed : table.closed(scope))) return next();
     const header = req.get('authorization');
     const m = header === undefined ? null : BEARER.exec(header);
     if (!m) return next(refuse(req, 'missing_token', new ModelwatchError(AuthErrors.missingToken, {}, CHALLENGE)));

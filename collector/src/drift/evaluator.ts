@@ -1,6 +1,6 @@
 import { computeDrift, type BaselineProfile, type DriftOptions, type LiveWindow } from '@modelwatch/core';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
-import { addWindow, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
+import { addWindow, byVariant, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
 import type { DriftMetrics } from './drift-metrics.js';
 
 export interface EvaluatorDeps {
@@ -28,6 +28,10 @@ function logRateLimited(message: string): void {
  */
 export class Evaluator {
   private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
+  /** The counts behind each latest report (for the HTML report's histograms), by model and window. */
+  private readonly latestCounts = new Map<string, { baseline: BaselineProfile; window: LiveWindow }>();
+  /** Per-variant reports of models whose windows hold several variants: model → variant → window → report. */
+  private readonly latestByVariant = new Map<string, Map<string, Map<string, StoredDriftReport>>>();
   private round: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly historyKeep: number;
@@ -38,14 +42,19 @@ export class Evaluator {
     this.longestWindowMs = Math.max(...deps.windows.map((w) => w.ms));
   }
 
-  /** Latest report per configured window, in window order. */
-  latestReports(model: string): StoredDriftReport[] {
-    const perWindow = this.latest.get(model);
+  /** Latest report per configured window, in window order (of one variant when `variant` is given). */
+  latestReports(model: string, variant?: string): StoredDriftReport[] {
+    const perWindow = variant === undefined ? this.latest.get(model) : this.latestByVariant.get(model)?.get(variant);
     if (!perWindow) return [];
     return this.deps.windows.flatMap((w) => {
       const r = perWindow.get(w.label);
       return r ? [r] : [];
     });
+  }
+
+  /** Baseline and window counts of the latest report of a model over a window (none after a restart). */
+  latestWindow(model: string, window: string): { baseline: BaselineProfile; window: LiveWindow } | undefined {
+    return this.latestCounts.get(`${model}\u0000${window}`);
   }
 
   /**
@@ -91,10 +100,12 @@ export class Evaluator {
     const baselines = await this.deps.store.activeBaselines();
     this.deps.metrics.setActiveBaselines(baselines);
     const active = new Map(baselines.map((b) => [b.model, b.version]));
+    for (const model of this.latestByVariant.keys()) if (!active.has(model)) this.latestByVariant.delete(model);
     for (const [model, perWindow] of this.latest) {
       const version = active.get(model);
       if (version === undefined) {
         this.latest.delete(model);
+        for (const w of this.deps.windows) this.latestCounts.delete(`${model}\u0000${w.label}`);
         continue;
       }
       // Reports against a version that is no longer active describe a comparison nobody asked for any more.
@@ -126,6 +137,35 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Several variants in one window (a canary, a shadow, blue and green): each is judged on its own
+   * traffic as well, so a drifted canary shows as the canary. Kept in memory and exported; the stored
+   * history stays one report per model and window.
+   */
+  private evaluateVariants(baseline: BaselineProfile, window: WindowSpec, nowMs: number, byVariant: Map<string, LiveWindow>): void {
+    const named = [...byVariant.entries()].filter(([v]) => v !== '');
+    const model = baseline.model;
+    if (named.length < 2) {
+      // A single variant is the model's report already; drop per-variant series left from a rollout.
+      this.deps.metrics.forgetVariants(model, window.label);
+      this.latestByVariant.get(model)?.forEach((perWindow) => perWindow.delete(window.label));
+      return;
+    }
+    let perVariant = this.latestByVariant.get(model);
+    if (!perVariant) this.latestByVariant.set(model, (perVariant = new Map()));
+    const seen = new Set<string>();
+    for (const [variant, live] of named) {
+      const report = computeDrift(baseline, live, this.deps.drift);
+      report.baselineVersion ??= baseline.version;
+      this.deps.metrics.publish(report);
+      seen.add(variant);
+      let perWindow = perVariant.get(variant);
+      if (!perWindow) perVariant.set(variant, (perWindow = new Map()));
+      perWindow.set(window.label, { evaluatedAt: new Date(nowMs).toISOString(), report });
+    }
+    this.deps.metrics.forgetVariants(model, window.label, seen);
+  }
+
   private async evaluateModel(baseline: BaselineProfile, nowMs: number): Promise<void> {
     const { metrics } = this.deps;
     const model = baseline.model;
@@ -133,10 +173,20 @@ export class Evaluator {
     for (const window of this.deps.windows) {
       try {
         const live: LiveWindow = emptyWindow(baseline, window, nowMs);
+        const perVariant = new Map<string, LiveWindow>();
         for (const source of this.deps.sources) {
-          const part = await source.fetch(baseline, window, nowMs);
-          if (part) addWindow(live, part);
+          for (const [variant, part] of await byVariant(source, baseline, window, nowMs)) {
+            addWindow(live, part);
+            let v = perVariant.get(variant);
+            if (!v) {
+              v = emptyWindow(baseline, window, nowMs);
+              if (variant !== '') v.variant = variant;
+              perVariant.set(variant, v);
+            }
+            addWindow(v, part);
+          }
         }
+        this.evaluateVariants(baseline, window, nowMs, perVariant);
         let report;
         try {
           report = computeDrift(baseline, live, this.deps.drift);
@@ -149,6 +199,7 @@ export class Evaluator {
         let perWindow = this.latest.get(model);
         if (!perWindow) this.latest.set(model, (perWindow = new Map()));
         perWindow.set(window.label, stored);
+        this.latestCounts.set(`${model}\u0000${window.label}`, { baseline, window: live });
         for (const source of this.deps.sources) metrics.evaluated(model, source.kind);
         try {
           await this.deps.store.appendDriftReport(report, stored.evaluatedAt);

@@ -1,6 +1,6 @@
 import { OTHER_CATEGORY, SidecarInput, SidecarOutput, type BaselineProfile, type LiveWindow } from '@modelwatch/core';
 import { bucketsToCounts } from './buckets.js';
-import { emptyWindow, WindowError, type WindowSource, type WindowSpec } from './window-source.js';
+import { emptyWindow, sumVariants, WindowError, type WindowSource, type WindowSpec } from './window-source.js';
 
 interface VectorSample {
   metric: Record<string, string>;
@@ -26,8 +26,14 @@ export class PrometheusWindowSource implements WindowSource {
   ) {}
 
   async fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<LiveWindow | undefined> {
+    return sumVariants(baseline, window, endMs, await this.fetchByVariant(baseline, window, endMs));
+  }
+
+  /** One window per `variant` label value ('' for series without one), from one set of queries. */
+  async fetchByVariant(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<Map<string, LiveWindow>> {
     const sel = `{model="${escapeLabelValue(baseline.model)}"}[${window.label}]`;
-    const q = (by: string, series: string) => `sum by (${by}) (increase(${series}${sel}))`;
+    // Grouped by variant too: a canary's counts must not be diluted into its primary's.
+    const q = (by: string, series: string) => `sum by (variant, ${by}) (increase(${series}${sel}))`;
     const hasOutputs = baseline.outputs.length > 0;
     const [buckets, categories, invalid, predBuckets, confBuckets, classes, empty] = await Promise.all([
       this.query(q('feature, le', `${SidecarInput.featureValue.name}_bucket`), endMs),
@@ -38,8 +44,23 @@ export class PrometheusWindowSource implements WindowSource {
       hasOutputs ? this.query(q('output, class', SidecarOutput.classes.name), endMs) : [],
       hasOutputs ? this.query(q('output', SidecarOutput.empty.name), endMs) : [],
     ]);
-    if ([buckets, categories, invalid, predBuckets, confBuckets, classes, empty].every((r) => r.length === 0)) return undefined;
+    const all = [buckets, categories, invalid, predBuckets, confBuckets, classes, empty];
+    const variants = new Set(all.flatMap((r) => r.map((s) => s.metric.variant ?? '')));
+    const result = new Map<string, LiveWindow>();
+    for (const variant of variants) {
+      const only = (r: VectorSample[]) => r.filter((s) => (s.metric.variant ?? '') === variant);
+      const window1 = this.build(baseline, window, endMs, only(buckets), only(categories), only(invalid), only(predBuckets), only(confBuckets), only(classes), only(empty));
+      if (variant !== '') window1.variant = variant;
+      result.set(variant, window1);
+    }
+    return result;
+  }
 
+  private build(
+    baseline: BaselineProfile, window: WindowSpec, endMs: number,
+    buckets: VectorSample[], categories: VectorSample[], invalid: VectorSample[],
+    predBuckets: VectorSample[], confBuckets: VectorSample[], classes: VectorSample[], empty: VectorSample[],
+  ): LiveWindow {
     const out = emptyWindow(baseline, window, endMs);
     const group = (samples: VectorSample[], key: string) => {
       const m = new Map<string, VectorSample[]>();

@@ -86,6 +86,9 @@ export function validatePushedWindow(body: unknown, model: string, now: number =
   if (!isCount(body.rows)) return { ok: false, error: 'rows must be an integer >= 0' };
   const maxRows = PUSH_LIMITS.rowsPerSecond * Math.max(1, Math.ceil((end - start) / 1000));
   if (body.rows > maxRows) return { ok: false, error: `rows ${body.rows} is more than a sidecar can serve in the window (at most ${maxRows})` };
+  if (body.variant !== undefined && (typeof body.variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(body.variant))) {
+    return { ok: false, error: 'variant must be 1-128 characters from [A-Za-z0-9_.:-/] when given' };
+  }
   for (const opt of ['modelVersion', 'baselineVersion'] as const) {
     if (body[opt] !== undefined && (typeof body[opt] !== 'string' || (body[opt] as string).length > PUSH_LIMITS.nameLength)) {
       return { ok: false, error: `${opt} must be a string when given` };
@@ -118,6 +121,7 @@ export function validatePushedWindow(body: unknown, model: string, now: number =
       seq: body.seq,
       model,
       ...(body.modelVersion !== undefined ? { modelVersion: body.modelVersion as string } : {}),
+      ...(body.variant !== undefined ? { variant: body.variant as string } : {}),
       ...(body.baselineVersion !== undefined ? { baselineVersion: body.baselineVersion as string } : {}),
       start: new Date(start).toISOString(),
       end: new Date(end).toISOString(),

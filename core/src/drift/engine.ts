@@ -40,16 +40,23 @@ export function computeDrift(baseline: BaselineProfile, window: LiveWindow, opti
   const drifted = judged.filter((r) => r.verdict === 'drift').length;
   const driftedShare = judged.length === 0 ? 0 : drifted / judged.length;
   const datasetDriftThreshold = options.datasetDriftShare ?? DRIFT_DEFAULTS.datasetDriftShare;
+  const datasetDrift = judged.length > 0 && driftedShare >= datasetDriftThreshold;
+  let windowRows = 0;
+  for (const f of window.features) windowRows = Math.max(windowRows, sum(f.counts) + f.missing);
   return {
     model: baseline.model,
+    ...(window.variant !== undefined ? { variant: window.variant } : {}),
     ...(baseline.version !== undefined ? { baselineVersion: baseline.version } : {}),
     window: window.window,
     start: window.start,
     end: window.end,
     features: results,
     driftedShare,
-    datasetDrift: judged.length > 0 && driftedShare >= datasetDriftThreshold,
+    datasetDrift,
     datasetDriftThreshold,
+    verdict: judged.length === 0 ? 'insufficient_data' : datasetDrift ? 'drift' : 'no_drift',
+    windowRows,
+    minSamples: options.minSamples ?? DRIFT_DEFAULTS.minSamples,
   };
 }
 

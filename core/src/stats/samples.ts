@@ -4,6 +4,7 @@
  */
 import { kolmogorovSf } from './kolmogorov.js';
 import { chi2Sf } from './special.js';
+import { exactKs2samp, gcd, KS_MAX_EXACT_N, roundHalfEven } from './ks-exact.js';
 
 export interface TestResult {
   statistic: number;
@@ -14,13 +15,15 @@ function sorted(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
 }
 
+export type KsMethod = 'auto' | 'exact' | 'asymp';
+
 /**
- * Two-sided two-sample Kolmogorov–Smirnov test. The statistic is exact; the p-value is SciPy's
- * `ks_2samp(method='asymp')`: `kstwo.sf(D, round(n1·n2/(n1+n2)))`. (SciPy's default 'auto' uses
- * an exact lattice-path count when both samples have ≤ 10,000 values; 'asymp' is what drift
- * windows need, since baselines are larger than that.)
+ * Two-sided two-sample Kolmogorov–Smirnov test, as SciPy's `ks_2samp(a, b, method)`. 'auto' (the
+ * default, as in SciPy) is exact when both samples have ≤ 10,000 values (lattice-path count,
+ * ks-exact.ts), else asymptotic: `kstwo.sf(D, round(n1·n2/(n1+n2)))`. Like SciPy, 'exact' falls
+ * back to 'asymp' when the exact count is not usable.
  */
-export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>): TestResult {
+export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>, method: KsMethod = 'auto'): TestResult {
   if (a.length === 0 || b.length === 0) return { statistic: NaN, pValue: NaN };
   const x = sorted(a);
   const y = sorted(b);
@@ -36,6 +39,18 @@ export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>): TestResult 
     const diff = Math.abs(i / n1 - j / n2);
     if (diff > d) d = diff;
   }
+  return ksTest(d, n1, n2, method);
+}
+
+/** The p-value (and SciPy's returned statistic) for a two-sided statistic `d` of samples of n1 and n2. */
+export function ksTest(d: number, n1: number, n2: number, method: KsMethod = 'auto'): TestResult {
+  const exact = method === 'exact' || (method === 'auto' && Math.max(n1, n2) <= KS_MAX_EXACT_N);
+  // SciPy switches 'exact' to 'asymp' when the lattice would not fit an int32.
+  if (exact && Math.floor(n1 / gcd(n1, n2)) < 2_147_483_647 / Math.floor(n2 / gcd(n1, n2))) {
+    const r = exactKs2samp(n1, n2, d);
+    if (r.ok) return { statistic: r.statistic, pValue: r.pValue };
+    return { statistic: r.statistic, pValue: ksPValue(r.statistic, n1, n2) };
+  }
   return { statistic: d, pValue: ksPValue(d, n1, n2) };
 }
 
@@ -48,11 +63,6 @@ export function ksPValue(d: number, n1: number, n2: number): number {
   return kolmogorovSf(roundHalfEven(en), d);
 }
 
-/** numpy.round semantics (half to even), so n matches SciPy's `np.round(en)`. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * 1-Wasserstein distance between two (optionally weighted) empirical distributions, as

@@ -33,12 +33,38 @@ describe('ks2samp', () => {
       cases,
     );
     cases.forEach((c, i) => {
-      const got = ks2samp(c.a, c.b);
+      const got = ks2samp(c.a, c.b, 'asymp');
       expect(Math.abs(got.statistic - expected[i]![0]), `case ${i} statistic`).toBeLessThanOrEqual(TOL);
       expect(close(got.pValue, expected[i]![1]), `case ${i} p-value ${got.pValue} vs ${expected[i]![1]}`).toBe(true);
     });
     // Two single values: n = round(0.5) = 0, SciPy's p-value is NaN and so is ours.
     expect(expected[5]![1]).toBeNull();
+  });
+
+  it('matches scipy ks_2samp default (method="auto": exact up to 10,000 values) to 1e-9', () => {
+    const r = rng(21);
+    const ints = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 6));
+    const cases: Pair[] = [
+      ...ksCases(),
+      { a: normals(10, 31), b: normals(12, 32, 1) }, // tiny samples
+      { a: normals(7, 33), b: normals(7, 34, 2) }, // equal sizes: the closed alternating sum
+      { a: normals(100, 35), b: normals(100, 36, 0.1) },
+      { a: normals(9999, 37), b: normals(3, 38) }, // very unequal sizes
+      { a: normals(10_000, 39), b: normals(10_000, 40, 0.03) }, // the largest exact case
+      { a: normals(10_001, 41), b: normals(500, 42, 0.1) }, // one past it: asymptotic
+      { a: normals(250, 43), b: normals(375, 44, 0.4) }, // gcd 125
+      { a: ints(90), b: ints(61) }, // ties
+      { a: normals(40, 45), b: normals(40, 46, 5) }, // fully separated: p at its smallest
+    ];
+    const expected = scipy<[number, number | null][]>(`out = [[float(r.statistic), float(r.pvalue)] for r in (st.ks_2samp(c['a'], c['b']) for c in data)]`, cases);
+    cases.forEach((c, i) => {
+      const got = ks2samp(c.a, c.b);
+      expect(Math.abs(got.statistic - expected[i]![0]), `case ${i} statistic`).toBeLessThanOrEqual(TOL);
+      expect(close(got.pValue, expected[i]![1]), `case ${i} p-value ${got.pValue} vs ${expected[i]![1]}`).toBe(true);
+    });
+    // The exact branch really differs from the asymptotic one where it matters (small samples).
+    const small = cases[ksCases().length]!;
+    expect(Math.abs(ks2samp(small.a, small.b).pValue - ks2samp(small.a, small.b, 'asymp').pValue)).toBeGreaterThan(1e-4);
   });
 
   it('returns NaN for an empty sample instead of throwing', () => {

@@ -245,7 +245,10 @@ export function createOipCodec(options: CodecOptions = {}): ProtocolCodec {
     matchInference: matchOipInfer,
     parseRequest(body, headers) {
       const req = parseOipRequest(body, headers);
-      return req.ok ? ok(oipInputBatch(req.value.inputs, options)) : fail(req);
+      if (!req.ok) return fail(req);
+      const batch = oipInputBatch(req.value.inputs, options);
+      if (req.value.id !== undefined) batch.requestId = req.value.id;
+      return ok(batch);
     },
     parseResponse: parseOipResponse,
   };

@@ -118,6 +118,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
       const window = {
         model: o.model,
         ...(cur.modelVersion !== undefined ? { modelVersion: cur.modelVersion } : {}),
+        ...(cur.variant !== undefined ? { variant: cur.variant } : {}),
         ...(cur.baselineVersion !== undefined ? { baselineVersion: cur.baselineVersion } : {}),
         start: new Date(windowStart).toISOString(),
         end: new Date(end).toISOString(),

@@ -3,7 +3,8 @@ import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, Outcome, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, SidecarTap, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -12,15 +13,12 @@ import { createExtractorSet } from '../extractors/extractor-set.js';
 import { startEdgePusher, type EdgePusher } from '../push/edge-pusher.js';
 import { snapshotFromExposition } from '../push/exposition-snapshot.js';
 import { renderPushMetrics } from '../push/push-metrics.js';
-import { EmbeddedHandler } from '../embedded/embedded-handler.js';
-import { OnnxModel } from '../embedded/onnx-model.js';
-import { SidecarTelemetry } from '../metrics/telemetry.js';
-import { createCodec, readinessPath } from '../proxy/codecs.js';
-import { ProxyHandler } from '../proxy/proxy-handler.js';
-import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
+import type { SidecarTelemetry } from '../metrics/telemetry.js';
+import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
+import { tracerProviderFromEnv } from '../tracing/tracing.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
-import { rateLimitedLog, type Runtime } from './runtime.js';
-import { probeUntilReady } from './readiness.js';
+import { rateLimitedLog } from './runtime.js';
 import { overloadAnswer, protect, serverTimeouts } from './overload.js';
 
 export interface SidecarDeps {
@@ -32,13 +30,22 @@ export interface SidecarDeps {
   defaultMetrics?: boolean;
   /** Environment read for OTEL_* settings (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
   url: string;
   port: number;
   config: SidecarConfig;
+  /** The primary variant's telemetry (the one at startup). */
   telemetry: SidecarTelemetry;
+  /** Variants, routing, analysis and admin API. */
+  rollouts: Rollouts;
+  /** Base URL of the rollout admin API, when configured. */
+  adminUrl?: string;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
   /**
    * Re-reads the TLS certificate and key (what the CLI does on SIGHUP). On a problem the
    * certificate in use stays, the reason is logged and false is returned.
@@ -65,72 +72,48 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const log = rateLimitedLog(write);
   const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
 
-  let model: OnnxModel | undefined;
-  if (config.source.kind === 'embedded') {
-    try {
-      model = await OnnxModel.load(config.source.modelPath);
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.modelSource, 'model', `cannot load ${JSON.stringify(config.source.modelPath)} as an ONNX model: ${(err as Error).message}`);
-    }
-  }
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
-  const telemetry = new SidecarTelemetry({
-    identity: { model: config.name, modelVersion: config.modelVersion, pipeline: config.pipeline, stage: config.stage, variant: config.variant },
-    mode,
-    upstreamStages: config.upstreamStages,
-    maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
-    lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
-    defaultMetrics: deps.defaultMetrics,
-    extractors: config.extractors.length > 0 ? createExtractorSet(config.extractors) : undefined,
+  // Failed exports are counted on the primary's telemetry, which exists once the variants have started.
+  let primaryTelemetry: SidecarTelemetry | undefined;
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
+    primaryTelemetry?.traceExportFailed();
+    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
   });
-  const declared = [
-    ...(config.features.length > 0
-      ? config.features
-      : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
-    ...config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [],
-  ];
+  // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
+  // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
+  const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline), collectorFetch).catch(async (err: unknown) => {
+    await ownedProvider?.shutdown();
+    throw err;
+  });
+  const rollouts = await startRollouts(config, {
+    tracerProvider: deps.tracerProvider ?? ownedProvider,
+    log,
+    defaultMetrics: deps.defaultMetrics,
+    baselineFeatureNames: fileBaseline?.features.map((f) => f.name),
+    predictions,
+    upstreamCa,
+  }).catch(async (err: unknown) => {
+    await predictions.close();
+    await ownedProvider?.shutdown();
+    throw err;
+  });
+  const { router, first } = rollouts;
+  const telemetry = first.telemetry;
+  primaryTelemetry = telemetry;
+  if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
+  const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
     activeBaseline = profile;
-    telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
+    for (const v of rollouts.variants) {
+      const declared = [
+        ...(config.features.length > 0 ? config.features : (v.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
+        ...extractorFeatures,
+      ];
+      v.telemetry.setBaseline(profile, declared, { classLabels: v.classLabels });
+    }
   };
   applyBaseline(fileBaseline);
-
-  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
-    telemetry.traceExportFailed();
-    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
-  });
-  const tracer = new RequestTracer(deps.tracerProvider ?? ownedProvider, {
-    'modelwatch.model': config.name,
-    'modelwatch.model_version': config.modelVersion,
-    'modelwatch.pipeline': config.pipeline,
-    'modelwatch.stage': config.stage,
-  }, ownedProvider);
-  const rt: Runtime = { config, telemetry, tracer, log };
-
-  let embedded: EmbeddedHandler | undefined;
-  let proxy: ProxyHandler | undefined;
-  let ready = false;
-  let stopProbe: (() => void) | undefined;
-  if (model) {
-    embedded = new EmbeddedHandler(rt, model);
-    ready = true;
-  } else if (config.source.kind === 'proxy') {
-    // Positional inputs (2-D tensors, row arrays) are named from config, else from a baseline file.
-    const featureNames = config.features.length > 0
-      ? config.features.map((f) => f.name)
-      : fileBaseline?.features.map((f) => f.name);
-    let codec;
-    try {
-      codec = createCodec(config.source, featureNames);
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.notAllowed, 'json', (err as Error).message);
-    }
-    proxy = new ProxyHandler(rt, codec, config.source.upstream, upstreamCa);
-    stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
-      ready = up;
-    }, upstreamCa);
-  }
 
   const stopBaseline = config.baseline.kind === 'collector'
     ? pollCollectorBaseline({
@@ -158,15 +141,24 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
         intervalMs: config.push.intervalMs,
         ...(config.push.maxWindows ? { maxWindows: config.push.maxWindows } : {}),
         ...(config.push.maxBytes ? { maxBytes: config.push.maxBytes } : {}),
-        snapshot: async () => snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch),
+        // The startup primary's counts, labelled with its variant (the collector keeps windows per variant).
+        snapshot: async () => ({ ...snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch), variant: first.name }),
         onError: log,
       });
     } catch (err) {
       stopBaseline?.();
+      await rollouts.close();
       throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
     const p = pusher;
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
+  }
+
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
   }
 
   const overload = overloadAnswer(config.limits);
@@ -176,7 +168,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      telemetry.metrics().then(
+      (deps.aggregateMetrics ?? (() => router.exposition()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
@@ -190,6 +182,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       return;
     }
     if (path === '/readyz') {
+      const ready = router.primaryVariant.ready();
       sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
       return;
     }
@@ -201,11 +194,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       res.once('finish', () => req.socket.destroySoon());
       return;
     }
-    if (proxy) {
-      proxy.handle(req, res, path);
-      return;
-    }
-    if (embedded && embedded.handle(req, res, path)) return;
+    if (router.handle(req, res, path)) return;
     telemetry.error(ErrorReason.unknownRoute);
     req.resume();
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
@@ -215,7 +204,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     try {
       handle(req, res);
     } catch (err) {
-      internalFailure(rt, res, err);
+      internalFailure({ log, telemetry }, res, err);
     }
   };
   const serverOptions = { keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) };
@@ -224,9 +213,11 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     : http.createServer(serverOptions, listener);
   protect(server, { limits: config.limits, telemetry });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      void rollouts.close().then(() => reject(err));
+    });
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -237,6 +228,9 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     port,
     config,
     telemetry,
+    rollouts,
+    ...(rollouts.admin ? { adminUrl: rollouts.admin.url } : {}),
+    ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
     reloadTls() {
       if (!serverTls) return false;
       try {
@@ -255,7 +249,6 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
      */
     async close() {
       stopBaseline?.();
-      stopProbe?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -263,11 +256,12 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
         grace.unref();
         server.once('close', () => clearTimeout(grace));
       });
+      await rollouts.close();
+      await predictions.close();
       await pusher?.close();
-      proxy?.close();
-      await model?.close();
       await collectorDispatcher?.close().catch(() => undefined);
-      await tracer.shutdown((err) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
+      // The last flush fails when the OTLP endpoint is down: counted, logged, never a failed shutdown.
+      await ownedProvider?.shutdown().catch((err: Error) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
     },
   };
 }
