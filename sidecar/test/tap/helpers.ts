@@ -20,6 +20,8 @@ export function trafficSeries(text: string): string[] {
     && !l.startsWith('modelwatch_tap_')
     // The routing's own state (its start time) differs between two sidecars, not the traffic.
     && !l.startsWith('modelwatch_rollout_last_event_timestamp_seconds')
+    // Open connections are transport state (keep-alive sockets of each client), not traffic.
+    && !l.startsWith('modelwatch_open_connections')
     && !/^modelwatch_(request|inference)_duration_seconds_(bucket|sum)/.test(l)).sort();
 }
 
