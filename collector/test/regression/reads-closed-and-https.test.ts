@@ -19,7 +19,7 @@ let c: RunningCollector;
 function call(path: string, init: { method?: string; token?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${c.url}${path}`, {
-      method: init.method ?? 'GET',
+      method: init.method ?? (init.body ? 'POST' : 'GET'),
       ca: readFileSync(pki.ca),
       agent: false,
       headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
@@ -48,7 +48,8 @@ describe('collector reads and transport', () => {
   it('serves over HTTPS and keeps the active baseline from anyone without a reader token', async () => {
     expect(c.url).toMatch(/^https:/);
     const profile = { ...createProfile('m'), metadata: { source: '/data/secret/training.csv' } };
-    expect((await call('/api/v1/models/m/baselines', { token: WRITER, body: JSON.stringify(profile) })).status).toBe(201);
+    const upload = await call('/api/v1/models/m/baselines', { token: WRITER, body: JSON.stringify(profile) });
+    expect(upload.status, upload.body).toBe(201);
     const anonymous = await call('/api/v1/models/m/baselines/active');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).not.toContain('/data/secret');
