@@ -49,16 +49,27 @@ function rssMb(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
-async function scrape(url: string): Promise<{ series: number; lagMs: number }> {
+/** Series seen per target, to name the families that grew after warm-up. */
+const seen = new Map<string, Set<string>>();
+
+async function scrape(name: string, url: string): Promise<{ series: number; lagMs: number; added: string[] }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let series = 0;
   let lag = NaN;
+  const known = seen.get(name) ?? new Set<string>();
+  const added: string[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     series++;
+    const key = line.slice(0, line.lastIndexOf(' '));
+    if (!known.has(key)) {
+      if (seen.has(name)) added.push(key.replace(/\{.*/, ''));
+      known.add(key);
+    }
     if (line.startsWith('nodejs_eventloop_lag_p99_seconds')) lag = Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000;
   }
-  return { series, lagMs: lag };
+  seen.set(name, known);
+  return { series, lagMs: lag, added };
 }
 
 const rand = (n: number) => Math.floor(Math.random() * n);
@@ -145,17 +156,18 @@ async function main(): Promise<void> {
     const sampler = setInterval(async () => {
       const t = (Date.now() - start) / 1000;
       for (const target of targets) {
-        const s = await scrape(target.url).catch(() => ({ series: NaN, lagMs: NaN }));
-        const row = { t, name: target.name, rssMb: rssMb(target.pid), ...s };
+        const s = await scrape(target.name, target.url).catch(() => ({ series: NaN, lagMs: NaN, added: [] as string[] }));
+        const row = { t, name: target.name, rssMb: rssMb(target.pid), series: s.series, lagMs: s.lagMs };
         samples.push(row);
-        console.log(`  t=${t.toFixed(0).padStart(4)}s ${target.name.padEnd(8)} rss ${row.rssMb.toFixed(1).padStart(6)} MB  series ${String(row.series).padStart(5)}  event-loop lag p99 ${row.lagMs.toFixed(1)} ms`);
+        const families = [...new Set(s.added)].map((f) => `${f} x${s.added.filter((a) => a === f).length}`).join(', ');
+        console.log(`  t=${t.toFixed(0).padStart(4)}s ${target.name.padEnd(8)} rss ${row.rssMb.toFixed(1).padStart(6)} MB  series ${String(row.series).padStart(5)}  event-loop lag p99 ${row.lagMs.toFixed(1)} ms${families ? `  new: ${families}` : ''}`);
       }
     }, sampleSeconds * 1000);
     await load.done;
     clearInterval(sampler);
     console.log(`answers: ${[...load.statuses].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    // Growth after warm-up: minute 2 (or 20% of a shorter run) to the end.
-    const warm = Math.min(120, minutes * 60 * 0.2);
+    // Growth after warm-up: minute 2 to the end (a third of the run when it is shorter than 6 minutes).
+    const warm = Math.min(120, minutes * 60 / 3);
     for (const target of targets) {
       const mine = samples.filter((s) => s.name === target.name);
       const from = mine.find((s) => s.t >= warm);
