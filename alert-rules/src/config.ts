@@ -59,6 +59,15 @@ export const config = {
     baselineStaleFor: '1h',
     evaluationFailingFor: '15m',
   },
+  windows: {
+    /**
+     * Labels the cross-replica window rules keep besides the contract's (model identity, feature,
+     * bin). Every other label (instance, pod, job, relabelled target labels) is summed away.
+     * Add a label here only if it is bounded and the same on every replica of a model (a region
+     * label for a federated setup): each one multiplies the recorded series.
+     */
+    extraKeptLabels: [] as readonly string[],
+  },
   pipeline: {
     /** A stage is unhealthy when this share of its requests fail. */
     failureRatio: 0.2,

@@ -42,6 +42,22 @@ export interface CollectorOptions {
   drift?: Record<string, unknown>;
   /** Prometheus query timeout in ms. Default 10 s. */
   queryTimeoutMs?: number;
+  /** The same as a duration (`30s`); wins over queryTimeoutMs (the CLI's --query-timeout). */
+  queryTimeout?: string;
+  /** Read windows from the raw sidecar series or the shipped cross-replica recording rules. Default raw. */
+  windowsFrom?: 'raw' | 'recorded';
+  /** Models evaluated at once. Default 4. */
+  modelConcurrency?: number;
+  /** Longest a round may run before the models not yet evaluated are skipped, e.g. '45s'. Default: the interval. */
+  roundBudget?: string;
+  /** Features per per-feature window query (0 = all in one; too-large answers are split anyway). Default 0. */
+  featuresPerQuery?: number;
+  /**
+   * PostgreSQL only: how long a model's lease outlives its collector. Several collectors on one
+   * database share the models through these leases; a dead collector's models are free after
+   * this long. Default: half the interval, at least 5s.
+   */
+  leaseTtl?: string;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
   /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
@@ -70,6 +86,11 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  windowsFrom: 'raw' | 'recorded';
+  modelConcurrency: number;
+  roundBudgetMs: number;
+  featuresPerQuery: number;
+  leaseTtlMs: number;
 }
 
 /** User signals accepted when none are configured. */
@@ -192,6 +213,39 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   if (o.token !== undefined && o.token.length === 0) {
     fail(ConfigErrors.collectorToken, 'token', 'the token is empty; omit it to leave writes open');
   }
+  let queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  if (o.queryTimeout !== undefined) {
+    const ms = parseDuration(o.queryTimeout);
+    if (ms === undefined) fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout "${o.queryTimeout}" is not a duration like 10s or 2m`);
+    queryTimeoutMs = ms;
+  }
+  if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 100) {
+    fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout ${queryTimeoutMs} ms must be an integer of at least 100 ms`);
+  }
+  const windowsFrom = o.windowsFrom ?? 'raw';
+  if (windowsFrom !== 'raw' && windowsFrom !== 'recorded') {
+    fail(ConfigErrors.collectorWindowsFrom, 'windowsFrom', `windows-from "${String(windowsFrom)}" must be raw or recorded`);
+  }
+  const modelConcurrency = o.modelConcurrency ?? 4;
+  if (!Number.isInteger(modelConcurrency) || modelConcurrency < 1 || modelConcurrency > 64) {
+    fail(ConfigErrors.collectorConcurrency, 'modelConcurrency', `model concurrency ${modelConcurrency} must be an integer from 1 to 64`);
+  }
+  let roundBudgetMs = evaluateEveryMs;
+  if (o.roundBudget !== undefined) {
+    const ms = parseDuration(o.roundBudget);
+    if (ms === undefined) fail(ConfigErrors.collectorRoundBudget, 'roundBudget', `round budget "${o.roundBudget}" is not a duration like 45s`);
+    roundBudgetMs = ms;
+  }
+  const featuresPerQuery = o.featuresPerQuery ?? 0;
+  if (!Number.isInteger(featuresPerQuery) || featuresPerQuery < 0) {
+    fail(ConfigErrors.collectorFeaturesPerQuery, 'featuresPerQuery', `features per query ${featuresPerQuery} must be a non-negative integer (0 = all)`);
+  }
+  let leaseTtlMs = Math.max(5_000, Math.floor(evaluateEveryMs / 2));
+  if (o.leaseTtl !== undefined) {
+    const ms = parseDuration(o.leaseTtl);
+    if (ms === undefined || ms < 1_000) fail(ConfigErrors.collectorLeaseTtl, 'leaseTtl', `lease TTL "${o.leaseTtl}" is not a duration of at least 1s`);
+    leaseTtlMs = ms;
+  }
   const specs = o.tokens === undefined ? [] : parseTokens(o.tokens);
   if (o.tokensFile !== undefined) specs.push(...parseTokens(readTokensFile(o.tokensFile), o.tokensFile));
   if (o.token !== undefined) specs.push({ name: 'admin', token: o.token, scopes: ['admin'] });
@@ -242,9 +296,14 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     evaluateEveryMs,
     maxBodyBytes,
     drift,
-    queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
+    queryTimeoutMs,
     historyKeep,
     predictionRetentionMs,
     feedbackEvents,
+    windowsFrom,
+    modelConcurrency,
+    roundBudgetMs,
+    featuresPerQuery,
+    leaseTtlMs,
   };
 }

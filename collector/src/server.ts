@@ -9,6 +9,9 @@ import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
+import { RoundMetrics } from './drift/round-metrics.js';
+import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
@@ -47,14 +50,43 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   }
   const metrics = new DriftMetrics();
   const feedbackMetrics = new FeedbackMetrics(metrics.registry);
+  const roundMetrics = new RoundMetrics(metrics.registry);
   const sources: WindowSource[] = [];
-  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
+  if (opts.prometheusUrl) {
+    sources.push(
+      new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders, {
+        windowsFrom: opts.windowsFrom,
+        featuresPerQuery: opts.featuresPerQuery,
+        observe: (outcome) => roundMetrics.query(outcome),
+      }),
+    );
+  }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
+  let leases: ModelLeases;
+  try {
+    // Several collectors may share one PostgreSQL: each evaluates the models it leases.
+    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const evaluator = new Evaluator({
+    store,
+    sources,
+    windows: opts.windows,
+    metrics,
+    drift: opts.drift,
+    historyKeep: opts.historyKeep,
+    modelConcurrency: opts.modelConcurrency,
+    roundBudgetMs: opts.roundBudgetMs,
+    leases,
+    roundMetrics,
+  });
 
   try {
     await evaluator.restoreLatest();
   } catch (err) {
+    await leases.close();
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
@@ -101,6 +133,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       server.once('error', reject);
     });
   } catch (err) {
+    await leases.close();
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }

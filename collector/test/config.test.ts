@@ -41,12 +41,33 @@ describe('collector options', () => {
     ['MW_COLLECTOR_DRIFT', { drift: { method: 'magic' } }],
     ['MW_COLLECTOR_PROMETHEUS_HEADER', { prometheusHeaders: { 'X-Scope-OrgID': 'a\r\nInjected: 1' } }],
     ['MW_COLLECTOR_PROMETHEUS_HEADER', { prometheusHeaders: { 'bad header': 'x' } }],
+    ['MW_COLLECTOR_QUERY_TIMEOUT', { queryTimeout: '10 seconds' }],
+    ['MW_COLLECTOR_QUERY_TIMEOUT', { queryTimeoutMs: 5 }],
+    ['MW_COLLECTOR_WINDOWS_FROM', { windowsFrom: 'rules' as 'raw' }],
+    ['MW_COLLECTOR_CONCURRENCY', { modelConcurrency: 0 }],
+    ['MW_COLLECTOR_CONCURRENCY', { modelConcurrency: 1.5 }],
+    ['MW_COLLECTOR_ROUND_BUDGET', { roundBudget: 'forever' }],
+    ['MW_COLLECTOR_FEATURES_PER_QUERY', { featuresPerQuery: -1 }],
+    ['MW_COLLECTOR_LEASE_TTL', { leaseTtl: '500ms' }],
   ])('fails fast with %s', (code, options) => {
     expect(codeOf(() => resolveOptions(options))).toBe(code);
   });
 
   it('strips trailing slashes from the Prometheus URL', () => {
     expect(resolveOptions({ prometheusUrl: 'http://thanos-query:9090/' }).prometheusUrl).toBe('http://thanos-query:9090');
+  });
+
+  it('defaults the scale options: raw windows, 10 s query timeout, 4 models at once, the interval as round budget', () => {
+    const o = resolveOptions({ evaluateEvery: '30s' });
+    expect(o).toMatchObject({ windowsFrom: 'raw', queryTimeoutMs: 10_000, modelConcurrency: 4, roundBudgetMs: 30_000, featuresPerQuery: 0 });
+    // Half the interval, but never under 5 s: a lease must outlive one slow renewal.
+    expect(o.leaseTtlMs).toBe(15_000);
+    expect(resolveOptions({ evaluateEvery: '2s' }).leaseTtlMs).toBe(5_000);
+  });
+
+  it('takes the query timeout and round budget as durations', () => {
+    const o = resolveOptions({ queryTimeout: '45s', roundBudget: '50s', windowsFrom: 'recorded', leaseTtl: '3s' });
+    expect(o).toMatchObject({ queryTimeoutMs: 45_000, roundBudgetMs: 50_000, windowsFrom: 'recorded', leaseTtlMs: 3_000 });
   });
 });
 

@@ -18,8 +18,10 @@ export {
   ShadowOutcome,
   DifferenceKind,
   AutomationLevel,
+  RoundModelOutcome,
+  WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -47,6 +49,10 @@ export {
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
+export type { RecordedWindowSeries } from './contract/recorded.js';
+export { FEATURE_COUNTERS, inputSeriesPerReplica } from './contract/series-budget.js';
+export type { FeatureCounter, SeriesBudget, SeriesBudgetInput } from './contract/series-budget.js';
 export {
   ConfigErrors,
   RequestErrors,
@@ -144,6 +150,8 @@ export {
   PSI_EPSILON,
 } from './stats/binned.js';
 export { kolmogorovSf } from './stats/kolmogorov.js';
+export { binShape, wassersteinShaped } from './stats/bin-shape.js';
+export type { BinShape } from './stats/bin-shape.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
@@ -153,6 +161,8 @@ export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
+export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
+export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
 export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
 export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';

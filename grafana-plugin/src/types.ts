@@ -74,6 +74,19 @@ export interface StageView {
   /** Row inside the column. */
   row: number;
   link?: string;
+  /** Variants serving the stage with their role and share (empty without rollout series). */
+  variants: VariantView[];
+  /** How the stage is being rolled out right now, if at all. */
+  rollout?: 'canary' | 'shadow' | 'blue-green';
+}
+
+export interface VariantView {
+  name: string;
+  role: string;
+  /** Share of traffic 0..1 (a shadow: share of requests copied to it). */
+  weight: number;
+  /** This variant's own failed-request ratio. */
+  errorRatio?: number;
 }
 
 export interface EdgeView {

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   parseBaselineProfile,
-  profileFile,
+  profileFileBatch,
   BaselineFormatError,
   TableReadError,
   type ColumnSpec,
@@ -115,7 +115,7 @@ async function create(argv: string[]): Promise<number> {
   const outputs = parseOutputs(values.outputs);
   const progress = progressBar();
   const started = Date.now();
-  const { profile, stats } = await profileFile(
+  const { profile, stats } = await profileFileBatch(
     values.data!,
     {
       model: values.model!,

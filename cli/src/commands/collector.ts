@@ -16,6 +16,13 @@ Options:
   --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
   --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
   --prometheus-header H  extra header on queries, repeatable, e.g. "X-Scope-OrgID: team-a" (Mimir tenants)
+  --windows-from W       raw (the sidecars' series) or recorded (the shipped cross-replica recording
+                         rules, alert-rules/rules/windows.yaml: query cost independent of replicas) (default raw)
+  --query-timeout D      timeout of one window query, e.g. 10s or 1m (default 10s)
+  --model-concurrency N  models evaluated at once (default 4)
+  --round-budget D       a round stops starting models after this long (default: the interval)
+  --features-per-query N features per window query, 0 = all (default 0; too-large answers are split anyway)
+  --lease-ttl D          PostgreSQL: how long a dead collector's models stay leased (default half the interval, >= 5s)
   --token T              admin bearer token: writes need it, reads stay open (default: env MODELWATCH_TOKEN)
   --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
                          labeller, admin (admin implies all); reads need a token once one has "reader"
@@ -54,6 +61,12 @@ export async function run(argv: string[]): Promise<number> {
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
         history: { type: 'string' },
+        'windows-from': { type: 'string' },
+        'query-timeout': { type: 'string' },
+        'model-concurrency': { type: 'string' },
+        'round-budget': { type: 'string' },
+        'features-per-query': { type: 'string' },
+        'lease-ttl': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -90,6 +103,12 @@ export async function run(argv: string[]): Promise<number> {
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
       historyKeep: int('history', values.history),
+      windowsFrom: values['windows-from'] as 'raw' | 'recorded' | undefined,
+      queryTimeout: values['query-timeout'],
+      modelConcurrency: int('model-concurrency', values['model-concurrency']),
+      roundBudget: values['round-budget'],
+      featuresPerQuery: int('features-per-query', values['features-per-query']),
+      leaseTtl: values['lease-ttl'],
     });
   } catch (err) {
     if (err instanceof ConfigError) {

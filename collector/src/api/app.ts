@@ -1,4 +1,5 @@
-import express, { type Request } from 'express';
+import type { Readable } from 'node:stream';
+import express, { type Request, type RequestHandler } from 'express';
 import {
   ModelErrors,
   ModelwatchError,
@@ -34,8 +35,8 @@ export interface AppDeps {
   /** Latest report per window of a model, from the evaluation loop. */
   /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
   latestReports(model: string, variant?: string): StoredDriftReport[];
-  /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
-  profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** Profiles raw training data (CSV/JSONL/Parquet) streamed from the request, at most `maxBytes`; a 400/413 ModelwatchError on bad data. */
+  profileRawData(body: Readable, mediaType: (typeof RAW_TYPES)[number], model: string, maxBytes: number): Promise<BaselineProfile>;
   /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
   reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
@@ -120,7 +121,9 @@ export function buildApp(deps: AppDeps): express.Express {
     res.json({ models: await store.listModels() });
   });
 
-  app.post('/api/v1/models/:model/baselines', writer, body, async (req, res) => {
+  // Raw training data is spooled to disk by profileRawData, never buffered whole in memory.
+  const bodyUnlessRaw: RequestHandler = (req, res, next) => ((RAW_TYPES as readonly string[]).includes(mediaType(req)) ? next() : body(req, res, next));
+  app.post('/api/v1/models/:model/baselines', writer, bodyUnlessRaw, async (req, res) => {
     const model = modelParam(req);
     const activateParam = req.query.activate;
     if (activateParam !== undefined && activateParam !== 'true' && activateParam !== 'false') {
@@ -133,9 +136,7 @@ export function buildApp(deps: AppDeps): express.Express {
       if (!checked.ok) throw new ModelwatchError(ModelErrors.invalidBaseline, { detail: checked.error });
       profile = checked.value;
     } else if ((RAW_TYPES as readonly string[]).includes(type)) {
-      const buf = bodyBuffer(req);
-      if (buf.length === 0) throw new ModelwatchError(RequestErrors.emptyBody);
-      profile = await deps.profileRawData(buf, type as (typeof RAW_TYPES)[number], model);
+      profile = await deps.profileRawData(req, type as (typeof RAW_TYPES)[number], model, deps.maxBodyBytes);
     } else {
       throw new ModelwatchError(RequestErrors.unsupportedMediaType, { type: type.slice(0, 100), allowed: [PROFILE_TYPE, ...RAW_TYPES].join(', ') });
     }

@@ -4,7 +4,10 @@ import { CollectorDrift, type BaselineProfile, type DriftReport, type MetricDesc
 /** Closed set of `reason` values of evaluation_errors_total: labels stay bounded. */
 export type EvaluationErrorReason =
   | 'prometheus_unreachable'
+  | 'prometheus_timeout'
   | 'prometheus_error'
+  | 'query_too_large'
+  | 'round_budget'
   | 'bucket_mismatch'
   | 'shape_mismatch'
   | 'drift_failed'

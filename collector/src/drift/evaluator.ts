@@ -1,7 +1,9 @@
 import { computeDrift, type BaselineProfile, type DriftOptions, type LiveWindow } from '@modelwatch/core';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
 import { addWindow, byVariant, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
+import { LocalLeases, type ModelLeases } from '../leases/model-leases.js';
 import type { DriftMetrics } from './drift-metrics.js';
+import type { RoundMetrics } from './round-metrics.js';
 
 export interface EvaluatorDeps {
   store: BaselineStore;
@@ -11,6 +13,13 @@ export interface EvaluatorDeps {
   drift: DriftOptions;
   /** Drift reports kept per model and window in the store. */
   historyKeep?: number;
+  /** Models evaluated at once. Default 4. */
+  modelConcurrency?: number;
+  /** A round stops starting models after this long and cancels the queries in flight. Default: none. */
+  roundBudgetMs?: number;
+  /** Which models this collector evaluates (several collectors on one PostgreSQL). Default: all. */
+  leases?: ModelLeases;
+  roundMetrics?: RoundMetrics;
 }
 
 let lastLog = 0;
@@ -25,9 +34,20 @@ function logRateLimited(message: string): void {
  * The evaluation loop: every interval, for each model with an active baseline and each window,
  * gather the live window from every source, compute drift (core, pure), export it and append it
  * to the history. Rounds never overlap, and a failing model is counted and skipped, never fatal.
+ *
+ * Models run concurrently up to `modelConcurrency` (the engine does the heavy lifting; one model
+ * after another made a round grow with models × query latency), within a per-round budget: models
+ * not started when it runs out are counted as over budget and their in-flight queries cancelled,
+ * so a slow engine costs one round, not a backlog. Only models this collector leases are evaluated.
  */
 export class Evaluator {
   private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
+  /**
+   * The profile object last seen per model, reused while its version stays active: calibrated
+   * thresholds and bin shapes are cached per profile object (core), and the store parses a fresh
+   * object on every read, so without this every round would calibrate again.
+   */
+  private readonly profiles = new Map<string, BaselineProfile>();
   /** The counts behind each latest report (for the HTML report's histograms), by model and window. */
   private readonly latestCounts = new Map<string, { baseline: BaselineProfile; window: LiveWindow }>();
   /** Per-variant reports of models whose windows hold several variants: model → variant → window → report. */
@@ -36,9 +56,11 @@ export class Evaluator {
   private timer: NodeJS.Timeout | undefined;
   private readonly historyKeep: number;
   private readonly longestWindowMs: number;
+  private readonly leases: ModelLeases;
 
   constructor(private readonly deps: EvaluatorDeps) {
     this.historyKeep = deps.historyKeep ?? 1_440;
+    this.leases = deps.leases ?? new LocalLeases();
     this.longestWindowMs = Math.max(...deps.windows.map((w) => w.ms));
   }
 
@@ -74,6 +96,7 @@ export class Evaluator {
   }
 
   start(intervalMs: number): void {
+    this.leases.start();
     this.timer = setInterval(() => void this.evaluate(), intervalMs);
     // The loop must never keep a process alive on its own (tests, CLI shutdown).
     this.timer.unref();
@@ -83,6 +106,7 @@ export class Evaluator {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.round;
+    await this.leases.close();
   }
 
   /** Runs one round now; a call while a round runs joins that round instead of starting another. */
@@ -97,7 +121,14 @@ export class Evaluator {
 
   /** Re-reads which baselines are active and updates the baseline series (after an upload/activation). */
   async refreshBaselines(): Promise<BaselineProfile[]> {
-    const baselines = await this.deps.store.activeBaselines();
+    const baselines = (await this.deps.store.activeBaselines()).map((b) => {
+      const known = this.profiles.get(b.model);
+      // A stored version never changes, so (model, version) identifies the profile.
+      if (known && known.version !== undefined && known.version === b.version) return known;
+      this.profiles.set(b.model, b);
+      return b;
+    });
+    for (const model of this.profiles.keys()) if (!baselines.some((b) => b.model === model)) this.profiles.delete(model);
     this.deps.metrics.setActiveBaselines(baselines);
     const active = new Map(baselines.map((b) => [b.model, b.version]));
     for (const model of this.latestByVariant.keys()) if (!active.has(model)) this.latestByVariant.delete(model);
@@ -120,14 +151,44 @@ export class Evaluator {
   }
 
   private async runRound(nowMs: number): Promise<void> {
+    const started = process.hrtime.bigint();
     let baselines: BaselineProfile[];
+    let owned: ReadonlySet<string>;
     try {
       baselines = await this.refreshBaselines();
+      const claim = await this.leases.claim(baselines.map((b) => b.model));
+      owned = claim.owned;
+      this.deps.roundMetrics?.share(owned.size, claim.liveCollectors);
     } catch (err) {
-      logRateLimited(`cannot read active baselines: ${(err as Error).message}`);
+      logRateLimited(`cannot read active baselines or model leases: ${(err as Error).message}`);
       return;
     }
-    for (const baseline of baselines) await this.evaluateModel(baseline, nowMs);
+    const mine = baselines.filter((b) => owned.has(b.model));
+    const budget = new AbortController();
+    const budgetTimer = this.deps.roundBudgetMs
+      ? setTimeout(() => budget.abort(new Error(`${this.deps.roundBudgetMs} ms`)), this.deps.roundBudgetMs)
+      : undefined;
+    budgetTimer?.unref();
+    let next = 0;
+    let evaluated = 0;
+    let overBudget = 0;
+    const worker = async () => {
+      while (next < mine.length) {
+        const baseline = mine[next++];
+        if (budget.signal.aborted) {
+          overBudget++;
+          this.deps.metrics.evaluationFailed(baseline.model, 'round_budget');
+          continue;
+        }
+        await this.evaluateModel(baseline, nowMs, budget.signal);
+        evaluated++;
+      }
+    };
+    const width = Math.min(this.deps.modelConcurrency ?? 4, mine.length);
+    await Promise.all(Array.from({ length: width }, worker));
+    clearTimeout(budgetTimer);
+    if (overBudget) logRateLimited(`the round ran out of its ${this.deps.roundBudgetMs} ms budget: ${overBudget} model(s) skipped`);
+    this.deps.roundMetrics?.round(Number(process.hrtime.bigint() - started) / 1e9, evaluated, overBudget);
     try {
       // Pushed windows older than the longest window can never be summed again.
       await this.deps.store.prunePushedWindows(nowMs - this.longestWindowMs - 60_000);
@@ -166,7 +227,7 @@ export class Evaluator {
     this.deps.metrics.forgetVariants(model, window.label, seen);
   }
 
-  private async evaluateModel(baseline: BaselineProfile, nowMs: number): Promise<void> {
+  private async evaluateModel(baseline: BaselineProfile, nowMs: number, signal: AbortSignal): Promise<void> {
     const { metrics } = this.deps;
     const model = baseline.model;
     const started = process.hrtime.bigint();
@@ -175,7 +236,7 @@ export class Evaluator {
         const live: LiveWindow = emptyWindow(baseline, window, nowMs);
         const perVariant = new Map<string, LiveWindow>();
         for (const source of this.deps.sources) {
-          for (const [variant, part] of await byVariant(source, baseline, window, nowMs)) {
+          for (const [variant, part] of await byVariant(source, baseline, window, nowMs, signal)) {
             addWindow(live, part);
             let v = perVariant.get(variant);
             if (!v) {

@@ -31,6 +31,18 @@ describe('modelwatch collector', () => {
     expect(r.stderr).toMatch(/MW_COLLECTOR_WINDOWS: window "5x" is not a duration/);
   });
 
+  it('exits 2 naming a bad --windows-from and a bad --query-timeout', () => {
+    const from = runSync(['--port', '0', '--db', ':memory:', '--windows-from', 'rules']);
+    expect(from.status).toBe(2);
+    expect(from.stderr).toMatch(/MW_COLLECTOR_WINDOWS_FROM: windows-from "rules" must be raw or recorded/);
+    const timeout = runSync(['--port', '0', '--db', ':memory:', '--query-timeout', '10']);
+    expect(timeout.status).toBe(2);
+    expect(timeout.stderr).toMatch(/MW_COLLECTOR_QUERY_TIMEOUT/);
+    const concurrency = runSync(['--port', '0', '--db', ':memory:', '--model-concurrency', 'many']);
+    expect(concurrency.status).toBe(2);
+    expect(concurrency.stderr).toMatch(/--model-concurrency must be a non-negative integer/);
+  });
+
   it('exits 2 when the drift config file is not a JSON object', () => {
     const r = runSync(['--port', '0', '--db', ':memory:', '--drift-config', BIN]);
     expect(r.status).toBe(2);

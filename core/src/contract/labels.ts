@@ -114,6 +114,19 @@ export const DriftKind = {
 } as const;
 /** `source` label: where the collector got a live window from. */
 export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;
+/** `outcome` of collector_round_models_total. */
+export const RoundModelOutcome = { evaluated: 'evaluated', overBudget: 'over_budget' } as const;
+/** `outcome` of collector_window_queries_total. */
+export const WindowQueryOutcome = {
+  ok: 'ok',
+  timeout: 'timeout',
+  tooLarge: 'too_large',
+  unreachable: 'unreachable',
+  error: 'error',
+  cancelled: 'cancelled',
+  split: 'split',
+} as const;
+export type WindowQueryOutcomeValue = (typeof WindowQueryOutcome)[keyof typeof WindowQueryOutcome];
 
 /** `role` label: what a variant does in the routing. */
 export const VariantRole = { primary: 'primary', canary: 'canary', shadow: 'shadow', standby: 'standby' } as const;

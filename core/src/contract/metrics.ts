@@ -216,6 +216,16 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  roundDuration: metric('collector', 'histogram', 'modelwatch_collector_round_duration_seconds', 'seconds',
+    [], 'Time of one evaluation round over every model this collector holds (models run concurrently up to --model-concurrency).'),
+  roundModels: metric('collector', 'counter', 'modelwatch_collector_round_models_total', '',
+    [Label.outcome], 'Models per round, by outcome: evaluated, or skipped because the round ran out of its budget (--round-budget).'),
+  windowQueries: metric('collector', 'counter', 'modelwatch_collector_window_queries_total', '',
+    [Label.outcome], 'Window queries to the Prometheus-API engine, by outcome (ok, timeout, too_large, unreachable, error, cancelled; split counts a too-large query halved and retried).'),
+  leasedModels: metric('collector', 'gauge', 'modelwatch_collector_leased_models', '',
+    [], 'Models this collector holds the lease of and evaluates (all active models on SQLite, its share on a PostgreSQL shared by several collectors).'),
+  liveCollectors: metric('collector', 'gauge', 'modelwatch_collector_live_collectors', '',
+    [], 'Collectors sharing the database that renewed their membership within the lease TTL (1 on SQLite).'),
   internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
     [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
   authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',

@@ -44,6 +44,12 @@ export const ConfigErrors = {
   collectorDrift: spec('MW_COLLECTOR_DRIFT', 400, '{detail}'),
   collectorDriftConfig: spec('MW_COLLECTOR_DRIFT_CONFIG', 400, '{detail}'),
   collectorFlag: spec('MW_COLLECTOR_FLAG', 400, '{detail}'),
+  collectorQueryTimeout: spec('MW_COLLECTOR_QUERY_TIMEOUT', 400, '{detail}'),
+  collectorWindowsFrom: spec('MW_COLLECTOR_WINDOWS_FROM', 400, '{detail}'),
+  collectorConcurrency: spec('MW_COLLECTOR_CONCURRENCY', 400, '{detail}'),
+  collectorRoundBudget: spec('MW_COLLECTOR_ROUND_BUDGET', 400, '{detail}'),
+  collectorFeaturesPerQuery: spec('MW_COLLECTOR_FEATURES_PER_QUERY', 400, '{detail}'),
+  collectorLeaseTtl: spec('MW_COLLECTOR_LEASE_TTL', 400, '{detail}'),
   /** TLS certificate, key or CA files (both servers and their clients). */
   tls: spec('MW_ERR_CONFIG_TLS', 400, '{key}: {detail}'),
 } as const;
@@ -139,7 +145,10 @@ export const TapErrors = {
 /** Window sources and evaluation (Prometheus and compatible engines). */
 export const SourceErrors = {
   unreachable: spec('MW_ERR_SOURCE_UNREACHABLE', 502, '{source} unreachable: {detail}'),
-  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} did not answer within {ms} ms'),
+  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} is up but did not answer within {ms} ms: raise --query-timeout, or read recorded series (--windows-from recorded)'),
+  tooLarge: spec('MW_ERR_SOURCE_TOO_LARGE', 422, '{source} refused a query as too large even for a single feature: {detail}'),
+  engineError: spec('MW_ERR_SOURCE_ENGINE', 502, '{source} answered {status}: {detail}'),
+  roundBudget: spec('MW_ERR_SOURCE_ROUND_BUDGET', 503, 'the evaluation round ran out of its budget ({detail}); raise --round-budget or --model-concurrency'),
 } as const;
 
 /** CLI usage (exit code 2). */

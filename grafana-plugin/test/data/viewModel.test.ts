@@ -151,3 +151,35 @@ describe('buildPanelView', () => {
     expect(view.pipelines[0].stages[0].link).toBe('/d/x?var-ds=prom&p=my%20pipe&m=s-model');
   });
 });
+
+describe('buildPanelView with rollouts', () => {
+  const variant = (stage: string, name: string, role: string, weight: number) => createFrame('variants', { pipeline: 'p', stage, variant: name, role }, weight);
+  const variantErrors = (stage: string, name: string, ratio: number) => createFrame('variant_errors', { pipeline: 'p', stage, variant: name }, ratio);
+
+  it('shows a stage with a canary as such and judges it by its worst variant', () => {
+    const frames = [
+      topology('p', 'score'), ...healthyStage('p', 'score'),
+      variant('score', 'primary', 'primary', 0.95), variant('score', 'canary', 'canary', 0.05),
+      variantErrors('score', 'primary', 0), variantErrors('score', 'canary', 0.4),
+    ];
+    const s = stageOf(frames, 'p/score');
+    expect(s.rollout).toBe('canary');
+    expect(s.variants).toEqual([
+      { name: 'primary', role: 'primary', weight: 0.95, errorRatio: 0 },
+      { name: 'canary', role: 'canary', weight: 0.05, errorRatio: 0.4 },
+    ]);
+    // 40% of the canary's 5% would be 2% of the stage: judged per variant, the stage is critical.
+    expect(s.signals.find((x) => x.key === 'errorRatio')!.state).toBe('critical');
+  });
+
+  it('tells a shadow and a blue-green standby apart from a plain stage', () => {
+    const shadow = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'primary', 'primary', 1), variant('s', 'next', 'shadow', 1)], 'p/s');
+    expect(shadow.rollout).toBe('shadow');
+    const blueGreen = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'blue', 'primary', 1), variant('s', 'green', 'standby', 0)], 'p/s');
+    expect(blueGreen.rollout).toBe('blue-green');
+    const plain = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'primary', 'primary', 1)], 'p/s');
+    expect(plain.rollout).toBeUndefined();
+    // Sidecars without rollout series are not "partial data".
+    expect(buildPanelView([topology('p', 's'), ...healthyStage('p', 's')], options()).missingQueries).toEqual([]);
+  });
+});

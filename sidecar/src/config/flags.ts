@@ -27,6 +27,7 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'feature-counters': { type: 'string' },
   shadow: { type: 'string' },
   'shadow-percent': { type: 'string' },
   canary: { type: 'string' },
@@ -78,6 +79,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --feature-counters LIST   per-feature counters besides the bins: some of sum_count,invalid,out_of_range,
+                            or "" for none (default all; series budget, see docs/metrics.md)
   --shadow URL|FILE         copy requests to this variant after the primary answered (variant "shadow")
   --shadow-percent P        share of requests copied to the shadow, 0-100 (default 100)
   --canary URL|FILE         answer a share of the traffic with this variant (variant "canary")
@@ -143,7 +146,8 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
   }
   const limits = { ...input.limits } as Record<string, unknown>;
   const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures'],
-    ['max-in-flight', 'maxInFlight'], ['max-connections', 'maxConnections'], ['headers-timeout-ms', 'headersTimeoutMs'], ['body-timeout-ms', 'bodyTimeoutMs']] as const;
+    ['max-in-flight', 'maxInFlight'], ['max-connections', 'maxConnections'], ['headers-timeout-ms', 'headersTimeoutMs'], ['body-timeout-ms', 'bodyTimeoutMs'],
+    ['feature-counters', 'featureCounters']] as const;
   for (const [flag, key] of limitFlags) {
     if (values[flag] !== undefined) limits[key] = values[flag];
   }

@@ -1,3 +1,4 @@
+import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
@@ -80,7 +81,7 @@ function resolveLimits(raw: unknown): Limits {
   for (const k of Object.keys(r)) {
     if (!LIMIT_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, `limits.${k}`, `unknown key, allowed: ${[...LIMIT_KEYS].join(', ')}`);
   }
-  const pick = (k: keyof Limits, min: number, max: number, int: boolean) =>
+  const pick = (k: Exclude<keyof Limits, 'featureCounters'>, min: number, max: number, int: boolean) =>
     r[k] === undefined ? DEFAULT_LIMITS[k] : number(r[k], `limits.${k}`, min, max, int);
   return {
     maxBodyBytes: pick('maxBodyBytes', 1, 1024 * 1024 * 1024, true),
@@ -93,7 +94,20 @@ function resolveLimits(raw: unknown): Limits {
     maxConnections: pick('maxConnections', 1, 1_000_000, true),
     headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
     bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
+    featureCounters: resolveFeatureCounters(r.featureCounters),
   };
+}
+
+/** A list (config file) or a comma-separated string (flag); empty = buckets only. */
+function resolveFeatureCounters(raw: unknown): FeatureCounter[] {
+  if (raw === undefined) return [...DEFAULT_LIMITS.featureCounters];
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  const allowed = FEATURE_COUNTERS.join(', ');
+  if (!Array.isArray(list)) fail(ConfigErrorCode.invalidType, 'limits.featureCounters', `got ${show(raw)}, expected a list of ${allowed}`);
+  for (const c of list) {
+    if (!(FEATURE_COUNTERS as readonly unknown[]).includes(c)) fail(ConfigErrorCode.notAllowed, 'limits.featureCounters', `got ${show(c)}, expected some of ${allowed}`);
+  }
+  return [...new Set(list as FeatureCounter[])];
 }
 
 function resolveFeatures(raw: unknown): DeclaredFeature[] {
@@ -260,12 +274,18 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   const push = resolvePush(raw.push, baseline);
   const workers = raw.workers === undefined ? 1 : number(raw.workers, 'workers', 1, 64, true);
   if (workers > 1 && push) fail(ConfigErrorCode.notAllowed, 'workers', 'edge push keeps one buffer per process: use one worker with push');
-  if (workers > 1 && source.kind === 'tap' && source.format === 'nginx') fail(ConfigErrorCode.notAllowed, 'workers', 'tap nginx listens on one UDP port: use one worker');
+  // KServe's two halves of a call may reach different workers (pairing is per process); nginx's records go to one UDP port.
+  if (workers > 1 && source.kind === 'tap') fail(ConfigErrorCode.notAllowed, 'workers', `tap ${source.format} pairs and counts in one process: use one worker`);
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
   const modelVersion = labelValue(raw, 'modelVersion', '1');
   const variant = labelValue(raw, 'variant', 'primary');
+  const rollout = resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw });
+  if (workers > 1 && (rollout.variants.length > 0 || rollout.admin || rollout.analysis)) {
+    // Routing state, canary analysis and the admin API live in one process.
+    fail(ConfigErrorCode.notAllowed, 'workers', 'variants (shadow, canary, blue-green) are routed by one process: use one worker with variants');
+  }
   return {
     name: labelValue(raw, 'name', defaultName),
     modelVersion,
@@ -281,7 +301,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
-    rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
+    rollout,
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
     predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),

@@ -1,4 +1,4 @@
-import type { AutomationLevelValue, FeatureType } from '@modelwatch/core';
+import { FEATURE_COUNTERS, type AutomationLevelValue, type FeatureCounter, type FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
@@ -22,7 +22,7 @@ export interface Limits {
   upstreamTimeoutMs: number;
   /** Predictions whose confidence is under this count as low-confidence. */
   lowConfidenceThreshold: number;
-  /** Feature names monitored at most; the rest are ignored and counted. */
+  /** Feature names monitored at most; the rest are ignored and counted (series budget). */
   maxMonitoredFeatures: number;
   /** Tap kserve: halves (request or response) waiting for their partner, at most; the oldest is dropped. */
   tapMaxPending: number;
@@ -36,6 +36,12 @@ export interface Limits {
   headersTimeoutMs: number;
   /** The request body must arrive within this after the headers (408 otherwise). */
   bodyTimeoutMs: number;
+  /**
+   * Per-feature counters exposed besides the bin buckets (series budget, docs/metrics.md):
+   * `sum_count` (histogram _sum/_count), `invalid` (missing/NaN/inf: the missing-rate drift and
+   * alert need it), `out_of_range`. Leaving one out saves its series on every replica.
+   */
+  featureCounters: FeatureCounter[];
 }
 
 export type ModelSource =
@@ -168,7 +174,8 @@ export interface RolloutConfig {
   stickyHeader?: string;
   /** Where the routing and its events are kept across restarts (off: in memory only). */
   stateDir?: string;
-  shadow: { maxInFlight: number; timeoutMs: number };
+  /** Shadow copies: in-flight bound, timeout, and whether copies yield to a saturated event loop. */
+  shadow: { maxInFlight: number; timeoutMs: number; shedding: boolean };
   admin?: AdminConfig;
   analysis?: AnalysisConfig;
 }
@@ -239,4 +246,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnections: 4096,
   headersTimeoutMs: 10_000,
   bodyTimeoutMs: 30_000,
+  featureCounters: [...FEATURE_COUNTERS],
 };

@@ -1,10 +1,12 @@
 import {
+  FEATURE_COUNTERS,
   InvalidValueKind,
   Label,
   OTHER_CATEGORY,
   RangeSide,
   SidecarInput,
   type BaselineProfile,
+  type FeatureCounter,
   type FeatureType,
 } from '@modelwatch/core';
 import type { Column, InputBatch } from '../protocols/types.js';
@@ -62,6 +64,10 @@ const CONTESTS_PER_BATCH = 8;
  * undeclared feature takes its slot (that feature's series go away), so real features, present in
  * every request, win their slots back. Names that get no slot are counted as ignored.
  * Rendered straight to exposition text.
+ *
+ * `counters` is the series budget's choice of per-feature counters besides the bin buckets
+ * (core/src/contract/series-budget.ts): every replica's series multiply across a fleet, and a
+ * counter left out is still counted here, only not exposed.
  */
 export class InputMonitor {
   private features = new Map<string, FeatureState>();
@@ -70,11 +76,19 @@ export class InputMonitor {
   private readonly pending = new Map<string, number>();
   private contests = 0;
   ignored = 0;
+  private readonly sumCount: boolean;
+  private readonly invalidSeries: boolean;
+  private readonly rangeSeries: boolean;
 
   constructor(
     private readonly identity: string,
     private readonly maxFeatures: number,
-  ) {}
+    counters: readonly FeatureCounter[] = FEATURE_COUNTERS,
+  ) {
+    this.sumCount = counters.includes('sum_count');
+    this.invalidSeries = counters.includes('invalid');
+    this.rangeSeries = counters.includes('out_of_range');
+  }
 
   /** (Re)builds the feature table; called at startup and when a baseline arrives. Resets counts. */
   configure(declared: readonly FeatureDeclaration[], baseline: BaselineProfile | undefined): void {
@@ -187,21 +201,25 @@ export class InputMonitor {
     const states = [...this.features.values()];
     const value = SidecarInput.featureValue.name;
     out.push(header(value, 'histogram', SidecarInput.featureValue.help));
-    for (const s of states) if (s.type === 'numeric') s.hist.render(value, s.labels, out);
+    for (const s of states) if (s.type === 'numeric') s.hist.render(value, s.labels, out, this.sumCount);
 
-    const invalid = SidecarInput.invalidValues.name;
-    out.push(header(invalid, 'counter', SidecarInput.invalidValues.help));
-    const kinds = [InvalidValueKind.missing, InvalidValueKind.nan, InvalidValueKind.inf];
-    for (const s of states) {
-      for (let k = 0; k < 3; k++) out.push(`${invalid}{${s.labels},${Label.kind}="${kinds[k]}"} ${s.invalid[k]}\n`);
+    if (this.invalidSeries) {
+      const invalid = SidecarInput.invalidValues.name;
+      out.push(header(invalid, 'counter', SidecarInput.invalidValues.help));
+      const kinds = [InvalidValueKind.missing, InvalidValueKind.nan, InvalidValueKind.inf];
+      for (const s of states) {
+        for (let k = 0; k < 3; k++) out.push(`${invalid}{${s.labels},${Label.kind}="${kinds[k]}"} ${s.invalid[k]}\n`);
+      }
     }
 
-    const range = SidecarInput.outOfRange.name;
-    out.push(header(range, 'counter', SidecarInput.outOfRange.help));
-    for (const s of states) {
-      if (s.type !== 'numeric') continue;
-      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.below}"} ${s.outOfRange[0]}\n`);
-      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.above}"} ${s.outOfRange[1]}\n`);
+    if (this.rangeSeries) {
+      const range = SidecarInput.outOfRange.name;
+      out.push(header(range, 'counter', SidecarInput.outOfRange.help));
+      for (const s of states) {
+        if (s.type !== 'numeric') continue;
+        out.push(`${range}{${s.labels},${Label.side}="${RangeSide.below}"} ${s.outOfRange[0]}\n`);
+        out.push(`${range}{${s.labels},${Label.side}="${RangeSide.above}"} ${s.outOfRange[1]}\n`);
+      }
     }
 
     const cat = SidecarInput.categories.name;

@@ -5,6 +5,7 @@ import {
   SidecarSoftware,
   type BaselineProfile,
   type ErrorReasonValue,
+  type FeatureCounter,
   type MetricDescriptor,
   type OutcomeValue,
 } from '@modelwatch/core';
@@ -29,6 +30,8 @@ export interface TelemetryOptions {
   mode: string;
   upstreamStages: readonly string[];
   maxMonitoredFeatures: number;
+  /** Per-feature counters exposed besides the bin buckets (series budget). Default: all. */
+  featureCounters?: readonly FeatureCounter[];
   lowConfidenceThreshold: number;
   /** Derived features for non-tabular inputs, applied to every monitored batch. */
   extractors?: ExtractorSet;
@@ -74,7 +77,7 @@ export class SidecarTelemetry {
       [Label.variant]: identity.variant,
     };
     const rendered = renderLabels(this.id);
-    this.inputs = new InputMonitor(rendered, opts.maxMonitoredFeatures);
+    this.inputs = new InputMonitor(rendered, opts.maxMonitoredFeatures, opts.featureCounters);
     this.outputs = new OutputMonitor(rendered, opts.lowConfidenceThreshold);
     const registers = [this.registry];
     const counter = (m: MetricDescriptor) => new Counter({ name: m.name, help: m.help, labelNames: labelNames(m), registers });

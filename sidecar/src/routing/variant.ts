@@ -74,6 +74,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     mode: source.kind === 'embedded' ? 'embedded' : source.kind === 'tap' ? `tap-${source.format}` : source.protocol,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
+    featureCounters: config.limits.featureCounters,
     lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
     // Process metrics are the process's, not a variant's: exported once, with the primary.
     defaultMetrics: primary ? ctx.defaultMetrics : false,
@@ -87,7 +88,8 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.variant': name,
   }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
   const predictions = ctx.predictions.forVariant({ variant: name, version: modelVersion, ...(model?.classLabels ? { classLabels: model.classLabels } : {}) });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log, predictions };
+  // Log lines name the variant, as its series and spans do.
+  const rt: Runtime = { config, telemetry, tracer, log: (m: string) => ctx.log(`variant ${name}: ${m}`), predictions };
 
   if (model) {
     const m = model;

@@ -10,19 +10,14 @@ export async function scrape(sc: RunningSidecar): Promise<string> {
 }
 
 /**
- * The series that describe the traffic itself: everything modelwatch_* except what is about the
- * process or the timing (durations differ between an inline hop and a tap), the info metric (its
- * `mode` differs) and the tap's own counters.
+ * The series that describe the traffic itself: requests, errors, sizes, inputs and outputs. Left
+ * out: timing (durations differ between an inline hop and a tap, their counts are kept), the info
+ * metric (its `mode` differs) and the serving process's own state (connections, routing, tap).
  */
+const TRAFFIC = /^modelwatch_(input_|output_|predictions_total|requests_total|request_errors_total|request_size_bytes|response_size_bytes|unmonitored_payloads_total|(request|inference)_duration_seconds_count)/;
+
 export function trafficSeries(text: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith('modelwatch_')
-    && !l.startsWith('modelwatch_model_info')
-    && !l.startsWith('modelwatch_tap_')
-    // The routing's own state (its start time) differs between two sidecars, not the traffic.
-    && !l.startsWith('modelwatch_rollout_last_event_timestamp_seconds')
-    // Open connections are transport state (keep-alive sockets of each client), not traffic.
-    && !l.startsWith('modelwatch_open_connections')
-    && !/^modelwatch_(request|inference)_duration_seconds_(bucket|sum)/.test(l)).sort();
+  return text.split('\n').filter((l) => TRAFFIC.test(l)).sort();
 }
 
 export interface LoggedEvent {
