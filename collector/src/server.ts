@@ -7,14 +7,24 @@ import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { PerformanceEvaluator } from './performance/performance-evaluator.js';
+import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { RoundMetrics } from './drift/round-metrics.js';
-import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { LocalLeases } from './leases/model-leases.js';
+import { OwnedModels } from './performance/owned-models.js';
 import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
+import { openReviewStore } from './review/open-review-store.js';
+import { AutomationMetrics } from './review/automation-metrics.js';
+import { ReviewLoop } from './review/review-loop.js';
+import { RetrainingMetrics } from './retraining/retraining-metrics.js';
+import { RetrainingMonitor } from './retraining/retraining-monitor.js';
+import { ReviewMetrics } from './review/review-metrics.js';
+import { ReviewQueue } from './review/review-queue.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -48,6 +58,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await store.close();
     throw err;
   }
+  let reviews;
   const metrics = new DriftMetrics();
   const feedbackMetrics = new FeedbackMetrics(metrics.registry);
   const roundMetrics = new RoundMetrics(metrics.registry);
@@ -62,12 +73,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     );
   }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  let leases: ModelLeases;
+  let leases: OwnedModels;
   try {
     // Several collectors may share one PostgreSQL: each evaluates the models it leases.
-    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+    leases = new OwnedModels(opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases());
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const evaluator = new Evaluator({
@@ -84,12 +95,60 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   });
 
   try {
-    await evaluator.restoreLatest();
+    reviews = await openReviewStore(opts.db, opts.databaseUrl);
   } catch (err) {
     await leases.close();
     await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
+  const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
+  const reviewQueue = new ReviewQueue(
+    predictions,
+    reviews,
+    new ReviewMetrics(metrics.registry),
+    {
+      bound: { maxPending: opts.review.maxPending, overflow: opts.review.overflow },
+      claimTtlMs: opts.review.claimTtlMs,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
+    },
+    () => automationMetrics.labelsArrived(),
+  );
+  const performance = new PerformanceEvaluator({
+    predictions,
+    baselines: store,
+    metrics: new PerformanceMetrics(metrics.registry),
+    windows: opts.windows,
+    events: opts.feedbackEvents,
+    historyKeep: opts.historyKeep,
+    owns: (model) => leases.owns(model),
+    log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+  });
+
+  try {
+    await evaluator.restoreLatest();
+  } catch (err) {
+    await leases.close();
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
+    throw err;
+  }
+
+  let baseUrl = '';
+  const retraining = opts.retraining
+    ? new RetrainingMonitor(
+        opts.retraining,
+        {
+          models: async () => [...new Set([...(await predictions.predictionModels()), ...(await store.listModels()).map((m) => m.model)])].sort(),
+          performance: (model) => performance.latestReports(model),
+          conceptEvents: (model) => performance.conceptEvents(model),
+          drift: (model) => evaluator.latestReports(model),
+        },
+        reviews,
+        new RetrainingMetrics(metrics.registry),
+        () => baseUrl,
+        rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+      )
+    : undefined;
 
   const log = rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   const app = buildApp({
@@ -114,7 +173,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       metrics: feedbackMetrics,
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
+      performance,
+      feedbackApplied: () => automationMetrics.labelsArrived(),
     },
+    review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
+    retraining: { monitor: retraining, history: reviews },
   });
 
   const tlsFiles = opts.tls;
@@ -134,16 +197,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     });
   } catch (err) {
     await leases.close();
-    await Promise.all([store.close(), predictions.close()]);
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   // Baseline series right away; the first drift round comes after one interval (until then
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
+  const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
+  reviewLoop.start();
+  performance.start(opts.evaluateEveryMs);
+  retraining?.start(opts.evaluateEveryMs);
+  // Detector state is restored from the store: publish it (and catch up on labels) right away.
+  void performance.evaluate();
 
   const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
@@ -164,16 +234,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       }
     },
     authSummary: opts.tokens.describe(),
-    evaluate: () => evaluator.evaluate(),
+    async evaluate() {
+      await evaluator.evaluate();
+      await performance.evaluate();
+      await retraining?.check();
+    },
     close() {
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
+        await reviewLoop.stop();
+        await performance.stop();
+        await retraining?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([store.close(), predictions.close()]);
+        await Promise.all([store.close(), predictions.close(), reviews.close()]);
       })();
       return closing;
     },

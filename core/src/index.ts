@@ -9,6 +9,7 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  PerformanceMeasure,
   VariantRole,
   RolloutAction,
   RolloutTrigger,
@@ -21,7 +22,7 @@ export {
   RoundModelOutcome,
   WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -32,6 +33,8 @@ export type {
   ShadowOutcomeValue,
   AutomationLevelValue,
 } from './contract/labels.js';
+export { CONFIDENCE_BAND_EDGES, confidenceBand, ReviewReason, REVIEW_REASONS, RetrainingReason } from './contract/labels.js';
+export type { ReviewReasonValue, RetrainingReasonValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
@@ -169,7 +172,9 @@ export type { PredictionRecord, RecordValue, Checked } from './predictions/recor
 export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
 export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
 export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
-export { realizedPerformance, inferTask } from './performance/realized.js';
+export { realizedPerformance, performanceFromCounts, inferTask } from './performance/realized.js';
+export { countJoined, emptyCounts, calibrationBin, CALIBRATION_BINS } from './performance/counts.js';
+export type { PerformanceCounts } from './performance/counts.js';
 export type {
   JoinedPrediction,
   PerformanceTask,

@@ -2,6 +2,8 @@
  * OpenAPI 3.1 description of the collector's REST API, written by hand (the contract is small and
  * agreed across teams). A test checks that every route the app serves is listed here and back.
  */
+import { REVIEW_PATHS } from './openapi-review.js';
+
 const error = { $ref: '#/components/responses/Error' };
 const model = { $ref: '#/components/parameters/model' };
 const version = { $ref: '#/components/parameters/version' };
@@ -192,6 +194,29 @@ export const OPENAPI = {
         },
       },
     },
+    '/api/v1/models/{model}/performance': {
+      parameters: [model],
+      get: {
+        summary: 'Latest realized performance per window and variant: accuracy, macro F1, per-class precision/recall, ECE or MAE/RMSE/bias; label coverage and delay; event rates; the baseline reference',
+        responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error },
+      },
+    },
+    '/api/v1/models/{model}/performance/history': {
+      parameters: [
+        model,
+        { name: 'window', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      get: { summary: 'Stored realized-performance reports, newest first', responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error } },
+    },
+    '/api/v1/models/{model}/concept-drift': {
+      parameters: [model],
+      get: {
+        summary: 'Concept-drift detectors (DDM, ADWIN, Page-Hinkley) per variant: detections, last detection, warning zone, labels consumed; recent detections',
+        responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error },
+      },
+    },
+    ...REVIEW_PATHS,
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', responses: { '200': json({ type: 'object' }), '503': error } } },

@@ -17,6 +17,7 @@ export const RefId = {
   up: 'up',
   variants: 'variants',
   variantErrors: 'variant_errors',
+  performance: 'performance',
 } as const;
 export type RefIdValue = (typeof RefId)[keyof typeof RefId];
 
@@ -44,9 +45,11 @@ export const PANEL_QUERIES: Readonly<Record<RefIdValue, string>> = {
   // traffic must not be diluted into the stage's total).
   variants: `max by (pipeline, stage, variant, role) (modelwatch_rollout_traffic_weight{${sel}})`,
   variant_errors: `sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total', 'outcome=~"upstream_error|internal_error"')}) / sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total')})`,
+  // Realized accuracy over the day (labels arrive late) as a share of the baseline's hold-out accuracy, worst variant.
+  performance: 'min by (model) (modelwatch_performance_realized{metric="accuracy",window="1d"} / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"}))',
 };
 
 export const ALL_REF_IDS: readonly RefIdValue[] = Object.values(RefId);
 
-/** Queries a stage may legitimately lack (sidecars from before rollouts export no routing series). */
-export const OPTIONAL_REF_IDS: ReadonlySet<RefIdValue> = new Set([RefId.variants, RefId.variantErrors]);
+/** Queries a stage may legitimately lack: sidecars from before rollouts export no routing series; no ground truth yet. */
+export const OPTIONAL_REF_IDS: ReadonlySet<RefIdValue> = new Set([RefId.variants, RefId.variantErrors, RefId.performance]);

@@ -77,6 +77,7 @@ export function buildPanelView(
 
   const driftRatio = maxByLabel(get(RefId.drift), 'model');
   const driftDetected = maxByLabel(get(RefId.driftDetected), 'model');
+  const performance = maxByLabel(get(RefId.performance).map((x) => ({ ...x, value: -x.value })), 'model');
   const up = new Map<string, number>();
   for (const { labels, value } of get(RefId.up)) up.set(targetId(labels), Math.min(up.get(targetId(labels)) ?? 1, value));
 
@@ -85,6 +86,9 @@ export function buildPanelView(
       const r = driftRatio.get(model);
       if (r !== undefined) s.m.driftedFeaturesRatio = Math.max(s.m.driftedFeaturesRatio ?? -Infinity, r);
       if ((driftDetected.get(model) ?? 0) >= 1) s.m.datasetDrift = true;
+      // Worst model of the stage (values were negated so the max is the lowest ratio).
+      const p = performance.get(model);
+      if (p !== undefined) s.m.accuracyVsReference = Math.min(s.m.accuracyVsReference ?? Infinity, -p);
     }
     const known = [...s.targets].filter((t) => up.has(t));
     if (known.length) {

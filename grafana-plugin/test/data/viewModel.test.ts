@@ -75,6 +75,18 @@ describe('buildPanelView', () => {
     expect(s.signals.find((x) => x.key === 'drift')).toMatchObject({ state: 'critical', value: 0.1 });
   });
 
+  it('adds realized accuracy against the reference to a stage\'s health when labels exist, and nothing without them', () => {
+    const frames = [topology('p', 's'), ...healthyStage('p', 's'), createFrame('performance', { model: 's-model' }, 0.82)];
+    const s = stageOf(frames, 'p/s');
+    expect(s.signals.find((x) => x.key === 'performance')).toMatchObject({ state: 'critical', display: '82% of reference' });
+    expect(s.health).toBe('critical');
+    const ok = stageOf([topology('p', 's'), ...healthyStage('p', 's'), createFrame('performance', { model: 's-model' }, 0.97)], 'p/s');
+    expect(ok.signals.find((x) => x.key === 'performance')?.state).toBe('ok');
+    const none = buildPanelView([topology('p', 's'), ...healthyStage('p', 's')], options());
+    expect(none.pipelines[0].stages[0].signals.some((x) => x.key === 'performance')).toBe(false);
+    expect(none.missingQueries).toEqual([]);
+  });
+
   it('uses the thresholds from the options', () => {
     const frames = [topology('p', 's'), ...healthyStage('p', 's', { lowconf: 0.05 })];
     const view = buildPanelView(frames, options({ lowConfidenceRatio: { warning: 0.04, critical: 0.5 } }));

@@ -23,10 +23,13 @@ export const SIDECAR_OPTIONS = {
   collector: { type: 'string' },
   'push-dir': { type: 'string' },
   'push-interval-ms': { type: 'string' },
+  'predictions-dir': { type: 'string' },
+  'record-inputs': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'review-below': { type: 'string' },
   'feature-counters': { type: 'string' },
   shadow: { type: 'string' },
   'shadow-percent': { type: 'string' },
@@ -75,10 +78,14 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --collector URL           fetch the active baseline from a modelwatch collector
   --push-dir DIR            edge push: buffer window counts here and push them to --collector
   --push-interval-ms N      edge push window length (default 60000)
+  --predictions-dir DIR     record answers (ids and outputs) and ship them to --collector, buffered here
+  --record-inputs X         share of recorded answers whose inputs are recorded too, 0..1 (default 0)
   --max-body-bytes N        refuse bigger request bodies with 413 (default 8388608)
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --review-below X          mark answers with confidence below X (0..1) for review and queue them
+                            at the collector (needs predictions.bufferDir in the config file)
   --feature-counters LIST   per-feature counters besides the bins: some of sum_count,invalid,out_of_range,
                             or "" for none (default all; series budget, see docs/metrics.md)
   --shadow URL|FILE         copy requests to this variant after the primary answered (variant "shadow")
@@ -144,6 +151,13 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
       ...(values['push-interval-ms'] !== undefined ? { intervalMs: values['push-interval-ms'] as unknown as number } : {}),
     };
   }
+  if (values['predictions-dir'] !== undefined || values['record-inputs'] !== undefined) {
+    input.predictions = {
+      ...input.predictions,
+      ...(values['predictions-dir'] !== undefined ? { bufferDir: values['predictions-dir'] } : {}),
+      ...(values['record-inputs'] !== undefined ? { sampleInputs: values['record-inputs'] as unknown as number } : {}),
+    };
+  }
   const limits = { ...input.limits } as Record<string, unknown>;
   const limitFlags = [['max-body-bytes', 'maxBodyBytes'], ['upstream-timeout-ms', 'upstreamTimeoutMs'], ['low-confidence', 'lowConfidenceThreshold'], ['max-features', 'maxMonitoredFeatures'],
     ['max-in-flight', 'maxInFlight'], ['max-connections', 'maxConnections'], ['headers-timeout-ms', 'headersTimeoutMs'], ['body-timeout-ms', 'bodyTimeoutMs'],
@@ -152,6 +166,7 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  if (values['review-below'] !== undefined) input.review = { ...input.review, below: values['review-below'] };
   set('shadow', values.shadow);
   set('shadowPercent', values['shadow-percent']);
   set('canary', values.canary);
