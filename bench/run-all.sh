@@ -12,3 +12,5 @@ run bench/core/profile.ts
 run bench/core/drift.ts
 run bench/collector/evaluation.ts
 run bench/grafana-panel.ts
+# Small: the full matrix (100 models, up to 300 replicas) takes most of an hour and gigabytes of disk.
+run bench/scale/run.ts --raw-prom 10 --raw-vm 10 --recorded 10,1000 --models 10

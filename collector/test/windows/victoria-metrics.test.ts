@@ -79,10 +79,13 @@ afterAll(async () => {
   for (const r of replicas) await r.stop();
 });
 
-/** The first window with data in every numeric and categorical feature. */
+/**
+ * The first window with data in every numeric and categorical feature, ending 2 s ago: with
+ * `-search.latencyOffset=0s` VictoriaMetrics may show the newest scrape half ingested.
+ */
 async function windowOf(source: PrometheusWindowSource, baseline: BaselineProfile, label: string): Promise<LiveWindow> {
   return waitFor(`a full ${label} window`, async () => {
-    const w = await source.fetch(baseline, { label, ms: 30_000 }, Date.now());
+    const w = await source.fetch(baseline, { label, ms: 30_000 }, Date.now() - 2_000);
     return w && w.features.every((f) => f.counts.reduce((a, b) => a + b, 0) > 0) ? w : undefined;
   });
 }
@@ -118,12 +121,16 @@ describe('VictoriaMetrics as a window backend', () => {
     const b = computeDrift(baseline, onVm, DRIFT);
     for (const r of a.features.filter((f) => f.kind === 'input')) {
       const other = b.features.find((f) => f.feature === r.feature && f.kind === r.kind)!;
-      expect(other.verdict, r.feature).toBe(r.verdict);
-      expect(other.score!, r.feature).toBeCloseTo(r.score!, 6);
+      const what = `${r.feature}: Prometheus ${r.score} (${r.verdict}), VictoriaMetrics ${other.score} (${other.verdict}), windows ${JSON.stringify(onProm.features)} vs ${JSON.stringify(onVm.features)}`;
+      expect(other.verdict, what).toBe(r.verdict);
+      // Two rulers evaluate at their own instants: the recorded windows cover slightly different
+      // scrapes, so the proportions agree to rounding, not to the last digit.
+      expect(Math.abs(other.score! - r.score!), what).toBeLessThan(0.01 * Math.max(1, r.score!));
     }
     // The recorded series exist on VictoriaMetrics only because vmalert wrote them back.
     const q = await fetch(`${vm.url}/api/v1/query?${new URLSearchParams({ query: 'count(model_feature_le:modelwatch_input_feature_value_bucket:increase1m{model="m"})' })}`);
-    expect(((await q.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0].value[1]).toBe('4');
+    const counted = (await q.json()) as { data: { result: { value: [number, string] }[] } };
+    expect(counted.data.result[0].value[1], JSON.stringify(counted)).toBe('4');
   });
 
   it('splits a query refused with HTTP 422 (series limit) and still gets every feature', async () => {
