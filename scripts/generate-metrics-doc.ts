@@ -24,6 +24,8 @@ import {
   SidecarPredictionLog,
   SidecarRollout,
   SidecarSoftware,
+  SidecarTap,
+  TapOutcome,
   WindowSourceKind,
   RoundModelOutcome,
   WindowQueryOutcome,
@@ -44,6 +46,7 @@ const SECTIONS: [string, Record<string, MetricDescriptor>][] = [
   ['Collector: drift and baselines', CollectorDrift],
   ['Sidecar: rollouts', SidecarRollout],
   ['Sidecar: prediction log', SidecarPredictionLog],
+  ['Sidecar: tap mode and workers', SidecarTap],
   ['Collector: realized performance and concept drift', CollectorPerformance],
   ['Collector: review queue and retraining', CollectorReview],
   ['Collector: serving and evaluation health', CollectorHealth],
@@ -51,6 +54,7 @@ const SECTIONS: [string, Record<string, MetricDescriptor>][] = [
 
 const ENUMS: [string, string, Record<string, string>][] = [
   [Label.outcome, '', Outcome],
+  [Label.outcome, ' (tap events)', TapOutcome],
   [Label.reason, ' (request errors)', ErrorReason],
   [Label.kind, ' (invalid values)', InvalidValueKind],
   [Label.kind, ' (drift)', DriftKind],

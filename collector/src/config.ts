@@ -3,7 +3,7 @@
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigErrors, parseDriftOptions, type DriftOptions, type ErrorSpec } from '@modelwatch/core';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
 export { ConfigError };
@@ -23,6 +23,11 @@ export interface CollectorOptions {
   tokens?: unknown;
   /** A JSON file holding the list of scoped tokens (the CLI's `--tokens FILE`). */
   tokensFile?: string;
+  /** PEM certificate and key: serve HTTPS instead of HTTP (both or neither; reloaded on SIGHUP by the CLI). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM CA bundle: API calls must then present a client certificate signed by it (health checks excepted). */
+  tlsClientCa?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
   /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
@@ -55,6 +60,10 @@ export interface CollectorOptions {
   leaseTtl?: string;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
+  /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
+  predictionRetention?: string;
+  /** User-signal names the feedback API accepts (they become the `event` label). */
+  feedbackEvents?: string[];
 }
 
 export interface ResolvedOptions {
@@ -65,6 +74,8 @@ export interface ResolvedOptions {
   token?: string;
   /** Every accepted token, with the single admin `token` included. */
   tokens: TokenTable;
+  /** Certificate files, checked at startup; undefined = plain HTTP. */
+  tls?: TlsFiles;
   prometheusUrl?: string;
   prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
@@ -73,12 +84,19 @@ export interface ResolvedOptions {
   drift: DriftOptions;
   queryTimeoutMs: number;
   historyKeep: number;
+  predictionRetentionMs: number;
+  feedbackEvents: string[];
   windowsFrom: 'raw' | 'recorded';
   modelConcurrency: number;
   roundBudgetMs: number;
   featuresPerQuery: number;
   leaseTtlMs: number;
 }
+
+/** User signals accepted when none are configured. */
+export const DEFAULT_FEEDBACK_EVENTS = ['redo', 'switch_to_typing', 'click', 'conversion'];
+/** Bound on configured user signals: each one is a label value on the event-rate series. */
+const MAX_FEEDBACK_EVENTS = 32;
 
 function fail(spec: ErrorSpec, key: string, detail: string): never {
   throw new ConfigError(spec, key, detail);
@@ -235,6 +253,29 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     fail(ConfigErrors.collectorTokens, 'tokens', 'token names must be unique across --token (named "admin") and --tokens');
   }
   const tokens = new TokenTable(specs);
+  const retentionText = o.predictionRetention ?? '30d';
+  const predictionRetentionMs = parseDuration(retentionText);
+  if (predictionRetentionMs === undefined) {
+    fail(FeedbackErrors.retentionConfig, 'predictionRetention', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
+  }
+  const feedbackEvents = o.feedbackEvents ?? DEFAULT_FEEDBACK_EVENTS;
+  if (feedbackEvents.length > MAX_FEEDBACK_EVENTS || new Set(feedbackEvents).size !== feedbackEvents.length) {
+    fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
+  }
+  for (const e of feedbackEvents) {
+    if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
+  }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
+  }
+  if (o.tlsClientCa !== undefined && o.tlsCert === undefined) {
+    fail(ConfigErrors.collectorTls, 'tls', '--tls-client-ca needs --tls-cert and --tls-key: client certificates are only asked for over HTTPS');
+  }
+  let tls: TlsFiles | undefined;
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) {
+    tls = { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa !== undefined ? { ca: o.tlsClientCa } : {}) };
+    readTlsFiles(tls, 'tls'); // fails fast on unreadable or mismatched files
+  }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
@@ -248,6 +289,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     databaseUrl: o.databaseUrl,
     token: o.token,
     tokens,
+    ...(tls ? { tls } : {}),
     prometheusUrl,
     prometheusHeaders,
     windows,
@@ -256,6 +298,8 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     drift,
     queryTimeoutMs,
     historyKeep,
+    predictionRetentionMs,
+    feedbackEvents,
     windowsFrom,
     modelConcurrency,
     roundBudgetMs,

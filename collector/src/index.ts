@@ -21,3 +21,28 @@ export { validatePushedWindow } from './windows/push-validate.js';
 export { bucketsToCounts } from './windows/buckets.js';
 export { WindowError, emptyWindow, addWindow } from './windows/window-source.js';
 export type { WindowSource, WindowSpec } from './windows/window-source.js';
+export { MemoryPredictionStore } from './store/memory-prediction-store.js';
+export { SqlitePredictionStore } from './store/sqlite-prediction-store.js';
+export { PostgresPredictionStore } from './store/postgres-prediction-store.js';
+export { openPredictionStore } from './store/open-store.js';
+export type {
+  PredictionStore,
+  StoredPrediction,
+  LabelledPrediction,
+  PredictionCounts,
+  PredictionQuery,
+  PutPredictionsResult,
+  FeedbackContext,
+  DetectorStateRow,
+} from './store/prediction-store.js';
+export { predictionRouter } from './api/prediction-routes.js';
+export type { PredictionRouteDeps } from './api/prediction-routes.js';
+export { FeedbackMetrics } from './performance/feedback-metrics.js';
+export { RetentionLoop } from './performance/retention.js';
+export { PerformanceEvaluator } from './performance/performance-evaluator.js';
+export type { PerformanceEvaluatorOptions } from './performance/performance-evaluator.js';
+export { PerformanceMetrics } from './performance/performance-metrics.js';
+export { ConceptMonitor } from './performance/concept-monitor.js';
+export type { ConceptEvent } from './performance/concept-monitor.js';
+export { windowPerformance, baselineClasses } from './performance/window-performance.js';
+export type { PerformanceReport, VariantPerformance, StoredPerformanceReport } from './performance/report.js';

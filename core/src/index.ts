@@ -4,6 +4,7 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
@@ -19,8 +20,9 @@ export {
   AutomationLevel,
   RoundModelOutcome,
   WindowQueryOutcome,
+  PerformanceMeasure,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, WindowQueryOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -38,6 +40,7 @@ export {
   CollectorDrift,
   SidecarRollout,
   SidecarPredictionLog,
+  SidecarTap,
   CollectorPerformance,
   CollectorReview,
   CollectorHealth,
@@ -61,6 +64,7 @@ export {
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,
@@ -78,6 +82,9 @@ export {
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
 export { ConfigError, configSpec } from './errors/config-error.js';
 export { rateLimitedLog } from './errors/rate-limited-log.js';
+export { preview } from './errors/preview.js';
+export { readTlsFiles, readCaFile } from './tls/tls-files.js';
+export type { TlsFiles, TlsMaterial } from './tls/tls-files.js';
 export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
@@ -144,6 +151,8 @@ export {
   PSI_EPSILON,
 } from './stats/binned.js';
 export { kolmogorovSf } from './stats/kolmogorov.js';
+export { binShape, wassersteinShaped } from './stats/bin-shape.js';
+export type { BinShape } from './stats/bin-shape.js';
 export { chi2Sf, gammaQ, logGamma } from './stats/special.js';
 export { openTable, formatOf } from './io/open.js';
 export type { TableFormat } from './io/open.js';
@@ -153,4 +162,32 @@ export { ParquetSource } from './io/parquet.js';
 export { TableReadError, MAX_REPORTED_ISSUES } from './io/table.js';
 export type { RowBatch, ReadIssue, ReadStats, TableReadOptions, TableSource } from './io/table.js';
 export { profileFile, windowFromFile } from './io/profile-file.js';
+export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
+export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
+export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
+export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
+export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
+export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
+export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
+export { realizedPerformance, performanceFromCounts, inferTask } from './performance/realized.js';
+export { countJoined, emptyCounts, calibrationBin, CALIBRATION_BINS } from './performance/counts.js';
+export type { PerformanceCounts } from './performance/counts.js';
+export type {
+  JoinedPrediction,
+  PerformanceTask,
+  PerformanceResult,
+  ClassificationPerformance,
+  RegressionPerformance,
+  ClassPerformance,
+  PerformanceOptions,
+} from './performance/realized.js';
+export { DDM } from './concept/ddm.js';
+export type { DdmParams, DdmState } from './concept/ddm.js';
+export { ADWIN } from './concept/adwin.js';
+export type { AdwinParams, AdwinState } from './concept/adwin.js';
+export { PAGE_HINKLEY } from './concept/page-hinkley.js';
+export type { PageHinkleyParams, PageHinkleyState } from './concept/page-hinkley.js';
+export { CONCEPT_DETECTORS, predictionError } from './concept/registry.js';
+export type { ConceptDetectorName } from './concept/registry.js';
+export type { ConceptDetector, DetectorEvent, DetectorRun } from './concept/types.js';

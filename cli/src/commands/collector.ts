@@ -27,10 +27,15 @@ Options:
   --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
                          labeller, admin (admin implies all); reads need a token once one has "reader"
                          (no token at all = reads and writes open to whoever reaches the port)
+  --tls-cert FILE        serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE         the certificate's PEM private key
+  --tls-client-ca FILE   require API clients to present a certificate signed by this CA (health checks excepted)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
   --history N            drift reports kept per model and window (default 1440)
+  --prediction-retention D  how long prediction records and their labels are kept (default 30d)
+  --feedback-events LIST    user signals accepted on the feedback API (default redo,switch_to_typing,click,conversion)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
   -h, --help             show this help`;
 
@@ -50,6 +55,9 @@ export async function run(argv: string[]): Promise<number> {
         'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
         tokens: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
@@ -61,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
         'round-budget': { type: 'string' },
         'features-per-query': { type: 'string' },
         'lease-ttl': { type: 'string' },
+        'prediction-retention': { type: 'string' },
+        'feedback-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -89,6 +99,9 @@ export async function run(argv: string[]): Promise<number> {
       prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
       tokensFile: values.tokens,
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      tlsClientCa: values['tls-client-ca'],
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
@@ -100,6 +113,8 @@ export async function run(argv: string[]): Promise<number> {
       roundBudget: values['round-budget'],
       featuresPerQuery: int('features-per-query', values['features-per-query']),
       leaseTtl: values['lease-ttl'],
+      ...(values['prediction-retention'] !== undefined ? { predictionRetention: values['prediction-retention'] } : {}),
+      ...(values['feedback-events'] !== undefined ? { feedbackEvents: values['feedback-events'].split(',').map((e) => e.trim()).filter(Boolean) } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -111,11 +126,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`modelwatch collector listening on ${collector.url}`);
   console.log(`modelwatch collector: auth: ${collector.authSummary}`);
+  const reload = () => {
+    const ok = collector.reloadTls();
+    console.log(`modelwatch collector: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   console.log('modelwatch collector: shutting down');
   await collector.close();
   return 0;

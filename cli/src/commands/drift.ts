@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { fetchActiveBaseline, fileSource, pushWindow, PushError } from '../batch/push-window.js';
 import { parseArgs } from 'node:util';
 import {
   computeDrift,
@@ -14,7 +15,7 @@ import {
   renderHtmlReport,
   summarizeReport,
   parseBaselineProfile,
-  windowFromFile,
+  windowFromFileBatch,
   BaselineFormatError,
   TableReadError,
   DRIFT_METHODS,
@@ -28,6 +29,7 @@ import { isUsageError, UsageError } from '../errors.js';
 
 const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv [options]
        modelwatch drift --reference train.csv --data window.csv [options]
+       modelwatch drift --data scored.csv --push --collector URL --model NAME [options]
 
   --baseline FILE       baseline profile (from \`modelwatch baseline create\`): binned statistics
   --reference FILE      raw reference data instead of a profile: statistics on the raw values
@@ -35,6 +37,11 @@ const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv
   --data FILE           recent data: .csv, .jsonl/.ndjson, .json (array) or .parquet
   --exclude LIST        columns to leave out with --reference (ids, timestamps, labels)
   --html FILE           also write a self-contained HTML report (opens from disk, no network)
+  --push                send the file's counts (inputs and outputs) to --collector as a pushed
+                        window, binned on the collector's active baseline of --model (or --baseline)
+  --collector URL       collector base URL for --push
+  --model NAME          model whose active baseline to use with --push (default: the profile's)
+  --token T             bearer token for --push (default: env MODELWATCH_TOKEN)
   --json                print the drift report as JSON
   --method NAME         force one method for every feature (${[...DRIFT_METHODS.keys()].join(', ')})
   --threshold X         global threshold (overrides calibrated thresholds)
@@ -95,6 +102,10 @@ export async function run(argv: string[]): Promise<number> {
         reference: { type: 'string' },
         exclude: { type: 'string' },
         html: { type: 'string' },
+        push: { type: 'boolean', default: false },
+        collector: { type: 'string' },
+        model: { type: 'string' },
+        token: { type: 'string' },
         data: { type: 'string' },
         json: { type: 'boolean', default: false },
         method: { type: 'string' },
@@ -109,7 +120,11 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (!values.baseline && !values.reference) throw new UsageError('--baseline (a profile) or --reference (a raw file) is required');
+    if (values.push) {
+      if (!values.collector) throw new UsageError('--push needs --collector');
+      if (values.reference) throw new UsageError('--push sends counts on a baseline\'s bins: use --baseline or --model, not --reference');
+      if (!values.baseline && !values.model) throw new UsageError('--push needs --model (its active baseline on the collector) or --baseline');
+    } else if (!values.baseline && !values.reference) throw new UsageError('--baseline (a profile) or --reference (a raw file) is required');
     if (values.baseline && values.reference) throw new UsageError('give --baseline or --reference, not both');
     if (!values.data) throw new UsageError('--data is required');
     if (values.method && !DRIFT_METHODS.has(values.method as DriftMethod)) {
@@ -124,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     let histograms: FeatureHistogram[];
     let stats: ReadStats;
     let title: string;
+    let pushed: string | undefined;
     if (values.reference) {
       const exclude = values.exclude ? values.exclude.split(',').map((x) => x.trim()).filter(Boolean) : [];
       const ref = await readRawTable(values.reference, { exclude }, { strict: values.strict });
@@ -132,18 +148,26 @@ export async function run(argv: string[]): Promise<number> {
       ({ report, histograms } = computeRawDrift(ref.table, cur.table, options, { model: basename(values.reference) }));
       title = `${basename(values.data)} vs ${basename(values.reference)}: ${stats.rows} rows vs ${ref.stats.rows} reference rows`;
     } else {
-      const baseline = parseBaselineProfile(JSON.parse(readFileSync(values.baseline!, 'utf8')));
-      const read = await windowFromFile(values.data, baseline, { strict: values.strict });
+      const token = values.token ?? process.env.MODELWATCH_TOKEN;
+      const baseline = values.baseline
+        ? parseBaselineProfile(JSON.parse(readFileSync(values.baseline, 'utf8')))
+        : await fetchActiveBaseline(values.collector!, values.model!, token);
+      const read = await windowFromFileBatch(values.data, baseline, { strict: values.strict });
       stats = read.stats;
       report = computeDrift(baseline, read.window, options);
       histograms = profileHistograms(baseline, read.window);
       title = `model ${baseline.model}${baseline.version ? ` (baseline ${baseline.version})` : ''}: ${stats.rows} rows from ${values.data}`;
+      if (values.push) {
+        const status = await pushWindow(values.collector!, baseline, read.window, stats.rows, await fileSource(values.data), token);
+        pushed = `${status === 'duplicate' ? 'already pushed' : 'pushed'} ${stats.rows} rows of ${values.data} to ${values.collector} as a window of ${baseline.model} (baseline ${baseline.version ?? 'unversioned'})`;
+      }
     }
     if (values.json) console.log(JSON.stringify({ ...report, rows: stats.rows, badRows: stats.badRows }, null, 2));
     else {
       console.log(`${title}\n`);
       console.log(renderTable(report));
     }
+    if (pushed) (values.json ? console.error : console.log)(`\n${pushed}`);
     if (values.html) {
       writeFileSync(values.html, renderHtmlReport(report, histograms, { title, source: values.reference ? 'raw' : 'profile' }));
       if (!values.json) console.log(`\nwrote ${values.html}`);
@@ -157,6 +181,10 @@ export async function run(argv: string[]): Promise<number> {
     if (isUsageError(e)) {
       console.error(`modelwatch drift: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
+    }
+    if (e instanceof PushError) {
+      console.error(`modelwatch drift: ${e.message}`);
+      return 1;
     }
     if (e instanceof BaselineFormatError || e instanceof TableReadError || e instanceof SyntaxError || (e as { code?: string }).code === 'ENOENT') {
       console.error(`modelwatch drift: ${(e as Error).message}`);

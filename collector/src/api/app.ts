@@ -1,4 +1,5 @@
-import express, { type Request } from 'express';
+import type { Readable } from 'node:stream';
+import express, { type Request, type RequestHandler } from 'express';
 import {
   ModelErrors,
   ModelwatchError,
@@ -11,11 +12,12 @@ import {
 import type { DriftMetrics } from '../drift/drift-metrics.js';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
 import { PUSH_LIMITS, validatePushedWindow } from '../windows/push-validate.js';
-import { installAuthFailureHook, installTokens, requireScope, TokenTable } from './auth.js';
+import { installAuthFailureHook, installTokens, requireClientCertificate, requireScope, TokenTable } from './auth.js';
 import { HealthMetrics } from './health-metrics.js';
 import { errorHandler, notFound } from './http-error.js';
 import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
+import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
 
 export interface AppDeps {
@@ -28,17 +30,21 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Rate-limited operator log (default: stderr, 20 lines a minute). */
   log?: LogFn;
+  /** HTTPS with a client CA: API calls must present a certificate it signed (health checks excepted). */
+  requireClientCertificate?: boolean;
   /** Latest report per window of a model, from the evaluation loop. */
   /** With `variant`: that variant's own reports (kept while a model's windows hold several variants). */
   latestReports(model: string, variant?: string): StoredDriftReport[];
-  /** Profiles raw training data (CSV/JSONL/Parquet); throws a 400 ModelwatchError on bad data. */
-  profileRawData(body: Buffer, mediaType: (typeof RAW_TYPES)[number], model: string): Promise<BaselineProfile>;
+  /** Profiles raw training data (CSV/JSONL/Parquet) streamed from the request, at most `maxBytes`; a 400/413 ModelwatchError on bad data. */
+  profileRawData(body: Readable, mediaType: (typeof RAW_TYPES)[number], model: string, maxBytes: number): Promise<BaselineProfile>;
   /** The latest drift report of a model as an HTML page (core's renderer), or undefined when none yet. */
   reportPage?(model: string, window?: string): string | undefined;
   /** Called after a write that changes which baseline is active. */
   baselinesChanged(): void;
   /** True when the store answers. */
   ready(): Promise<boolean>;
+  /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
+  predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -86,6 +92,7 @@ export function buildApp(deps: AppDeps): express.Express {
   const log = deps.log ?? rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   installTokens(app, deps.tokens ?? new TokenTable(deps.token ? [{ name: 'admin', token: deps.token, scopes: ['admin'] }] : []));
   installAuthFailureHook(app, (reason) => health.authFailure(reason));
+  if (deps.requireClientCertificate) app.use(requireClientCertificate(() => health.authFailure('client_certificate')));
   const reader = requireScope('reader');
   const writer = requireScope('writer');
   const body = express.raw({ type: () => true, limit: deps.maxBodyBytes });
@@ -114,7 +121,9 @@ export function buildApp(deps: AppDeps): express.Express {
     res.json({ models: await store.listModels() });
   });
 
-  app.post('/api/v1/models/:model/baselines', writer, body, async (req, res) => {
+  // Raw training data is spooled to disk by profileRawData, never buffered whole in memory.
+  const bodyUnlessRaw: RequestHandler = (req, res, next) => ((RAW_TYPES as readonly string[]).includes(mediaType(req)) ? next() : body(req, res, next));
+  app.post('/api/v1/models/:model/baselines', writer, bodyUnlessRaw, async (req, res) => {
     const model = modelParam(req);
     const activateParam = req.query.activate;
     if (activateParam !== undefined && activateParam !== 'true' && activateParam !== 'false') {
@@ -127,9 +136,7 @@ export function buildApp(deps: AppDeps): express.Express {
       if (!checked.ok) throw new ModelwatchError(ModelErrors.invalidBaseline, { detail: checked.error });
       profile = checked.value;
     } else if ((RAW_TYPES as readonly string[]).includes(type)) {
-      const buf = bodyBuffer(req);
-      if (buf.length === 0) throw new ModelwatchError(RequestErrors.emptyBody);
-      profile = await deps.profileRawData(buf, type as (typeof RAW_TYPES)[number], model);
+      profile = await deps.profileRawData(req, type as (typeof RAW_TYPES)[number], model, deps.maxBodyBytes);
     } else {
       throw new ModelwatchError(RequestErrors.unsupportedMediaType, { type: type.slice(0, 100), allowed: [PROFILE_TYPE, ...RAW_TYPES].join(', ') });
     }
@@ -246,6 +253,20 @@ export function buildApp(deps: AppDeps): express.Express {
     if (window !== undefined && typeof window !== 'string') throw new ModelwatchError(RequestErrors.invalid, { detail: 'window must be given once' });
     res.json({ model, history: await store.driftHistory(model, limit, window) });
   });
+
+  if (deps.predictionLog) {
+    app.use(predictionRouter({
+      ...deps.predictionLog,
+      maxBodyBytes: deps.maxBodyBytes,
+      auth: {
+        reader,
+        payloadReader: requireScope('reader', { payloads: true }),
+        writer,
+        labeller: requireScope('labeller'),
+        admin: requireScope('admin'),
+      },
+    }));
+  }
 
   app.use(notFound);
   app.use(errorHandler({ maxBodyBytes: deps.maxBodyBytes, log, internalError: () => health.internalError() }));

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Express, Request, RequestHandler } from 'express';
 import { AuthErrors, ModelwatchError } from '@modelwatch/core';
 
@@ -18,7 +19,7 @@ export interface TokenSpec {
 }
 
 /** Closed set of `reason` values of modelwatch_collector_auth_failures_total. */
-export type AuthFailureReason = 'missing_token' | 'invalid_token' | 'forbidden';
+export type AuthFailureReason = 'missing_token' | 'invalid_token' | 'forbidden' | 'client_certificate';
 
 interface Entry {
   name: string;
@@ -111,10 +112,12 @@ function refuse(req: Request, reason: AuthFailureReason, err: ModelwatchError): 
  * Answers 401 (no or unknown token, with a Bearer challenge) or 403 (known token, wrong scope)
  * through the error catalogue. The token's name is left on `res.locals.tokenName` for logs.
  */
-export function requireScope(scope: Scope): RequestHandler {
+export function requireScope(scope: Scope, opts: { payloads?: boolean } = {}): RequestHandler {
   return (req, res, next) => {
     const table = tableOf(req);
-    if (!table.closed(scope)) return next();
+    // Stored prediction payloads may hold personal data: closed as soon as any token exists,
+    // even while plain reads (registry, reports) stay open.
+    if (!(opts.payloads ? table.writesClosed : table.closed(scope))) return next();
     const header = req.get('authorization');
     const m = header === undefined ? null : BEARER.exec(header);
     if (!m) return next(refuse(req, 'missing_token', new ModelwatchError(AuthErrors.missingToken, {}, CHALLENGE)));
@@ -125,5 +128,21 @@ export function requireScope(scope: Scope): RequestHandler {
     }
     res.locals.tokenName = entry.name;
     next();
+  };
+}
+
+/** Paths a load balancer or kubelet probes without a client certificate. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * Middleware for HTTPS with a client CA: the TLS layer asks every client for a certificate and
+ * records whether it chains to the CA; a call without a valid one is answered 401 in JSON (a
+ * handshake refusal would tell the client nothing). Probes are exempt.
+ */
+export function requireClientCertificate(onRefused: () => void): RequestHandler {
+  return (req, _res, next) => {
+    if (PROBES.has(req.path) || (req.socket as TLSSocket).authorized === true) return next();
+    onRefused();
+    next(new ModelwatchError(AuthErrors.clientCertificate));
   };
 }

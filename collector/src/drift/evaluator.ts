@@ -42,6 +42,12 @@ function logRateLimited(message: string): void {
  */
 export class Evaluator {
   private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
+  /**
+   * The profile object last seen per model, reused while its version stays active: calibrated
+   * thresholds and bin shapes are cached per profile object (core), and the store parses a fresh
+   * object on every read, so without this every round would calibrate again.
+   */
+  private readonly profiles = new Map<string, BaselineProfile>();
   /** The counts behind each latest report (for the HTML report's histograms), by model and window. */
   private readonly latestCounts = new Map<string, { baseline: BaselineProfile; window: LiveWindow }>();
   /** Per-variant reports of models whose windows hold several variants: model → variant → window → report. */
@@ -115,7 +121,14 @@ export class Evaluator {
 
   /** Re-reads which baselines are active and updates the baseline series (after an upload/activation). */
   async refreshBaselines(): Promise<BaselineProfile[]> {
-    const baselines = await this.deps.store.activeBaselines();
+    const baselines = (await this.deps.store.activeBaselines()).map((b) => {
+      const known = this.profiles.get(b.model);
+      // A stored version never changes, so (model, version) identifies the profile.
+      if (known && known.version !== undefined && known.version === b.version) return known;
+      this.profiles.set(b.model, b);
+      return b;
+    });
+    for (const model of this.profiles.keys()) if (!baselines.some((b) => b.model === model)) this.profiles.delete(model);
     this.deps.metrics.setActiveBaselines(baselines);
     const active = new Map(baselines.map((b) => [b.model, b.version]));
     for (const model of this.latestByVariant.keys()) if (!active.has(model)) this.latestByVariant.delete(model);

@@ -98,3 +98,39 @@ describe('raw training data uploads', () => {
     expect(res.body.error).toMatch(/no usable rows/);
   });
 });
+
+describe('raw uploads are spooled to disk, bounded by the body limit', () => {
+  let small: RunningCollector;
+  beforeAll(async () => {
+    small = await startCollector({ port: 0, db: join(dir, 'small.db'), evaluateEvery: '1h', maxBodyBytes: 4096 });
+  });
+  afterAll(async () => small?.close());
+
+  it('answers 413 for a CSV over the limit, whether or not it declares its length', async () => {
+    const declared = await call(`${small.url}/api/v1/models/big/baselines`, { body: SEATTLE_CSV, type: 'text/csv' });
+    expect(declared.status).toBe(413);
+    expect(declared.body.error).toMatch(/larger than the limit of 4096 bytes/);
+    // Chunked (no Content-Length): the spool stops at the limit.
+    const chunks = SEATTLE_CSV.match(/[\s\S]{1,1000}/g)!;
+    const res = await fetch(`${small.url}/api/v1/models/big/baselines`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('profiles a small CSV under the limit', async () => {
+    const csv = SEATTLE_CSV.split('\n').slice(0, 60).join('\n') + '\n';
+    const res = await call(`${small.url}/api/v1/models/small/baselines`, { body: csv, type: 'text/csv' });
+    expect(res.status).toBe(201);
+    expect((await call(`${small.url}/api/v1/models/small/baselines/active`)).body.rows).toBe(59);
+  });
+});

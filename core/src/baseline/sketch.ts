@@ -107,6 +107,11 @@ export class KllSketch {
     return { type: 'kll', k: this.k, n: this.n, min: this.min, max: this.max, levels: this.levels.map((l) => l.slice()) };
   }
 
+  /** The retained items with their weights, sorted by value (the sketch's discrete distribution). */
+  items(): [value: number, weight: number][] {
+    return this.weighted();
+  }
+
   private weighted(): [number, number][] {
     const items: [number, number][] = [];
     this.levels.forEach((l, h) => {

@@ -177,10 +177,69 @@ export const SidecarRollout = {
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
+export const SidecarTap = {
+  tapEvents: metric('sidecar', 'counter', 'modelwatch_tap_events_total', '',
+    [...ID, Label.outcome],
+    'Copies of calls received in tap mode, by outcome: paired (request and response monitored), duplicate (same id and type seen again, ignored), timed_out (one half never came), overflow (pending table full, oldest dropped), invalid (not a tap event), ignored (not an inference call).'),
+  tapPending: metric('sidecar', 'gauge', 'modelwatch_tap_pending', '',
+    [...ID], 'Tap events waiting for their other half (request or response).'),
+  workers: metric('sidecar', 'gauge', 'modelwatch_workers', '',
+    [...ID], 'Worker processes whose metrics this scrape aggregates (1 without --workers).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
+  realized: metric('collector', 'gauge', 'modelwatch_performance_realized', '',
+    [Label.model, Label.variant, Label.window, Label.metric],
+    'Realized performance of the predictions made in the window that have a label: accuracy, macro_f1, ece (classification); mae, rmse, bias (regression).'),
+  reference: metric('collector', 'gauge', 'modelwatch_performance_reference', '',
+    [Label.model, Label.metric],
+    'Reference performance from the active baseline (hold-out figures recorded by `baseline create --label`).'),
+  classPrecision: metric('collector', 'gauge', 'modelwatch_performance_class_precision_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.class],
+    'Precision per class in the window (classes from the baseline table, others as __other__); absent for a class never predicted.'),
+  classRecall: metric('collector', 'gauge', 'modelwatch_performance_class_recall_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.class],
+    'Recall per class in the window; absent for a class that never occurred.'),
+  labelled: metric('collector', 'gauge', 'modelwatch_performance_labelled_predictions', '',
+    [Label.model, Label.variant, Label.window], 'Predictions made in the window that have a label (the sample realized performance rests on).'),
+  predictionsInWindow: metric('collector', 'gauge', 'modelwatch_performance_window_predictions', '',
+    [Label.model, Label.variant, Label.window], 'Prediction records made in the window (the denominator of coverage and event rates).'),
+  labelCoverage: metric('collector', 'gauge', 'modelwatch_label_coverage_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window], 'Share of the window\'s prediction records that have a label.'),
+  labelDelay: metric('collector', 'gauge', 'modelwatch_label_delay_seconds', 'seconds',
+    [Label.model, Label.variant, Label.window], 'Median time from prediction to label of the window\'s labelled predictions.'),
+  eventRate: metric('collector', 'gauge', 'modelwatch_feedback_event_rate_ratio', 'ratio',
+    [Label.model, Label.variant, Label.window, Label.event], 'Share of the window\'s predictions with at least one user signal of that name (e.g. click-through rate).'),
+  conceptDrifts: metric('collector', 'counter', 'modelwatch_concept_drift_detections_total', '',
+    [Label.model, Label.variant, Label.detector], 'Concept drifts detected on the stream of per-prediction errors, in label arrival order.'),
+  conceptDriftLast: metric('collector', 'gauge', 'modelwatch_concept_drift_last_detection_timestamp_seconds', 'seconds',
+    [Label.model, Label.variant, Label.detector], 'When the detector last detected a concept drift (Unix time); survives restarts through the stored detector state.'),
+  conceptWarning: metric('collector', 'gauge', 'modelwatch_concept_drift_warning', '',
+    [Label.model, Label.variant, Label.detector], '1 while a detector with a warning zone (DDM) is in it, else 0.'),
+  conceptLabels: metric('collector', 'counter', 'modelwatch_concept_drift_labels_total', '',
+    [Label.model, Label.variant], 'Labelled predictions fed to the concept-drift detectors.'),
+  performanceEvaluations: metric('collector', 'counter', 'modelwatch_performance_evaluations_total', '',
+    [Label.model, Label.outcome], 'Realized-performance and detector rounds per model, by outcome (success, error).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
@@ -202,7 +261,7 @@ export const CollectorHealth = {
   internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
     [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
   authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
-    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden).'),
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden, client_certificate).'),
   tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
     [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;
@@ -214,6 +273,7 @@ export const ALL_METRICS: readonly MetricDescriptor[] = [
   ...Object.values<MetricDescriptor>(CollectorDrift),
   ...Object.values<MetricDescriptor>(SidecarRollout),
   ...Object.values<MetricDescriptor>(SidecarPredictionLog),
+  ...Object.values<MetricDescriptor>(SidecarTap),
   ...Object.values<MetricDescriptor>(CollectorPerformance),
   ...Object.values<MetricDescriptor>(CollectorReview),
   ...Object.values<MetricDescriptor>(CollectorHealth),

@@ -11,6 +11,7 @@
 import type { BaselineProfile, FeatureProfile } from '../baseline/profile.js';
 import { baselineCounts } from '../baseline/binning.js';
 import type { DriftMethodDescriptor } from './registry.js';
+import { binShape } from '../stats/bin-shape.js';
 
 interface ChunkThreshold {
   threshold: number;
@@ -58,12 +59,13 @@ function chunkThreshold(profile: BaselineProfile, feature: FeatureProfile, metho
     const base = baselineCounts(feature);
     const edges = feature.type === 'numeric' ? feature.bins.edges : [];
     const std = feature.type === 'numeric' ? feature.std : 0;
+    const shape = feature.type === 'numeric' ? binShape(feature) : undefined;
     const scores: number[] = [];
     let samples = 0;
     for (const chunk of profile.chunks) {
       const counts = chunk.counts[feature.name];
       if (!counts || counts.length !== base.length) continue;
-      scores.push(method.score({ baseline: base, window: counts, edges, std }).score);
+      scores.push(method.score({ baseline: base, window: counts, edges, std, shape }).score);
       for (const c of counts) samples += c;
     }
     return meanPlusSigmas(scores, sigmas, scores.length > 0 ? samples / scores.length : 0);

@@ -9,6 +9,7 @@ import { driftMethod, isDrift } from './registry.js';
 import { DRIFT_DEFAULTS, resolveMethod, resolveThreshold, type DriftOptions } from './options.js';
 import { calibratedMissingThreshold, calibratedThreshold } from './calibration.js';
 import { lInfinity } from '../stats/binned.js';
+import { binShape } from '../stats/bin-shape.js';
 
 function sum(xs: readonly number[]): number {
   let s = 0;
@@ -101,7 +102,8 @@ function inputResult(
   if (windowSamples < minSamples) return withNote(result, `window has ${windowSamples} values, fewer than the ${minSamples} needed for a verdict`);
   const edges = f.type === 'numeric' ? f.bins.edges : [];
   const std = f.type === 'numeric' ? f.std : 0;
-  const { score, pValue } = method.score({ baseline: base, window: w.counts, edges, std });
+  const shape = f.type === 'numeric' ? binShape(f) : undefined;
+  const { score, pValue } = method.score({ baseline: base, window: w.counts, edges, std, shape });
   if (!Number.isFinite(score)) return withNote(result, `${methodName} is undefined for these counts`);
   result.score = score;
   if (pValue !== undefined) result.pValue = pValue;

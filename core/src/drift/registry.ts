@@ -5,13 +5,16 @@
  */
 import type { FeatureType } from '../baseline/profile.js';
 import type { DriftDirection, DriftMethod } from './types.js';
-import { chiSquareFromCounts, hellinger, jensenShannon, ksFromCounts, lInfinity, psi, wassersteinFromCounts } from '../stats/binned.js';
+import { chiSquareFromCounts, hellinger, jensenShannon, ksFromCounts, lInfinity, psi } from '../stats/binned.js';
+import { wassersteinShaped, type BinShape } from '../stats/bin-shape.js';
 
 export interface MethodInput {
   baseline: number[];
   window: number[];
   edges: readonly number[];
   std: number;
+  /** The baseline's shape inside each bin (from its sketch), for Wasserstein; uniform without it. */
+  shape?: BinShape;
 }
 
 export interface MethodScore {
@@ -68,12 +71,12 @@ const methods: DriftMethodDescriptor[] = [
   {
     name: 'wasserstein',
     noiseExponent: 0.5,
-    description: '1-Wasserstein distance on binned counts divided by the baseline std',
+    description: "1-Wasserstein distance on binned counts, shaped inside bins by the baseline's sketch, divided by the baseline std",
     types: ['numeric'],
     defaultThreshold: 0.1,
     direction: 'higher_is_drift',
     isPValue: false,
-    score: ({ baseline, window, edges, std }) => ({ score: wassersteinFromCounts(edges, baseline, window) / Math.max(std, MIN_STD) }),
+    score: ({ baseline, window, edges, std, shape }) => ({ score: wassersteinShaped(edges, baseline, window, shape) / Math.max(std, MIN_STD) }),
   },
   {
     name: 'jensenshannon',

@@ -104,13 +104,18 @@ export const InferenceErrors = {
 export const PushErrors = {
   invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
   bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
-  inconsistentWindow: spec('MW_ERR_PUSH_INCONSISTENT_WINDOW', 400, 'inconsistent pushed window: {detail}'),
 } as const;
 
 /** Ground truth: prediction records, labels and user signals. */
 export const FeedbackErrors = {
   invalidFeedback: spec('MW_ERR_FEEDBACK_INVALID', 400, 'invalid feedback: {detail}'),
   invalidRecords: spec('MW_ERR_PREDICTIONS_INVALID', 400, 'invalid prediction records: {detail}'),
+  unknownPrediction: spec('MW_ERR_PREDICTIONS_UNKNOWN', 404, 'model "{model}" has no stored prediction "{id}"'),
+  invalidQuery: spec('MW_ERR_PREDICTIONS_QUERY', 400, '{detail}'),
+  invalidPrivacyRule: spec('MW_ERR_PRIVACY_RULE', 400, 'privacy rule {where}: {detail}'),
+  labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
+  retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
+  eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */
@@ -127,6 +132,11 @@ export const RolloutErrors = {
   stateUnreadable: spec('MW_ERR_ROLLOUT_STATE', 500, 'rollout state {path}: {detail}'),
   humanOnly: spec('MW_ERR_ROLLOUT_HUMAN_ONLY', 503, 'model "{model}" runs at automation level human: it is not called, a person decides'),
   adminUnreachable: spec('MW_ERR_ROLLOUT_ADMIN_UNREACHABLE', 502, 'the sidecar admin API at {url} is unreachable: {detail}'),
+} as const;
+
+/** Tap mode: copies of calls sent to the sidecar by KServe's payload logger or nginx. */
+export const TapErrors = {
+  invalidEvent: spec('MW_ERR_TAP_INVALID_EVENT', 400, 'not a KServe payload-logger event: {detail}'),
 } as const;
 
 /** Window sources and evaluation (Prometheus and compatible engines). */
@@ -160,6 +170,7 @@ export const ERROR_CATALOGUE: readonly ErrorSpec[] = [
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AuthErrors, ModelwatchError, RequestErrors, RolloutTrigger, errorBody } from '@modelwatch/core';
-import type { AdminConfig } from '../config/types.js';
+import type { AdminConfig, ModelSource } from '../config/types.js';
 import type { CanaryAnalysis } from '../routing/canary-analysis.js';
 import { applyChange, parseChange, promote, rollback } from '../routing/routing-state.js';
 import type { VariantRouter } from '../routing/variant-router.js';
@@ -33,7 +33,7 @@ function sameSecret(a: string, b: string): boolean {
  * set weights and shadows, switch blue-green, promote, roll back. Every call needs a bearer token;
  * the token's name is who the event records.
  */
-export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, analysis: CanaryAnalysis | undefined): Promise<RunningAdmin> {
+export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, analysis: CanaryAnalysis | undefined, log: (message: string) => void): Promise<RunningAdmin> {
   const app = express();
   app.disable('x-powered-by');
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -53,7 +53,7 @@ export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, 
     variants: router.variants.map((v) => ({
       name: v.name,
       modelVersion: v.modelVersion,
-      source: v.rt.config.source.kind === 'embedded' ? { model: v.rt.config.source.modelPath } : { upstream: v.rt.config.source.upstream, protocol: v.rt.config.source.protocol },
+      source: sourceView(v.rt.config.source),
       ready: v.ready(),
     })),
     analysis: analysis?.last ?? null,
@@ -92,6 +92,8 @@ export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, 
       e = new ModelwatchError(RequestErrors.bodyTooLarge, { limit: 65536 });
     }
     const { status: code, body } = errorBody(e);
+    // Internal failures (e.g. the rollout state could not be written) are logged with their correlation id.
+    if (code >= 500) log(`admin API: ${body.correlationId ?? ''} ${(err as Error).stack ?? String(err)}`);
     res.status(code).json(body);
   });
 
@@ -108,4 +110,12 @@ export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, 
       server.closeAllConnections();
     }),
   };
+}
+
+function sourceView(source: ModelSource): Record<string, string> {
+  switch (source.kind) {
+    case 'embedded': return { model: source.modelPath };
+    case 'proxy': return { upstream: source.upstream, protocol: source.protocol };
+    case 'tap': return { tap: source.format };
+  }
 }

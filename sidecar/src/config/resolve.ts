@@ -1,24 +1,31 @@
 import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
+import { resolvePredictionLog } from '../predictions/config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
 import { resolveRollout } from './rollout.js';
 import {
   DEFAULT_LIMITS,
   PROTOCOLS,
+  TAP_FORMATS,
+  type TapFormat,
   type DeclaredFeature,
   type Limits,
   type PushConfig,
   type Protocol,
   type SidecarConfig,
   type SidecarConfigInput,
+  type TlsConfig,
 } from './types.js';
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits', 'tls',
   // rollouts (config/rollout.ts)
   'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
+  'tap', 'tapPort', 'traceSampleRatio', 'workers',
+  'predictions',
 ]);
+const TLS_KEYS = ['cert', 'key', 'upstreamCa', 'collectorCa'] as const;
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
@@ -81,6 +88,12 @@ function resolveLimits(raw: unknown): Limits {
     upstreamTimeoutMs: pick('upstreamTimeoutMs', 1, 3_600_000, true),
     lowConfidenceThreshold: pick('lowConfidenceThreshold', 0, 1, false),
     maxMonitoredFeatures: pick('maxMonitoredFeatures', 0, 10_000, true),
+    tapMaxPending: pick('tapMaxPending', 1, 1_000_000, true),
+    tapPendingTimeoutMs: pick('tapPendingTimeoutMs', 10, 3_600_000, true),
+    maxInFlight: pick('maxInFlight', 1, 1_000_000, true),
+    maxConnections: pick('maxConnections', 1, 1_000_000, true),
+    headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
+    bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
     featureCounters: resolveFeatureCounters(r.featureCounters),
   };
 }
@@ -147,6 +160,24 @@ function resolvePush(raw: unknown, baseline: SidecarConfig['baseline']): PushCon
   };
 }
 
+function resolveTls(raw: unknown): TlsConfig {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'tls', `got ${show(raw)}, expected {cert, key, upstreamCa?, collectorCa?}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const out: TlsConfig = {};
+  for (const k of Object.keys(r)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) fail(ConfigErrorCode.unknownKey, `tls.${k}`, `unknown key, allowed: ${TLS_KEYS.join(', ')}`);
+    const v = r[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') fail(ConfigErrorCode.invalidType, `tls.${k}`, `got ${show(v)}, expected a file path`);
+    out[k as (typeof TLS_KEYS)[number]] = v;
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) fail(ConfigErrorCode.tls, 'tls', 'set both cert and key (--tls-cert, --tls-key), or neither');
+  return out;
+}
+
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
 export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -158,9 +189,17 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   }
   const model = optString(raw, 'model');
   const upstream = optString(raw, 'upstream');
-  if ((model === undefined) === (upstream === undefined)) {
+  const tap = optString(raw, 'tap');
+  if (tap !== undefined && !TAP_FORMATS.includes(tap as TapFormat)) {
+    fail(ConfigErrorCode.notAllowed, 'tap', `got ${show(tap)}, allowed: ${TAP_FORMATS.join(', ')}`);
+  }
+  if (tap !== undefined && (model !== undefined || upstream !== undefined)) {
+    fail(ConfigErrorCode.modelSource, 'tap', `tap mode receives copies of calls: remove ${model !== undefined ? 'model' : 'upstream'}`);
+  }
+  if (tap === undefined && raw.tapPort !== undefined) fail(ConfigErrorCode.notAllowed, 'tapPort', 'only used with tap nginx');
+  if (tap === undefined && (model === undefined) === (upstream === undefined)) {
     fail(ConfigErrorCode.modelSource, model ? 'model/upstream' : 'model',
-      model ? 'both a model file and an upstream are set, choose one' : 'missing: set model (an .onnx file, embedded mode) or upstream (a URL, proxy mode)');
+      model ? 'both a model file and an upstream are set, choose one' : 'missing: set model (an .onnx file, embedded mode), upstream (a URL, proxy mode) or tap (kserve | nginx, tap mode)');
   }
   const protocolRaw = optString(raw, 'protocol');
   if (protocolRaw !== undefined && !PROTOCOLS.includes(protocolRaw as Protocol)) {
@@ -174,7 +213,18 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     source = { kind: 'embedded', modelPath: model };
   } else {
     const protocol = (protocolRaw ?? 'oip') as Protocol;
-    source = { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
+    if (tap === 'kserve' && protocolRaw !== undefined && protocol !== 'oip' && protocol !== 'tfserving') {
+      fail(ConfigErrorCode.notAllowed, 'protocol', `got ${show(protocolRaw)}, KServe logs v2 (oip) or v1 (tfserving) payloads`);
+    }
+    if (tap === 'kserve' && raw.tapPort !== undefined) fail(ConfigErrorCode.notAllowed, 'tapPort', 'tap kserve receives events on the HTTP port; tapPort is for tap nginx');
+    source = tap !== undefined
+      ? {
+          kind: 'tap',
+          format: tap as TapFormat,
+          ...(protocolRaw !== undefined || tap === 'nginx' ? { protocol } : {}),
+          ...(tap === 'nginx' ? { port: raw.tapPort === undefined ? 0 : number(raw.tapPort, 'tapPort', 0, 65535, true) } : {}),
+        }
+      : { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
     const json = raw.json as SidecarConfigInput['json'];
     if (protocol === 'json') {
       if (typeof json !== 'object' || json === null) {
@@ -222,11 +272,20 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     if (!LABEL_VALUE.test(s)) fail(ConfigErrorCode.notAllowed, 'upstreamStages', `got ${show(s)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
   }
   const push = resolvePush(raw.push, baseline);
+  const workers = raw.workers === undefined ? 1 : number(raw.workers, 'workers', 1, 64, true);
+  if (workers > 1 && push) fail(ConfigErrorCode.notAllowed, 'workers', 'edge push keeps one buffer per process: use one worker with push');
+  // KServe's two halves of a call may reach different workers (pairing is per process); nginx's records go to one UDP port.
+  if (workers > 1 && source.kind === 'tap') fail(ConfigErrorCode.notAllowed, 'workers', `tap ${source.format} pairs and counts in one process: use one worker`);
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
   const modelVersion = labelValue(raw, 'modelVersion', '1');
   const variant = labelValue(raw, 'variant', 'primary');
+  const rollout = resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw });
+  if (workers > 1 && (rollout.variants.length > 0 || rollout.admin || rollout.analysis)) {
+    // Routing state, canary analysis and the admin API live in one process.
+    fail(ConfigErrorCode.notAllowed, 'workers', 'variants (shadow, canary, blue-green) are routed by one process: use one worker with variants');
+  }
   return {
     name: labelValue(raw, 'name', defaultName),
     modelVersion,
@@ -242,6 +301,10 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
-    rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
+    rollout,
+    ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
+    ...(workers > 1 ? { workers } : {}),
+    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
+    tls: resolveTls(raw.tls),
   };
 }

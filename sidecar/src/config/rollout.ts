@@ -6,7 +6,7 @@ import type { AdminConfig, AnalysisConfig, ModelSource, RolloutConfig, RoutingSp
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 /** A sidecar serves one model with a few variants, not a fleet: each variant is a set of series. */
 export const MAX_VARIANTS = 8;
-const ROLLOUT_KEYS = ['stateDir', 'shadowMaxInFlight', 'shadowTimeoutMs', 'admin', 'analysis'];
+const ROLLOUT_KEYS = ['stateDir', 'shadowMaxInFlight', 'shadowTimeoutMs', 'shadowShedding', 'admin', 'analysis'];
 const ANALYSIS_KEYS = ['intervalMs', 'steps', 'failureThreshold', 'minRequests', 'maxErrorRatioIncrease', 'maxLatencyRatio', 'maxDisagreement', 'maxLowConfidenceIncrease', 'prometheus', 'collector'];
 const VARIANT_KEYS = ['name', 'model', 'upstream', 'protocol', 'json', 'modelVersion'];
 
@@ -49,6 +49,7 @@ function url(v: unknown, key: string): string {
 
 /** `--shadow URL|FILE`: a URL is an upstream of the primary's protocol, anything else an ONNX file. */
 function sourceOf(target: string, primary: ModelSource, key: string): ModelSource {
+  if (primary.kind === 'tap') fail(ConfigErrorCode.notAllowed, key, 'tap mode sees copies of calls another proxy answered: it has no traffic to route to variants');
   if (/^https?:\/\//i.test(target)) {
     if (primary.kind === 'embedded') return { kind: 'proxy', upstream: url(target, key), protocol: 'oip' };
     return { ...primary, upstream: url(target, key) };
@@ -204,6 +205,8 @@ export function resolveRollout({ primaryVariant, primaryVersion, source, raw }: 
     shadow: {
       maxInFlight: rr.shadowMaxInFlight === undefined ? 64 : num(rr.shadowMaxInFlight, 'rollout.shadowMaxInFlight', 1, 10_000, true),
       timeoutMs: rr.shadowTimeoutMs === undefined ? 5_000 : num(rr.shadowTimeoutMs, 'rollout.shadowTimeoutMs', 1, 600_000, true),
+      shedding: rr.shadowShedding === undefined ? true : rr.shadowShedding === true ? true : rr.shadowShedding === false ? false
+        : fail(ConfigErrorCode.invalidType, 'rollout.shadowShedding', `got ${show(rr.shadowShedding)}, expected true or false`),
     },
     ...(admin ? { admin } : {}),
     ...(analysis ? { analysis } : {}),

@@ -1,9 +1,14 @@
 import { FEATURE_COUNTERS, type AutomationLevelValue, type FeatureCounter, type FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
+import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** Where tap mode gets its copies of calls from (see src/tap/). */
+export const TAP_FORMATS = ['kserve', 'nginx'] as const;
+export type TapFormat = (typeof TAP_FORMATS)[number];
 
 export interface DeclaredFeature {
   name: string;
@@ -19,6 +24,18 @@ export interface Limits {
   lowConfidenceThreshold: number;
   /** Feature names monitored at most; the rest are ignored and counted (series budget). */
   maxMonitoredFeatures: number;
+  /** Tap kserve: halves (request or response) waiting for their partner, at most; the oldest is dropped. */
+  tapMaxPending: number;
+  /** Tap kserve: a half whose partner has not come within this is dropped and counted. */
+  tapPendingTimeoutMs: number;
+  /** Inference calls handled at once; beyond it a call is answered 503 with Retry-After and counted. */
+  maxInFlight: number;
+  /** Client connections open at once; idle keep-alive connections are closed first, then new ones refused. */
+  maxConnections: number;
+  /** Request headers must arrive within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** The request body must arrive within this after the headers (408 otherwise). */
+  bodyTimeoutMs: number;
   /**
    * Per-feature counters exposed besides the bin buckets (series budget, docs/metrics.md):
    * `sum_count` (histogram _sum/_count), `invalid` (missing/NaN/inf: the missing-rate drift and
@@ -35,6 +52,16 @@ export type ModelSource =
       protocol: Protocol;
       /** Generic JSON protocol: the inference call's path template and JSON pointers to inputs/outputs. */
       json?: JsonProtocolConfig;
+    }
+  | {
+      /** Tap mode: copies of calls arrive from KServe's payload logger (HTTP CloudEvents) or nginx (syslog over UDP). */
+      kind: 'tap';
+      format: TapFormat;
+      /** kserve: unset = per event, v2 (oip) or v1 (tfserving) from the payload; nginx: any proxy protocol, default oip. */
+      protocol?: Protocol;
+      json?: JsonProtocolConfig;
+      /** nginx: UDP port of the syslog listener (0 = any free port). */
+      port?: number;
     };
 
 export interface JsonProtocolConfig {
@@ -72,6 +99,24 @@ export interface SidecarConfig {
   limits: Limits;
   /** Variants beyond the primary, their routing, admin API and canary analysis (see config/rollout.ts). */
   rollout: RolloutConfig;
+  /** Head sampling of traces, 0..1 (unset: OTEL_TRACES_SAMPLER[_ARG], else 1). */
+  traceSampleRatio?: number;
+  /** Worker processes sharing the port (cluster); /metrics aggregates them. Default 1. */
+  workers?: number;
+  /** Prediction ids and the sampled prediction log (ground truth). */
+  predictions: PredictionLogConfig;
+  /** HTTPS serving and the CAs trusted for https upstream and collector URLs. */
+  tls: TlsConfig;
+}
+
+export interface TlsConfig {
+  /** Serve HTTPS with this PEM certificate and key (reloaded on SIGHUP by the CLI). */
+  cert?: string;
+  key?: string;
+  /** CA bundle an https upstream's certificate must chain to (default: the system CAs). */
+  upstreamCa?: string;
+  /** CA bundle an https collector's certificate must chain to (default: the system CAs). */
+  collectorCa?: string;
 }
 
 /** One candidate variant of the model: another upstream (same protocol) or another ONNX file. */
@@ -129,7 +174,8 @@ export interface RolloutConfig {
   stickyHeader?: string;
   /** Where the routing and its events are kept across restarts (off: in memory only). */
   stateDir?: string;
-  shadow: { maxInFlight: number; timeoutMs: number };
+  /** Shadow copies: in-flight bound, timeout, and whether copies yield to a saturated event loop. */
+  shadow: { maxInFlight: number; timeoutMs: number; shedding: boolean };
   admin?: AdminConfig;
   analysis?: AnalysisConfig;
 }
@@ -179,6 +225,14 @@ export interface SidecarConfigInput {
   stickyHeader?: string;
   automation?: string;
   rollout?: Record<string, unknown>;
+  /** Tap mode instead of a model or upstream: `kserve` or `nginx`. */
+  tap?: string;
+  /** Tap mode nginx: UDP port of the syslog listener. */
+  tapPort?: number;
+  traceSampleRatio?: number;
+  workers?: number;
+  predictions?: PredictionLogConfigInput;
+  tls?: Partial<TlsConfig>;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -186,5 +240,11 @@ export const DEFAULT_LIMITS: Limits = {
   upstreamTimeoutMs: 30_000,
   lowConfidenceThreshold: 0.5,
   maxMonitoredFeatures: 100,
+  tapMaxPending: 10_000,
+  tapPendingTimeoutMs: 30_000,
+  maxInFlight: 1024,
+  maxConnections: 4096,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
   featureCounters: [...FEATURE_COUNTERS],
 };

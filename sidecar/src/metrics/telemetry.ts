@@ -120,6 +120,11 @@ export class SidecarTelemetry {
     this.software.inFlight++;
   }
 
+  /** Inference calls being handled now (the overload check reads it on every call). */
+  get inFlight(): number {
+    return this.software.inFlight;
+  }
+
   requestFinished(outcome: OutcomeValue, status: number, seconds: number, requestBytes: number, responseBytes: number): void {
     try {
       this.software.finished(outcome, status, seconds, requestBytes, responseBytes);

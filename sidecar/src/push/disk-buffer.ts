@@ -14,6 +14,8 @@ export interface DiskBufferOptions {
   dir: string;
   maxWindows?: number;
   maxBytes?: number;
+  /** Called with the seq of each entry dropped because the buffer was full (the prediction log counts records by it). */
+  onDrop?: (seq: number) => void;
 }
 
 interface Entry {
@@ -91,6 +93,7 @@ export class DiskWindowBuffer {
     source: string,
     nextSeq: number,
     entries: Entry[],
+    private readonly onDrop?: (seq: number) => void,
   ) {
     this.source = source;
     this.nextSeq = nextSeq;
@@ -126,7 +129,7 @@ export class DiskWindowBuffer {
     const saved = Number((await readFile(join(o.dir, 'next-seq'), 'utf8').catch(() => '0')).trim());
     // A crash between writing a window and bumping the counter leaves the window: never reuse its seq.
     const nextSeq = Math.max(Number.isSafeInteger(saved) ? saved : 0, entries.length ? entries[entries.length - 1].seq + 1 : 0);
-    const buf = new DiskWindowBuffer(o.dir, maxWindows, maxBytes, source, nextSeq, entries);
+    const buf = new DiskWindowBuffer(o.dir, maxWindows, maxBytes, source, nextSeq, entries, o.onDrop);
     await buf.enforceBounds();
     return buf;
   }
@@ -141,10 +144,21 @@ export class DiskWindowBuffer {
    */
   async append(window: Omit<PushedWindow, 'source' | 'seq'>): Promise<PushedWindow> {
     const full: PushedWindow = { source: this.source, seq: this.nextSeq, ...window };
-    const data = JSON.stringify(full);
-    await writeDurable(this.dir, 'next-seq', `${full.seq + 1}\n`);
-    this.nextSeq = full.seq + 1;
-    const name = `${pad(full.seq)}.json`;
+    await this.appendDocument(() => JSON.stringify(full));
+    return full;
+  }
+
+  /**
+   * Stores any JSON document under the next seq, durably and all or nothing (as `append`), and
+   * returns the seq. The same store-and-forward carries other batches than windows: the
+   * prediction log's record batches.
+   */
+  async appendDocument(build: (source: string, seq: number) => string): Promise<number> {
+    const seq = this.nextSeq;
+    const data = build(this.source, seq);
+    await writeDurable(this.dir, 'next-seq', `${seq + 1}\n`);
+    this.nextSeq = seq + 1;
+    const name = `${pad(seq)}.json`;
     try {
       await writeDurable(this.windowsDir, name, data);
     } catch (err) {
@@ -154,10 +168,10 @@ export class DiskWindowBuffer {
       const left = await stat(join(this.windowsDir, name)).then(() => true, () => false);
       if (!left) throw err;
     }
-    this.entries.push({ seq: full.seq, bytes: Buffer.byteLength(data) });
+    this.entries.push({ seq, bytes: Buffer.byteLength(data) });
     this.bytes += Buffer.byteLength(data);
     await this.enforceBounds().catch(() => undefined);
-    return full;
+    return seq;
   }
 
   /** The oldest buffered window, or undefined when empty. */
@@ -181,6 +195,7 @@ export class DiskWindowBuffer {
       const e = this.entries.shift()!;
       this.bytes -= e.bytes;
       this.droppedCount += 1;
+      this.onDrop?.(e.seq);
       await rm(join(this.windowsDir, `${pad(e.seq)}.json`), { force: true });
     }
   }

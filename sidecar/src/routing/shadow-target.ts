@@ -24,6 +24,12 @@ export interface ShadowTarget {
   close(): void;
 }
 
+/** For variants that cannot take copies (tap mode): every copy is a failed shadow call. */
+export const NO_SHADOW_TARGET: ShadowTarget = {
+  invoke: () => Promise.resolve({ ok: false, timeout: false }),
+  close: () => {},
+};
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
 /** Shadow answers are held for comparison up to this size; a bigger answer is a failed shadow call. */
 const MAX_SHADOW_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -58,8 +64,12 @@ export class ProxyShadowTarget implements ShadowTarget {
     const start = performance.now();
     if (record) {
       t.requestStarted();
-      const parsed = this.codec.parseRequest(x.body, x.headers);
-      if (parsed.ok) t.observeInputs(parsed.value);
+      // The primary parsed these inputs already (≈ 14 µs a request saved, bench/sidecar/shadow.ts).
+      if (x.inputs) t.observeInputs(x.inputs);
+      else {
+        const parsed = this.codec.parseRequest(x.body, x.headers);
+        if (parsed.ok) t.observeInputs(parsed.value);
+      }
     }
     const headers: http.OutgoingHttpHeaders = {};
     for (const k in x.headers) if (!HOP_BY_HOP.has(k) && k !== 'traceparent') headers[k] = x.headers[k];
@@ -153,7 +163,7 @@ export class EmbeddedShadowTarget implements ShadowTarget {
     const feeds = this.model.feeds(parsed.value);
     const names = this.model.outputNames(parsed.value);
     if (!feeds.ok || !names.ok) return done({ ok: true, outputs: undefined }, 400);
-    if (record) t.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+    if (record) t.observeInputs(x.inputs ?? oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -11,9 +11,11 @@ import { ProxyHandler } from '../proxy/proxy-handler.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import { probeUntilReady } from '../server/readiness.js';
 import type { Runtime } from '../server/runtime.js';
-import { RequestTracer } from '../tracing/tracing.js';
+import type { PredictionLog } from '../predictions/prediction-log.js';
+import { startTap } from '../tap/start-tap.js';
+import { RequestTracer, sampleRatioFromEnv } from '../tracing/tracing.js';
 import type { ExchangeObserver } from './answered.js';
-import { EmbeddedShadowTarget, ProxyShadowTarget, type ShadowTarget } from './shadow-target.js';
+import { EmbeddedShadowTarget, NO_SHADOW_TARGET, ProxyShadowTarget, type ShadowTarget } from './shadow-target.js';
 
 /**
  * One variant of the model with everything of its own: the handler that answers clients, the
@@ -34,6 +36,8 @@ export interface Variant {
   /** False when the path is no route of this variant (the server answers 404). */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
   setObserver(observer: ExchangeObserver | undefined): void;
+  /** Tap nginx: the UDP port of the syslog listener. */
+  readonly tapPort?: number;
   /** Embedded: loaded. Proxy: the upstream answered its readiness probe. */
   ready(): boolean;
   close(): Promise<void>;
@@ -47,6 +51,10 @@ export interface VariantContext {
   /** Feature names of positional inputs when the configuration has none (baseline file). */
   baselineFeatureNames: string[] | undefined;
   shadowMaxSockets: number;
+  /** The sidecar's prediction log; each variant records its answers under its own name. */
+  predictions: PredictionLog;
+  /** CA bundle an https upstream must chain to (default: the system CAs). */
+  upstreamCa: Buffer | undefined;
 }
 
 /** Builds a variant from its source; ConfigError when the model cannot be loaded or the codec built. */
@@ -63,7 +71,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
   }
   const telemetry = new SidecarTelemetry({
     identity: { model: config.name, modelVersion, pipeline: config.pipeline, stage: config.stage, variant: name },
-    mode: source.kind === 'embedded' ? 'embedded' : source.protocol,
+    mode: source.kind === 'embedded' ? 'embedded' : source.kind === 'tap' ? `tap-${source.format}` : source.protocol,
     upstreamStages: config.upstreamStages,
     maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
     featureCounters: config.limits.featureCounters,
@@ -78,8 +86,10 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.pipeline': config.pipeline,
     'modelwatch.stage': config.stage,
     'modelwatch.variant': name,
-  });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log };
+  }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
+  const predictions = ctx.predictions.forVariant({ variant: name, version: modelVersion, ...(model?.classLabels ? { classLabels: model.classLabels } : {}) });
+  // Log lines name the variant, as its series and spans do.
+  const rt: Runtime = { config, telemetry, tracer, log: (m: string) => ctx.log(`variant ${name}: ${m}`), predictions };
 
   if (model) {
     const m = model;
@@ -98,20 +108,40 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       close: () => m.close(),
     };
   }
-  const proxySource = source as Extract<ModelSource, { kind: 'proxy' }>;
   const featureNames = config.features.length > 0 ? config.features.map((f) => f.name) : ctx.baselineFeatureNames;
+  if (source.kind === 'tap') {
+    // Tap mode: copies of calls that another proxy already answered; nothing to route or shadow.
+    const tap = await startTap(rt, source, featureNames);
+    return {
+      name, modelVersion, rt, telemetry,
+      target: NO_SHADOW_TARGET,
+      classLabels: undefined,
+      featureNames,
+      isInference: () => false,
+      handle: (req, res) => {
+        if (!tap.handle) return false;
+        tap.handle(req, res);
+        return true;
+      },
+      setObserver: () => {},
+      ...(tap.port !== undefined ? { tapPort: tap.port } : {}),
+      ready: () => true,
+      close: () => tap.close(),
+    };
+  }
+  const proxySource = source as Extract<ModelSource, { kind: 'proxy' }>;
   let codec: ProtocolCodec;
   try {
     codec = createCodec(proxySource, featureNames);
   } catch (err) {
     throw new ConfigError(ConfigErrorCode.notAllowed, primary ? 'json' : `${key}.json`, (err as Error).message);
   }
-  const handler = new ProxyHandler(rt, codec, proxySource.upstream);
+  const handler = new ProxyHandler(rt, codec, proxySource.upstream, ctx.upstreamCa);
   const target = new ProxyShadowTarget(rt, codec, proxySource.upstream, ctx.shadowMaxSockets);
   let up = false;
   const stopProbe = probeUntilReady(proxySource.upstream + readinessPath(proxySource.protocol, config.name), (r) => {
     up = r;
-  });
+  }, ctx.upstreamCa);
   return {
     name, modelVersion, rt, telemetry, target,
     classLabels: undefined,

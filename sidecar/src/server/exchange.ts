@@ -5,6 +5,7 @@ import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
 import { sendError, sendJson } from './respond.js';
 import type { Runtime } from './runtime.js';
+import { timedOut } from './overload.js';
 
 /**
  * One monitored inference call: times it, keeps the in-flight gauge, owns the server span and
@@ -44,6 +45,10 @@ export class InferenceExchange {
       // Stop reading: the rest of the upload is not consumed, so the connection cannot be reused.
       this.fail(413, 'body_too_large', `request body exceeds the limit of ${this.rt.config.limits.maxBodyBytes} bytes`, { connection: 'close' });
       this.res.once('finish', () => this.req.socket.destroySoon());
+    } else if (timedOut(this.req.socket)) {
+      // The server's clientError handler already answered 408 on the socket.
+      this.rt.telemetry.error(ErrorReason.requestTimeout);
+      this.finish(Outcome.clientError, 408, 0, ErrorReason.requestTimeout);
     } else {
       this.finish(Outcome.clientError, 400, 0);
     }

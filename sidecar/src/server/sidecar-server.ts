@@ -1,7 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, SidecarTap, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -13,8 +16,10 @@ import { renderPushMetrics } from '../push/push-metrics.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
 import { tracerProviderFromEnv } from '../tracing/tracing.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog } from './runtime.js';
+import { overloadAnswer, protect, serverTimeouts } from './overload.js';
 
 export interface SidecarDeps {
   /** Tracer provider to use instead of the OTEL_* environment (tests pass an in-memory one). */
@@ -25,6 +30,8 @@ export interface SidecarDeps {
   defaultMetrics?: boolean;
   /** Environment read for OTEL_* settings (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
@@ -37,6 +44,13 @@ export interface RunningSidecar {
   rollouts: Rollouts;
   /** Base URL of the rollout admin API, when configured. */
   adminUrl?: string;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
+  /**
+   * Re-reads the TLS certificate and key (what the CLI does on SIGHUP). On a problem the
+   * certificate in use stays, the reason is logged and false is returned.
+   */
+  reloadTls(): boolean;
   close(): Promise<void>;
 }
 
@@ -47,6 +61,13 @@ export interface RunningSidecar {
  */
 export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps = {}): Promise<RunningSidecar> {
   const config = resolveConfig(input);
+  const serverTls = config.tls.cert !== undefined && config.tls.key !== undefined ? { cert: config.tls.cert, key: config.tls.key } : undefined;
+  // Read once at startup: a wrong file fails here with a coded message, not at the first call.
+  const serverMaterial = serverTls ? readTlsFiles(serverTls, 'tls') : undefined;
+  const upstreamCa = config.tls.upstreamCa !== undefined ? readCaFile(config.tls.upstreamCa, 'tls.upstreamCa') : undefined;
+  const collectorCa = config.tls.collectorCa !== undefined ? readCaFile(config.tls.collectorCa, 'tls.collectorCa') : undefined;
+  const collectorDispatcher = collectorCa ? new UndiciAgent({ connect: { ca: collectorCa } }) : undefined;
+  const collectorFetch = collectorDispatcher ? { dispatcher: collectorDispatcher } : undefined;
   const write = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = rateLimitedLog(write);
   const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
@@ -58,19 +79,28 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
   });
   // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
+  // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
+  const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline), collectorFetch).catch(async (err: unknown) => {
+    await ownedProvider?.shutdown();
+    throw err;
+  });
   const rollouts = await startRollouts(config, {
     tracerProvider: deps.tracerProvider ?? ownedProvider,
     log,
     defaultMetrics: deps.defaultMetrics,
     baselineFeatureNames: fileBaseline?.features.map((f) => f.name),
+    predictions,
+    upstreamCa,
   }).catch(async (err: unknown) => {
+    await predictions.close();
     await ownedProvider?.shutdown();
     throw err;
   });
   const { router, first } = rollouts;
   const telemetry = first.telemetry;
   primaryTelemetry = telemetry;
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
+  if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
@@ -89,6 +119,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     ? pollCollectorBaseline({
         source: config.baseline,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         onProfile: (p) => {
           applyBaseline(p);
           log(`baseline ${p.version ?? ''} of "${config.name}" loaded from the collector`);
@@ -104,6 +135,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       pusher = await startEdgePusher({
         collectorUrl: config.baseline.url,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         ...(config.baseline.token ? { token: config.baseline.token } : {}),
         bufferDir: config.push.bufferDir,
         intervalMs: config.push.intervalMs,
@@ -122,12 +154,21 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
+  }
+
+  const overload = overloadAnswer(config.limits);
+  const maxInFlight = config.limits.maxInFlight;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      router.exposition().then(
+      (deps.aggregateMetrics ?? (() => router.exposition()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
@@ -145,24 +186,32 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
       return;
     }
+    if (telemetry.inFlight >= maxInFlight) {
+      // Saturated: answer at once, without reading the body (the connection closes after).
+      telemetry.error(ErrorReason.overloaded);
+      telemetry.requestFinished(Outcome.internalError, 503, 0, 0, 0);
+      sendJson(res, 503, overload.body, overload.headers);
+      res.once('finish', () => req.socket.destroySoon());
+      return;
+    }
     if (router.handle(req, res, path)) return;
     telemetry.error(ErrorReason.unknownRoute);
     req.resume();
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     try {
       handle(req, res);
     } catch (err) {
       internalFailure({ log, telemetry }, res, err);
     }
-  });
-  server.on('clientError', (_err, socket) => {
-    // Malformed HTTP (bad request line, oversized headers): answer 400 without involving handlers.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
-    else socket.destroy();
-  });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) };
+  const server: http.Server = serverMaterial
+    ? https.createServer({ ...serverOptions, ...serverMaterial }, listener)
+    : http.createServer(serverOptions, listener);
+  protect(server, { limits: config.limits, telemetry });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
       void rollouts.close().then(() => reject(err));
@@ -175,22 +224,44 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${serverMaterial ? 'https' : 'http'}://${host}:${port}`,
     port,
     config,
     telemetry,
     rollouts,
     ...(rollouts.admin ? { adminUrl: rollouts.admin.url } : {}),
+    ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
+    reloadTls() {
+      if (!serverTls) return false;
+      try {
+        (server as https.Server).setSecureContext(readTlsFiles(serverTls, 'tls'));
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
+    /**
+     * Stops in this order so nothing counted is lost (issue 12, item 6): stop accepting, let
+     * in-flight calls finish (up to a grace period), then close the last window and push it,
+     * then release the model and flush traces.
+     */
     async close() {
       stopBaseline?.();
-      await pusher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), Math.min(config.limits.upstreamTimeoutMs, 10_000));
+        grace.unref();
+        server.once('close', () => clearTimeout(grace));
       });
       await rollouts.close();
-      // The last flush fails when the OTLP endpoint is down: already counted and logged, never a failed shutdown.
-      await ownedProvider?.shutdown().catch(() => {});
+      await predictions.close();
+      await pusher?.close();
+      await collectorDispatcher?.close().catch(() => undefined);
+      // The last flush fails when the OTLP endpoint is down: counted, logged, never a failed shutdown.
+      await ownedProvider?.shutdown().catch((err: Error) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
     },
   };
 }

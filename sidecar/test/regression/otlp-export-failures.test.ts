@@ -47,5 +47,8 @@ describe('OTLP export failures', () => {
     const failures = async () => sample(await (await fetch(`${sc!.url}/metrics`)).text(), 'modelwatch_trace_export_failures_total') ?? 0;
     await until(async () => (await failures()) >= 1);
     expect(lines.some((l) => /OTLP trace export failed \(\d+ spans dropped\)/.test(l))).toBe(true);
+    // Closing flushes what is left to the same dead endpoint: reported, never thrown.
+    await expect(sc.close()).resolves.toBeUndefined();
+    sc = undefined;
   });
 });

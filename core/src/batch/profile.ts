@@ -1,0 +1,269 @@
+/**
+ * `baseline create` on the embedded engine: the same profile the streaming ProfileBuilder makes
+ * (same chunks, same bin convention, same category order), computed by DuckDB in two passes over
+ * the file, each read with every core:
+ *   1. moments per numeric column and 201 quantiles of a systematic row sample (the bin edges
+ *      and the profile's sketch), top-category candidates per categorical column;
+ *   2. exact counts per chunk and bin of every column (`histogram(x, edges)`), one GROUP BY.
+ * Memory does not grow with the file: both passes stream, only aggregates are kept.
+ */
+import { BASELINE_SCHEMA, type BaselineProfile, type CategoricalFeatureProfile, type ChunkProfile, type FeatureType, type NumericFeatureProfile, type OutputProfile } from '../baseline/profile.js';
+import { DEFAULT_BINS, DEFAULT_TOP_K, type ProfileBuilderOptions } from '../baseline/builder.js';
+import { KLL_DEFAULT_K, type KllSketchData } from '../baseline/sketch.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { categoryExpr, inferredType, literal, numericExpr, openSource, type BatchEngine, type EngineFormat, type SourceColumn } from './engine.js';
+
+const MAX_CHUNKS = 200;
+/** Quantiles kept per numeric column: the bin edges (i/bins) are among them when bins divides this. */
+const SKETCH_POINTS = 200;
+
+interface Column {
+  name: string;
+  type: FeatureType;
+  /** Column name in the loaded table. */
+  col: string;
+}
+
+function planColumns(source: SourceColumn[], options: ProfileBuilderOptions): Column[] {
+  const outputs = new Map((options.outputs ?? []).map((o) => [o.name, o]));
+  const exclude = new Set(options.exclude ?? []);
+  const include = options.include ? new Set([...options.include, ...outputs.keys()]) : undefined;
+  const explicit = options.features ? new Map(options.features.map((f) => [f.name, f.type])) : undefined;
+  const picked: { name: string; type: FeatureType }[] = [];
+  for (const c of source) {
+    if (explicit && !explicit.has(c.name) && !outputs.has(c.name)) continue;
+    if (!explicit && (exclude.has(c.name) || (include && !include.has(c.name)))) continue;
+    const o = outputs.get(c.name);
+    const type = explicit?.get(c.name) ?? options.types?.[c.name] ?? o?.type ?? (o ? (o.role === 'confidence' ? 'numeric' : 'categorical') : inferredType(c));
+    picked.push({ name: c.name, type });
+  }
+  // Outputs go last, as the streaming builder adds them after the features.
+  const ordered = [...picked.filter((p) => !outputs.has(p.name)), ...picked.filter((p) => outputs.has(p.name))];
+  return ordered.map((p, i) => ({ ...p, col: `c${i}` }));
+}
+
+/** Profile quantiles as a KLL sketch: one level of equally weighted points (weight n / points, rounded to 2^h). */
+function sketchFrom(points: number[], n: number, min: number, max: number): KllSketchData {
+  const h = Math.max(0, Math.round(Math.log2(Math.max(1, n / Math.max(1, points.length)))));
+  const levels: number[][] = Array.from({ length: h + 1 }, () => []);
+  levels[h] = points.slice();
+  return { type: 'kll', k: KLL_DEFAULT_K, n, min, max, levels };
+}
+
+/** Rows sampled for the quantiles (edges and sketch): every M-th row, M from the estimated size. */
+const QUANTILE_SAMPLE = 32_768;
+/** Candidates for a categorical table: the top-K is then chosen on their exact counts. */
+const candidatesFor = (topK: number) => Math.max(2 * topK, 100);
+
+/** Rows in the file, estimated from its size and its first lines (CSV) or read from its footer (Parquet). */
+async function estimateRows(engine: BatchEngine, path: string, format: EngineFormat): Promise<number> {
+  if (format === 'parquet') return Number((await engine.query(`SELECT count(*) AS n FROM read_parquet(${literal(path)})`))[0]!.n);
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, 1 << 16));
+    readSync(fd, head, 0, head.length, 0);
+    const lines = head.toString('utf8').split('\n').length - 1;
+    return lines > 1 ? Math.ceil((size / head.length) * (lines - 1)) : 1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `histogram(x, boundaries)` → counts per bin, in the profile's `le` order (open top bin last). */
+function binsOf(map: unknown, size: number, boundaries: readonly number[]): number[] {
+  const counts = new Array<number>(size).fill(0);
+  for (const { key, value } of (map ?? []) as { key: unknown; value: unknown }[]) {
+    const k = Number(key);
+    const i = boundaries.indexOf(k);
+    counts[i >= 0 ? i : size - 1]! += Number(value);
+  }
+  return counts;
+}
+
+export async function profileWithEngine(
+  engine: BatchEngine,
+  path: string,
+  format: EngineFormat,
+  options: ProfileBuilderOptions,
+): Promise<{ profile: BaselineProfile; rows: number }> {
+  const bins = options.bins ?? DEFAULT_BINS;
+  const topK = options.topK ?? DEFAULT_TOP_K;
+  let planned: Column[] = [];
+  const source = await openSource(engine, path, format, (sniffed) => {
+    planned = planColumns(sniffed, options);
+    return planned.filter((c) => c.type === 'categorical').map((c) => c.name);
+  });
+  const byName = new Map(source.columns.map((c) => [c.name, c]));
+  const select = planned.map((c) => `${c.type === 'numeric' ? numericExpr(byName.get(c.name)) : categoryExpr(byName.get(c.name))} AS ${c.col}`);
+  // Two passes over the file, as the streaming builder makes, each parsed by every core; row
+  // numbers (file order) cut the calibration chunks and pick the quantile sample.
+  const rowsSql = `(SELECT row_number() OVER () - 1 AS rn${select.length ? ', ' + select.join(', ') : ''} FROM ${source.sql})`;
+  const every = Math.max(1, Math.floor((await estimateRows(engine, path, format)) / QUANTILE_SAMPLE));
+
+  const numeric = planned.filter((c) => c.type === 'numeric');
+  const categorical = planned.filter((c) => c.type === 'categorical');
+  const qs = Array.from({ length: SKETCH_POINTS + 1 }, (_, i) => i / SKETCH_POINTS);
+  const edgeQs = Array.from({ length: bins + 1 }, (_, i) => i / bins);
+  const sample = `FILTER (WHERE rn % ${every} = 0)`;
+  const pass1 = [
+    'count(*) AS rows',
+    ...numeric.flatMap((c) => [
+      `count(${c.col}) AS n_${c.col}`,
+      `min(${c.col}) AS min_${c.col}`,
+      `max(${c.col}) AS max_${c.col}`,
+      `avg(${c.col}) AS mean_${c.col}`,
+      `stddev_pop(${c.col}) AS std_${c.col}`,
+      // A systematic sample (every M-th row) for the quantiles: deterministic, rank error ~0.3%
+      // at 32k rows where the streaming path's KLL sketch has ~1.7%. Sorted here: DuckDB's
+      // holistic quantile under a FILTER cost more CPU than both passes' parsing.
+      `list(${c.col}) ${sample} AS s_${c.col}`,
+    ]),
+    ...categorical.flatMap((c) => [`count(${c.col}) AS n_${c.col}`, `approx_top_k(${c.col}, ${candidatesFor(topK)}) AS k_${c.col}`]),
+  ];
+  const [stats] = await engine.query(`SELECT ${pass1.join(', ')} FROM ${rowsSql}`);
+  const rows = Number(stats!.rows);
+
+  const edgesOf = new Map<string, number[]>();
+  const sketchOf = new Map<string, number[]>();
+  for (const c of numeric) {
+    const n = Number(stats![`n_${c.col}`]);
+    const sorted = Float64Array.from(((stats![`s_${c.col}`] as unknown[] | null) ?? []).filter((v) => v !== null).map(Number)).sort();
+    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
+    sketchOf.set(c.col, sorted.length ? qs.map(at) : []);
+    const raw = n && sorted.length ? edgeQs.map(at) : [];
+    if (raw.length) {
+      // The sample may miss the extremes: the first edge is the exact min, the last the exact max.
+      raw[0] = Number(stats![`min_${c.col}`]);
+      raw[raw.length - 1] = Number(stats![`max_${c.col}`]);
+    }
+    const edges: number[] = [];
+    for (const e of raw) if (edges.length === 0 || e > edges[edges.length - 1]!) edges.push(e);
+    edgesOf.set(c.col, edges);
+  }
+  const candidates = new Map<string, string[]>();
+  for (const c of categorical) candidates.set(c.col, ((stats![`k_${c.col}`] as unknown[] | null) ?? []).filter((v) => v !== null).map(String));
+
+  // Pass 2: exact counts per chunk and bin; DuckDB's histogram(x, boundaries) bins by `x ≤ edge`,
+  // the profile's `le` convention. Categorical values map to their candidate's index.
+  const wanted = options.chunkRows ?? Math.max(100, Math.ceil(rows / 20));
+  const chunkRows = Math.max(1, wanted, Math.ceil(rows / MAX_CHUNKS));
+  const nChunks = Math.ceil(rows / chunkRows);
+  const hist = (c: Column): string => {
+    if (c.type === 'numeric') {
+      const edges = edgesOf.get(c.col)!;
+      return edges.length ? `histogram(${c.col}, [${edges.join(', ')}]::DOUBLE[]) AS h_${c.col}` : `count(${c.col}) AS h_${c.col}`;
+    }
+    const cands = candidates.get(c.col)!;
+    const index = cands.length ? `CASE ${c.col} ${cands.map((v, i) => `WHEN ${literal(v)} THEN ${i}`).join(' ')} ELSE ${cands.length} END` : `CASE WHEN ${c.col} IS NULL THEN NULL ELSE 0 END`;
+    return `histogram(${index}) AS h_${c.col}`;
+  };
+  const counted = await engine.query(`SELECT rn // ${chunkRows} AS chunk, count(*) AS n${planned.length ? ', ' + planned.map(hist).join(', ') : ''} FROM ${rowsSql} GROUP BY chunk`);
+  const perChunk = planned.map(() => Array.from({ length: nChunks }, () => ({ counts: [] as number[], missing: 0 })));
+  for (const r of counted) {
+    const k = Number(r.chunk);
+    const n = Number(r.n);
+    planned.forEach((c, ci) => {
+      let counts: number[];
+      if (c.type === 'numeric') {
+        const edges = edgesOf.get(c.col)!;
+        counts = edges.length ? binsOf(r[`h_${c.col}`], edges.length + 1, edges) : [Number(r[`h_${c.col}`])];
+      } else {
+        const size = candidates.get(c.col)!.length + 1;
+        counts = new Array<number>(size).fill(0);
+        for (const { key, value } of (r[`h_${c.col}`] ?? []) as { key: unknown; value: unknown }[]) counts[Number(key)]! += Number(value);
+      }
+      perChunk[ci]![k] = { counts, missing: n - counts.reduce((s, v) => s + v, 0) };
+    });
+  }
+  // Categorical tables: the top-K candidates by exact count (count desc, value asc, as the
+  // streaming builder orders them); the other candidates fold into __other__.
+  const tables = new Map<string, { value: string; order: number[] }>();
+  for (const c of categorical) {
+    const cands = candidates.get(c.col)!;
+    const ci = planned.indexOf(c);
+    const totals = new Array<number>(cands.length + 1).fill(0);
+    for (const slot of perChunk[ci]!) slot.counts.forEach((v, i) => (totals[i]! += v));
+    const order = cands.map((_, i) => i).sort((x, y) => totals[y]! - totals[x]! || (cands[x]! < cands[y]! ? -1 : 1)).slice(0, topK);
+    const fold = (counts: number[]) => {
+      const kept = order.map((i) => counts[i] ?? 0);
+      const other = counts.reduce((s, v) => s + v, 0) - kept.reduce((s, v) => s + v, 0);
+      return [...kept, other];
+    };
+    for (const slot of perChunk[ci]!) slot.counts = fold(slot.counts.length ? slot.counts : new Array<number>(cands.length + 1).fill(0));
+    tables.set(c.col, { value: '', order });
+  }
+  const sizes = (c: Column) => (c.type === 'numeric' ? Math.max(1, edgesOf.get(c.col)!.length + 1) : tables.get(c.col)!.order.length + 1);
+
+  const chunks: ChunkProfile[] = [];
+  for (let k = 0; k < nChunks; k++) {
+    const size = Math.min(chunkRows, rows - k * chunkRows);
+    // A last chunk under half the size would calibrate on noise: its rows count in totals only.
+    if (k === nChunks - 1 && size < chunkRows / 2) break;
+    const counts: Record<string, number[]> = {};
+    const missing: Record<string, number> = {};
+    planned.forEach((c, ci) => {
+      counts[c.name] = perChunk[ci]![k]!.counts;
+      missing[c.name] = perChunk[ci]![k]!.missing;
+    });
+    chunks.push({ rows: size, counts, missing });
+  }
+
+  const outputsByName = new Map((options.outputs ?? []).map((o) => [o.name, o]));
+  const features: (NumericFeatureProfile | CategoricalFeatureProfile)[] = [];
+  const outputs: OutputProfile[] = [];
+  planned.forEach((c, ci) => {
+    const totals = new Array<number>(sizes(c)).fill(0);
+    let missing = 0;
+    for (const slot of perChunk[ci]!) {
+      slot.counts.forEach((v, i) => (totals[i]! += v));
+      missing += slot.missing;
+    }
+    let p: NumericFeatureProfile | CategoricalFeatureProfile;
+    const n = Number(stats![`n_${c.col}`]);
+    if (c.type === 'numeric') {
+      const edges = edgesOf.get(c.col)!;
+      const min = n ? Number(stats![`min_${c.col}`]) : 0;
+      const max = n ? Number(stats![`max_${c.col}`]) : 0;
+      p = {
+        name: c.name,
+        type: 'numeric',
+        count: n,
+        missing,
+        min,
+        max,
+        mean: n ? Number(stats![`mean_${c.col}`]) : 0,
+        std: n ? Number(stats![`std_${c.col}`]) : 0,
+        bins: { edges, counts: edges.length ? totals : [0] },
+        sketch: sketchFrom(n ? sketchOf.get(c.col)! : [], n, min, max),
+      };
+    } else {
+      const cands = candidates.get(c.col)!;
+      const { order } = tables.get(c.col)!;
+      p = {
+        name: c.name,
+        type: 'categorical',
+        count: n,
+        missing,
+        categories: order.map((i, k) => ({ value: cands[i]!, count: totals[k]! })),
+        otherCount: totals[order.length]!,
+      };
+    }
+    const o = outputsByName.get(c.name);
+    if (o) outputs.push({ ...p, output: o.output ?? o.name, role: o.role });
+    else features.push(p);
+  });
+  return {
+    profile: {
+      schema: BASELINE_SCHEMA,
+      model: options.model,
+      createdAt: new Date().toISOString(),
+      rows,
+      features,
+      outputs,
+      chunks,
+      metadata: { ...options.metadata, binning: 'exact', engine: 'duckdb', chunkRows: String(chunkRows) },
+    },
+    rows,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The DuckDB batch path against the streaming path on real data (vega-datasets Seattle weather
+ * and flights): exact counts stay exact (totals, per chunk, window), moments match, Parquet gives
+ * the same profile as CSV, and files DuckDB rejects fall back to the streaming readers.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  binCounts,
+  parseBaselineProfile,
+  profileFileBatch,
+  windowFromFile,
+  windowFromFileBatch,
+  type CategoricalFeatureProfile,
+  type NumericFeatureProfile,
+} from '@modelwatch/core';
+
+const SEATTLE = 'node_modules/vega-datasets/data/seattle-weather.csv';
+const dir = mkdtempSync(join(tmpdir(), 'modelwatch-batch-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const lines = readFileSync(SEATTLE, 'utf8').trim().split('\n');
+const header = lines[0]!.split(',');
+const rows = lines.slice(1).map((l) => l.split(','));
+const column = (name: string) => rows.map((r) => r[header.indexOf(name)]!);
+
+describe('profileFileBatch (DuckDB)', () => {
+  it('counts every bin exactly, in total and per chunk, with the streaming chunking', async () => {
+    const { profile, engine, stats } = await profileFileBatch(SEATTLE, { model: 'm', exclude: ['date'], outputs: [{ name: 'weather', role: 'prediction' }], chunkRows: 100 });
+    expect(engine).toBe('duckdb');
+    expect(stats.rows).toBe(1461);
+    parseBaselineProfile(JSON.parse(JSON.stringify(profile))); // a valid profile
+    expect(profile.features.map((f) => `${f.name}:${f.type}`)).toEqual(['precipitation:numeric', 'temp_max:numeric', 'temp_min:numeric', 'wind:numeric']);
+    expect(profile.outputs.map((o) => `${o.name}:${o.type}:${o.role}`)).toEqual(['weather:categorical:prediction']);
+    // 1461 rows in chunks of 100: 14 full chunks, the last 61 rows (≥ half) a chunk of their own.
+    expect(profile.chunks.map((c) => c.rows)).toEqual([...Array(14).fill(100), 61]);
+    for (const f of [...profile.features, ...profile.outputs]) {
+      const values = column(f.name);
+      expect(binCounts(f, values).counts, f.name).toEqual(f.type === 'numeric' ? f.bins.counts : [...f.categories.map((c) => c.count), f.otherCount]);
+      profile.chunks.forEach((chunk, k) => expect(binCounts(f, values.slice(k * 100, k * 100 + chunk.rows)).counts, `${f.name} chunk ${k}`).toEqual(chunk.counts[f.name]));
+    }
+    const temp = profile.features.find((f) => f.name === 'temp_max') as NumericFeatureProfile;
+    const xs = column('temp_max').map(Number);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(temp.mean).toBeCloseTo(mean, 10);
+    expect(temp.std).toBeCloseTo(Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length), 10);
+    expect([temp.min, temp.max]).toEqual([Math.min(...xs), Math.max(...xs)]);
+    // Edges are exact quantiles: the first the min, the last the max, ascending.
+    expect(temp.bins.edges[0]).toBe(temp.min);
+    expect(temp.bins.edges.at(-1)).toBe(temp.max);
+    const weather = profile.outputs[0] as CategoricalFeatureProfile;
+    expect(weather.categories.map((c) => c.value)).toEqual(['rain', 'sun', 'fog', 'drizzle', 'snow']);
+  });
+
+  it('gives the same profile from Parquet as from CSV', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const names = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+    const buffer = parquetWriteBuffer({
+      columnData: [...names.map((n) => ({ name: n, data: column(n).map(Number), type: 'DOUBLE' as const })), { name: 'weather', data: column('weather'), type: 'STRING' as const }],
+    });
+    const pq = join(dir, 'seattle.parquet');
+    writeFileSync(pq, Buffer.from(buffer));
+    const fromCsv = await profileFileBatch(SEATTLE, { model: 'm', exclude: ['date'] });
+    const fromParquet = await profileFileBatch(pq, { model: 'm' });
+    expect(fromParquet.engine).toBe('duckdb');
+    const strip = (p: typeof fromCsv.profile) => ({ ...p, createdAt: '', metadata: {} });
+    expect(strip(fromParquet.profile)).toEqual(strip(fromCsv.profile));
+  });
+
+  it('falls back to the streaming reader for a ragged CSV, which skips and reports the bad row', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'a,b\n1,2\n3\n4,5\n');
+    const r = await profileFileBatch(bad, { model: 'm' });
+    expect(r.engine).toBe('streaming');
+    expect(r.fallbackReason).toBeTruthy();
+    expect(r.stats.badRows).toBe(1);
+  });
+});
+
+describe('windowFromFileBatch (DuckDB)', () => {
+  it('counts a window file in one pass exactly as the streaming reader does', async () => {
+    const train = join(dir, 'train.csv');
+    writeFileSync(train, [lines[0], ...lines.slice(1, 1097)].join('\n') + '\n');
+    const recent = join(dir, 'recent.csv');
+    // A missing value and a "NA" token in the window, counted as missing by both paths.
+    writeFileSync(recent, [lines[0], ...lines.slice(1097), '2016-01-01,,5.0,NA,3.1,rain'].join('\n') + '\n');
+    const { profile } = await profileFileBatch(train, { model: 'm', exclude: ['date'], outputs: [{ name: 'weather', role: 'prediction' }] });
+    const fast = await windowFromFileBatch(recent, profile);
+    const slow = await windowFromFile(recent, profile);
+    expect(fast.engine).toBe('duckdb');
+    expect(fast.stats.rows).toBe(slow.stats.rows);
+    expect(fast.window.features).toEqual(slow.window.features);
+    expect(fast.window.outputs).toEqual(slow.window.outputs);
+    expect(fast.window.features.find((f) => f.name === 'temp_min')!.missing).toBe(1);
+    expect(fast.window.features.find((f) => f.name === 'precipitation')!.missing).toBe(1);
+  });
+});
