@@ -83,9 +83,9 @@ afterAll(async () => {
  * The first window with data in every numeric and categorical feature, ending 2 s ago: with
  * `-search.latencyOffset=0s` VictoriaMetrics may show the newest scrape half ingested.
  */
-async function windowOf(source: PrometheusWindowSource, baseline: BaselineProfile, label: string): Promise<LiveWindow> {
+async function windowOf(source: PrometheusWindowSource, baseline: BaselineProfile, label: string, ms = 30_000): Promise<LiveWindow> {
   return waitFor(`a full ${label} window`, async () => {
-    const w = await source.fetch(baseline, { label, ms: 30_000 }, Date.now() - 2_000);
+    const w = await source.fetch(baseline, { label, ms }, Date.now() - 2_000);
     return w && w.features.every((f) => f.counts.reduce((a, b) => a + b, 0) > 0) ? w : undefined;
   });
 }
@@ -113,9 +113,18 @@ describe('VictoriaMetrics as a window backend', () => {
 
   it('gives the same drift results from the recording rules evaluated by vmalert as Prometheus from its rules', async () => {
     const baseline = createProfile('m');
+    // A ruler's first evaluation can see a half-scraped fleet (some buckets with one sample only):
+    // wait for five evaluations on both engines and read a window of the newest three.
+    const evaluations = (url: string) =>
+      waitFor(`five rule evaluations at ${url}`, async () => {
+        const q = 'count_over_time(model_feature_le:modelwatch_input_feature_value_bucket:increase1m{model="m",le="+Inf"}[1m])';
+        const body = (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: q })}`)).json()) as { data: { result: { value: [number, string] }[] } };
+        return Number(body.data.result[0]?.value[1] ?? 0) >= 5 ? true : undefined;
+      });
+    await Promise.all([evaluations(prom.url), evaluations(vm.url)]);
     const [onProm, onVm] = await Promise.all([
-      windowOf(new PrometheusWindowSource(prom.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '30s'),
-      windowOf(new PrometheusWindowSource(vm.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '30s'),
+      windowOf(new PrometheusWindowSource(prom.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '9s', 9_000),
+      windowOf(new PrometheusWindowSource(vm.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '9s', 9_000),
     ]);
     const a = computeDrift(baseline, onProm, DRIFT);
     const b = computeDrift(baseline, onVm, DRIFT);
