@@ -7,11 +7,14 @@ cd "$(dirname "$0")/.."
 npx tsc -b
 run() { echo; echo "=== $* ==="; npx tsx "$@"; }
 run bench/sidecar/run.ts --seconds 5 --rounds 3
+run bench/sidecar/review-marker.ts
 run bench/sidecar/shadow.ts --seconds 5 --rounds 3
 run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
 run bench/collector/evaluation.ts
+run bench/sidecar/prediction-log.ts
+run bench/collector/ground-truth.ts 200000
 run bench/grafana-panel.ts
 # Small: the full matrix (100 models, up to 300 replicas) takes most of an hour and gigabytes of disk.
 run bench/scale/run.ts --raw-prom 10 --raw-vm 10 --recorded 10,1000 --models 10
