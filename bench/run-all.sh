@@ -16,3 +16,5 @@ run bench/collector/evaluation.ts
 run bench/sidecar/prediction-log.ts
 run bench/collector/ground-truth.ts 200000
 run bench/grafana-panel.ts
+# Small: the full matrix (100 models, up to 300 replicas) takes most of an hour and gigabytes of disk.
+run bench/scale/run.ts --raw-prom 10 --raw-vm 10 --recorded 10,1000 --models 10

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough, type Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 export const RSS_CAP_BYTES = 4 * 1024 ** 3;
 
@@ -153,12 +153,36 @@ export async function backfillVictoriaMetrics(dir: string, produce: (out: Writab
     url,
   );
   const started = process.hrtime.bigint();
-  const body = new PassThrough();
-  const posted = fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body: body as unknown as BodyInit, duplex: 'half' } as RequestInit);
-  await produce(body);
-  body.end();
-  const res = await posted;
-  if (!res.ok) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  // Batches of ~8 MB, each POST awaited before more is accepted: a single streamed request body was
+  // buffered by fetch faster than VictoriaMetrics read it (12 GB of RSS in this process at 300 replicas).
+  let pending: string[] = [];
+  let size = 0;
+  const post = async () => {
+    if (size === 0) return;
+    const body = pending.join('');
+    pending = [];
+    size = 0;
+    const res = await fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body });
+    if (!res.ok) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  };
+  const sink = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      const text = String(chunk);
+      pending.push(text);
+      size += text.length;
+      if (size < 8 * 1024 * 1024) return done();
+      post().then(() => done(), done);
+    },
+    final(done) {
+      post().then(() => done(), done);
+    },
+  });
+  await produce(sink);
+  sink.end();
+  await new Promise<void>((resolve, reject) => {
+    sink.once('finish', () => resolve());
+    sink.once('error', reject);
+  });
   await fetch(`${url}/internal/force_flush`);
   const backfillSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { engine, backfillSeconds };

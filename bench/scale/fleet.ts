@@ -85,8 +85,12 @@ export interface FleetSpec {
   endMs: number;
 }
 
+/** The generator's own memory must stay bounded too (shared machine): stop rather than grow. */
+const DRIVER_RSS_CAP = 2 * 1024 ** 3;
+
 async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
+  if (process.memoryUsage.rss() > DRIVER_RSS_CAP) throw new Error('bench driver over 2 GB RSS: its output is not being consumed');
 }
 
 /**

@@ -89,6 +89,8 @@ export async function startVmalert(vmUrl: string, rules: string[], evaluationInt
       `-datasource.url=${vmUrl}`,
       `-remoteWrite.url=${vmUrl}`,
       `-evaluationInterval=${evaluationInterval}`,
+      // With -search.latencyOffset=0s the newest second may be half ingested; evaluate just behind it.
+      '-datasource.lookback=2s',
       `-httpListenAddr=127.0.0.1:${port}`,
       '-loggerLevel=ERROR',
     ],

@@ -79,10 +79,13 @@ afterAll(async () => {
   for (const r of replicas) await r.stop();
 });
 
-/** The first window with data in every numeric and categorical feature. */
-async function windowOf(source: PrometheusWindowSource, baseline: BaselineProfile, label: string): Promise<LiveWindow> {
+/**
+ * The first window with data in every numeric and categorical feature, ending 2 s ago: with
+ * `-search.latencyOffset=0s` VictoriaMetrics may show the newest scrape half ingested.
+ */
+async function windowOf(source: PrometheusWindowSource, baseline: BaselineProfile, label: string, ms = 30_000): Promise<LiveWindow> {
   return waitFor(`a full ${label} window`, async () => {
-    const w = await source.fetch(baseline, { label, ms: 30_000 }, Date.now());
+    const w = await source.fetch(baseline, { label, ms }, Date.now() - 2_000);
     return w && w.features.every((f) => f.counts.reduce((a, b) => a + b, 0) > 0) ? w : undefined;
   });
 }
@@ -110,20 +113,33 @@ describe('VictoriaMetrics as a window backend', () => {
 
   it('gives the same drift results from the recording rules evaluated by vmalert as Prometheus from its rules', async () => {
     const baseline = createProfile('m');
+    // A ruler's first evaluation can see a half-scraped fleet (some buckets with one sample only):
+    // wait for five evaluations on both engines and read a window of the newest three.
+    const evaluations = (url: string) =>
+      waitFor(`five rule evaluations at ${url}`, async () => {
+        const q = 'count_over_time(model_feature_le:modelwatch_input_feature_value_bucket:increase1m{model="m",le="+Inf"}[1m])';
+        const body = (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: q })}`)).json()) as { data: { result: { value: [number, string] }[] } };
+        return Number(body.data.result[0]?.value[1] ?? 0) >= 5 ? true : undefined;
+      });
+    await Promise.all([evaluations(prom.url), evaluations(vm.url)]);
     const [onProm, onVm] = await Promise.all([
-      windowOf(new PrometheusWindowSource(prom.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '30s'),
-      windowOf(new PrometheusWindowSource(vm.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '30s'),
+      windowOf(new PrometheusWindowSource(prom.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '9s', 9_000),
+      windowOf(new PrometheusWindowSource(vm.url, 10_000, {}, { windowsFrom: 'recorded' }), baseline, '9s', 9_000),
     ]);
     const a = computeDrift(baseline, onProm, DRIFT);
     const b = computeDrift(baseline, onVm, DRIFT);
     for (const r of a.features.filter((f) => f.kind === 'input')) {
       const other = b.features.find((f) => f.feature === r.feature && f.kind === r.kind)!;
-      expect(other.verdict, r.feature).toBe(r.verdict);
-      expect(other.score!, r.feature).toBeCloseTo(r.score!, 6);
+      const what = `${r.feature}: Prometheus ${r.score} (${r.verdict}), VictoriaMetrics ${other.score} (${other.verdict}), windows ${JSON.stringify(onProm.features)} vs ${JSON.stringify(onVm.features)}`;
+      expect(other.verdict, what).toBe(r.verdict);
+      // Two rulers evaluate at their own instants: the recorded windows cover slightly different
+      // scrapes, so the proportions agree to rounding, not to the last digit.
+      expect(Math.abs(other.score! - r.score!), what).toBeLessThan(0.01 * Math.max(1, r.score!));
     }
     // The recorded series exist on VictoriaMetrics only because vmalert wrote them back.
     const q = await fetch(`${vm.url}/api/v1/query?${new URLSearchParams({ query: 'count(model_feature_le:modelwatch_input_feature_value_bucket:increase1m{model="m"})' })}`);
-    expect(((await q.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0].value[1]).toBe('4');
+    const counted = (await q.json()) as { data: { result: { value: [number, string] }[] } };
+    expect(counted.data.result[0].value[1], JSON.stringify(counted)).toBe('4');
   });
 
   it('splits a query refused with HTTP 422 (series limit) and still gets every feature', async () => {
