@@ -24,9 +24,18 @@ import {
   SidecarPredictionLog,
   SidecarRollout,
   SidecarSoftware,
+  SidecarTap,
+  TapOutcome,
   WindowSourceKind,
+  RoundModelOutcome,
+  WindowQueryOutcome,
+  ALL_RECORDED_WINDOWS,
+  FEATURE_COUNTERS,
+  RECORDED_WINDOW_INTERVAL,
+  inputSeriesPerReplica,
   type MetricDescriptor,
 } from '../core/src/index.js';
+import { DEFAULT_BINS, DEFAULT_TOP_K } from '../core/src/baseline/builder.js';
 
 export const METRICS_DOC = fileURLToPath(new URL('../docs/metrics.md', import.meta.url));
 
@@ -37,6 +46,7 @@ const SECTIONS: [string, Record<string, MetricDescriptor>][] = [
   ['Collector: drift and baselines', CollectorDrift],
   ['Sidecar: rollouts', SidecarRollout],
   ['Sidecar: prediction log', SidecarPredictionLog],
+  ['Sidecar: tap mode and workers', SidecarTap],
   ['Collector: realized performance and concept drift', CollectorPerformance],
   ['Collector: review queue and retraining', CollectorReview],
   ['Collector: serving and evaluation health', CollectorHealth],
@@ -44,11 +54,14 @@ const SECTIONS: [string, Record<string, MetricDescriptor>][] = [
 
 const ENUMS: [string, string, Record<string, string>][] = [
   [Label.outcome, '', Outcome],
+  [Label.outcome, ' (tap events)', TapOutcome],
   [Label.reason, ' (request errors)', ErrorReason],
   [Label.kind, ' (invalid values)', InvalidValueKind],
   [Label.kind, ' (drift)', DriftKind],
   [Label.side, '', RangeSide],
   [Label.source, '', WindowSourceKind],
+  [Label.outcome, ' (collector round models)', RoundModelOutcome],
+  [Label.outcome, ' (collector window queries)', WindowQueryOutcome],
 ];
 
 const ID = new Set<string>(MODEL_IDENTITY_LABELS);
@@ -90,8 +103,58 @@ export function renderMetricsDoc(): string {
     '',
     `Categories and classes outside the baseline's table are counted under \`${OTHER_CATEGORY}\`.`,
     '',
+    ...seriesBudget(),
+    ...recordedWindows(),
   );
   return out.join('\n');
+}
+
+/** The series budget per replica: what a fleet multiplies, with the figure for the defaults. */
+function seriesBudget(): string[] {
+  const all = inputSeriesPerReplica({ numericFeatures: 100, categoricalFeatures: 0, binsPerNumeric: DEFAULT_BINS, categoriesPerCategorical: DEFAULT_TOP_K, counters: FEATURE_COUNTERS });
+  const lean = inputSeriesPerReplica({ numericFeatures: 100, categoricalFeatures: 0, binsPerNumeric: DEFAULT_BINS, categoriesPerCategorical: DEFAULT_TOP_K, counters: [] });
+  const cat = inputSeriesPerReplica({ numericFeatures: 0, categoricalFeatures: 1, binsPerNumeric: DEFAULT_BINS, categoriesPerCategorical: DEFAULT_TOP_K, counters: FEATURE_COUNTERS });
+  const f = (n: number) => n.toLocaleString('en-US');
+  return [
+    '## Series budget per replica',
+    '',
+    'Every replica exposes its own copy of the input series, so a fleet holds replicas × models × this in its',
+    'Prometheus-API engine, and a raw window query reads all of it (docs/performance.md). Three settings fix it:',
+    '',
+    '| setting | where | default | series it sets |',
+    '|---|---|---|---|',
+    `| bins per numeric feature | \`modelwatch baseline --bins N\` (the baseline's bins; the sidecar uses its edges) | ${DEFAULT_BINS} | bins + 2 \`le\` buckets per numeric feature (two open outer bins, \`+Inf\` included) |`,
+    `| categories per categorical feature | \`modelwatch baseline\` top-k | ${DEFAULT_TOP_K} | top-k + 1 (\`${OTHER_CATEGORY}\`) |`,
+    `| per-feature counters | sidecar \`--feature-counters\` / \`limits.featureCounters\` | ${FEATURE_COUNTERS.join(', ')} | \`sum_count\` 2, \`invalid\` 3 (missing, nan, inf), \`out_of_range\` 2 |`,
+    '| features monitored | sidecar `--max-features` / `limits.maxMonitoredFeatures` | 100 | the factor on all of the above |',
+    '',
+    `With the defaults a numeric feature costs **${all.perNumeric} series** and a categorical one up to ${cat.perCategorical};`,
+    `a replica monitoring 100 numeric features exposes **${f(all.total)} input series** (plus its software`,
+    `metrics, a few dozen). With \`--feature-counters ""\` (buckets only, what drift reads) it is ${f(lean.total)}:`,
+    `${Math.round((1 - lean.total / all.total) * 100)}% fewer. Leaving out \`invalid\` also leaves the missing-rate drift and the`,
+    'missing-values alert without data; `sum_count` feeds only the Drift dashboard\'s histogram normalisation.',
+    'A sidecar that pushes its windows to the collector (`--push-dir`) carries the bins on the push path, and the',
+    'collector adds every source it reads: such a sidecar\'s input series on /metrics serve the dashboards only and',
+    'can be cut to what they show (`--feature-counters ""`, fewer `--max-features`).',
+    '',
+  ];
+}
+
+/** The cross-replica window series recorded by alert-rules/rules/windows.yaml. */
+function recordedWindows(): string[] {
+  return [
+    '## Recorded window series',
+    '',
+    `Recorded every ${RECORDED_WINDOW_INTERVAL} by \`alert-rules/rules/windows.yaml\` (generated from \`core/src/contract/recorded.ts\`):`,
+    `the per-replica \`increase()\` over ${RECORDED_WINDOW_INTERVAL}, summed to the labels below (instance, pod and every other`,
+    'target label summed away). The collector reads them with `--windows-from recorded`; their count does not',
+    'depend on the number of replicas.',
+    '',
+    '| recorded series | from | labels kept |',
+    '|---|---|---|',
+    ...ALL_RECORDED_WINDOWS.map((r) => `| \`${r.record}\` | \`${r.source}\` | ${r.by.map((l) => `\`${l}\``).join(', ')} |`),
+    '',
+  ];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

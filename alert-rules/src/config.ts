@@ -59,10 +59,38 @@ export const config = {
     baselineStaleFor: '1h',
     evaluationFailingFor: '15m',
   },
+  windows: {
+    /**
+     * Labels the cross-replica window rules keep besides the contract's (model identity, feature,
+     * bin). Every other label (instance, pod, job, relabelled target labels) is summed away.
+     * Add a label here only if it is bounded and the same on every replica of a model (a region
+     * label for a federated setup): each one multiplies the recorded series.
+     */
+    extraKeptLabels: [] as readonly string[],
+  },
   pipeline: {
     /** A stage is unhealthy when this share of its requests fail. */
     failureRatio: 0.2,
     unhealthyFor: '5m',
+  },
+  rollouts: {
+    /** A canary whose failed-request ratio exceeds its primary's by this much (absolute). */
+    canaryErrorRatioIncrease: 0.05,
+    canaryErrorsFor: '5m',
+    /** A canary whose p99 latency is this multiple of its primary's. */
+    canaryLatencyRatio: 1.5,
+    canaryLatencyFor: '10m',
+    /** Share of compared rows whose top class differs from the primary's. */
+    canaryDisagreement: 0.1,
+    canaryDisagreementFor: '10m',
+    canaryDriftFor: '15m',
+    shadowDisagreement: 0.2,
+    shadowDisagreementFor: '15m',
+    /** An automatic rollback keeps this alert firing for this long after it happened. */
+    rollbackWindow: '15m',
+    /** A canary with a share between 0 and 100% whose routing has not changed for this long is stuck. */
+    stuckAfterSeconds: 6 * 3600,
+    stuckFor: '30m',
   },
 } as const;
 

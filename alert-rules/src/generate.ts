@@ -11,7 +11,9 @@ import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
+import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
+import { windowRecording } from './rules/windows.js';
 
 /**
  * One file per concern, one group per file: the recording rules first, then the alerts built on
@@ -28,6 +30,9 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'outputs.yaml': group('modelwatch-outputs', outputRecording, outputAlerts),
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
+  // Its own group: it runs at its own fixed interval, which its increase() range must match.
+  'windows.yaml': [{ ...windowRecording(), name: 'modelwatch-windows' }],
+  'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));

@@ -7,6 +7,9 @@ export interface RecordingRule {
   labels?: Record<string, string>;
 }
 
+/** A recording rule whose expression is generated from the contract. */
+export type RecordedWindowRule = RecordingRule;
+
 export interface AlertingRule {
   alert: string;
   expr: string;
@@ -17,6 +20,8 @@ export interface AlertingRule {
 
 export interface RuleGroup {
   name: string;
+  /** Group evaluation interval; the global one when absent. */
+  interval?: string;
   rules: (RecordingRule | AlertingRule)[];
 }
 

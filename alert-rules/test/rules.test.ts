@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RULE_FILES, RULES_DIR, renderRuleFile } from '../src/generate.js';
-import { ALERTMANAGER_CONFIG, TESTS_PATH, loadAlerts, ruleFiles } from '../src/load.js';
+import { ALERTMANAGER_CONFIG, TESTS_PATH, loadAlerts, loadGroups, ruleFiles } from '../src/load.js';
+import { ALL_RECORDED_WINDOWS, MODEL_IDENTITY_LABELS } from '@modelwatch/core';
 
 const RUNBOOKS = fileURLToPath(new URL('../../docs/runbooks.md', import.meta.url));
 
@@ -79,6 +80,26 @@ describe('alert rules', () => {
           expect(exp.exp_annotations.runbook_url, rule.alert).toBe(rule.annotations.runbook_url);
         }
       }
+    }
+  });
+});
+
+describe('cross-replica window rules', () => {
+  const group = () => loadGroups().find((g) => g.name === 'modelwatch-windows')!;
+
+  it('record every series the collector reads in recorded mode, from the contract', () => {
+    const records = group().rules.map((r) => ('record' in r ? r.record : ''));
+    expect(records.sort()).toEqual(ALL_RECORDED_WINDOWS.map((r) => r.record).sort());
+  });
+
+  it('increase each replica over exactly the group interval, then sum to the identity labels (reset-safe)', () => {
+    const g = group();
+    for (const r of g.rules) {
+      const rec = ALL_RECORDED_WINDOWS.find((w) => 'record' in r && w.record === r.record)!;
+      // increase() inside, sum outside: a replica's counter reset is handled before the replicas are added.
+      expect(r.expr).toBe(`sum by (${rec.by.join(', ')}) (increase(${rec.source}[${g.interval}]))`);
+      for (const l of MODEL_IDENTITY_LABELS) expect(rec.by).toContain(l);
+      expect(rec.by).not.toContain('instance');
     }
   });
 });

@@ -2,7 +2,10 @@
  * Sidecar benchmarks, side by side in one run:
  *   npx tsc -b && npx tsx bench/sidecar/run.ts [--seconds 5] [--rounds 3] [--pin]
  * (the servers run the compiled sidecar from sidecar/dist, as `modelwatch sidecar` does)
- *  1. proxy: the same upstream called directly vs through the sidecar, at 1,000 req/s and at saturation
+ *  1. proxy: the same upstream called directly, through nginx (Debian, proxy_pass), through nginx with
+ *     the modelwatch tap (deploy/nginx, copies to `--tap nginx`), through a bare node:http forwarder and
+ *     through the sidecar; at 1,000 req/s with two load generators (the open-loop one, and `hey` with
+ *     10 connections whose workers fire together: bursty arrivals), and at saturation (with --workers 2)
  *  2. embedded: sidecar (all telemetry on, traces exported over OTLP/HTTP) vs a bare node:http server
  *     calling the same ONNX session
  *  3. telemetry cost per request for 20 features (in-process micro-benchmark, see telemetry-cost.ts)
@@ -18,6 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDenseModel } from '../../examples/src/onnx-builder.js';
+import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
 import { benchTelemetry } from './telemetry-cost.js';
 import { FEATURES, CLASSES, requestBody, baselineFor } from './workload.js';
 
@@ -37,6 +41,7 @@ const hasTaskset = args.includes('--pin') && (() => {
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 const children: ChildProcess[] = [];
+const nginxes: NginxProcess[] = [];
 
 function pin(pid: number | undefined, cpu: string): void {
   if (hasTaskset && pid) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
@@ -54,18 +59,45 @@ function waitPort(child: ChildProcess): Promise<number> {
   });
 }
 
-async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<{ port: number; cpu(): Promise<number> }> {
+interface Server { port: number; tapPort?: number; cpu(): Promise<number> }
+
+async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
   const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
-  const port = await waitPort(child);
+  const { port, tapPort } = await waitPorts(child);
   pin(child.pid, SERVER_CPU);
-  return {
-    port,
-    cpu: () => new Promise((resolve) => {
-      child.once('message', (m) => resolve(((m as NodeJS.CpuUsage).user + (m as NodeJS.CpuUsage).system) / 1e6));
-      child.send('cpu');
-    }),
-  };
+  // The process and its children: --workers forks the workers from this process.
+  return { port, ...(tapPort ? { tapPort } : {}), cpu: async () => treeCpu(child.pid!) };
+}
+
+function waitPorts(child: ChildProcess): Promise<{ port: number; tapPort?: number }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { port: number; tapPort?: number });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+/** CPU seconds of a process and all its descendants (nginx master + workers, sidecar primary + workers). */
+function treeCpu(pid: number): number {
+  let total = 0;
+  try {
+    total = procCpu(pid);
+  } catch {
+    return 0;
+  }
+  let kids: string[] = [];
+  try {
+    kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    // pgrep exits 1 when there are no children
+  }
+  for (const k of kids) total += treeCpu(Number(k));
+  return total;
 }
 
 /** CPU seconds (user + system) of a process, from /proc (the upstream has no IPC channel). */
@@ -83,6 +115,32 @@ async function startUpstream(): Promise<{ port: number; cpu(): Promise<number> }
 }
 
 interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number }
+
+/**
+ * `hey` at 1,000 req/s: 10 connections, each a worker limited to 100 req/s. hey's workers fire in
+ * step, so arrivals come in bursts of 10: a per-request CPU cost turns into queueing delay.
+ */
+function hey(url: string, bodyFile: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const argv = ['-z', `${seconds}s`, '-c', '10', '-q', '100', '-m', 'POST', '-T', 'application/json', '-D', bodyFile, url];
+    const child = spawn(hasTaskset ? 'taskset' : 'hey', hasTaskset ? ['-c', LOAD_CPU, 'hey', ...argv] : argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`hey exited ${code}`));
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+      const ok = num(/\[200\]\s+(\d+) responses/);
+      const all = [...out.matchAll(/\[(\d+)\]\s+(\d+) responses/g)].reduce((a, m) => a + Number(m[2]), 0);
+      const errs = num(/Error distribution:[\s\S]*?\[(\d+)\]/);
+      resolve({
+        sent: all + (Number.isFinite(errs) ? errs : 0), ok, errors: all - ok + (Number.isFinite(errs) ? errs : 0),
+        rps: num(/Requests\/sec:\s+([\d.]+)/),
+        p50Ms: num(/50% in ([\d.]+) secs/) * 1000, p90Ms: num(/90% in ([\d.]+) secs/) * 1000,
+        p99Ms: num(/99% in ([\d.]+) secs/) * 1000, maxMs: num(/Slowest:\s+([\d.]+) secs/) * 1000,
+      });
+    });
+  });
+}
 
 function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
   const cmd = hasTaskset ? 'taskset' : process.execPath;
@@ -118,12 +176,12 @@ async function interleaved(...arms: (() => Promise<Measured>)[]): Promise<Measur
 }
 
 /** Runs load while measuring the CPU seconds a server process used. */
-async function measured(server: { cpu(): Promise<number> } | undefined, run: () => Promise<LoadResult>): Promise<Measured> {
+async function measured(server: { cpu(): Promise<number> } | undefined, run: () => Promise<LoadResult>, warmupSeconds = 1): Promise<Measured> {
   const before = server ? await server.cpu() : 0;
   const r = await run();
   const cpu = server ? (await server.cpu()) - before : 0;
-  // CPU over the whole run (warm-up included) divided by the measured window: slightly pessimistic.
-  return { ...r, coresPer1k: server ? (cpu / (seconds + 1)) / (r.rps / 1000) : NaN };
+  // CPU over the whole run (load.mjs's 1 s warm-up included; hey has none) over its wall time.
+  return { ...r, coresPer1k: server ? (cpu / (seconds + warmupSeconds)) / (r.rps / 1000) : NaN };
 }
 
 /** A sink for OTLP/HTTP traces so the embedded sidecar exports spans for real. */
@@ -163,29 +221,54 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${up.port}`;
     const proxy = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }));
     const bareProxy = await startServer('bare-proxy', upstream);
-    const direct = `${upstream}/v2/models/bench/infer`;
-    const via = `http://127.0.0.1:${proxy.port}/v2/models/bench/infer`;
-    const viaBare = `http://127.0.0.1:${bareProxy.port}/v2/models/bench/infer`;
-    const [d1k, b1k, s1k] = await interleaved(
-      () => measured(up, () => load(direct, body, { rate: 1000 })),
-      () => measured(bareProxy, () => load(viaBare, body, { rate: 1000 })),
-      () => measured(proxy, () => load(via, body, { rate: 1000 })));
-    const [dSat, bSat, sSat] = await interleaved(
-      () => measured(up, () => load(direct, body, { concurrency: 32 })),
-      () => measured(bareProxy, () => load(viaBare, body, { concurrency: 32 })),
-      () => measured(proxy, () => load(via, body, { concurrency: 32 })));
-    console.log('## 1. proxy mode (same upstream, direct vs through the sidecar)\n');
-    console.log('| load | path | req/s | p50 ms | p99 ms | cores per 1k req/s (of the process in front: upstream, bare proxy or sidecar) |');
-    console.log('|---|---|---|---|---|---|');
-    const rows = [
-      ['1,000 req/s', 'direct', d1k], ['1,000 req/s', 'bare node:http proxy (no monitoring)', b1k], ['1,000 req/s', 'modelwatch sidecar', s1k],
-      ['saturation (32 conns)', 'direct', dSat], ['saturation (32 conns)', 'bare node:http proxy (no monitoring)', bSat], ['saturation (32 conns)', 'modelwatch sidecar', sSat],
+    // The same sidecar with node:http as the upstream client instead of the raw socket pool.
+    const nodeClient = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, MODELWATCH_UPSTREAM_CLIENT: 'node' });
+    const tap = await startServer('sidecar', JSON.stringify({ tap: 'nginx', tapPort: 0, name: 'bench', port: 0, baseline: baselinePath }));
+    nginxes.push(await startNginx({ upstream }), await startNginx({ upstream, tap: `127.0.0.1:${tap.tapPort}` }));
+    const [nginx, nginxTap] = nginxes;
+    const nginxCpu = (n: NginxProcess) => ({ cpu: async () => treeCpu(n.child.pid!) });
+    const withTap = { cpu: async () => treeCpu(nginxTap.child.pid!) + (await tap.cpu()) };
+    const path = '/v2/models/bench/infer';
+    const direct = `${upstream}${path}`;
+    const via = `http://127.0.0.1:${proxy.port}${path}`;
+    const viaBare = `http://127.0.0.1:${bareProxy.port}${path}`;
+    const viaNginx = `${nginx.url}${path}`;
+    const viaTap = `${nginxTap.url}${path}`;
+    const bodyFile = join(dir, 'body.json');
+    writeFileSync(bodyFile, body);
+
+    const sides = [
+      ['direct', up, direct], ['nginx proxy_pass', nginxCpu(nginx), viaNginx], ['nginx + modelwatch tap (CPU: nginx + tap sidecar)', withTap, viaTap],
+      ['bare node:http proxy (no monitoring)', bareProxy, viaBare], ['modelwatch sidecar inline', proxy, via],
+      ['modelwatch sidecar inline, node:http upstream client', nodeClient, `http://127.0.0.1:${nodeClient.port}${path}`],
     ] as const;
-    for (const [load, path, r] of rows) console.log(`| ${load} | ${path} | ${r.rps} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.coresPer1k)} |`);
-    console.log(`\nsidecar vs direct at 1,000 req/s: p50 +${f(s1k.p50Ms - d1k.p50Ms)} ms, p99 +${f(s1k.p99Ms - d1k.p99Ms)} ms; ` +
-      `bare proxy vs direct: p50 +${f(b1k.p50Ms - d1k.p50Ms)} ms, p99 +${f(b1k.p99Ms - d1k.p99Ms)} ms\n` +
-      `throughput ratio at saturation: sidecar/direct ${f(sSat.rps / dSat.rps, 2)}, sidecar/bare proxy ${f(sSat.rps / bSat.rps, 2)}; ` +
-      `errors ${[d1k, b1k, s1k, dSat, bSat, sSat].reduce((a, r) => a + r.errors, 0)}\n`);
+    const open = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => load(url, body, { rate: 1000 }))));
+    const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile), 0)));
+    const workers = await startServer('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
+    const viaWorkers = `http://127.0.0.1:${workers.port}${path}`;
+    const satSides = [['direct', up, direct], ['nginx proxy_pass (1 worker)', nginxCpu(nginx), viaNginx], ['modelwatch sidecar inline', proxy, via], ['modelwatch sidecar inline --workers 2', workers, viaWorkers]] as const;
+    const sat = await interleaved(...satSides.map(([, server, url]) => () => measured(server, () => load(url, body, { concurrency: 32 }))));
+
+    console.log('## 1. proxy mode (same upstream; direct, nginx, nginx + tap, bare forwarder, sidecar)\n');
+    console.log('CPU is that of the process(es) in front of the upstream (for direct: the upstream itself).\n');
+    console.log('| load | path | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | cores per 1k req/s |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    const table = (label: string, names: readonly (readonly [string, unknown, string])[], rs: Measured[]) => {
+      rs.forEach((r, i) => console.log(`| ${label} | ${names[i][0]} | ${r.rps} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${i === 0 ? '' : f(r.p50Ms - rs[0].p50Ms)} | ${i === 0 ? '' : f(r.p99Ms - rs[0].p99Ms)} | ${f(r.coresPer1k)} |`));
+    };
+    table('1,000 req/s open loop', sides, open);
+    table('1,000 req/s hey -c 10 (bursty)', sides, bursty);
+    table('saturation (32 conns)', satSides, sat);
+    const goals = (label: string, rs: Measured[]) => {
+      const [d, n, t, , s] = rs;
+      const add = (r: Measured, k: 'p50Ms' | 'p99Ms') => r[k] - d[k];
+      console.log(`\n${label}: inline/nginx added p50 ${f(add(s, 'p50Ms') / add(n, 'p50Ms'), 2)}× (goal ≤ 1.5), added p99 ${f(add(s, 'p99Ms') / add(n, 'p99Ms'), 2)}× (goal ≤ 2), ` +
+        `CPU per 1k ${f(s.coresPer1k / n.coresPer1k, 2)}× (goal ≤ 2); tap vs plain nginx added p50 ${f(add(t, 'p50Ms') - add(n, 'p50Ms'))} ms (goal within 0.05)`);
+    };
+    goals('open loop', open);
+    goals('hey (bursty)', bursty);
+    console.log(`saturation: sidecar --workers 2 / direct ${f(sat[3].rps / sat[0].rps, 2)} (goal ≥ 0.7), sidecar (1 process) / direct ${f(sat[2].rps / sat[0].rps, 2)}, nginx / direct ${f(sat[1].rps / sat[0].rps, 2)}; ` +
+      `errors ${[...open, ...bursty, ...sat].reduce((a, r) => a + r.errors, 0)}\n`);
 
     // 2. embedded
     const sink = await otlpSink();
@@ -214,6 +297,7 @@ async function main(): Promise<void> {
     for (const [step, us] of benchTelemetry()) console.log(`| ${step} | ${f(us, 2)} |`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await Promise.all(nginxes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

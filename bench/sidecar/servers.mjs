@@ -3,11 +3,12 @@
 //   node servers.mjs sidecar <config-json>   the modelwatch sidecar (proxy or embedded)
 //   node servers.mjs bare <model.onnx>       a bare node:http OIP server calling the same ONNX session
 //   node servers.mjs bare-proxy <upstream>   the floor of any node:http proxy: forward, no monitoring
+//   node servers.mjs workers <config-json>   modelwatch sidecar --workers N (this process is the primary)
 // Prints {"port": N}; answers the IPC message "cpu" with process.cpuUsage() so the runner can
 // measure the CPU of exactly this process.
 import http from 'node:http';
 import * as ort from 'onnxruntime-node';
-import { startSidecar } from '@modelwatch/sidecar';
+import { startSidecar, startSidecarWorkers } from '@modelwatch/sidecar';
 
 async function bare(modelPath) {
   const session = await ort.InferenceSession.create(modelPath);
@@ -57,11 +58,16 @@ async function bareProxy(upstream) {
 }
 
 const [kind, arg] = process.argv.slice(2);
+let tapPort;
 const port = kind === 'bare' ? await bare(arg)
   : kind === 'bare-proxy' ? await bareProxy(arg)
-  : (await startSidecar(JSON.parse(arg), { log: () => {} })).port;
+  : kind === 'workers' ? (await startSidecarWorkers(JSON.parse(arg), () => {})).port
+  : await startSidecar(JSON.parse(arg), { log: () => {} }).then((sc) => {
+    tapPort = sc.tapPort;
+    return sc.port;
+  });
 process.on('message', (m) => {
   if (m === 'cpu') process.send(process.cpuUsage());
 });
-process.stdout.write(`${JSON.stringify({ port })}\n`);
+process.stdout.write(`${JSON.stringify({ port, tapPort })}\n`);
 process.on('SIGTERM', () => process.exit(0));

@@ -1,8 +1,10 @@
 import { ExportResultCode } from '@opentelemetry/core';
+import { ROOT_CONTEXT as ROOT } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SidecarTelemetry } from '../../sidecar/src/metrics/telemetry.js';
 import { oipInputBatch, oipOutputBatch, parseOipRequest } from '../../sidecar/src/protocols/oip.js';
-import { RequestTracer, endSpan } from '../../sidecar/src/tracing/tracing.js';
+import { trace, SpanKind, type Span } from '@opentelemetry/api';
+import { RequestTracer } from '../../sidecar/src/tracing/tracing.js';
 import { baselineFor, FEATURES, requestBody } from './workload.js';
 
 /** Exporter that drops spans: measures the SDK's cost, not the network's. */
@@ -51,18 +53,38 @@ export function benchTelemetry(iterations = 200_000): [string, number][] {
     telemetry.observeOutputs(outputs);
     telemetry.requestFinished('success', 200, 0.002, 400, 200);
   });
+  // Before issue 13: a server span and two child spans per request (parse, model run / upstream call).
+  const sdkTracer = provider.getTracer('bench');
+  const child = (s: { span: Span } | undefined, name: string) => {
+    if (!s) return;
+    sdkTracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: { 'modelwatch.model': 'bench' } }, trace.setSpan(ROOT, s.span)).end();
+  };
+  const threeSpans = timeUs(iterations, () => {
+    const s = tracer.startServer('POST', '/v2/models/{model}/infer', '/v2/models/bench/infer', headers);
+    child(s, 'parse request');
+    child(s, 'onnxruntime run');
+    tracer.endServer(s, 200);
+  });
+  // Now: one server span; the model run is an event on it.
   const spans = timeUs(iterations, () => {
     const s = tracer.startServer('POST', '/v2/models/{model}/infer', '/v2/models/bench/infer', headers);
-    endSpan(tracer.child(s, 'parse request'));
-    endSpan(tracer.child(s, 'onnxruntime run'));
+    tracer.event(s, 'onnxruntime run', { 'modelwatch.inference.rows': 1, 'modelwatch.inference.duration_ms': 0.2 });
     tracer.endServer(s, 200);
+  });
+  const sampled = new RequestTracer(provider, { 'modelwatch.model': 'bench' }, undefined, { sampleRatio: 0.1 });
+  const tenth = timeUs(iterations, () => {
+    const s = sampled.startServer('POST', '/v2/models/{model}/infer', '/v2/models/bench/infer', headers);
+    sampled.event(s, 'onnxruntime run', { 'modelwatch.inference.rows': 1, 'modelwatch.inference.duration_ms': 0.2 });
+    sampled.endServer(s, 200);
   });
   void provider.shutdown();
   return [
     ['parse request JSON + 20 feature columns (proxy mode only; embedded parses anyway)', parse],
     ['parse response JSON (proxy mode only)', parseResponse],
     ['metrics: 20 feature histograms + invalid/range counters, outputs, software metrics', metrics],
-    ['traces: server span + 2 child spans (BatchSpanProcessor)', spans],
+    ['traces before: server span + 2 child spans (BatchSpanProcessor)', threeSpans],
+    ['traces: one server span + 1 event, every request traced', spans],
+    ['traces: head sampling at 0.1 (mean per request)', tenth],
     ['total added by monitoring in proxy mode', parse + parseResponse + metrics + spans],
   ];
 }

@@ -11,7 +11,9 @@ const COMMANDS: Record<string, Command> = {
   sidecar: { summary: 'wrap a model server (proxy) or run an ONNX model, with metrics and traces', load: () => import('./commands/sidecar.js') },
   collector: { summary: 'baseline registry and drift engine, exported for Prometheus', load: () => import('./commands/collector.js') },
   baseline: { summary: 'create a training baseline profile from CSV/JSONL/Parquet, or push one', load: () => import('./commands/baseline.js') },
+  feedback: { summary: 'send ground-truth labels and user signals from a CSV file to the collector', load: () => import('./commands/feedback.js') },
   drift: { summary: 'batch drift report: a baseline profile vs a file of recent data', load: () => import('./commands/drift.js') },
+  rollout: { summary: 'read and change a sidecar\'s variant routing: status, set, promote, rollback', load: () => import('./commands/rollout.js') },
   demo: { summary: 'the main job: collector + sidecar with the example model, replaying real traffic', load: () => import('./commands/demo.js') },
 };
 

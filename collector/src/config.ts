@@ -2,7 +2,11 @@
  * Collector options and their validation. Bad configuration fails fast at startup with a coded
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
-import { parseDriftOptions, type DriftOptions } from '@modelwatch/core';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
+import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
+
+export { ConfigError };
 
 export interface CollectorOptions {
   /** TCP port; 0 picks an ephemeral one. Default 9400. */
@@ -13,8 +17,17 @@ export interface CollectorOptions {
   db?: string;
   /** PostgreSQL connection string; when set it wins over `db` (env DATABASE_URL in the CLI). */
   databaseUrl?: string;
-  /** Bearer token required on writes; unset = writes are open (env MODELWATCH_TOKEN in the CLI). */
+  /** An admin bearer token (env MODELWATCH_TOKEN in the CLI); writes need it, reads stay open. */
   token?: string;
+  /** Scoped tokens `{name, token, scopes}` (see TokenTable for the policy); combined with `token`. */
+  tokens?: unknown;
+  /** A JSON file holding the list of scoped tokens (the CLI's `--tokens FILE`). */
+  tokensFile?: string;
+  /** PEM certificate and key: serve HTTPS instead of HTTP (both or neither; reloaded on SIGHUP by the CLI). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM CA bundle: API calls must then present a client certificate signed by it (health checks excepted). */
+  tlsClientCa?: string;
   /** Prometheus (or Thanos/Mimir) HTTP API base URL; unset = pushed windows only. */
   prometheusUrl?: string;
   /** Extra headers on every query, e.g. `{ 'X-Scope-OrgID': 'team-a' }` for a multi-tenant Mimir. */
@@ -29,8 +42,28 @@ export interface CollectorOptions {
   drift?: Record<string, unknown>;
   /** Prometheus query timeout in ms. Default 10 s. */
   queryTimeoutMs?: number;
+  /** The same as a duration (`30s`); wins over queryTimeoutMs (the CLI's --query-timeout). */
+  queryTimeout?: string;
+  /** Read windows from the raw sidecar series or the shipped cross-replica recording rules. Default raw. */
+  windowsFrom?: 'raw' | 'recorded';
+  /** Models evaluated at once. Default 4. */
+  modelConcurrency?: number;
+  /** Longest a round may run before the models not yet evaluated are skipped, e.g. '45s'. Default: the interval. */
+  roundBudget?: string;
+  /** Features per per-feature window query (0 = all in one; too-large answers are split anyway). Default 0. */
+  featuresPerQuery?: number;
+  /**
+   * PostgreSQL only: how long a model's lease outlives its collector. Several collectors on one
+   * database share the models through these leases; a dead collector's models are free after
+   * this long. Default: half the interval, at least 5s.
+   */
+  leaseTtl?: string;
   /** Drift reports kept per model and window in the store (oldest dropped). Default 1,440: a day at 1m. */
   historyKeep?: number;
+  /** How long prediction records (and their labels and signals) are kept, e.g. '30d'. Default 30d. */
+  predictionRetention?: string;
+  /** User-signal names the feedback API accepts (they become the `event` label). */
+  feedbackEvents?: string[];
 }
 
 export interface ResolvedOptions {
@@ -39,6 +72,10 @@ export interface ResolvedOptions {
   db: string;
   databaseUrl?: string;
   token?: string;
+  /** Every accepted token, with the single admin `token` included. */
+  tokens: TokenTable;
+  /** Certificate files, checked at startup; undefined = plain HTTP. */
+  tls?: TlsFiles;
   prometheusUrl?: string;
   prometheusHeaders: Record<string, string>;
   windows: { label: string; ms: number }[];
@@ -47,12 +84,71 @@ export interface ResolvedOptions {
   drift: DriftOptions;
   queryTimeoutMs: number;
   historyKeep: number;
+  predictionRetentionMs: number;
+  feedbackEvents: string[];
+  windowsFrom: 'raw' | 'recorded';
+  modelConcurrency: number;
+  roundBudgetMs: number;
+  featuresPerQuery: number;
+  leaseTtlMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(`${code}: ${message}`);
-    this.name = 'ConfigError';
+/** User signals accepted when none are configured. */
+export const DEFAULT_FEEDBACK_EVENTS = ['redo', 'switch_to_typing', 'click', 'conversion'];
+/** Bound on configured user signals: each one is a label value on the event-rate series. */
+const MAX_FEEDBACK_EVENTS = 32;
+
+function fail(spec: ErrorSpec, key: string, detail: string): never {
+  throw new ConfigError(spec, key, detail);
+}
+
+const TOKEN_KEYS = new Set(['name', 'token', 'scopes']);
+/** Shorter tokens are guessable; 16 characters is the floor for a shared secret. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Validates a list of `{name, token, scopes}`: names and tokens unique, tokens at least 16
+ * characters, scopes from reader, writer, labeller, admin. Messages never repeat a token.
+ */
+export function parseTokens(raw: unknown, where = 'tokens'): TokenSpec[] {
+  const bad = (detail: string): never => fail(ConfigErrors.collectorTokens, where, `${where}: ${detail}`);
+  if (!Array.isArray(raw)) bad('expected a JSON list of {"name", "token", "scopes"}');
+  const list = raw as unknown[];
+  if (list.length > 1000) bad(`${list.length} tokens; at most 1000`);
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  return list.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) bad(`entry ${i} is not an object`);
+    const e = item as Record<string, unknown>;
+    for (const k of Object.keys(e)) if (!TOKEN_KEYS.has(k)) bad(`entry ${i}: unknown key "${k.slice(0, 40)}", allowed: name, token, scopes`);
+    if (typeof e.name !== 'string' || !/^[A-Za-z0-9_.:@-]{1,64}$/.test(e.name)) bad(`entry ${i}: name must be 1-64 of A-Z a-z 0-9 _ . : @ -`);
+    const name = e.name as string;
+    if (names.has(name)) bad(`entry ${i}: name "${name}" is used twice`);
+    names.add(name);
+    if (typeof e.token !== 'string' || e.token.length < MIN_TOKEN_LENGTH || /\s/.test(e.token)) {
+      bad(`token "${name}" must be a string of at least ${MIN_TOKEN_LENGTH} characters without spaces`);
+    }
+    const token = e.token as string;
+    if (secrets.has(token)) bad(`token "${name}" repeats the secret of another entry`);
+    secrets.add(token);
+    if (!Array.isArray(e.scopes) || e.scopes.length === 0 || e.scopes.some((s) => !SCOPES.includes(s as Scope))) {
+      bad(`token "${name}": scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    }
+    return { name, token, scopes: [...new Set(e.scopes as Scope[])] };
+  });
+}
+
+function readTokensFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(ConfigErrors.collectorTokens, 'tokensFile', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return fail(ConfigErrors.collectorTokens, 'tokensFile', `${path} is not JSON: ${(err as Error).message.slice(0, 120)}`);
   }
 }
 
@@ -69,30 +165,30 @@ export function parseDuration(text: string): number | undefined {
 export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   const port = o.port ?? 9400;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('MW_COLLECTOR_PORT', `port ${port} is not an integer between 0 and 65535`);
+    fail(ConfigErrors.collectorPort, 'port', `port ${port} is not an integer between 0 and 65535`);
   }
   const windowsText = o.windows ?? ['15m', '1h', '1d'];
   if (windowsText.length === 0 || windowsText.length > 16) {
-    throw new ConfigError('MW_COLLECTOR_WINDOWS', 'give between 1 and 16 windows, e.g. 15m,1h,1d');
+    fail(ConfigErrors.collectorWindows, 'windows', 'give between 1 and 16 windows, e.g. 15m,1h,1d');
   }
   const windows = windowsText.map((label) => {
     const ms = parseDuration(label);
     if (ms === undefined) {
-      throw new ConfigError('MW_COLLECTOR_WINDOWS', `window "${label}" is not a duration like 30s, 15m, 1h, 1d`);
+      fail(ConfigErrors.collectorWindows, 'windows', `window "${label}" is not a duration like 30s, 15m, 1h, 1d`);
     }
     return { label, ms };
   });
   if (new Set(windowsText).size !== windowsText.length) {
-    throw new ConfigError('MW_COLLECTOR_WINDOWS', `windows ${windowsText.join(',')} contain a duplicate`);
+    fail(ConfigErrors.collectorWindows, 'windows', `windows ${windowsText.join(',')} contain a duplicate`);
   }
   const everyText = o.evaluateEvery ?? '1m';
   const evaluateEveryMs = parseDuration(everyText);
   if (evaluateEveryMs === undefined) {
-    throw new ConfigError('MW_COLLECTOR_INTERVAL', `interval "${everyText}" is not a duration like 30s or 1m`);
+    fail(ConfigErrors.collectorInterval, 'evaluateEvery', `interval "${everyText}" is not a duration like 30s or 1m`);
   }
   const maxBodyBytes = o.maxBodyBytes ?? 32 * 1024 * 1024;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new ConfigError('MW_COLLECTOR_MAX_BODY', `maxBodyBytes ${maxBodyBytes} must be a positive integer`);
+    fail(ConfigErrors.collectorMaxBody, 'maxBodyBytes', `maxBodyBytes ${maxBodyBytes} must be a positive integer`);
   }
   let prometheusUrl = o.prometheusUrl;
   if (prometheusUrl !== undefined) {
@@ -100,28 +196,91 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
       const u = new URL(prometheusUrl);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
     } catch {
-      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_URL', `"${prometheusUrl}" is not an http(s) URL`);
+      fail(ConfigErrors.collectorPrometheusUrl, 'prometheusUrl', `"${prometheusUrl}" is not an http(s) URL`);
     }
     prometheusUrl = prometheusUrl.replace(/\/+$/, '');
   }
   const prometheusHeaders = o.prometheusHeaders ?? {};
   for (const [name, value] of Object.entries(prometheusHeaders)) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n]/.test(value)) {
-      throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `header "${name}" is not a valid HTTP header name and single-line value`);
+      fail(ConfigErrors.collectorPrometheusHeader, 'prometheusHeaders', `header "${name}" is not a valid HTTP header name and single-line value`);
     }
   }
   const historyKeep = o.historyKeep ?? 1_440;
   if (!Number.isInteger(historyKeep) || historyKeep < 1) {
-    throw new ConfigError('MW_COLLECTOR_HISTORY', `historyKeep ${historyKeep} must be a positive integer`);
+    fail(ConfigErrors.collectorHistory, 'historyKeep', `historyKeep ${historyKeep} must be a positive integer`);
   }
   if (o.token !== undefined && o.token.length === 0) {
-    throw new ConfigError('MW_COLLECTOR_TOKEN', 'the token is empty; omit it to leave writes open');
+    fail(ConfigErrors.collectorToken, 'token', 'the token is empty; omit it to leave writes open');
+  }
+  let queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  if (o.queryTimeout !== undefined) {
+    const ms = parseDuration(o.queryTimeout);
+    if (ms === undefined) fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout "${o.queryTimeout}" is not a duration like 10s or 2m`);
+    queryTimeoutMs = ms;
+  }
+  if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 100) {
+    fail(ConfigErrors.collectorQueryTimeout, 'queryTimeout', `query timeout ${queryTimeoutMs} ms must be an integer of at least 100 ms`);
+  }
+  const windowsFrom = o.windowsFrom ?? 'raw';
+  if (windowsFrom !== 'raw' && windowsFrom !== 'recorded') {
+    fail(ConfigErrors.collectorWindowsFrom, 'windowsFrom', `windows-from "${String(windowsFrom)}" must be raw or recorded`);
+  }
+  const modelConcurrency = o.modelConcurrency ?? 4;
+  if (!Number.isInteger(modelConcurrency) || modelConcurrency < 1 || modelConcurrency > 64) {
+    fail(ConfigErrors.collectorConcurrency, 'modelConcurrency', `model concurrency ${modelConcurrency} must be an integer from 1 to 64`);
+  }
+  let roundBudgetMs = evaluateEveryMs;
+  if (o.roundBudget !== undefined) {
+    const ms = parseDuration(o.roundBudget);
+    if (ms === undefined) fail(ConfigErrors.collectorRoundBudget, 'roundBudget', `round budget "${o.roundBudget}" is not a duration like 45s`);
+    roundBudgetMs = ms;
+  }
+  const featuresPerQuery = o.featuresPerQuery ?? 0;
+  if (!Number.isInteger(featuresPerQuery) || featuresPerQuery < 0) {
+    fail(ConfigErrors.collectorFeaturesPerQuery, 'featuresPerQuery', `features per query ${featuresPerQuery} must be a non-negative integer (0 = all)`);
+  }
+  let leaseTtlMs = Math.max(5_000, Math.floor(evaluateEveryMs / 2));
+  if (o.leaseTtl !== undefined) {
+    const ms = parseDuration(o.leaseTtl);
+    if (ms === undefined || ms < 1_000) fail(ConfigErrors.collectorLeaseTtl, 'leaseTtl', `lease TTL "${o.leaseTtl}" is not a duration of at least 1s`);
+    leaseTtlMs = ms;
+  }
+  const specs = o.tokens === undefined ? [] : parseTokens(o.tokens);
+  if (o.tokensFile !== undefined) specs.push(...parseTokens(readTokensFile(o.tokensFile), o.tokensFile));
+  if (o.token !== undefined) specs.push({ name: 'admin', token: o.token, scopes: ['admin'] });
+  if (new Set(specs.map((t) => t.name)).size !== specs.length) {
+    fail(ConfigErrors.collectorTokens, 'tokens', 'token names must be unique across --token (named "admin") and --tokens');
+  }
+  const tokens = new TokenTable(specs);
+  const retentionText = o.predictionRetention ?? '30d';
+  const predictionRetentionMs = parseDuration(retentionText);
+  if (predictionRetentionMs === undefined) {
+    fail(FeedbackErrors.retentionConfig, 'predictionRetention', `prediction retention "${retentionText}" is not a duration like 7d or 12h`);
+  }
+  const feedbackEvents = o.feedbackEvents ?? DEFAULT_FEEDBACK_EVENTS;
+  if (feedbackEvents.length > MAX_FEEDBACK_EVENTS || new Set(feedbackEvents).size !== feedbackEvents.length) {
+    fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `give at most ${MAX_FEEDBACK_EVENTS} distinct user-signal names`);
+  }
+  for (const e of feedbackEvents) {
+    if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
+  }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
+  }
+  if (o.tlsClientCa !== undefined && o.tlsCert === undefined) {
+    fail(ConfigErrors.collectorTls, 'tls', '--tls-client-ca needs --tls-cert and --tls-key: client certificates are only asked for over HTTPS');
+  }
+  let tls: TlsFiles | undefined;
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) {
+    tls = { cert: o.tlsCert, key: o.tlsKey, ...(o.tlsClientCa !== undefined ? { ca: o.tlsClientCa } : {}) };
+    readTlsFiles(tls, 'tls'); // fails fast on unreadable or mismatched files
   }
   let drift: DriftOptions;
   try {
     drift = parseDriftOptions(o.drift ?? {});
   } catch (err) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT', `drift options: ${(err as Error).message}`);
+    fail(ConfigErrors.collectorDrift, 'drift', `drift options: ${(err as Error).message}`);
   }
   return {
     port,
@@ -129,13 +288,22 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     db: o.db ?? 'modelwatch.db',
     databaseUrl: o.databaseUrl,
     token: o.token,
+    tokens,
+    ...(tls ? { tls } : {}),
     prometheusUrl,
     prometheusHeaders,
     windows,
     evaluateEveryMs,
     maxBodyBytes,
     drift,
-    queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
+    queryTimeoutMs,
     historyKeep,
+    predictionRetentionMs,
+    feedbackEvents,
+    windowsFrom,
+    modelConcurrency,
+    roundBudgetMs,
+    featuresPerQuery,
+    leaseTtlMs,
   };
 }

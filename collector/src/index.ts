@@ -1,6 +1,8 @@
 export { startCollector } from './server.js';
 export type { RunningCollector } from './server.js';
-export { resolveOptions, parseDuration, ConfigError } from './config.js';
+export { resolveOptions, parseDuration, parseTokens, ConfigError } from './config.js';
+export { requireScope, TokenTable, SCOPES } from './api/auth.js';
+export type { Scope, TokenSpec } from './api/auth.js';
 export type { CollectorOptions, ResolvedOptions } from './config.js';
 export { buildApp } from './api/app.js';
 export type { AppDeps } from './api/app.js';
@@ -19,3 +21,21 @@ export { validatePushedWindow } from './windows/push-validate.js';
 export { bucketsToCounts } from './windows/buckets.js';
 export { WindowError, emptyWindow, addWindow } from './windows/window-source.js';
 export type { WindowSource, WindowSpec } from './windows/window-source.js';
+export { MemoryPredictionStore } from './store/memory-prediction-store.js';
+export { SqlitePredictionStore } from './store/sqlite-prediction-store.js';
+export { PostgresPredictionStore } from './store/postgres-prediction-store.js';
+export { openPredictionStore } from './store/open-store.js';
+export type {
+  PredictionStore,
+  StoredPrediction,
+  LabelledPrediction,
+  PredictionCounts,
+  PredictionQuery,
+  PutPredictionsResult,
+  FeedbackContext,
+  DetectorStateRow,
+} from './store/prediction-store.js';
+export { predictionRouter } from './api/prediction-routes.js';
+export type { PredictionRouteDeps } from './api/prediction-routes.js';
+export { FeedbackMetrics } from './performance/feedback-metrics.js';
+export { RetentionLoop } from './performance/retention.js';

@@ -1,11 +1,20 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readTlsFiles, rateLimitedLog } from '@modelwatch/core';
+import { HealthMetrics } from './api/health-metrics.js';
 import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
+import { RoundMetrics } from './drift/round-metrics.js';
+import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
-import { openStore } from './store/open-store.js';
+import { FeedbackMetrics } from './performance/feedback-metrics.js';
+import { openPredictionStore, openStore } from './store/open-store.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -13,6 +22,13 @@ import type { WindowSource } from './windows/window-source.js';
 export interface RunningCollector {
   url: string;
   port: number;
+  /** What the token table leaves open, for the startup log (the default when none is configured is "all open"). */
+  authSummary: string;
+  /**
+   * Re-reads the certificate, key and client CA (what the CLI does on SIGHUP). On any problem the
+   * certificate in use stays and false is returned; the outcome is counted and logged.
+   */
+  reloadTls(): boolean;
   /** Runs one evaluation round now (the loop also runs every interval). */
   evaluate(): Promise<void>;
   close(): Promise<void>;
@@ -25,25 +41,65 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
   const opts = resolveOptions(options);
   const store = await openStore(opts.db, opts.databaseUrl);
-  const metrics = new DriftMetrics();
-  const sources: WindowSource[] = [];
-  if (opts.prometheusUrl) sources.push(new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders));
-  sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  const evaluator = new Evaluator({ store, sources, windows: opts.windows, metrics, drift: opts.drift, historyKeep: opts.historyKeep });
-
+  let predictions;
   try {
-    await evaluator.restoreLatest();
+    predictions = await openPredictionStore(opts.db, opts.databaseUrl);
   } catch (err) {
     await store.close();
     throw err;
   }
+  const metrics = new DriftMetrics();
+  const feedbackMetrics = new FeedbackMetrics(metrics.registry);
+  const roundMetrics = new RoundMetrics(metrics.registry);
+  const sources: WindowSource[] = [];
+  if (opts.prometheusUrl) {
+    sources.push(
+      new PrometheusWindowSource(opts.prometheusUrl, opts.queryTimeoutMs, opts.prometheusHeaders, {
+        windowsFrom: opts.windowsFrom,
+        featuresPerQuery: opts.featuresPerQuery,
+        observe: (outcome) => roundMetrics.query(outcome),
+      }),
+    );
+  }
+  sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
+  let leases: ModelLeases;
+  try {
+    // Several collectors may share one PostgreSQL: each evaluates the models it leases.
+    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const evaluator = new Evaluator({
+    store,
+    sources,
+    windows: opts.windows,
+    metrics,
+    drift: opts.drift,
+    historyKeep: opts.historyKeep,
+    modelConcurrency: opts.modelConcurrency,
+    roundBudgetMs: opts.roundBudgetMs,
+    leases,
+    roundMetrics,
+  });
 
+  try {
+    await evaluator.restoreLatest();
+  } catch (err) {
+    await leases.close();
+    await Promise.all([store.close(), predictions.close()]);
+    throw err;
+  }
+
+  const log = rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   const app = buildApp({
     store,
     metrics,
-    token: opts.token,
+    log,
+    requireClientCertificate: opts.tls?.ca !== undefined,
+    tokens: opts.tokens,
     maxBodyBytes: opts.maxBodyBytes,
-    latestReports: (model) => evaluator.latestReports(model),
+    latestReports: (model, variant) => evaluator.latestReports(model, variant),
     reportPage: (model, window) => latestReportPage(evaluator, model, window),
     profileRawData,
     baselinesChanged: () => {
@@ -53,16 +109,32 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       await store.listModels();
       return true;
     },
+    predictionLog: {
+      predictions,
+      metrics: feedbackMetrics,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
+    },
   });
 
-  const server = app.listen(opts.port, opts.host);
+  const tlsFiles = opts.tls;
+  const server: Server = tlsFiles
+    ? createHttpsServer({
+        ...readTlsFiles(tlsFiles),
+        // Asked for, checked per request (so a refusal is a JSON 401, and health checks work without one).
+        requestCert: tlsFiles.ca !== undefined,
+        rejectUnauthorized: false,
+      }, app)
+    : createHttpServer(app);
+  server.listen(opts.port, opts.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
     });
   } catch (err) {
-    await store.close();
+    await leases.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -70,20 +142,38 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
+  const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
+  retention.start();
 
+  const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url: `${tlsFiles ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
+    reloadTls() {
+      if (!tlsFiles) return false;
+      try {
+        (server as import('node:https').Server).setSecureContext(readTlsFiles(tlsFiles));
+        health.tlsReload(true);
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        health.tlsReload(false);
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
+    authSummary: opts.tokens.describe(),
     evaluate: () => evaluator.evaluate(),
     close() {
       closing ??= (async () => {
         await evaluator.stop();
+        await retention.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await store.close();
+        await Promise.all([store.close(), predictions.close()]);
       })();
       return closing;
     },

@@ -4,12 +4,34 @@ export {
   OTHER_CATEGORY,
   Outcome,
   ErrorReason,
+  TapOutcome,
   InvalidValueKind,
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  VariantRole,
+  RolloutAction,
+  RolloutTrigger,
+  AnalysisCheck,
+  CheckResult,
+  ComparisonResult,
+  ShadowOutcome,
+  DifferenceKind,
+  AutomationLevel,
+  RoundModelOutcome,
+  WindowQueryOutcome,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
+export type {
+  VariantRoleValue,
+  RolloutActionValue,
+  RolloutTriggerValue,
+  AnalysisCheckValue,
+  CheckResultValue,
+  ComparisonResultValue,
+  ShadowOutcomeValue,
+  AutomationLevelValue,
+} from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,
@@ -17,6 +39,7 @@ export {
   CollectorDrift,
   SidecarRollout,
   SidecarPredictionLog,
+  SidecarTap,
   CollectorPerformance,
   CollectorReview,
   CollectorHealth,
@@ -26,6 +49,10 @@ export {
   seriesNames,
 } from './contract/metrics.js';
 export type { MetricDescriptor, MetricType, Component } from './contract/metrics.js';
+export { RecordedWindows, ALL_RECORDED_WINDOWS, RECORDED_WINDOW_INTERVAL, BUCKET_LABEL } from './contract/recorded.js';
+export type { RecordedWindowSeries } from './contract/recorded.js';
+export { FEATURE_COUNTERS, inputSeriesPerReplica } from './contract/series-budget.js';
+export type { FeatureCounter, SeriesBudget, SeriesBudgetInput } from './contract/series-budget.js';
 export {
   ConfigErrors,
   RequestErrors,
@@ -36,6 +63,7 @@ export {
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,
@@ -51,6 +79,12 @@ export {
   errorBody,
 } from './errors/modelwatch-error.js';
 export type { ErrorParams, ErrorBody } from './errors/modelwatch-error.js';
+export { ConfigError, configSpec } from './errors/config-error.js';
+export { rateLimitedLog } from './errors/rate-limited-log.js';
+export { preview } from './errors/preview.js';
+export { readTlsFiles, readCaFile } from './tls/tls-files.js';
+export type { TlsFiles, TlsMaterial } from './tls/tls-files.js';
+export type { LogFn, RateLimitedLogOptions } from './errors/rate-limited-log.js';
 export { BASELINE_SCHEMA } from './baseline/profile.js';
 export type {
   BaselineProfile,
@@ -130,3 +164,27 @@ export { profileFile, windowFromFile } from './io/profile-file.js';
 export { profileFileBatch, windowFromFileBatch } from './batch/batch-file.js';
 export type { BatchEngineName } from './batch/batch-file.js';
 export type { ProgressEvent, ProfileFileResult } from './io/profile-file.js';
+export { checkPredictionRecord, checkPredictionBatch, isPredictionId, PREDICTION_ID, RECORD_LIMITS } from './predictions/record.js';
+export type { PredictionRecord, RecordValue, Checked } from './predictions/record.js';
+export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
+export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
+export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
+export { realizedPerformance, inferTask } from './performance/realized.js';
+export type {
+  JoinedPrediction,
+  PerformanceTask,
+  PerformanceResult,
+  ClassificationPerformance,
+  RegressionPerformance,
+  ClassPerformance,
+  PerformanceOptions,
+} from './performance/realized.js';
+export { DDM } from './concept/ddm.js';
+export type { DdmParams, DdmState } from './concept/ddm.js';
+export { ADWIN } from './concept/adwin.js';
+export type { AdwinParams, AdwinState } from './concept/adwin.js';
+export { PAGE_HINKLEY } from './concept/page-hinkley.js';
+export type { PageHinkleyParams, PageHinkleyState } from './concept/page-hinkley.js';
+export { CONCEPT_DETECTORS, predictionError } from './concept/registry.js';
+export type { ConceptDetectorName } from './concept/registry.js';
+export type { ConceptDetector, DetectorEvent, DetectorRun } from './concept/types.js';

@@ -137,12 +137,22 @@ function queryVariable(v: Variable) {
   };
 }
 
+/** A Prometheus annotation query: each returned series point marks the time axis of every panel. */
+export interface AnnotationSpec {
+  name: string;
+  expr: string;
+  titleFormat: string;
+  tagKeys: string;
+  iconColor: string;
+}
+
 export interface DashboardSpec {
   uid: string;
   title: string;
   description: string;
   variables: Variable[];
   panels: Panel[];
+  annotations?: AnnotationSpec[];
 }
 
 export function dashboard(spec: DashboardSpec) {
@@ -159,7 +169,9 @@ export function dashboard(spec: DashboardSpec) {
     time: { from: 'now-1h', to: 'now' },
     graphTooltip: 1,
     templating: { list: [datasourceVariable(), ...spec.variables.map(queryVariable)] },
-    annotations: { list: [] },
+    annotations: {
+      list: (spec.annotations ?? []).map((a) => ({ datasource: DS, enable: true, hide: false, step: '1m', textFormat: '', useValueForTime: false, ...a })),
+    },
     links: [{ title: 'modelwatch', type: 'dashboards', tags: ['modelwatch'], asDropdown: true }],
     panels: spec.panels,
   };

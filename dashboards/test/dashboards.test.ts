@@ -86,6 +86,16 @@ describe('generated dashboards', () => {
     });
   }
 
+  it('marks rollout events on the Rollouts dashboard with an annotation over contract metrics', () => {
+    const json = JSON.parse(renderDashboard(GENERATED_DASHBOARDS['rollouts.json'])) as { annotations: { list: { expr: string; titleFormat: string }[] } };
+    expect(json.annotations.list).toHaveLength(1);
+    const [events] = json.annotations.list;
+    expect(metricNames(events.expr)).toEqual(['modelwatch_rollout_events_total']);
+    expect(unknownNames(events.expr)).toEqual([]);
+    expect(events.expr).toContain('model="$model"');
+    expect(events.titleFormat).toContain('{{action}}');
+  });
+
   it('gives every dashboard a unique uid', () => {
     const uids = loadDashboards().map((d) => d.json.uid);
     expect(new Set(uids).size).toBe(uids.length);

@@ -14,6 +14,7 @@ import {
   type OutputSpec,
   type ProgressEvent,
 } from '@modelwatch/core';
+import { isUsageError, UsageError } from '../errors.js';
 
 const USAGE = `Usage:
   modelwatch baseline create --data FILE --model NAME --out profile.json [options]
@@ -37,7 +38,6 @@ push options:
   --token T             bearer token (default: env MODELWATCH_TOKEN)
   --no-activate         upload without making it the active baseline`;
 
-class UsageError extends Error {}
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
@@ -221,7 +221,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown subcommand "${sub}"`);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(e)) {
       console.error(`modelwatch baseline: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ConfigErrors } from '@modelwatch/core';
 import { ConfigError, startCollector } from '@modelwatch/collector';
 
 const USAGE = `Usage: modelwatch collector [options]
@@ -15,7 +16,20 @@ Options:
   --database-url URL     PostgreSQL connection string instead of SQLite (default: env DATABASE_URL)
   --prometheus-url URL   Prometheus, Thanos or Mimir HTTP API for live windows (default: pushed windows only)
   --prometheus-header H  extra header on queries, repeatable, e.g. "X-Scope-OrgID: team-a" (Mimir tenants)
-  --token T              bearer token required on writes (default: env MODELWATCH_TOKEN; none = open)
+  --windows-from W       raw (the sidecars' series) or recorded (the shipped cross-replica recording
+                         rules, alert-rules/rules/windows.yaml: query cost independent of replicas) (default raw)
+  --query-timeout D      timeout of one window query, e.g. 10s or 1m (default 10s)
+  --model-concurrency N  models evaluated at once (default 4)
+  --round-budget D       a round stops starting models after this long (default: the interval)
+  --features-per-query N features per window query, 0 = all (default 0; too-large answers are split anyway)
+  --lease-ttl D          PostgreSQL: how long a dead collector's models stay leased (default half the interval, >= 5s)
+  --token T              admin bearer token: writes need it, reads stay open (default: env MODELWATCH_TOKEN)
+  --tokens FILE          scoped tokens, a JSON list of {"name","token","scopes"}; scopes reader, writer,
+                         labeller, admin (admin implies all); reads need a token once one has "reader"
+                         (no token at all = reads and writes open to whoever reaches the port)
+  --tls-cert FILE        serve HTTPS with this PEM certificate (with --tls-key; reloaded on SIGHUP)
+  --tls-key FILE         the certificate's PEM private key
+  --tls-client-ca FILE   require API clients to present a certificate signed by this CA (health checks excepted)
   --windows LIST         live windows to evaluate, e.g. 15m,1h,1d (default 15m,1h,1d)
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
@@ -38,11 +52,21 @@ export async function run(argv: string[]): Promise<number> {
         'prometheus-url': { type: 'string' },
         'prometheus-header': { type: 'string', multiple: true },
         token: { type: 'string' },
+        tokens: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
         windows: { type: 'string' },
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
         history: { type: 'string' },
+        'windows-from': { type: 'string' },
+        'query-timeout': { type: 'string' },
+        'model-concurrency': { type: 'string' },
+        'round-budget': { type: 'string' },
+        'features-per-query': { type: 'string' },
+        'lease-ttl': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -56,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v)) throw new ConfigError('MW_COLLECTOR_FLAG', `--${name} must be a non-negative integer, got "${v}"`);
+    if (!/^\d+$/.test(v)) throw new ConfigError(ConfigErrors.collectorFlag, name, `--${name} must be a non-negative integer, got "${v}"`);
     return Number(v);
   };
   let collector;
@@ -70,11 +94,21 @@ export async function run(argv: string[]): Promise<number> {
       prometheusUrl: values['prometheus-url'],
       prometheusHeaders: parseHeaders(values['prometheus-header'] ?? []),
       token: values.token ?? (process.env.MODELWATCH_TOKEN || undefined),
+      tokensFile: values.tokens,
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      tlsClientCa: values['tls-client-ca'],
       windows: values.windows?.split(',').map((w) => w.trim()),
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
       historyKeep: int('history', values.history),
+      windowsFrom: values['windows-from'] as 'raw' | 'recorded' | undefined,
+      queryTimeout: values['query-timeout'],
+      modelConcurrency: int('model-concurrency', values['model-concurrency']),
+      roundBudget: values['round-budget'],
+      featuresPerQuery: int('features-per-query', values['features-per-query']),
+      leaseTtl: values['lease-ttl'],
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -85,11 +119,18 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(`modelwatch collector listening on ${collector.url}`);
+  console.log(`modelwatch collector: auth: ${collector.authSummary}`);
+  const reload = () => {
+    const ok = collector.reloadTls();
+    console.log(`modelwatch collector: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   console.log('modelwatch collector: shutting down');
   await collector.close();
   return 0;
@@ -101,10 +142,10 @@ function readDriftConfig(path: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `cannot read ${path} as JSON: ${(err as Error).message}`);
+    throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `cannot read ${path} as JSON: ${(err as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('MW_COLLECTOR_DRIFT_CONFIG', `${path} must hold a JSON object of drift options`);
+    throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `${path} must hold a JSON object of drift options`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -113,7 +154,7 @@ function parseHeaders(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const item of items) {
     const colon = item.indexOf(':');
-    if (colon <= 0) throw new ConfigError('MW_COLLECTOR_PROMETHEUS_HEADER', `--prometheus-header "${item}" is not "Name: value"`);
+    if (colon <= 0) throw new ConfigError(ConfigErrors.collectorPrometheusHeader, 'prometheus-header', `--prometheus-header "${item}" is not "Name: value"`);
     headers[item.slice(0, colon).trim()] = item.slice(colon + 1).trim();
   }
   return headers;

@@ -25,6 +25,7 @@ import {
   type FeatureHistogram,
   type ReadStats,
 } from '@modelwatch/core';
+import { isUsageError, UsageError } from '../errors.js';
 
 const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv [options]
        modelwatch drift --reference train.csv --data window.csv [options]
@@ -48,7 +49,6 @@ const USAGE = `Usage: modelwatch drift --baseline profile.json --data window.csv
   --strict              stop at the first bad row
   --fail-on-drift       exit 1 when the dataset drifts`;
 
-class UsageError extends Error {}
 
 function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined) return '-';
@@ -178,7 +178,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return values['fail-on-drift'] && report.datasetDrift ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(e)) {
       console.error(`modelwatch drift: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }

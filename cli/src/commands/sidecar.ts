@@ -1,4 +1,5 @@
-import { ConfigError, SIDECAR_USAGE, configFromArgs, startSidecar } from '@modelwatch/sidecar';
+import { isModelwatchError } from '@modelwatch/core';
+import { ConfigError, SIDECAR_USAGE, configFromArgs, resolveConfig, startSidecar, startSidecarWorkers } from '@modelwatch/sidecar';
 
 /**
  * `modelwatch sidecar`: runs the sidecar until SIGINT/SIGTERM, then closes it gracefully
@@ -17,19 +18,29 @@ export async function run(argv: string[]): Promise<number> {
     console.log(SIDECAR_USAGE);
     return 0;
   }
-  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  let sidecar: { url: string; config: Awaited<ReturnType<typeof startSidecar>>['config']; tapPort?: number; reloadTls?(): boolean; close(): Promise<void> };
+  let workers = 1;
   try {
-    sidecar = await startSidecar(parsed.input);
+    workers = resolveConfig(parsed.input).workers ?? 1;
+    sidecar = workers > 1 ? await startSidecarWorkers(parsed.input) : await startSidecar(parsed.input);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || isModelwatchError(err)) {
       console.error(`modelwatch sidecar: ${err.message}`);
       return 2;
     }
     throw err;
   }
   const { config } = sidecar;
-  const what = config.source.kind === 'embedded' ? `model ${config.source.modelPath}` : `${config.source.protocol} upstream ${config.source.upstream}`;
-  console.log(`modelwatch sidecar: serving "${config.name}" (${what}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  const src = config.source;
+  const what = src.kind === 'embedded'
+    ? `model ${src.modelPath}`
+    : src.kind === 'tap'
+      ? `tap ${src.format}${sidecar.tapPort !== undefined ? ` on udp port ${sidecar.tapPort}` : ''}`
+      : `${src.protocol} upstream ${src.upstream}`;
+  const procs = workers > 1 ? `, ${workers} workers` : '';
+  console.log(`modelwatch sidecar: serving "${config.name}" (${what}${procs}) on ${sidecar.url} (metrics at ${sidecar.url}/metrics)`);
+  const rollouts = 'rollouts' in sidecar ? (sidecar as Awaited<ReturnType<typeof startSidecar>>) : undefined;
+  if (rollouts?.adminUrl) console.log(`modelwatch sidecar: rollout admin API on ${rollouts.adminUrl}/admin (variants: ${rollouts.rollouts.variants.map((v) => v.name).join(', ')})`);
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -43,5 +54,13 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', () => {
+      if (!sidecar.reloadTls) {
+        console.log('modelwatch sidecar: SIGHUP: TLS reload is not supported with --workers; restart to change the certificate');
+        return;
+      }
+      const ok = sidecar.reloadTls();
+      console.log(`modelwatch sidecar: SIGHUP: ${ok ? 'TLS certificate reloaded' : 'TLS not reloaded (see the log)'}`);
+    });
   });
 }

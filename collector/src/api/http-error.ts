@@ -1,45 +1,72 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  correlationId,
+  errorBody,
+  ModelwatchError,
+  RequestErrors,
+  type ErrorSpec,
+  type LogFn,
+} from '@modelwatch/core';
 
-/** An error whose message is safe to show the client; everything else becomes a bare 500. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
+const BY_STATUS: Record<number, ErrorSpec> = {
+  404: RequestErrors.notFound,
+  409: RequestErrors.conflict,
+};
+
+/**
+ * @deprecated Throw a `ModelwatchError` with a catalogue spec instead. Kept so routes written
+ * against the old class still answer through the catalogue (a status maps to a generic spec).
+ */
+export class HttpError extends ModelwatchError {
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(BY_STATUS[status] ?? { ...RequestErrors.invalid, status }, { detail: message }, headers);
   }
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, `no route ${req.method} ${req.path}`));
+  next(new ModelwatchError(RequestErrors.notFound, { detail: `no route ${req.method} ${req.path.slice(0, 200)}` }));
 };
 
-/** Log at most one internal error per second so a failing store cannot flood the log. */
-let lastLog = 0;
+export interface ErrorHandlerOptions {
+  maxBodyBytes: number;
+  /** Rate-limited operator log. */
+  log: LogFn;
+  /** Counts a 500 (modelwatch_collector_internal_errors_total). */
+  internalError: () => void;
+}
 
-export function errorHandler(maxBodyBytes: number): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
-    if (err instanceof HttpError) {
-      res.set(err.headers).status(err.status).json({ error: err.message });
+/**
+ * Turns any error into a JSON answer through the catalogue. Errors that describe the request
+ * (catalogue errors, body-parser and path-decoding errors) are answered as they are; anything else
+ * is internal: answered 500 with a correlation id only, counted, and logged with that id and the
+ * stack so the operator can find it (the client never sees a stack or a path).
+ */
+export function errorHandler(opts: ErrorHandlerOptions): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = clientError(err, opts.maxBodyBytes);
+    if (known) {
+      if (!res.headersSent) res.set(known.headers).status(known.status).json(known.body());
       return;
     }
-    // body-parser errors carry a `type`; their messages are about the request, not our internals.
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') {
-      res.status(413).json({ error: `request body is larger than the limit of ${maxBodyBytes} bytes` });
-      return;
-    }
-    if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'encoding.unsupported') {
-      res.status(400).json({ error: `unreadable request body (${type})` });
-      return;
-    }
-    const now = Date.now();
-    if (now - lastLog > 1000) {
-      lastLog = now;
-      console.error('modelwatch collector: internal error:', err);
-    }
-    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+    const id = correlationId();
+    opts.internalError();
+    opts.log(`internal error ${id} on ${req.method} ${req.path.slice(0, 200)}: ${(err as Error)?.stack ?? String(err)}`);
+    const { status, body } = errorBody(err, id);
+    if (!res.headersSent) res.status(status).json(body);
+    else res.destroy();
   };
+}
+
+/** The catalogue error a thrown value stands for, when it is about the request; else undefined. */
+function clientError(err: unknown, maxBodyBytes: number): ModelwatchError | undefined {
+  if (err instanceof ModelwatchError) return err;
+  // Express decodes path parameters with decodeURIComponent: `%` alone is a URIError.
+  if (err instanceof URIError) return new ModelwatchError(RequestErrors.badPath);
+  // body-parser errors carry a `type`; their messages are about the request, not our internals.
+  const type = (err as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') return new ModelwatchError(RequestErrors.bodyTooLarge, { limit: maxBodyBytes });
+  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new ModelwatchError(RequestErrors.unreadableBody, { detail: type });
+  }
+  return undefined;
 }

@@ -101,6 +101,97 @@ export const OPENAPI = {
         responses: { '200': { description: 'HTML page', content: { 'text/html': {} } }, '400': error, '404': error },
       },
     },
+    '/api/v1/models/{model}/predictions': {
+      parameters: [model],
+      post: {
+        summary: 'Ship prediction records (sidecars); deduplicated by (model, id), so a retried batch is harmless',
+        security: secured,
+        'x-modelwatch-scope': 'writer',
+        requestBody: { required: true, ...json({ type: 'object', required: ['records'], properties: { records: { type: 'array', maxItems: 10000, items: { $ref: '#/components/schemas/PredictionRecord' } } } }) },
+        responses: {
+          '202': json({ type: 'object', properties: { accepted: { type: 'integer' }, duplicate: { type: 'integer' } } }),
+          '400': error,
+          '401': error,
+          '403': error,
+          '413': error,
+          '415': error,
+        },
+      },
+      get: {
+        summary: 'Stored prediction records with their labels and signals, in time order, paged',
+        security: secured,
+        'x-modelwatch-scope': 'reader',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 or Unix ms, exclusive; default: to minus retention' },
+          { name: 'to', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 or Unix ms, inclusive; default: now' },
+          { name: 'labelled', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } },
+          { name: 'variant', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+          { name: 'after', in: 'query', schema: { type: 'string' }, description: 'the `next` cursor of the previous page' },
+        ],
+        responses: { '200': json({ type: 'object', properties: { records: { type: 'array' }, next: { type: ['string', 'null'] } } }), '400': error, '401': error, '403': error },
+      },
+      delete: {
+        summary: 'Erase every record of a subject (and its labels and signals)',
+        security: secured,
+        'x-modelwatch-scope': 'admin',
+        parameters: [{ name: 'subject', in: 'query', required: true, schema: { type: 'string', maxLength: 128 }, description: 'the subject key the sidecar wrote on the records' }],
+        responses: { '200': json({ type: 'object', properties: { deleted: { type: 'integer' } } }), '400': error, '401': error, '403': error },
+      },
+    },
+    '/api/v1/models/{model}/predictions/{id}': {
+      parameters: [model, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: 'One stored prediction record with its label and signals',
+        security: secured,
+        'x-modelwatch-scope': 'reader',
+        responses: { '200': json({ $ref: '#/components/schemas/PredictionRecord' }), '401': error, '403': error, '404': error },
+      },
+    },
+    '/api/v1/models/{model}/feedback': {
+      parameters: [model],
+      post: {
+        summary: 'Ground truth (label or value) and user signals (event) by prediction id, any delay after the answer',
+        security: secured,
+        'x-modelwatch-scope': 'labeller',
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['items'],
+            properties: {
+              items: {
+                type: 'array',
+                maxItems: 10000,
+                items: {
+                  type: 'object',
+                  required: ['predictionId'],
+                  properties: {
+                    predictionId: { type: 'string' },
+                    label: { type: ['string', 'number'], description: 'the true class' },
+                    value: { type: 'number', description: 'the true value (regression), or the value of an event' },
+                    event: { type: 'string', description: 'a configured user signal, e.g. redo, switch_to_typing, click, conversion' },
+                    time: { type: 'string', description: 'when the truth became known; default: arrival' },
+                  },
+                },
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': json({
+            type: 'object',
+            description: 'counts by outcome (accepted, duplicate, unknown_id, late, unknown_event) and the items not accepted',
+            properties: { received: { type: 'integer' }, outcomes: { type: 'object' }, notAccepted: { type: 'array' } },
+          }),
+          '400': error,
+          '401': error,
+          '403': error,
+          '413': error,
+          '415': error,
+        },
+      },
+    },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', responses: { '200': json({ type: 'object' }), '503': error } } },
@@ -113,13 +204,18 @@ export const OPENAPI = {
       version: { name: 'version', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]*$' } },
     },
     responses: {
-      Error: json({ type: 'object', required: ['error'], properties: { error: { type: 'string' } } }),
+      Error: json({ type: 'object', required: ['error'], properties: { error: { type: 'string' }, code: { type: 'string' } } }),
     },
     schemas: {
       BaselineProfile: {
         type: 'object',
         description: 'modelwatch.baseline/v1 (see core/src/baseline/profile.ts)',
         required: ['schema', 'model', 'createdAt', 'rows', 'features', 'outputs', 'chunks'],
+      },
+      PredictionRecord: {
+        type: 'object',
+        description: 'One answered row after the sidecar privacy rules (see core/src/predictions/record.ts)',
+        required: ['id', 'time', 'model', 'version', 'variant', 'stage', 'prediction'],
       },
       PushedWindow: {
         type: 'object',

@@ -4,7 +4,10 @@ import { CollectorDrift, type BaselineProfile, type DriftReport, type MetricDesc
 /** Closed set of `reason` values of evaluation_errors_total: labels stay bounded. */
 export type EvaluationErrorReason =
   | 'prometheus_unreachable'
+  | 'prometheus_timeout'
   | 'prometheus_error'
+  | 'query_too_large'
+  | 'round_budget'
   | 'bucket_mismatch'
   | 'shape_mismatch'
   | 'drift_failed'
@@ -74,11 +77,14 @@ export class DriftMetrics {
 
   /** Exports one report, replacing what the previous report of the same model and window exported. */
   publish(report: DriftReport): void {
-    const key = `${report.model}\u0000${report.window}`;
+    const variant = report.variant;
+    const key = variant === undefined ? `${report.model}\u0000${report.window}` : `${report.model}\u0000${report.window}\u0000${variant}`;
+    // Reports of all variants together carry no variant label (the series every sidecar had before rollouts).
+    const v: Labels = variant === undefined ? {} : { variant };
     const written: SeriesSet = { full: new Map(), samples: new Map(), withP: new Map(), withVerdict: new Map() };
     for (const f of report.features) {
-      const full = { model: report.model, feature: f.feature, kind: f.kind, method: f.method, window: report.window };
-      const samples = { model: report.model, feature: f.feature, kind: f.kind, window: report.window };
+      const full = { model: report.model, feature: f.feature, kind: f.kind, method: f.method, window: report.window, ...v };
+      const samples = { model: report.model, feature: f.feature, kind: f.kind, window: report.window, ...v };
       const fullKey = `${f.feature}\u0000${f.kind}\u0000${f.method}`;
       this.threshold.set(full, f.threshold);
       this.windowSamples.set(samples, f.windowSamples);
@@ -101,10 +107,22 @@ export class DriftMetrics {
     const previous = this.featureSeries.get(key);
     if (previous) this.removeSeries(previous, written);
     this.featureSeries.set(key, written);
-    const ds = { model: report.model, window: report.window };
+    const ds = { model: report.model, window: report.window, ...v };
     this.driftedShare.set(ds, report.driftedShare);
     this.datasetDrift.set(ds, report.datasetDrift ? 1 : 0);
-    this.lastEvaluation.set(ds, Date.now() / 1000);
+    if (variant === undefined) this.lastEvaluation.set(ds, Date.now() / 1000);
+  }
+
+  /** Drops per-variant series of a model and window, except those of the variants in `keep`. */
+  forgetVariants(model: string, window: string, keep: ReadonlySet<string> = new Set()): void {
+    for (const key of [...this.featureSeries.keys()]) {
+      const [m, w, variant] = key.split('\u0000');
+      if (m !== model || w !== window || variant === undefined || keep.has(variant)) continue;
+      this.clearFeatureSeries(key);
+      this.featureSeries.delete(key);
+      this.driftedShare.remove({ model, window, variant });
+      this.datasetDrift.remove({ model, window, variant });
+    }
   }
 
   /** Sets the baseline series to exactly the given active baselines; drops models no longer active. */
@@ -133,18 +151,20 @@ export class DriftMetrics {
   /** Drops every drift series of a model (its baseline is gone or no longer active). */
   forgetModel(model: string): void {
     for (const key of [...this.featureSeries.keys()]) {
-      const [m, window] = key.split('\u0000');
+      const [m, window, variant] = key.split('\u0000');
       if (m !== model) continue;
       this.clearFeatureSeries(key);
       this.featureSeries.delete(key);
-      this.driftedShare.remove({ model, window });
-      this.datasetDrift.remove({ model, window });
+      const ds = variant === undefined ? { model, window } : { model, window, variant };
+      this.driftedShare.remove(ds);
+      this.datasetDrift.remove(ds);
       this.lastEvaluation.remove({ model, window });
     }
   }
 
   /** Drops the series of one model and window (e.g. the window no longer has a report). */
   forgetWindow(model: string, window: string): void {
+    this.forgetVariants(model, window);
     const key = `${model}\u0000${window}`;
     this.clearFeatureSeries(key);
     this.featureSeries.delete(key);

@@ -1,7 +1,9 @@
 import { computeDrift, type BaselineProfile, type DriftOptions, type LiveWindow } from '@modelwatch/core';
 import type { BaselineStore, StoredDriftReport } from '../store/baseline-store.js';
-import { addWindow, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
+import { addWindow, byVariant, emptyWindow, WindowError, type WindowSource, type WindowSpec } from '../windows/window-source.js';
+import { LocalLeases, type ModelLeases } from '../leases/model-leases.js';
 import type { DriftMetrics } from './drift-metrics.js';
+import type { RoundMetrics } from './round-metrics.js';
 
 export interface EvaluatorDeps {
   store: BaselineStore;
@@ -11,6 +13,13 @@ export interface EvaluatorDeps {
   drift: DriftOptions;
   /** Drift reports kept per model and window in the store. */
   historyKeep?: number;
+  /** Models evaluated at once. Default 4. */
+  modelConcurrency?: number;
+  /** A round stops starting models after this long and cancels the queries in flight. Default: none. */
+  roundBudgetMs?: number;
+  /** Which models this collector evaluates (several collectors on one PostgreSQL). Default: all. */
+  leases?: ModelLeases;
+  roundMetrics?: RoundMetrics;
 }
 
 let lastLog = 0;
@@ -25,6 +34,11 @@ function logRateLimited(message: string): void {
  * The evaluation loop: every interval, for each model with an active baseline and each window,
  * gather the live window from every source, compute drift (core, pure), export it and append it
  * to the history. Rounds never overlap, and a failing model is counted and skipped, never fatal.
+ *
+ * Models run concurrently up to `modelConcurrency` (the engine does the heavy lifting; one model
+ * after another made a round grow with models × query latency), within a per-round budget: models
+ * not started when it runs out are counted as over budget and their in-flight queries cancelled,
+ * so a slow engine costs one round, not a backlog. Only models this collector leases are evaluated.
  */
 export class Evaluator {
   private readonly latest = new Map<string, Map<string, StoredDriftReport>>();
@@ -36,19 +50,23 @@ export class Evaluator {
   private readonly profiles = new Map<string, BaselineProfile>();
   /** The counts behind each latest report (for the HTML report's histograms), by model and window. */
   private readonly latestCounts = new Map<string, { baseline: BaselineProfile; window: LiveWindow }>();
+  /** Per-variant reports of models whose windows hold several variants: model → variant → window → report. */
+  private readonly latestByVariant = new Map<string, Map<string, Map<string, StoredDriftReport>>>();
   private round: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly historyKeep: number;
   private readonly longestWindowMs: number;
+  private readonly leases: ModelLeases;
 
   constructor(private readonly deps: EvaluatorDeps) {
     this.historyKeep = deps.historyKeep ?? 1_440;
+    this.leases = deps.leases ?? new LocalLeases();
     this.longestWindowMs = Math.max(...deps.windows.map((w) => w.ms));
   }
 
-  /** Latest report per configured window, in window order. */
-  latestReports(model: string): StoredDriftReport[] {
-    const perWindow = this.latest.get(model);
+  /** Latest report per configured window, in window order (of one variant when `variant` is given). */
+  latestReports(model: string, variant?: string): StoredDriftReport[] {
+    const perWindow = variant === undefined ? this.latest.get(model) : this.latestByVariant.get(model)?.get(variant);
     if (!perWindow) return [];
     return this.deps.windows.flatMap((w) => {
       const r = perWindow.get(w.label);
@@ -78,6 +96,7 @@ export class Evaluator {
   }
 
   start(intervalMs: number): void {
+    this.leases.start();
     this.timer = setInterval(() => void this.evaluate(), intervalMs);
     // The loop must never keep a process alive on its own (tests, CLI shutdown).
     this.timer.unref();
@@ -87,6 +106,7 @@ export class Evaluator {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.round;
+    await this.leases.close();
   }
 
   /** Runs one round now; a call while a round runs joins that round instead of starting another. */
@@ -111,6 +131,7 @@ export class Evaluator {
     for (const model of this.profiles.keys()) if (!baselines.some((b) => b.model === model)) this.profiles.delete(model);
     this.deps.metrics.setActiveBaselines(baselines);
     const active = new Map(baselines.map((b) => [b.model, b.version]));
+    for (const model of this.latestByVariant.keys()) if (!active.has(model)) this.latestByVariant.delete(model);
     for (const [model, perWindow] of this.latest) {
       const version = active.get(model);
       if (version === undefined) {
@@ -130,14 +151,44 @@ export class Evaluator {
   }
 
   private async runRound(nowMs: number): Promise<void> {
+    const started = process.hrtime.bigint();
     let baselines: BaselineProfile[];
+    let owned: ReadonlySet<string>;
     try {
       baselines = await this.refreshBaselines();
+      const claim = await this.leases.claim(baselines.map((b) => b.model));
+      owned = claim.owned;
+      this.deps.roundMetrics?.share(owned.size, claim.liveCollectors);
     } catch (err) {
-      logRateLimited(`cannot read active baselines: ${(err as Error).message}`);
+      logRateLimited(`cannot read active baselines or model leases: ${(err as Error).message}`);
       return;
     }
-    for (const baseline of baselines) await this.evaluateModel(baseline, nowMs);
+    const mine = baselines.filter((b) => owned.has(b.model));
+    const budget = new AbortController();
+    const budgetTimer = this.deps.roundBudgetMs
+      ? setTimeout(() => budget.abort(new Error(`${this.deps.roundBudgetMs} ms`)), this.deps.roundBudgetMs)
+      : undefined;
+    budgetTimer?.unref();
+    let next = 0;
+    let evaluated = 0;
+    let overBudget = 0;
+    const worker = async () => {
+      while (next < mine.length) {
+        const baseline = mine[next++];
+        if (budget.signal.aborted) {
+          overBudget++;
+          this.deps.metrics.evaluationFailed(baseline.model, 'round_budget');
+          continue;
+        }
+        await this.evaluateModel(baseline, nowMs, budget.signal);
+        evaluated++;
+      }
+    };
+    const width = Math.min(this.deps.modelConcurrency ?? 4, mine.length);
+    await Promise.all(Array.from({ length: width }, worker));
+    clearTimeout(budgetTimer);
+    if (overBudget) logRateLimited(`the round ran out of its ${this.deps.roundBudgetMs} ms budget: ${overBudget} model(s) skipped`);
+    this.deps.roundMetrics?.round(Number(process.hrtime.bigint() - started) / 1e9, evaluated, overBudget);
     try {
       // Pushed windows older than the longest window can never be summed again.
       await this.deps.store.prunePushedWindows(nowMs - this.longestWindowMs - 60_000);
@@ -147,17 +198,56 @@ export class Evaluator {
     }
   }
 
-  private async evaluateModel(baseline: BaselineProfile, nowMs: number): Promise<void> {
+  /**
+   * Several variants in one window (a canary, a shadow, blue and green): each is judged on its own
+   * traffic as well, so a drifted canary shows as the canary. Kept in memory and exported; the stored
+   * history stays one report per model and window.
+   */
+  private evaluateVariants(baseline: BaselineProfile, window: WindowSpec, nowMs: number, byVariant: Map<string, LiveWindow>): void {
+    const named = [...byVariant.entries()].filter(([v]) => v !== '');
+    const model = baseline.model;
+    if (named.length < 2) {
+      // A single variant is the model's report already; drop per-variant series left from a rollout.
+      this.deps.metrics.forgetVariants(model, window.label);
+      this.latestByVariant.get(model)?.forEach((perWindow) => perWindow.delete(window.label));
+      return;
+    }
+    let perVariant = this.latestByVariant.get(model);
+    if (!perVariant) this.latestByVariant.set(model, (perVariant = new Map()));
+    const seen = new Set<string>();
+    for (const [variant, live] of named) {
+      const report = computeDrift(baseline, live, this.deps.drift);
+      report.baselineVersion ??= baseline.version;
+      this.deps.metrics.publish(report);
+      seen.add(variant);
+      let perWindow = perVariant.get(variant);
+      if (!perWindow) perVariant.set(variant, (perWindow = new Map()));
+      perWindow.set(window.label, { evaluatedAt: new Date(nowMs).toISOString(), report });
+    }
+    this.deps.metrics.forgetVariants(model, window.label, seen);
+  }
+
+  private async evaluateModel(baseline: BaselineProfile, nowMs: number, signal: AbortSignal): Promise<void> {
     const { metrics } = this.deps;
     const model = baseline.model;
     const started = process.hrtime.bigint();
     for (const window of this.deps.windows) {
       try {
         const live: LiveWindow = emptyWindow(baseline, window, nowMs);
+        const perVariant = new Map<string, LiveWindow>();
         for (const source of this.deps.sources) {
-          const part = await source.fetch(baseline, window, nowMs);
-          if (part) addWindow(live, part);
+          for (const [variant, part] of await byVariant(source, baseline, window, nowMs, signal)) {
+            addWindow(live, part);
+            let v = perVariant.get(variant);
+            if (!v) {
+              v = emptyWindow(baseline, window, nowMs);
+              if (variant !== '') v.variant = variant;
+              perVariant.set(variant, v);
+            }
+            addWindow(v, part);
+          }
         }
+        this.evaluateVariants(baseline, window, nowMs, perVariant);
         let report;
         try {
           report = computeDrift(baseline, live, this.deps.drift);

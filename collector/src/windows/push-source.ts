@@ -1,6 +1,6 @@
 import type { BaselineProfile, LiveWindow, PushedWindow } from '@modelwatch/core';
 import type { BaselineStore } from '../store/baseline-store.js';
-import { addWindow, emptyWindow, type WindowSource, type WindowSpec } from './window-source.js';
+import { addWindow, emptyWindow, sumVariants, type WindowSource, type WindowSpec } from './window-source.js';
 
 /** True when every feature and output the push shares with the window has the same number of bins. */
 function sameShape(window: LiveWindow, push: PushedWindow): boolean {
@@ -30,18 +30,28 @@ export class PushWindowSource implements WindowSource {
   ) {}
 
   async fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<LiveWindow | undefined> {
+    return sumVariants(baseline, window, endMs, await this.fetchByVariant(baseline, window, endMs));
+  }
+
+  /** Pushes carry the sidecar's variant; windows without one are keyed ''. */
+  async fetchByVariant(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<Map<string, LiveWindow>> {
     const pushes = await this.store.pushedWindows(baseline.model, endMs - window.ms, endMs);
-    const out = emptyWindow(baseline, window, endMs);
-    let used = 0;
+    const byVariant = new Map<string, LiveWindow>();
     for (const p of pushes) {
       if (p.baselineVersion !== undefined && p.baselineVersion !== baseline.version) continue;
+      const key = p.variant ?? '';
+      let out = byVariant.get(key);
+      if (!out) {
+        out = emptyWindow(baseline, window, endMs);
+        if (p.variant !== undefined) out.variant = p.variant;
+      }
       if (!sameShape(out, p)) {
         this.onMismatch(baseline.model, p);
         continue;
       }
       addWindow(out, { ...out, features: p.features, outputs: p.outputs });
-      used++;
+      byVariant.set(key, out);
     }
-    return used > 0 ? out : undefined;
+    return byVariant;
   }
 }

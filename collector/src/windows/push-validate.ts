@@ -1,7 +1,18 @@
-import type { PushedWindow, WindowFeatureCounts } from '@modelwatch/core';
+import { preview, type PushedWindow, type WindowFeatureCounts } from '@modelwatch/core';
 
 /** Bounds on a pushed window: one push can never make the collector store or sum unbounded data. */
-export const PUSH_LIMITS = { features: 2_000, bins: 1_000, sourceLength: 128, nameLength: 256 } as const;
+export const PUSH_LIMITS = {
+  features: 2_000,
+  bins: 1_000,
+  sourceLength: 128,
+  nameLength: 256,
+  /** Rows one sidecar can plausibly serve per second of a window (an order above the fastest seen). */
+  rowsPerSecond: 1_000_000,
+  /** Longest window: a push interval is at most a day; a week leaves room for a stalled timer. */
+  windowMs: 7 * 86_400_000,
+  /** How far a window's end may be ahead of the collector's clock (clock skew). */
+  futureSkewMs: 5 * 60_000,
+} as const;
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -9,8 +20,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Counts of a window are whole numbers of observations. */
 function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function checkCounts(where: string, raw: unknown, isOutput: boolean): string | WindowFeatureCounts & { output?: string; role?: string } {
@@ -23,8 +35,8 @@ function checkCounts(where: string, raw: unknown, isOutput: boolean): string | W
     return `${where}.counts must be an array of 1 to ${PUSH_LIMITS.bins} counts`;
   }
   const bad = raw.counts.findIndex((c) => !isCount(c));
-  if (bad >= 0) return `${where}.counts[${bad}] must be a finite number >= 0`;
-  if (!isCount(raw.missing)) return `${where}.missing must be a finite number >= 0`;
+  if (bad >= 0) return `${where}.counts[${bad}] must be an integer >= 0`;
+  if (!isCount(raw.missing)) return `${where}.missing must be an integer >= 0`;
   const out: WindowFeatureCounts & { output?: string; role?: string } = {
     name: raw.name,
     type: raw.type,
@@ -42,8 +54,21 @@ function checkCounts(where: string, raw: unknown, isOutput: boolean): string | W
   return out;
 }
 
-/** Validates an untrusted push body; the error says which field is wrong and what would be valid. */
-export function validatePushedWindow(body: unknown, model: string): Validation<PushedWindow> {
+function total(c: WindowFeatureCounts): number {
+  let sum = c.missing;
+  for (const n of c.counts) sum += n;
+  return sum;
+}
+
+/**
+ * Validates an untrusted push body; the error says which field is wrong and what would be valid.
+ * Beyond shape, a window must be consistent (issue 12, item 4): it ends no later than a few
+ * minutes from now, lasts at most a week, holds no more rows than a sidecar can serve in its
+ * duration, and no input feature counts more values than the window has rows (every row gives a
+ * feature one value or one missing). Outputs are only bounded by the same rate: an answer can land
+ * in the window after the one that counted its request.
+ */
+export function validatePushedWindow(body: unknown, model: string, now: number = Date.now()): Validation<PushedWindow> {
   if (!isRecord(body)) return { ok: false, error: 'body must be a JSON object (a PushedWindow)' };
   if (typeof body.source !== 'string' || body.source.length === 0 || body.source.length > PUSH_LIMITS.sourceLength) {
     return { ok: false, error: `source must be a non-empty string of at most ${PUSH_LIMITS.sourceLength} characters` };
@@ -51,12 +76,19 @@ export function validatePushedWindow(body: unknown, model: string): Validation<P
   if (typeof body.seq !== 'number' || !Number.isSafeInteger(body.seq) || body.seq < 0) {
     return { ok: false, error: 'seq must be an integer >= 0' };
   }
-  if (body.model !== model) return { ok: false, error: `model "${String(body.model)}" does not match the URL's model "${model}"` };
+  if (body.model !== model) return { ok: false, error: `model ${preview(body.model)} does not match the URL's model "${model}"` };
   const start = typeof body.start === 'string' ? Date.parse(body.start) : NaN;
   const end = typeof body.end === 'string' ? Date.parse(body.end) : NaN;
   if (!Number.isFinite(start) || !Number.isFinite(end)) return { ok: false, error: 'start and end must be ISO 8601 timestamps' };
   if (end < start) return { ok: false, error: 'end must not be before start' };
-  if (!isCount(body.rows) || !Number.isInteger(body.rows)) return { ok: false, error: 'rows must be an integer >= 0' };
+  if (end > now + PUSH_LIMITS.futureSkewMs) return { ok: false, error: `end ${new Date(end).toISOString()} is in the future` };
+  if (end - start > PUSH_LIMITS.windowMs) return { ok: false, error: `the window lasts ${Math.round((end - start) / 3_600_000)} h; at most ${PUSH_LIMITS.windowMs / 3_600_000} h` };
+  if (!isCount(body.rows)) return { ok: false, error: 'rows must be an integer >= 0' };
+  const maxRows = PUSH_LIMITS.rowsPerSecond * Math.max(1, Math.ceil((end - start) / 1000));
+  if (body.rows > maxRows) return { ok: false, error: `rows ${body.rows} is more than a sidecar can serve in the window (at most ${maxRows})` };
+  if (body.variant !== undefined && (typeof body.variant !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,128}$/.test(body.variant))) {
+    return { ok: false, error: 'variant must be 1-128 characters from [A-Za-z0-9_.:-/] when given' };
+  }
   for (const opt of ['modelVersion', 'baselineVersion'] as const) {
     if (body[opt] !== undefined && (typeof body[opt] !== 'string' || (body[opt] as string).length > PUSH_LIMITS.nameLength)) {
       return { ok: false, error: `${opt} must be a string when given` };
@@ -73,6 +105,11 @@ export function validatePushedWindow(body: unknown, model: string): Validation<P
       const checked = checkCounts(`${key}[${i}]`, raw[i], key === 'outputs');
       if (typeof checked === 'string') return { ok: false, error: checked };
       if (names.has(checked.name)) return { ok: false, error: `${key}[${i}].name "${checked.name}" appears twice` };
+      const values = total(checked);
+      if (key === 'features' && values > body.rows) {
+        return { ok: false, error: `${key}[${i}] counts ${values} values (bins + missing) in a window of ${body.rows} rows` };
+      }
+      if (values > maxRows) return { ok: false, error: `${key}[${i}] counts ${values} values, more than a sidecar can serve in the window (at most ${maxRows})` };
       names.add(checked.name);
       lists[key].push(checked);
     }
@@ -84,6 +121,7 @@ export function validatePushedWindow(body: unknown, model: string): Validation<P
       seq: body.seq,
       model,
       ...(body.modelVersion !== undefined ? { modelVersion: body.modelVersion as string } : {}),
+      ...(body.variant !== undefined ? { variant: body.variant as string } : {}),
       ...(body.baselineVersion !== undefined ? { baselineVersion: body.baselineVersion as string } : {}),
       start: new Date(start).toISOString(),
       end: new Date(end).toISOString(),

@@ -15,11 +15,39 @@ export interface WindowSource {
    * order), or undefined when this source saw nothing for the model in the window.
    * Throws WindowError when the data cannot be aligned with the baseline.
    */
-  fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number): Promise<LiveWindow | undefined>;
+  fetch(baseline: BaselineProfile, window: WindowSpec, endMs: number, signal?: AbortSignal): Promise<LiveWindow | undefined>;
+  /**
+   * The same counts kept apart per sidecar variant (key '' for counts without a variant), so the
+   * evaluator can judge a canary on its own traffic. Empty map when the source saw nothing.
+   * Optional: a source without it is read with `fetch`, all variants together (see byVariant).
+   */
+  fetchByVariant?(baseline: BaselineProfile, window: WindowSpec, endMs: number, signal?: AbortSignal): Promise<Map<string, LiveWindow>>;
+}
+
+/** A source's windows per variant: `fetchByVariant` when it has one, else `fetch` under key ''. */
+export async function byVariant(
+  source: WindowSource,
+  baseline: BaselineProfile,
+  window: WindowSpec,
+  endMs: number,
+  signal?: AbortSignal,
+): Promise<Map<string, LiveWindow>> {
+  if (source.fetchByVariant) return source.fetchByVariant(baseline, window, endMs, signal);
+  const w = await source.fetch(baseline, window, endMs, signal);
+  return w ? new Map([['', w]]) : new Map();
+}
+
+/** All variants of a model together (what `fetch` returns), or undefined when there are none. */
+export function sumVariants(baseline: BaselineProfile, window: WindowSpec, endMs: number, byVariant: Map<string, LiveWindow>): LiveWindow | undefined {
+  if (byVariant.size === 0) return undefined;
+  const out = emptyWindow(baseline, window, endMs);
+  for (const w of byVariant.values()) addWindow(out, w);
+  return out;
 }
 
 export class WindowError extends Error {
-  constructor(readonly reason: EvaluationErrorReason, message: string) {
+  /** `reason` is the bounded label of the error counter; `code` the catalogue code when there is one. */
+  constructor(readonly reason: EvaluationErrorReason, message: string, readonly code?: string) {
     super(message);
     this.name = 'WindowError';
   }

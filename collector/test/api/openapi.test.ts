@@ -2,16 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { OPENAPI } from '../../src/index.js';
 import { buildTestApp } from '../helpers/app.js';
 
-/** Every (METHOD, /path/{param}) the Express app routes. */
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every (METHOD, /path/{param}) the Express app routes, including routes of mounted routers. */
 function servedRoutes(): string[] {
-  const app = buildTestApp() as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
-  return app.router.stack.flatMap((layer) =>
-    layer.route
-      ? Object.keys(layer.route.methods)
-          .filter((m) => m !== '_all')
-          .map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
-      : [],
-  );
+  const app = buildTestApp() as unknown as { router: { stack: Layer[] } };
+  const walk = (stack: Layer[]): string[] =>
+    stack.flatMap((layer) =>
+      layer.route
+        ? Object.keys(layer.route.methods)
+            .filter((m) => m !== '_all')
+            .map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+        : layer.handle?.stack
+          ? walk(layer.handle.stack)
+          : [],
+    );
+  return walk(app.router.stack);
 }
 
 function documentedRoutes(): string[] {
@@ -33,13 +42,14 @@ describe('OpenAPI description', () => {
     expect([...served].sort()).toEqual([...documentedRoutes()].sort());
   });
 
-  it('marks exactly the write routes as needing the bearer token', () => {
+  it('marks exactly the write routes and the payload reads as needing the bearer token', () => {
     const secured = Object.entries(OPENAPI.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([, op]) => typeof op === 'object' && op !== null && 'security' in op)
         .map(([m]) => `${m.toUpperCase()} ${path}`),
     );
     const writes = documentedRoutes().filter((r) => r.startsWith('POST') || r.startsWith('DELETE'));
-    expect(secured.sort()).toEqual(writes.sort());
+    const payloadReads = ['GET /api/v1/models/{model}/predictions', 'GET /api/v1/models/{model}/predictions/{id}'];
+    expect(secured.sort()).toEqual([...writes, ...payloadReads].sort());
   });
 });

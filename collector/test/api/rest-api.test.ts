@@ -100,7 +100,7 @@ describe('auth', () => {
     for (const token of ['x', `${TOKEN}x`, TOKEN.toUpperCase()]) {
       const res = await call(api(`/models/${m}/baselines`), { body: createProfile(m), token });
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: 'invalid bearer token' });
+      expect(res.body).toEqual({ error: 'invalid bearer token', code: 'MW_ERR_AUTH_INVALID_TOKEN' });
     }
   });
 

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,10 +31,36 @@ describe('modelwatch collector', () => {
     expect(r.stderr).toMatch(/MW_COLLECTOR_WINDOWS: window "5x" is not a duration/);
   });
 
+  it('exits 2 naming a bad --windows-from and a bad --query-timeout', () => {
+    const from = runSync(['--port', '0', '--db', ':memory:', '--windows-from', 'rules']);
+    expect(from.status).toBe(2);
+    expect(from.stderr).toMatch(/MW_COLLECTOR_WINDOWS_FROM: windows-from "rules" must be raw or recorded/);
+    const timeout = runSync(['--port', '0', '--db', ':memory:', '--query-timeout', '10']);
+    expect(timeout.status).toBe(2);
+    expect(timeout.stderr).toMatch(/MW_COLLECTOR_QUERY_TIMEOUT/);
+    const concurrency = runSync(['--port', '0', '--db', ':memory:', '--model-concurrency', 'many']);
+    expect(concurrency.status).toBe(2);
+    expect(concurrency.stderr).toMatch(/--model-concurrency must be a non-negative integer/);
+  });
+
   it('exits 2 when the drift config file is not a JSON object', () => {
     const r = runSync(['--port', '0', '--db', ':memory:', '--drift-config', BIN]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/MW_COLLECTOR_DRIFT_CONFIG: cannot read .* as JSON/);
+  });
+
+  it('exits 2 naming the tokens file problem without printing a secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-tokens-'));
+    try {
+      const file = join(dir, 'tokens.json');
+      writeFileSync(file, JSON.stringify([{ name: 'ci', token: 'secret-secret-secret', scopes: ['superuser'] }]));
+      const r = runSync(['--port', '0', '--db', ':memory:', '--tokens', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/MW_COLLECTOR_TOKENS: .*token "ci": scopes must be a non-empty list of reader, writer, labeller, admin/);
+      expect(r.stderr).not.toContain('secret-secret-secret');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves until SIGTERM, then shuts down cleanly with exit code 0', async () => {
@@ -54,5 +82,7 @@ describe('modelwatch collector', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/shutting down/);
+    // The default (no token) is said out loud at startup.
+    expect(out).toMatch(/auth: no tokens configured: reads and writes are open/);
   });
 });

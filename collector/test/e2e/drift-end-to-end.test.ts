@@ -165,6 +165,7 @@ describe('drift options', () => {
 
 describe('Prometheus windows end to end', () => {
   const ID = 'model_version="1",pipeline="p",stage="s",variant="primary"';
+  const CANARY = 'model_version="2",pipeline="p",stage="s",variant="canary"';
   const types = ['# TYPE modelwatch_input_feature_value histogram', '# TYPE modelwatch_input_category_total counter'];
   // Live traffic far from the uniform baseline; "skewed" is binned on other edges than its baseline.
   const series = () =>
@@ -172,6 +173,13 @@ describe('Prometheus windows end to end', () => {
       ...histogramSeries('modelwatch_input_feature_value', `model="live",${ID},feature="x"`, [0.5, 1.5, 2.5], [0, 0, 1, 20]),
       [`modelwatch_input_category_total{model="live",${ID},feature="color",category="red"}`, 20],
       ...histogramSeries('modelwatch_input_feature_value', `model="skewed",${ID},feature="x"`, [1, 2], [5, 5, 5]),
+      // A rollout: the primary sees the training distribution, its canary a shifted one.
+      ...histogramSeries('modelwatch_input_feature_value', `model="rollout",${ID},feature="x"`, [0.5, 1.5, 2.5], [25, 25, 25, 25]),
+      [`modelwatch_input_category_total{model="rollout",${ID},feature="color",category="red"}`, 50],
+      [`modelwatch_input_category_total{model="rollout",${ID},feature="color",category="blue"}`, 40],
+      [`modelwatch_input_category_total{model="rollout",${ID},feature="color",category="green"}`, 10],
+      ...histogramSeries('modelwatch_input_feature_value', `model="rollout",${CANARY},feature="x"`, [0.5, 1.5, 2.5], [0, 0, 1, 20]),
+      [`modelwatch_input_category_total{model="rollout",${CANARY},feature="color",category="red"}`, 20],
     ]);
   const replicas = [new FakeReplica(types, series()), new FakeReplica(types, series())];
   let prom: TestPrometheus;
@@ -203,5 +211,25 @@ describe('Prometheus windows end to end', () => {
     expect(seriesValue(text, 'modelwatch_drift_evaluation_errors_total', { model: 'skewed', reason: 'bucket_mismatch' })).toBeGreaterThan(0);
     expect(seriesValue(text, 'modelwatch_drift_score', { model: 'skewed' })).toBeUndefined();
     expect(seriesValue(text, 'modelwatch_drift_last_evaluation_timestamp_seconds', { model: 'live', window: '1m' })).toBeGreaterThan(0);
+  });
+
+  it('judges each variant of a model on its own traffic: a drifted canary shows as the canary', async () => {
+    await call(`${c.url}/api/v1/models/rollout/baselines`, { body: createProfile('rollout') });
+    const text = await waitFor('per-variant drift from Prometheus windows', async () => {
+      const t = await metricsText(c);
+      const canary = seriesValue(t, 'modelwatch_drift_dataset_detected', { model: 'rollout', window: '1m', variant: 'canary' });
+      const primary = seriesValue(t, 'modelwatch_drift_dataset_detected', { model: 'rollout', window: '1m', variant: 'primary' });
+      return canary !== undefined && primary !== undefined ? t : undefined;
+    }, 45_000);
+    expect(seriesValue(text, 'modelwatch_drift_dataset_detected', { model: 'rollout', window: '1m', variant: 'canary' })).toBe(1);
+    expect(seriesValue(text, 'modelwatch_drift_dataset_detected', { model: 'rollout', window: '1m', variant: 'primary' })).toBe(0);
+    expect(seriesValue(text, 'modelwatch_drift_detected', { model: 'rollout', feature: 'x', kind: 'input', variant: 'canary' })).toBe(1);
+    expect(seriesValue(text, 'modelwatch_drift_detected', { model: 'rollout', feature: 'x', kind: 'input', variant: 'primary' })).toBe(0);
+    const res = await fetch(`${c.url}/api/v1/models/rollout/drift?variant=canary`);
+    const body = (await res.json()) as { variant: string; reports: { report: { variant: string; datasetDrift: boolean } }[] };
+    expect(body.variant).toBe('canary');
+    expect(body.reports[0].report).toMatchObject({ variant: 'canary', datasetDrift: true });
+    const bad = await fetch(`${c.url}/api/v1/models/rollout/drift?variant=${encodeURIComponent('a b')}`);
+    expect(bad.status).toBe(400);
   });
 });

@@ -1,4 +1,5 @@
-import { buildApp, DriftMetrics, MemoryStore } from '../../src/index.js';
+import { Registry } from 'prom-client';
+import { buildApp, DriftMetrics, FeedbackMetrics, MemoryPredictionStore, MemoryStore } from '../../src/index.js';
 import type { AppDeps } from '../../src/api/app.js';
 
 /** The REST app over an in-memory store, for tests that need no listening collector. */
@@ -13,6 +14,12 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     },
     baselinesChanged: () => {},
     ready: async () => true,
+    predictionLog: {
+      predictions: new MemoryPredictionStore(),
+      metrics: new FeedbackMetrics(new Registry()),
+      retentionMs: 86_400_000,
+      events: new Set(['redo']),
+    },
     ...overrides,
   });
 }

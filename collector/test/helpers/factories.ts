@@ -37,19 +37,22 @@ export function createProfile(model = 'm', overrides: Partial<BaselineProfile> =
   };
 }
 
+/** A valid pushed window; `rows` defaults to what the features count, so overrides stay consistent. */
 export function createPushedWindow(overrides: Partial<PushedWindow> = {}): PushedWindow {
+  const features = overrides.features ?? [
+    { name: 'x', type: 'numeric', counts: [25, 25, 25, 25], missing: 0 },
+    { name: 'color', type: 'categorical', counts: [50, 40, 10], missing: 0 },
+  ];
+  const counted = Math.max(0, ...features.map((f) => f.counts.reduce((a, b) => a + b, f.missing)));
   return {
     source: 'edge-1',
     seq: 1,
     model: 'm',
     start: new Date(Date.now() - 60_000).toISOString(),
     end: new Date().toISOString(),
-    rows: 100,
-    features: [
-      { name: 'x', type: 'numeric', counts: [25, 25, 25, 25], missing: 0 },
-      { name: 'color', type: 'categorical', counts: [50, 40, 10], missing: 0 },
-    ],
+    rows: counted,
     outputs: [],
     ...overrides,
+    features,
   };
 }

@@ -56,10 +56,23 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
+export interface PrometheusExtras {
+  /** Rule file contents, loaded as rules-<i>.yaml. */
+  rules?: string[];
+  /** Extra command-line flags, e.g. `--query.max-samples=100`. */
+  args?: string[];
+}
+
 /** Starts the real /usr/bin/prometheus scraping the given loopback ports every second. */
-export async function startPrometheus(targetPorts: number[]): Promise<TestPrometheus> {
+export async function startPrometheus(targetPorts: number[], extras: PrometheusExtras = {}): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-prom-'));
+  const ruleFiles = (extras.rules ?? []).map((text, i) => {
+    const path = join(dir, `rules-${i}.yaml`);
+    writeFileSync(path, text);
+    return path;
+  });
   const config = [
+    ...(ruleFiles.length ? ['rule_files:', ...ruleFiles.map((f) => `  - '${f}'`)] : []),
     'global:',
     '  scrape_interval: 1s',
     '  evaluation_interval: 1s',
@@ -77,6 +90,7 @@ export async function startPrometheus(targetPorts: number[]): Promise<TestPromet
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(extras.args ?? []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -123,7 +123,7 @@ describe('PrometheusWindowSource on a real Prometheus', () => {
     const target = new URL(prom.url);
     const gateway = createServer((req, res) => {
       seen.push(req.headers['x-scope-orgid'] as string | undefined);
-      const upstream = request({ host: target.hostname, port: target.port, path: req.url!.replace(/^\/prometheus/, ''), method: req.method }, (up) => {
+      const upstream = request({ host: target.hostname, port: target.port, path: req.url!.replace(/^\/prometheus/, ''), method: req.method, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });

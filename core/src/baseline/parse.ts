@@ -4,6 +4,7 @@
  *   BASELINE_FORMAT: $.features[2].bins.edges[4] = 3 is not allowed: edges must be strictly ascending
  * core/schema/baseline.v1.schema.json describes the same format for other tools.
  */
+import { preview } from '../errors/preview.js';
 import { BASELINE_SCHEMA, type BaselineProfile, type FeatureProfile, type OutputProfile, type ChunkProfile } from './profile.js';
 
 export class BaselineFormatError extends Error {
@@ -19,9 +20,7 @@ export class BaselineFormatError extends Error {
 }
 
 function show(value: unknown): string {
-  if (value === undefined) return 'undefined (missing)';
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return preview(value);
 }
 
 type Obj = Record<string, unknown>;

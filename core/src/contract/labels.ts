@@ -27,6 +27,20 @@ export const Label = {
   method: 'method',
   window: 'window',
   source: 'source',
+  /** Rollouts: the variant a candidate's outputs are compared with (from configuration). */
+  referenceVariant: 'reference_variant',
+  /** Rollouts: what a variant does in the routing (closed set VariantRole). */
+  role: 'role',
+  /** Rollouts: a routing change (closed set RolloutAction). */
+  action: 'action',
+  /** Rollouts: who made a change, `manual` (admin API) or `automatic` (canary analysis). */
+  trigger: 'trigger',
+  /** Rollouts: one canary analysis check (closed set AnalysisCheck). */
+  check: 'check',
+  /** Rollouts: the verdict of a comparison or check (closed sets). */
+  result: 'result',
+  /** Degree of automation of a model (closed set AutomationLevel). */
+  level: 'level',
 } as const;
 
 export type LabelKey = (typeof Label)[keyof typeof Label];
@@ -52,6 +66,17 @@ export const Outcome = {
 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
+/** Outcomes of tap-mode events (`outcome` label of tap_events_total). */
+export const TapOutcome = {
+  paired: 'paired',
+  duplicate: 'duplicate',
+  timedOut: 'timed_out',
+  overflow: 'overflow',
+  invalid: 'invalid',
+  ignored: 'ignored',
+} as const;
+export type TapOutcomeValue = (typeof TapOutcome)[keyof typeof TapOutcome];
+
 /** Reasons a request is rejected or fails (`reason` label of request_errors_total). */
 export const ErrorReason = {
   malformedJson: 'malformed_json',
@@ -66,6 +91,14 @@ export const ErrorReason = {
   upstreamStatus: 'upstream_status',
   inferenceFailed: 'inference_failed',
   internal: 'internal',
+  /** Answered 503 with Retry-After: the in-flight cap was reached. */
+  overloaded: 'overloaded',
+  /** Answered 408: headers or body did not arrive within the configured timeout. */
+  requestTimeout: 'request_timeout',
+  /** The request names a model other than the one this sidecar serves. */
+  wrongModel: 'wrong_model',
+  /** The same input name appears twice in one request. */
+  duplicateInput: 'duplicate_input',
 } as const;
 export type ErrorReasonValue = (typeof ErrorReason)[keyof typeof ErrorReason];
 
@@ -81,3 +114,66 @@ export const DriftKind = {
 } as const;
 /** `source` label: where the collector got a live window from. */
 export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;
+/** `outcome` of collector_round_models_total. */
+export const RoundModelOutcome = { evaluated: 'evaluated', overBudget: 'over_budget' } as const;
+/** `outcome` of collector_window_queries_total. */
+export const WindowQueryOutcome = {
+  ok: 'ok',
+  timeout: 'timeout',
+  tooLarge: 'too_large',
+  unreachable: 'unreachable',
+  error: 'error',
+  cancelled: 'cancelled',
+  split: 'split',
+} as const;
+export type WindowQueryOutcomeValue = (typeof WindowQueryOutcome)[keyof typeof WindowQueryOutcome];
+
+/** `role` label: what a variant does in the routing. */
+export const VariantRole = { primary: 'primary', canary: 'canary', shadow: 'shadow', standby: 'standby' } as const;
+export type VariantRoleValue = (typeof VariantRole)[keyof typeof VariantRole];
+/** `action` label: kinds of routing change (rollout events). */
+export const RolloutAction = {
+  set: 'set',
+  promote: 'promote',
+  rollback: 'rollback',
+  step: 'step',
+  switch: 'switch',
+  automation: 'automation',
+} as const;
+export type RolloutActionValue = (typeof RolloutAction)[keyof typeof RolloutAction];
+/** `trigger` label of rollout events. */
+export const RolloutTrigger = { manual: 'manual', automatic: 'automatic' } as const;
+export type RolloutTriggerValue = (typeof RolloutTrigger)[keyof typeof RolloutTrigger];
+/** `check` label: the canary analysis checks, candidate vs primary. */
+export const AnalysisCheck = {
+  errorRatio: 'error_ratio',
+  latencyP99: 'latency_p99',
+  disagreement: 'disagreement',
+  drift: 'drift',
+  lowConfidence: 'low_confidence',
+} as const;
+export type AnalysisCheckValue = (typeof AnalysisCheck)[keyof typeof AnalysisCheck];
+/** `result` label of analysis checks. */
+export const CheckResult = { pass: 'pass', fail: 'fail', insufficient: 'insufficient' } as const;
+export type CheckResultValue = (typeof CheckResult)[keyof typeof CheckResult];
+/** `result` label of shadow comparisons: classification agreement, or not comparable. */
+export const ComparisonResult = { agree: 'agree', disagree: 'disagree', incomparable: 'incomparable' } as const;
+export type ComparisonResultValue = (typeof ComparisonResult)[keyof typeof ComparisonResult];
+/** `outcome` label of shadow calls. */
+export const ShadowOutcome = { completed: 'completed', failed: 'failed', timeout: 'timeout', dropped: 'dropped' } as const;
+export type ShadowOutcomeValue = (typeof ShadowOutcome)[keyof typeof ShadowOutcome];
+/** `kind` label of the shadow difference histogram (regression outputs). */
+export const DifferenceKind = { absolute: 'absolute', relative: 'relative' } as const;
+/**
+ * `level` label: degrees of automation (the course notes' scale). `human`: the model is not called;
+ * `shadow`: the model runs but its answer is not returned; `assistance`, `partial`, `full`: the
+ * answer is returned (what partial automation does with low-confidence answers is the review queue's).
+ */
+export const AutomationLevel = {
+  human: 'human',
+  shadow: 'shadow',
+  assistance: 'assistance',
+  partial: 'partial',
+  full: 'full',
+} as const;
+export type AutomationLevelValue = (typeof AutomationLevel)[keyof typeof AutomationLevel];

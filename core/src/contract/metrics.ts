@@ -61,6 +61,10 @@ export const SidecarSoftware = {
     'Windows of counts handled by the edge pusher, by outcome: sent (acknowledged by the collector), dropped (disk buffer full, oldest first), rejected (refused by the collector as invalid).'),
   pushBuffered: metric('sidecar', 'gauge', 'modelwatch_push_buffered_windows', '',
     [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
+  traceExportFailures: metric('sidecar', 'counter', 'modelwatch_trace_export_failures_total', '',
+    [...ID], 'Batches of spans the OTLP exporter failed to deliver (endpoint down, slow or refusing); inference is never affected.'),
+  connections: metric('sidecar', 'gauge', 'modelwatch_open_connections', '',
+    [...ID], 'Client connections currently open on the sidecar (capped by limits.maxConnections).'),
 } as const;
 
 /** Sidecar: what goes into the model. */
@@ -99,26 +103,30 @@ export const SidecarOutput = {
     [...ID, Label.output], 'Outputs that are null, empty or missing from the model response.'),
 } as const;
 
-/** Collector: drift results and its own health. */
+/**
+ * Collector: drift results and its own health. Drift series without `variant` judge all the traffic
+ * of a model; when a model's windows hold several variants, each variant also gets its own series
+ * (`variant` set), so a drifted canary shows as the canary.
+ */
 export const CollectorDrift = {
   score: metric('collector', 'gauge', 'modelwatch_drift_score', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'Drift score of one feature (or output, or missing rate) between the active baseline and a live window.'),
   threshold: metric('collector', 'gauge', 'modelwatch_drift_threshold', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'Threshold applied to the drift score (see the method for its direction).'),
   detected: metric('collector', 'gauge', 'modelwatch_drift_detected', '',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     '1 when the feature drifted in the window, 0 when not; absent when the window is too small for a verdict.'),
   pValue: metric('collector', 'gauge', 'modelwatch_drift_p_value', 'ratio',
-    [Label.model, Label.feature, Label.kind, Label.method, Label.window],
+    [Label.model, Label.feature, Label.kind, Label.method, Label.window, Label.variant],
     'p-value of the drift test, for methods that have one (KS, chi-square).'),
   windowSamples: metric('collector', 'gauge', 'modelwatch_drift_window_samples', '',
-    [Label.model, Label.feature, Label.kind, Label.window], 'Samples in the live window for this feature.'),
+    [Label.model, Label.feature, Label.kind, Label.window, Label.variant], 'Samples in the live window for this feature.'),
   driftedShare: metric('collector', 'gauge', 'modelwatch_drift_drifted_features_ratio', 'ratio',
-    [Label.model, Label.window], 'Share of input features that drifted in the window.'),
+    [Label.model, Label.window, Label.variant], 'Share of input features that drifted in the window.'),
   datasetDrift: metric('collector', 'gauge', 'modelwatch_drift_dataset_detected', '',
-    [Label.model, Label.window], '1 when the share of drifted features reaches the dataset threshold.'),
+    [Label.model, Label.window, Label.variant], '1 when the share of drifted features reaches the dataset threshold.'),
   baselineInfo: metric('collector', 'gauge', 'modelwatch_baseline_info', '',
     [Label.model, Label.baselineVersion], 'Always 1; the active baseline version of each model.'),
   baselineCreated: metric('collector', 'gauge', 'modelwatch_baseline_created_timestamp_seconds', 'seconds',
@@ -139,14 +147,67 @@ export const CollectorDrift = {
 
 /** Sidecar: variant routing, shadow comparison and rollout control (rollouts). */
 export const SidecarRollout = {
+  trafficWeight: metric('sidecar', 'gauge', 'modelwatch_rollout_traffic_weight', 'ratio',
+    [...ID, Label.role],
+    'Share of client traffic routed to the variant (shadow: share of requests copied to it), 0 to 1; one series per variant with its current role.'),
+  shadowRequests: metric('sidecar', 'counter', 'modelwatch_shadow_requests_total', '',
+    [...ID, Label.outcome],
+    'Copies of requests sent to a shadow variant, by outcome: completed, failed, timeout, dropped (in-flight limit reached; the primary is never delayed).'),
+  shadowInFlight: metric('sidecar', 'gauge', 'modelwatch_shadow_in_flight', '',
+    [...ID], 'Shadow calls currently running (bounded by the shadow in-flight limit).'),
+  comparisons: metric('sidecar', 'counter', 'modelwatch_variant_comparisons_total', '',
+    [...ID, Label.referenceVariant, Label.output, Label.result],
+    'Rows whose candidate output was compared with the reference variant\'s output for the same request: agree/disagree on the top class, or incomparable (regression outputs are in modelwatch_variant_difference).'),
+  difference: metric('sidecar', 'histogram', 'modelwatch_variant_difference', '',
+    [...ID, Label.referenceVariant, Label.output, Label.kind],
+    'Regression outputs: absolute and relative (|a-b| / max(|b|, 1e-9)) difference between the candidate and the reference variant, per row.'),
+  events: metric('sidecar', 'counter', 'modelwatch_rollout_events_total', '',
+    [...ID, Label.action, Label.trigger],
+    'Routing changes (set, switch, step, promote, rollback, automation), manual (admin API) or automatic (canary analysis); the variant is the one changed.'),
+  lastEvent: metric('sidecar', 'gauge', 'modelwatch_rollout_last_event_timestamp_seconds', 'seconds',
+    [...ID], 'When the routing last changed (Unix time); with a canary weight between 0 and 1 this shows a stuck rollout.'),
+  analysisChecks: metric('sidecar', 'counter', 'modelwatch_rollout_analysis_checks_total', '',
+    [...ID, Label.check, Label.result],
+    'Canary analysis checks of the candidate against the primary, by check and result (pass, fail, insufficient: too few requests).'),
+  analysisFailures: metric('sidecar', 'gauge', 'modelwatch_rollout_analysis_failures', '',
+    [...ID], 'Failed analysis intervals counted toward the failure threshold of the current canary step.'),
+  automationLevel: metric('sidecar', 'gauge', 'modelwatch_automation_level', '',
+    [...ID, Label.level], '1 for the configured degree of automation of the model (human, shadow, assistance, partial, full), 0 for the others.'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Sidecar: prediction ids and the prediction log shipped to the collector (ground truth). */
 export const SidecarPredictionLog = {
+  records: metric('sidecar', 'counter', 'modelwatch_prediction_log_records_total', '',
+    [...ID, Label.outcome],
+    'Prediction records of the sampled share, by outcome: buffered (written to the disk buffer after the privacy rules), sent (acknowledged by the collector), rejected (refused by the collector as invalid).'),
+  dropped: metric('sidecar', 'counter', 'modelwatch_prediction_log_dropped_total', '',
+    [...ID, Label.reason],
+    'Prediction records lost before reaching the collector, by reason: queue_full (in-memory queue at its bound), buffer_full (disk buffer at its bound, oldest batches first), build_failed.'),
+  bufferedBatches: metric('sidecar', 'gauge', 'modelwatch_prediction_log_buffered_batches', '',
+    [...ID], 'Record batches waiting in the disk buffer for the collector.'),
+} as const satisfies Record<string, MetricDescriptor>;
+
+/** Sidecar: tap mode (copies of calls from KServe's payload logger or nginx) and worker processes (data path). */
+export const SidecarTap = {
+  tapEvents: metric('sidecar', 'counter', 'modelwatch_tap_events_total', '',
+    [...ID, Label.outcome],
+    'Copies of calls received in tap mode, by outcome: paired (request and response monitored), duplicate (same id and type seen again, ignored), timed_out (one half never came), overflow (pending table full, oldest dropped), invalid (not a tap event), ignored (not an inference call).'),
+  tapPending: metric('sidecar', 'gauge', 'modelwatch_tap_pending', '',
+    [...ID], 'Tap events waiting for their other half (request or response).'),
+  workers: metric('sidecar', 'gauge', 'modelwatch_workers', '',
+    [...ID], 'Worker processes whose metrics this scrape aggregates (1 without --workers).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: labels, user signals, realized performance and concept drift (ground truth). */
 export const CollectorPerformance = {
+  predictionRecords: metric('collector', 'counter', 'modelwatch_prediction_records_total', '',
+    [Label.model, Label.outcome],
+    'Prediction records shipped by sidecars, by outcome: accepted, duplicate (already stored: a retried batch), rejected (invalid batch).'),
+  feedback: metric('collector', 'counter', 'modelwatch_feedback_total', '',
+    [Label.model, Label.kind, Label.outcome],
+    'Feedback items (kind label or event) by outcome: accepted, duplicate, unknown_id (no such prediction), late (prediction already past retention), unknown_event (event name not configured).'),
+  recordsDeleted: metric('collector', 'counter', 'modelwatch_prediction_records_deleted_total', '',
+    [Label.reason], 'Stored prediction records deleted, by reason: retention (older than the retention period) or subject (erasure on request).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
@@ -155,6 +216,22 @@ export const CollectorReview = {
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */
 export const CollectorHealth = {
+  roundDuration: metric('collector', 'histogram', 'modelwatch_collector_round_duration_seconds', 'seconds',
+    [], 'Time of one evaluation round over every model this collector holds (models run concurrently up to --model-concurrency).'),
+  roundModels: metric('collector', 'counter', 'modelwatch_collector_round_models_total', '',
+    [Label.outcome], 'Models per round, by outcome: evaluated, or skipped because the round ran out of its budget (--round-budget).'),
+  windowQueries: metric('collector', 'counter', 'modelwatch_collector_window_queries_total', '',
+    [Label.outcome], 'Window queries to the Prometheus-API engine, by outcome (ok, timeout, too_large, unreachable, error, cancelled; split counts a too-large query halved and retried).'),
+  leasedModels: metric('collector', 'gauge', 'modelwatch_collector_leased_models', '',
+    [], 'Models this collector holds the lease of and evaluates (all active models on SQLite, its share on a PostgreSQL shared by several collectors).'),
+  liveCollectors: metric('collector', 'gauge', 'modelwatch_collector_live_collectors', '',
+    [], 'Collectors sharing the database that renewed their membership within the lease TTL (1 on SQLite).'),
+  internalErrors: metric('collector', 'counter', 'modelwatch_collector_internal_errors_total', '',
+    [], 'Requests answered 500 (internal error); each is logged once with the correlation id returned to the client.'),
+  authFailures: metric('collector', 'counter', 'modelwatch_collector_auth_failures_total', '',
+    [Label.reason], 'Requests refused by token or client-certificate checks, by reason (missing_token, invalid_token, forbidden, client_certificate).'),
+  tlsReloads: metric('collector', 'counter', 'modelwatch_collector_tls_certificate_reloads_total', '',
+    [Label.outcome], 'Certificate reloads on SIGHUP, by outcome (success, failure: the previous certificate stays in use).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 export const ALL_METRICS: readonly MetricDescriptor[] = [
@@ -164,6 +241,7 @@ export const ALL_METRICS: readonly MetricDescriptor[] = [
   ...Object.values<MetricDescriptor>(CollectorDrift),
   ...Object.values<MetricDescriptor>(SidecarRollout),
   ...Object.values<MetricDescriptor>(SidecarPredictionLog),
+  ...Object.values<MetricDescriptor>(SidecarTap),
   ...Object.values<MetricDescriptor>(CollectorPerformance),
   ...Object.values<MetricDescriptor>(CollectorReview),
   ...Object.values<MetricDescriptor>(CollectorHealth),

@@ -46,6 +46,7 @@ export function computeDrift(baseline: BaselineProfile, window: LiveWindow, opti
   for (const f of window.features) windowRows = Math.max(windowRows, sum(f.counts) + f.missing);
   return {
     model: baseline.model,
+    ...(window.variant !== undefined ? { variant: window.variant } : {}),
     ...(baseline.version !== undefined ? { baselineVersion: baseline.version } : {}),
     window: window.window,
     start: window.start,

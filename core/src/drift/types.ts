@@ -15,6 +15,8 @@ export interface WindowFeatureCounts {
 
 export interface LiveWindow {
   model: string;
+  /** The variant whose traffic this window counts (rollouts); absent: every variant together. */
+  variant?: string;
   /** Window label, e.g. `15m`, `1h`. */
   window: string;
   start: string;
@@ -55,6 +57,8 @@ export interface FeatureDriftResult {
 
 export interface DriftReport {
   model: string;
+  /** The variant this report judges (rollouts); absent: every variant of the model together. */
+  variant?: string;
   baselineVersion?: string;
   window: string;
   start: string;
@@ -86,6 +90,8 @@ export interface PushedWindow {
   seq: number;
   model: string;
   modelVersion?: string;
+  /** The sidecar variant whose traffic the window counts (absent: a sidecar without variants). */
+  variant?: string;
   baselineVersion?: string;
   start: string;
   end: string;

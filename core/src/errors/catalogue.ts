@@ -31,6 +31,27 @@ export const ConfigErrors = {
   file: spec('MW_ERR_CONFIG_FILE', 400, '{key}: {detail}'),
   /** Collector options (MW_COLLECTOR_* codes predate the catalogue and are kept). */
   collector: spec('MW_COLLECTOR_CONFIG', 400, '{detail}'),
+  collectorPort: spec('MW_COLLECTOR_PORT', 400, '{detail}'),
+  collectorWindows: spec('MW_COLLECTOR_WINDOWS', 400, '{detail}'),
+  collectorInterval: spec('MW_COLLECTOR_INTERVAL', 400, '{detail}'),
+  collectorMaxBody: spec('MW_COLLECTOR_MAX_BODY', 400, '{detail}'),
+  collectorPrometheusUrl: spec('MW_COLLECTOR_PROMETHEUS_URL', 400, '{detail}'),
+  collectorPrometheusHeader: spec('MW_COLLECTOR_PROMETHEUS_HEADER', 400, '{detail}'),
+  collectorHistory: spec('MW_COLLECTOR_HISTORY', 400, '{detail}'),
+  collectorToken: spec('MW_COLLECTOR_TOKEN', 400, '{detail}'),
+  collectorTokens: spec('MW_COLLECTOR_TOKENS', 400, '{detail}'),
+  collectorTls: spec('MW_COLLECTOR_TLS', 400, '{detail}'),
+  collectorDrift: spec('MW_COLLECTOR_DRIFT', 400, '{detail}'),
+  collectorDriftConfig: spec('MW_COLLECTOR_DRIFT_CONFIG', 400, '{detail}'),
+  collectorFlag: spec('MW_COLLECTOR_FLAG', 400, '{detail}'),
+  collectorQueryTimeout: spec('MW_COLLECTOR_QUERY_TIMEOUT', 400, '{detail}'),
+  collectorWindowsFrom: spec('MW_COLLECTOR_WINDOWS_FROM', 400, '{detail}'),
+  collectorConcurrency: spec('MW_COLLECTOR_CONCURRENCY', 400, '{detail}'),
+  collectorRoundBudget: spec('MW_COLLECTOR_ROUND_BUDGET', 400, '{detail}'),
+  collectorFeaturesPerQuery: spec('MW_COLLECTOR_FEATURES_PER_QUERY', 400, '{detail}'),
+  collectorLeaseTtl: spec('MW_COLLECTOR_LEASE_TTL', 400, '{detail}'),
+  /** TLS certificate, key or CA files (both servers and their clients). */
+  tls: spec('MW_ERR_CONFIG_TLS', 400, '{key}: {detail}'),
 } as const;
 
 /** Requests: what any HTTP endpoint of either server refuses. */
@@ -45,6 +66,8 @@ export const RequestErrors = {
   methodNotAllowed: spec('MW_ERR_REQUEST_METHOD', 405, 'method {method} is not allowed on {path}'),
   conflict: spec('MW_ERR_REQUEST_CONFLICT', 409, '{detail}'),
   timeout: spec('MW_ERR_REQUEST_TIMEOUT', 408, 'the request was not received within {ms} ms'),
+  connectNotSupported: spec('MW_ERR_REQUEST_CONNECT', 405, 'CONNECT is not supported: this is not a forward proxy'),
+  malformedHttp: spec('MW_ERR_REQUEST_MALFORMED_HTTP', 400, 'malformed HTTP request'),
   overloaded: spec('MW_ERR_REQUEST_OVERLOADED', 503, 'the server is at its limit of {limit} requests in flight; retry later'),
   unreadableBody: spec('MW_ERR_REQUEST_UNREADABLE_BODY', 400, 'unreadable request body ({detail})'),
 } as const;
@@ -54,6 +77,7 @@ export const AuthErrors = {
   missingToken: spec('MW_ERR_AUTH_MISSING_TOKEN', 401, 'this request needs an Authorization: Bearer <token> header'),
   invalidToken: spec('MW_ERR_AUTH_INVALID_TOKEN', 401, 'invalid bearer token'),
   forbidden: spec('MW_ERR_AUTH_FORBIDDEN', 403, 'token "{name}" lacks the {scope} scope this request needs'),
+  clientCertificate: spec('MW_ERR_AUTH_CLIENT_CERTIFICATE', 401, 'a client certificate signed by the configured CA is required'),
 } as const;
 
 /** Models and baselines. */
@@ -62,6 +86,9 @@ export const ModelErrors = {
   invalidName: spec('MW_ERR_MODEL_INVALID_NAME', 400, '{detail}'),
   invalidBaseline: spec('MW_ERR_BASELINE_INVALID', 400, 'invalid baseline profile: {detail}'),
   unknownBaseline: spec('MW_ERR_BASELINE_UNKNOWN', 404, '{detail}'),
+  unreadableData: spec('MW_ERR_BASELINE_UNREADABLE_DATA', 400, 'unreadable {format} data: {detail}'),
+  tooManyColumns: spec('MW_ERR_BASELINE_TOO_MANY_COLUMNS', 400, '{detail}'),
+  activeInUse: spec('MW_ERR_BASELINE_ACTIVE', 409, '{detail}'),
 } as const;
 
 /** Inference through the sidecar: upstream model servers and the in-process model. */
@@ -83,6 +110,12 @@ export const PushErrors = {
 export const FeedbackErrors = {
   invalidFeedback: spec('MW_ERR_FEEDBACK_INVALID', 400, 'invalid feedback: {detail}'),
   invalidRecords: spec('MW_ERR_PREDICTIONS_INVALID', 400, 'invalid prediction records: {detail}'),
+  unknownPrediction: spec('MW_ERR_PREDICTIONS_UNKNOWN', 404, 'model "{model}" has no stored prediction "{id}"'),
+  invalidQuery: spec('MW_ERR_PREDICTIONS_QUERY', 400, '{detail}'),
+  invalidPrivacyRule: spec('MW_ERR_PRIVACY_RULE', 400, 'privacy rule {where}: {detail}'),
+  labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
+  retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
+  eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */
@@ -95,12 +128,24 @@ export const ReviewErrors = {
 export const RolloutErrors = {
   unknownVariant: spec('MW_ERR_ROLLOUT_UNKNOWN_VARIANT', 404, 'unknown variant "{variant}"'),
   invalidChange: spec('MW_ERR_ROLLOUT_INVALID_CHANGE', 400, '{detail}'),
+  notConfigured: spec('MW_ERR_ROLLOUT_NOT_CONFIGURED', 409, '{detail}'),
+  stateUnreadable: spec('MW_ERR_ROLLOUT_STATE', 500, 'rollout state {path}: {detail}'),
+  humanOnly: spec('MW_ERR_ROLLOUT_HUMAN_ONLY', 503, 'model "{model}" runs at automation level human: it is not called, a person decides'),
+  adminUnreachable: spec('MW_ERR_ROLLOUT_ADMIN_UNREACHABLE', 502, 'the sidecar admin API at {url} is unreachable: {detail}'),
+} as const;
+
+/** Tap mode: copies of calls sent to the sidecar by KServe's payload logger or nginx. */
+export const TapErrors = {
+  invalidEvent: spec('MW_ERR_TAP_INVALID_EVENT', 400, 'not a KServe payload-logger event: {detail}'),
 } as const;
 
 /** Window sources and evaluation (Prometheus and compatible engines). */
 export const SourceErrors = {
   unreachable: spec('MW_ERR_SOURCE_UNREACHABLE', 502, '{source} unreachable: {detail}'),
-  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} did not answer within {ms} ms'),
+  timeout: spec('MW_ERR_SOURCE_TIMEOUT', 504, '{source} is up but did not answer within {ms} ms: raise --query-timeout, or read recorded series (--windows-from recorded)'),
+  tooLarge: spec('MW_ERR_SOURCE_TOO_LARGE', 422, '{source} refused a query as too large even for a single feature: {detail}'),
+  engineError: spec('MW_ERR_SOURCE_ENGINE', 502, '{source} answered {status}: {detail}'),
+  roundBudget: spec('MW_ERR_SOURCE_ROUND_BUDGET', 503, 'the evaluation round ran out of its budget ({detail}); raise --round-budget or --model-concurrency'),
 } as const;
 
 /** CLI usage (exit code 2). */
@@ -125,6 +170,7 @@ export const ERROR_CATALOGUE: readonly ErrorSpec[] = [
   FeedbackErrors,
   ReviewErrors,
   RolloutErrors,
+  TapErrors,
   SourceErrors,
   CliErrors,
   InternalErrors,

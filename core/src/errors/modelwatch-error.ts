@@ -26,7 +26,7 @@ export function formatMessage(template: string, params: ErrorParams = {}): strin
  * internal and is answered with `internalError()` instead.
  */
 export class ModelwatchError extends Error {
-  override readonly name = 'ModelwatchError';
+  override readonly name: string = 'ModelwatchError';
   readonly code: string;
   readonly status: number;
   /** The message without the code prefix, for JSON bodies. */

@@ -43,6 +43,8 @@ export interface CollectorPollOptions {
   maxDelayMs?: number;
   /** After a profile is loaded, how often to look for a newly activated version. */
   refreshMs?: number;
+  /** Extra fetch options, e.g. a dispatcher trusting the collector's CA (https collector). */
+  fetchOptions?: Record<string, unknown>;
 }
 
 /**
@@ -73,7 +75,7 @@ export function pollCollectorBaseline(opts: CollectorPollOptions): () => void {
     const abortTimer = setTimeout(() => controller?.abort(), 10_000);
     abortTimer.unref();
     try {
-      const res = await fetch(url, { headers, signal: controller.signal });
+      const res = await fetch(url, { ...opts.fetchOptions, headers, signal: controller.signal });
       if (res.status === 200) {
         const profile = checkProfile(await res.json(), url);
         if (profile.version === undefined || profile.version !== current) {

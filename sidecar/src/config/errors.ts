@@ -1,28 +1,25 @@
+import { ConfigError as CoreConfigError, ConfigErrors, type ErrorSpec } from '@modelwatch/core';
+
 /**
- * Configuration errors, fastify-style: a stable code, the key, the bad value and what is allowed,
- * so a wrong config fails fast at startup with a message the operator can act on.
+ * Sidecar configuration errors come from core's catalogue (MW_ERR_CONFIG_*): a stable code, the
+ * key, the bad value and what is allowed, so a wrong config fails fast at startup with a message
+ * the operator can act on. `ConfigErrorCode.x` names the catalogue spec.
  */
 export const ConfigErrorCode = {
-  unknownKey: 'MW_ERR_CONFIG_UNKNOWN_KEY',
-  invalidType: 'MW_ERR_CONFIG_INVALID_TYPE',
-  outOfRange: 'MW_ERR_CONFIG_OUT_OF_RANGE',
-  notAllowed: 'MW_ERR_CONFIG_NOT_ALLOWED',
-  modelSource: 'MW_ERR_CONFIG_MODEL_SOURCE',
-  baselineSource: 'MW_ERR_CONFIG_BASELINE_SOURCE',
-  file: 'MW_ERR_CONFIG_FILE',
-} as const;
+  unknownKey: ConfigErrors.unknownKey,
+  invalidType: ConfigErrors.invalidType,
+  outOfRange: ConfigErrors.outOfRange,
+  notAllowed: ConfigErrors.notAllowed,
+  modelSource: ConfigErrors.modelSource,
+  baselineSource: ConfigErrors.baselineSource,
+  file: ConfigErrors.file,
+  tls: ConfigErrors.tls,
+} as const satisfies Record<string, ErrorSpec>;
 export type ConfigErrorCodeValue = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly code: ConfigErrorCodeValue,
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${code}: ${key}: ${message}`);
-  }
-}
+/** The one configuration error class of the product (core's), re-exported for the sidecar's callers. */
+export const ConfigError = CoreConfigError;
+export type ConfigError = CoreConfigError;
 
 /** Renders a value for an error message without dumping huge objects. */
 export function show(value: unknown): string {

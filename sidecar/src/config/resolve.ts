@@ -1,25 +1,36 @@
+import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
-import { ConfigError, ConfigErrorCode, show } from './errors.js';
+import { resolvePredictionLog } from '../predictions/config.js';
+import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
+import { resolveRollout } from './rollout.js';
 import {
   DEFAULT_LIMITS,
   PROTOCOLS,
+  TAP_FORMATS,
+  type TapFormat,
   type DeclaredFeature,
   type Limits,
   type PushConfig,
   type Protocol,
   type SidecarConfig,
   type SidecarConfigInput,
+  type TlsConfig,
 } from './types.js';
 
 const TOP_KEYS = new Set([
   'name', 'modelVersion', 'pipeline', 'stage', 'variant', 'upstreamStages', 'host', 'port', 'model',
-  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits',
+  'upstream', 'protocol', 'json', 'baseline', 'collector', 'collectorToken', 'features', 'extractors', 'push', 'limits', 'tls',
+  // rollouts (config/rollout.ts)
+  'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
+  'tap', 'tapPort', 'traceSampleRatio', 'workers',
+  'predictions',
 ]);
+const TLS_KEYS = ['cert', 'key', 'upstreamCa', 'collectorCa'] as const;
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
 /** Label values come from config, so they are kept to a safe, bounded alphabet. */
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 
-function fail(code: ConfigError['code'], key: string, message: string): never {
+function fail(code: ConfigErrorCodeValue, key: string, message: string): never {
   throw new ConfigError(code, key, message);
 }
 
@@ -70,14 +81,33 @@ function resolveLimits(raw: unknown): Limits {
   for (const k of Object.keys(r)) {
     if (!LIMIT_KEYS.has(k)) fail(ConfigErrorCode.unknownKey, `limits.${k}`, `unknown key, allowed: ${[...LIMIT_KEYS].join(', ')}`);
   }
-  const pick = (k: keyof Limits, min: number, max: number, int: boolean) =>
+  const pick = (k: Exclude<keyof Limits, 'featureCounters'>, min: number, max: number, int: boolean) =>
     r[k] === undefined ? DEFAULT_LIMITS[k] : number(r[k], `limits.${k}`, min, max, int);
   return {
     maxBodyBytes: pick('maxBodyBytes', 1, 1024 * 1024 * 1024, true),
     upstreamTimeoutMs: pick('upstreamTimeoutMs', 1, 3_600_000, true),
     lowConfidenceThreshold: pick('lowConfidenceThreshold', 0, 1, false),
     maxMonitoredFeatures: pick('maxMonitoredFeatures', 0, 10_000, true),
+    tapMaxPending: pick('tapMaxPending', 1, 1_000_000, true),
+    tapPendingTimeoutMs: pick('tapPendingTimeoutMs', 10, 3_600_000, true),
+    maxInFlight: pick('maxInFlight', 1, 1_000_000, true),
+    maxConnections: pick('maxConnections', 1, 1_000_000, true),
+    headersTimeoutMs: pick('headersTimeoutMs', 100, 3_600_000, true),
+    bodyTimeoutMs: pick('bodyTimeoutMs', 100, 3_600_000, true),
+    featureCounters: resolveFeatureCounters(r.featureCounters),
   };
+}
+
+/** A list (config file) or a comma-separated string (flag); empty = buckets only. */
+function resolveFeatureCounters(raw: unknown): FeatureCounter[] {
+  if (raw === undefined) return [...DEFAULT_LIMITS.featureCounters];
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  const allowed = FEATURE_COUNTERS.join(', ');
+  if (!Array.isArray(list)) fail(ConfigErrorCode.invalidType, 'limits.featureCounters', `got ${show(raw)}, expected a list of ${allowed}`);
+  for (const c of list) {
+    if (!(FEATURE_COUNTERS as readonly unknown[]).includes(c)) fail(ConfigErrorCode.notAllowed, 'limits.featureCounters', `got ${show(c)}, expected some of ${allowed}`);
+  }
+  return [...new Set(list as FeatureCounter[])];
 }
 
 function resolveFeatures(raw: unknown): DeclaredFeature[] {
@@ -130,6 +160,24 @@ function resolvePush(raw: unknown, baseline: SidecarConfig['baseline']): PushCon
   };
 }
 
+function resolveTls(raw: unknown): TlsConfig {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(ConfigErrorCode.invalidType, 'tls', `got ${show(raw)}, expected {cert, key, upstreamCa?, collectorCa?}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const out: TlsConfig = {};
+  for (const k of Object.keys(r)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) fail(ConfigErrorCode.unknownKey, `tls.${k}`, `unknown key, allowed: ${TLS_KEYS.join(', ')}`);
+    const v = r[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') fail(ConfigErrorCode.invalidType, `tls.${k}`, `got ${show(v)}, expected a file path`);
+    out[k as (typeof TLS_KEYS)[number]] = v;
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) fail(ConfigErrorCode.tls, 'tls', 'set both cert and key (--tls-cert, --tls-key), or neither');
+  return out;
+}
+
 /** Validates a user configuration and fills the defaults; throws ConfigError on the first problem. */
 export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -141,9 +189,17 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   }
   const model = optString(raw, 'model');
   const upstream = optString(raw, 'upstream');
-  if ((model === undefined) === (upstream === undefined)) {
+  const tap = optString(raw, 'tap');
+  if (tap !== undefined && !TAP_FORMATS.includes(tap as TapFormat)) {
+    fail(ConfigErrorCode.notAllowed, 'tap', `got ${show(tap)}, allowed: ${TAP_FORMATS.join(', ')}`);
+  }
+  if (tap !== undefined && (model !== undefined || upstream !== undefined)) {
+    fail(ConfigErrorCode.modelSource, 'tap', `tap mode receives copies of calls: remove ${model !== undefined ? 'model' : 'upstream'}`);
+  }
+  if (tap === undefined && raw.tapPort !== undefined) fail(ConfigErrorCode.notAllowed, 'tapPort', 'only used with tap nginx');
+  if (tap === undefined && (model === undefined) === (upstream === undefined)) {
     fail(ConfigErrorCode.modelSource, model ? 'model/upstream' : 'model',
-      model ? 'both a model file and an upstream are set, choose one' : 'missing: set model (an .onnx file, embedded mode) or upstream (a URL, proxy mode)');
+      model ? 'both a model file and an upstream are set, choose one' : 'missing: set model (an .onnx file, embedded mode), upstream (a URL, proxy mode) or tap (kserve | nginx, tap mode)');
   }
   const protocolRaw = optString(raw, 'protocol');
   if (protocolRaw !== undefined && !PROTOCOLS.includes(protocolRaw as Protocol)) {
@@ -157,7 +213,18 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     source = { kind: 'embedded', modelPath: model };
   } else {
     const protocol = (protocolRaw ?? 'oip') as Protocol;
-    source = { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
+    if (tap === 'kserve' && protocolRaw !== undefined && protocol !== 'oip' && protocol !== 'tfserving') {
+      fail(ConfigErrorCode.notAllowed, 'protocol', `got ${show(protocolRaw)}, KServe logs v2 (oip) or v1 (tfserving) payloads`);
+    }
+    if (tap === 'kserve' && raw.tapPort !== undefined) fail(ConfigErrorCode.notAllowed, 'tapPort', 'tap kserve receives events on the HTTP port; tapPort is for tap nginx');
+    source = tap !== undefined
+      ? {
+          kind: 'tap',
+          format: tap as TapFormat,
+          ...(protocolRaw !== undefined || tap === 'nginx' ? { protocol } : {}),
+          ...(tap === 'nginx' ? { port: raw.tapPort === undefined ? 0 : number(raw.tapPort, 'tapPort', 0, 65535, true) } : {}),
+        }
+      : { kind: 'proxy', upstream: httpUrl(upstream!, 'upstream'), protocol };
     const json = raw.json as SidecarConfigInput['json'];
     if (protocol === 'json') {
       if (typeof json !== 'object' || json === null) {
@@ -205,15 +272,20 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     if (!LABEL_VALUE.test(s)) fail(ConfigErrorCode.notAllowed, 'upstreamStages', `got ${show(s)}, expected 1-128 characters from [A-Za-z0-9_.:-/]`);
   }
   const push = resolvePush(raw.push, baseline);
+  const workers = raw.workers === undefined ? 1 : number(raw.workers, 'workers', 1, 64, true);
+  if (workers > 1 && push) fail(ConfigErrorCode.notAllowed, 'workers', 'edge push keeps one buffer per process: use one worker with push');
+  if (workers > 1 && source.kind === 'tap' && source.format === 'nginx') fail(ConfigErrorCode.notAllowed, 'workers', 'tap nginx listens on one UDP port: use one worker');
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
+  const modelVersion = labelValue(raw, 'modelVersion', '1');
+  const variant = labelValue(raw, 'variant', 'primary');
   return {
     name: labelValue(raw, 'name', defaultName),
-    modelVersion: labelValue(raw, 'modelVersion', '1'),
+    modelVersion,
     pipeline: labelValue(raw, 'pipeline', 'default'),
     stage: labelValue(raw, 'stage', 'model'),
-    variant: labelValue(raw, 'variant', 'primary'),
+    variant,
     upstreamStages,
     host: optString(raw, 'host') ?? '127.0.0.1',
     port: raw.port === undefined ? 8080 : number(raw.port, 'port', 0, 65535, true),
@@ -223,5 +295,10 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
+    rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
+    ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
+    ...(workers > 1 ? { workers } : {}),
+    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
+    tls: resolveTls(raw.tls),
   };
 }

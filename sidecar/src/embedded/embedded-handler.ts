@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { SpanKind } from '@opentelemetry/api';
 import { ErrorReason } from '@modelwatch/core';
 import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
 import { compilePath } from '../protocols/route.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
-import { endSpan } from '../tracing/tracing.js';
+import type { ExchangeObserver } from '../routing/answered.js';
 import type { OnnxModel } from './onnx-model.js';
 
 const MODEL = compilePath('/v2/models/{model}');
@@ -27,6 +26,8 @@ export class EmbeddedHandler {
   private readonly metadataBody: string;
   private readonly readyBody: string;
   private readonly featureNames: string[] | undefined;
+  /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
+  observer: ExchangeObserver | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -105,10 +106,8 @@ export class EmbeddedHandler {
       const body = await ex.body();
       if (!body) return;
       const { telemetry, tracer } = this.rt;
-      const parseSpan = tracer.child(ex.span, 'parse request');
       const parsed = parseOipRequest(body, req.headers);
       if (!parsed.ok) {
-        endSpan(parseSpan, parsed.reason);
         if (parsed.kind === 'invalid') ex.fail(parsed.status, parsed.reason, parsed.message);
         else ex.fail(400, ErrorReason.wrongDatatype, 'the binary tensor extension is not supported by the embedded server; send JSON tensor data');
         return;
@@ -121,36 +120,39 @@ export class EmbeddedHandler {
         const [status, reason, message] = !bad.ok && bad.kind === 'invalid'
           ? [bad.status, bad.reason, bad.message] as const
           : [400, ErrorReason.wrongShape, 'the request does not match the model inputs'] as const;
-        endSpan(parseSpan, reason);
         ex.fail(status, reason, message);
         return;
       }
-      telemetry.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
-      endSpan(parseSpan);
+      const inputs = oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {});
+      telemetry.observeInputs(inputs);
 
-      const inferSpan = tracer.child(ex.span, 'onnxruntime run', SpanKind.INTERNAL, { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0 });
       const t0 = performance.now();
       let result;
       try {
         result = await this.model.run(feeds.value, outputs.value);
       } catch (err) {
-        endSpan(inferSpan, ErrorReason.inferenceFailed);
+        tracer.event(ex.span, 'onnxruntime run failed');
         this.rt.log(`inference failed: ${(err as Error).message}`);
         ex.fail(500, ErrorReason.inferenceFailed, 'the model failed to run on this input');
         return;
       }
-      telemetry.inferenceFinished((performance.now() - t0) / 1000);
-      endSpan(inferSpan);
-      telemetry.observeOutputs(oipOutputBatch(result));
+      const seconds = (performance.now() - t0) / 1000;
+      telemetry.inferenceFinished(seconds);
+      // An event, not a child span: a fraction of the cost (bench/sidecar/telemetry-cost.ts).
+      tracer.event(ex.span, 'onnxruntime run', { 'modelwatch.inference.rows': parsed.value.inputs[0]?.shape[0] ?? 0, 'modelwatch.inference.duration_ms': seconds * 1000 });
+      const answer = oipOutputBatch(result);
+      telemetry.observeOutputs(answer);
+      // Ground truth: the answer's prediction id (header and OIP `id`; the client's id when it sent one) and its sampled record.
+      const id = this.rt.predictions.answered(ex, req.headers, inputs, answer, parsed.value.id);
       ex.ok(encodeOipResponse({
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
-        ...(parsed.value.id !== undefined ? { id: parsed.value.id } : {}),
+        id,
         outputs: result,
       }));
+      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: answer });
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 }

@@ -26,14 +26,17 @@ export class HistogramSeries {
     this.count++;
   }
 
-  /** Appends `_bucket`, `_sum`, `_count` lines; `labels` is the rendered label set without `le`. */
-  render(name: string, labels: string, out: string[]): void {
+  /**
+   * Appends `_bucket`, `_sum`, `_count` lines; `labels` is the rendered label set without `le`.
+   * `sumCount: false` leaves out `_sum` and `_count` (a series budget choice: drift reads only the buckets).
+   */
+  render(name: string, labels: string, out: string[], sumCount = true): void {
     let cumulative = 0;
     for (let i = 0; i < this.counts.length; i++) {
       cumulative += this.counts[i];
       out.push(`${name}_bucket{${labels},le="${this.leLabels[i]}"} ${cumulative}\n`);
     }
-    out.push(`${name}_sum{${labels}} ${formatValue(this.sum)}\n`, `${name}_count{${labels}} ${this.count}\n`);
+    if (sumCount) out.push(`${name}_sum{${labels}} ${formatValue(this.sum)}\n`, `${name}_count{${labels}} ${this.count}\n`);
   }
 }
 

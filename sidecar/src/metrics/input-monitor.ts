@@ -1,10 +1,12 @@
 import {
+  FEATURE_COUNTERS,
   InvalidValueKind,
   Label,
   OTHER_CATEGORY,
   RangeSide,
   SidecarInput,
   type BaselineProfile,
+  type FeatureCounter,
   type FeatureType,
 } from '@modelwatch/core';
 import type { Column, InputBatch } from '../protocols/types.js';
@@ -25,6 +27,8 @@ interface NumericState {
   outOfRange: Float64Array;
   /** True for features the config/baseline/model declared: absent columns count as missing. */
   declared: boolean;
+  /** Batches that carried this feature (undeclared features compete for slots on it). */
+  hits: number;
 }
 
 interface CategoricalState {
@@ -37,6 +41,7 @@ interface CategoricalState {
   counts: Float64Array;
   invalid: Float64Array;
   declared: boolean;
+  hits: number;
 }
 
 type FeatureState = NumericState | CategoricalState;
@@ -46,20 +51,44 @@ export interface FeatureDeclaration {
   type?: FeatureType;
 }
 
+/** Names waiting for a monitored slot, counted Space-Saving style (bounded whatever is sent). */
+const PENDING_FACTOR = 2;
+/** Unknown names contested per batch: bounds the work a batch full of junk names can cause. */
+const CONTESTS_PER_BATCH = 8;
+
 /**
- * Input distributions per feature, bounded: only features declared (config, baseline, model
- * metadata) or, failing that, the first `maxFeatures` names seen are monitored; the rest are
- * counted as ignored. Rendered straight to exposition text.
+ * Input distributions per feature, bounded: features declared (config, baseline, model metadata)
+ * always have a slot; the remaining slots up to `maxFeatures` go to undeclared names seen in
+ * requests, by how many batches carried them. Without a baseline, junk names sent first used to
+ * keep every slot for good (issue 12, item 5); now a name seen in more batches than the weakest
+ * undeclared feature takes its slot (that feature's series go away), so real features, present in
+ * every request, win their slots back. Names that get no slot are counted as ignored.
+ * Rendered straight to exposition text.
+ *
+ * `counters` is the series budget's choice of per-feature counters besides the bin buckets
+ * (core/src/contract/series-budget.ts): every replica's series multiply across a fleet, and a
+ * counter left out is still counted here, only not exposed.
  */
 export class InputMonitor {
   private features = new Map<string, FeatureState>();
   private declaredList: FeatureState[] = [];
+  /** Unknown name → batches seen (an over-estimate after a replacement, as in Space-Saving). */
+  private readonly pending = new Map<string, number>();
+  private contests = 0;
   ignored = 0;
+  private readonly sumCount: boolean;
+  private readonly invalidSeries: boolean;
+  private readonly rangeSeries: boolean;
 
   constructor(
     private readonly identity: string,
     private readonly maxFeatures: number,
-  ) {}
+    counters: readonly FeatureCounter[] = FEATURE_COUNTERS,
+  ) {
+    this.sumCount = counters.includes('sum_count');
+    this.invalidSeries = counters.includes('invalid');
+    this.rangeSeries = counters.includes('out_of_range');
+  }
 
   /** (Re)builds the feature table; called at startup and when a baseline arrives. Resets counts. */
   configure(declared: readonly FeatureDeclaration[], baseline: BaselineProfile | undefined): void {
@@ -78,6 +107,7 @@ export class InputMonitor {
     }
     this.features = next;
     this.declaredList = [...next.values()];
+    this.pending.clear();
   }
 
   private labelsFor(name: string): string {
@@ -87,7 +117,7 @@ export class InputMonitor {
   private numeric(name: string, edges: readonly number[], min: number, max: number, declared: boolean): NumericState {
     return {
       type: 'numeric', name, labels: this.labelsFor(name), hist: new HistogramSeries(edges), min, max,
-      invalid: new Float64Array(3), outOfRange: new Float64Array(2), declared,
+      invalid: new Float64Array(3), outOfRange: new Float64Array(2), declared, hits: 0,
     };
   }
 
@@ -95,13 +125,39 @@ export class InputMonitor {
     const names = [...table.filter((c) => c !== OTHER_CATEGORY), OTHER_CATEGORY];
     return {
       type: 'categorical', name, labels: this.labelsFor(name), index: new Map(names.map((c, i) => [c, i])),
-      names, counts: new Float64Array(names.length), invalid: new Float64Array(3), declared,
+      names, counts: new Float64Array(names.length), invalid: new Float64Array(3), declared, hits: 0,
     };
   }
 
-  /** Admits a feature seen for the first time if there is room; its type comes from its first value. */
+  /** Admits a feature seen for the first time if there is room (or it out-counts the weakest undeclared one). */
   private admit(name: string, column: Column): FeatureState | undefined {
-    if (this.features.size >= this.maxFeatures) return undefined;
+    if (this.features.size >= this.maxFeatures) return this.contest(name, column);
+    return this.create(name, column, 0);
+  }
+
+  private contest(name: string, column: Column): FeatureState | undefined {
+    if (this.maxFeatures === 0 || this.contests >= CONTESTS_PER_BATCH) return undefined;
+    this.contests++;
+    let count = (this.pending.get(name) ?? 0) + 1;
+    if (count === 1 && this.pending.size >= this.maxFeatures * PENDING_FACTOR) {
+      let minName = '';
+      let min = Infinity;
+      for (const [n, c] of this.pending) if (c < min) [minName, min] = [n, c];
+      this.pending.delete(minName);
+      count = min + 1;
+    }
+    let weakest: FeatureState | undefined;
+    for (const s of this.features.values()) if (!s.declared && (weakest === undefined || s.hits < weakest.hits)) weakest = s;
+    if (weakest === undefined || count <= weakest.hits) {
+      this.pending.set(name, count);
+      return undefined;
+    }
+    this.pending.delete(name);
+    this.features.delete(weakest.name);
+    return this.create(name, column, count - 1);
+  }
+
+  private create(name: string, column: Column, hits: number): FeatureState {
     let numeric = !Array.isArray(column);
     if (!numeric) {
       const first = (column as readonly unknown[]).find((v) => v !== null && v !== undefined);
@@ -110,17 +166,20 @@ export class InputMonitor {
     const state = numeric
       ? this.numeric(name, DEFAULT_VALUE_BUCKETS, -Infinity, Infinity, false)
       : this.categorical(name, [], false);
+    state.hits = hits;
     this.features.set(name, state);
     return state;
   }
 
   observe(batch: InputBatch): void {
+    this.contests = 0;
     for (const [name, column] of batch.columns) {
       const state = this.features.get(name) ?? this.admit(name, column);
       if (state === undefined) {
         this.ignored++;
         continue;
       }
+      state.hits++;
       if (state.type === 'numeric') observeNumeric(state, column);
       else observeCategorical(state, column);
     }
@@ -140,21 +199,25 @@ export class InputMonitor {
     const states = [...this.features.values()];
     const value = SidecarInput.featureValue.name;
     out.push(header(value, 'histogram', SidecarInput.featureValue.help));
-    for (const s of states) if (s.type === 'numeric') s.hist.render(value, s.labels, out);
+    for (const s of states) if (s.type === 'numeric') s.hist.render(value, s.labels, out, this.sumCount);
 
-    const invalid = SidecarInput.invalidValues.name;
-    out.push(header(invalid, 'counter', SidecarInput.invalidValues.help));
-    const kinds = [InvalidValueKind.missing, InvalidValueKind.nan, InvalidValueKind.inf];
-    for (const s of states) {
-      for (let k = 0; k < 3; k++) out.push(`${invalid}{${s.labels},${Label.kind}="${kinds[k]}"} ${s.invalid[k]}\n`);
+    if (this.invalidSeries) {
+      const invalid = SidecarInput.invalidValues.name;
+      out.push(header(invalid, 'counter', SidecarInput.invalidValues.help));
+      const kinds = [InvalidValueKind.missing, InvalidValueKind.nan, InvalidValueKind.inf];
+      for (const s of states) {
+        for (let k = 0; k < 3; k++) out.push(`${invalid}{${s.labels},${Label.kind}="${kinds[k]}"} ${s.invalid[k]}\n`);
+      }
     }
 
-    const range = SidecarInput.outOfRange.name;
-    out.push(header(range, 'counter', SidecarInput.outOfRange.help));
-    for (const s of states) {
-      if (s.type !== 'numeric') continue;
-      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.below}"} ${s.outOfRange[0]}\n`);
-      out.push(`${range}{${s.labels},${Label.side}="${RangeSide.above}"} ${s.outOfRange[1]}\n`);
+    if (this.rangeSeries) {
+      const range = SidecarInput.outOfRange.name;
+      out.push(header(range, 'counter', SidecarInput.outOfRange.help));
+      for (const s of states) {
+        if (s.type !== 'numeric') continue;
+        out.push(`${range}{${s.labels},${Label.side}="${RangeSide.below}"} ${s.outOfRange[0]}\n`);
+        out.push(`${range}{${s.labels},${Label.side}="${RangeSide.above}"} ${s.outOfRange[1]}\n`);
+      }
     }
 
     const cat = SidecarInput.categories.name;

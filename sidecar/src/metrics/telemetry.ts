@@ -5,6 +5,7 @@ import {
   SidecarSoftware,
   type BaselineProfile,
   type ErrorReasonValue,
+  type FeatureCounter,
   type MetricDescriptor,
   type OutcomeValue,
 } from '@modelwatch/core';
@@ -29,6 +30,8 @@ export interface TelemetryOptions {
   mode: string;
   upstreamStages: readonly string[];
   maxMonitoredFeatures: number;
+  /** Per-feature counters exposed besides the bin buckets (series budget). Default: all. */
+  featureCounters?: readonly FeatureCounter[];
   lowConfidenceThreshold: number;
   /** Derived features for non-tabular inputs, applied to every monitored batch. */
   extractors?: ExtractorSet;
@@ -55,6 +58,8 @@ export class SidecarTelemetry {
   private readonly errors: Counter;
   private readonly unmonitored: Counter;
   private readonly baselineLoaded: Gauge;
+  private readonly traceExportFailures: Counter;
+  private readonly connections: Gauge;
   private readonly ignoredHeader: string;
   private readonly ignoredLabels: string;
   /** Extra exposition renderers (e.g. the edge pusher's counters), called at scrape time. */
@@ -72,7 +77,7 @@ export class SidecarTelemetry {
       [Label.variant]: identity.variant,
     };
     const rendered = renderLabels(this.id);
-    this.inputs = new InputMonitor(rendered, opts.maxMonitoredFeatures);
+    this.inputs = new InputMonitor(rendered, opts.maxMonitoredFeatures, opts.featureCounters);
     this.outputs = new OutputMonitor(rendered, opts.lowConfidenceThreshold);
     const registers = [this.registry];
     const counter = (m: MetricDescriptor) => new Counter({ name: m.name, help: m.help, labelNames: labelNames(m), registers });
@@ -86,6 +91,10 @@ export class SidecarTelemetry {
     this.errors = counter(S.requestErrors);
     this.unmonitored = counter(S.unmonitoredPayloads);
     this.baselineLoaded = gauge(S.baselineLoaded);
+    this.traceExportFailures = counter(S.traceExportFailures);
+    this.traceExportFailures.inc(this.id, 0);
+    this.connections = gauge(S.connections);
+    this.connections.set(this.id, 0);
     this.ignoredHeader = header(SidecarInput.ignoredFeatures.name, 'counter', SidecarInput.ignoredFeatures.help);
     this.ignoredLabels = rendered;
     if (opts.defaultMetrics !== false) {
@@ -111,6 +120,11 @@ export class SidecarTelemetry {
     this.software.inFlight++;
   }
 
+  /** Inference calls being handled now (the overload check reads it on every call). */
+  get inFlight(): number {
+    return this.software.inFlight;
+  }
+
   requestFinished(outcome: OutcomeValue, status: number, seconds: number, requestBytes: number, responseBytes: number): void {
     try {
       this.software.finished(outcome, status, seconds, requestBytes, responseBytes);
@@ -125,6 +139,16 @@ export class SidecarTelemetry {
 
   error(reason: ErrorReasonValue): void {
     this.errors.inc({ ...this.id, [Label.reason]: reason });
+  }
+
+  /** A batch of spans the OTLP endpoint did not take (down, hanging, refusing). */
+  traceExportFailed(): void {
+    this.traceExportFailures.inc(this.id);
+  }
+
+  /** Open client connections (set when one opens or closes, not per request). */
+  setConnections(n: number): void {
+    this.connections.set(this.id, n);
   }
 
   /** `reason` comes from a codec's closed set of constants, never from the request. */

@@ -64,12 +64,36 @@ function parseTensors(raw: unknown, field: 'inputs' | 'outputs', what: string): 
   }
   if (raw.some((t) => isRecord(t) && hasBinaryParameter(t))) return 'binary';
   const tensors: OipTensor[] = [];
+  const seen = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
     const t = parseTensor(raw[i], `${field}[${i}]`);
     if (!t.ok) return fail(t);
+    // Two tensors of one name: the model would see only one of them, and the monitor would count
+    // a batch that never reached it (issue 12, item 8).
+    const first = seen.get(t.value.name);
+    if (first !== undefined) {
+      return invalid(ErrorReason.duplicateInput, `${field}[${i}].name ${preview(t.value.name)} repeats ${field}[${first}]; tensor names must be unique`);
+    }
+    seen.set(t.value.name, i);
     tensors.push(t.value);
   }
   return ok(tensors);
+}
+
+/** The requested outputs of an infer request: a list of `{name, parameters?}`, names unique. */
+function parseRequestedOutputs(raw: unknown): Parsed<NonNullable<OipRequest['outputs']>> {
+  if (!Array.isArray(raw)) return invalid(ErrorReason.wrongShape, `outputs must be an array of {"name": ...} objects, got ${preview(raw)}`);
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i++) {
+    const o = raw[i];
+    if (!isRecord(o) || typeof o.name !== 'string' || o.name === '') {
+      return invalid(ErrorReason.wrongShape, `outputs[${i}] must be an object with a non-empty "name", got ${preview(o)}`);
+    }
+    if (o.parameters !== undefined && !isRecord(o.parameters)) return invalid(ErrorReason.wrongShape, `outputs[${i}].parameters must be an object`);
+    if (seen.has(o.name)) return invalid(ErrorReason.wrongShape, `outputs[${i}].name ${preview(o.name)} is requested twice`);
+    seen.add(o.name);
+  }
+  return ok(raw as NonNullable<OipRequest['outputs']>);
 }
 
 /** Parses an infer request body (`POST /v2/models/{m}/infer`). */
@@ -95,9 +119,11 @@ export function parseOipRequest(body: Buffer, headers: IncomingHttpHeaders = {})
   const req: OipRequest = { inputs: inputs.value };
   if (root.id !== undefined) req.id = root.id as string;
   if (root.parameters !== undefined) req.parameters = root.parameters as Record<string, unknown>;
-  if (Array.isArray(root.outputs)) {
-    if (root.outputs.some((o) => isRecord(o) && hasBinaryParameter(o))) return unmonitorable(UNMONITORABLE_BINARY);
-    req.outputs = root.outputs as OipRequest['outputs'];
+  if (root.outputs !== undefined) {
+    if (Array.isArray(root.outputs) && root.outputs.some((o) => isRecord(o) && hasBinaryParameter(o))) return unmonitorable(UNMONITORABLE_BINARY);
+    const outputs = parseRequestedOutputs(root.outputs);
+    if (!outputs.ok) return fail(outputs);
+    req.outputs = outputs.value;
   }
   return ok(req);
 }
@@ -219,7 +245,10 @@ export function createOipCodec(options: CodecOptions = {}): ProtocolCodec {
     matchInference: matchOipInfer,
     parseRequest(body, headers) {
       const req = parseOipRequest(body, headers);
-      return req.ok ? ok(oipInputBatch(req.value.inputs, options)) : fail(req);
+      if (!req.ok) return fail(req);
+      const batch = oipInputBatch(req.value.inputs, options);
+      if (req.value.id !== undefined) batch.requestId = req.value.id;
+      return ok(batch);
     },
     parseResponse: parseOipResponse,
   };

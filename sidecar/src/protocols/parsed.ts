@@ -1,4 +1,4 @@
-import { ErrorReason, type ErrorReasonValue } from '@modelwatch/core';
+import { ErrorReason, preview as boundedPreview, type ErrorReasonValue } from '@modelwatch/core';
 import type { Parsed } from './types.js';
 
 /** Small constructors so every codec reports failures the same way (400 + a counted reason). */
@@ -38,13 +38,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Renders a value for an error message without echoing a large payload back. */
+/** Renders a value for an error message without echoing a large (or deeply nested) payload back. */
 export function preview(v: unknown): string {
-  let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  return boundedPreview(v, 40);
 }

@@ -31,6 +31,8 @@ export interface InputBatch {
   columns: Map<string, Column>;
   /** Raw non-tabular inputs (text, image bytes, audio samples) for the extractors, by input name. */
   media?: Map<string, readonly unknown[]>;
+  /** The client's own id for the request (OIP `id`), honoured as the prediction id. */
+  requestId?: string;
 }
 
 /** Outputs of one response: per output name either class probabilities or plain values. */

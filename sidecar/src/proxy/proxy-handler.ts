@@ -1,16 +1,18 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { SpanKind } from '@opentelemetry/api';
 import { ErrorReason, Outcome } from '@modelwatch/core';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { InputBatch, Parsed } from '../protocols/types.js';
+import type { ExchangeObserver } from '../routing/answered.js';
+import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
-import { endSpan } from '../tracing/tracing.js';
+import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
+import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) are per connection and never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+export { UNMONITORABLE_LARGE_RESPONSE } from './call-monitor.js';
 
 function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -19,17 +21,31 @@ function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHtt
   return out;
 }
 
-type UpstreamFailure = { kind: 'timeout' } | { kind: 'refused'; code: string };
-/** The upstream answer outgrew the monitoring buffer and is being streamed to the client as is. */
-type Streamed = { kind: 'streamed'; status: number };
-
-/** Upstream answers are buffered for monitoring up to this multiple of maxBodyBytes, then streamed. */
-const RESPONSE_BUFFER_FACTOR = 8;
-export const UNMONITORABLE_LARGE_RESPONSE = 'response_too_large';
+/**
+ * The upstream's response headers as a flat [name, value, …] list for writeHead: built from
+ * rawHeaders (no header object per response), hop-by-hop ones dropped. Content-Length is kept so
+ * a streamed answer is not re-chunked.
+ */
+function responseHeaders(raw: string[], traceId: string | undefined, predictionId?: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i].toLowerCase();
+    if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
+    out.push(raw[i], raw[i + 1]);
+  }
+  if (traceId !== undefined) out.push(TRACE_HEADER, traceId);
+  if (predictionId !== undefined) out.push(PREDICTION_ID_HEADER, predictionId);
+  return out;
+}
+const TRACE_HEADER = 'x-modelwatch-trace-id';
+/** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
+export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
 /**
- * Proxy mode: inference calls (as the codec recognises them) are buffered, monitored and
- * forwarded; everything else is streamed through untouched. One keep-alive agent for the upstream.
+ * Proxy mode: inference calls (as the codec recognises them) are read, checked and forwarded;
+ * the upstream's answer is streamed to the client as it arrives (a bounded copy is kept), and only
+ * once the client has it are the response parsed and the metrics recorded (answer first, monitor
+ * after). Everything else is streamed through untouched. One keep-alive agent for the upstream.
  */
 export class ProxyHandler {
   private readonly base: URL;
@@ -37,41 +53,51 @@ export class ProxyHandler {
   private readonly request: typeof http.request;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
+  observer: ExchangeObserver | undefined;
+  private readonly monitor: CallMonitor;
+  private readonly route: string;
+  private readonly responseLimit: number;
+  private readonly forwarder: Forwarder;
 
   constructor(
     private readonly rt: Runtime,
     private readonly codec: ProtocolCodec,
     upstream: string,
+    /** CA bundle the https upstream's certificate must chain to (else the system CAs). */
+    upstreamCa?: Buffer,
   ) {
     this.base = new URL(upstream);
     const secure = this.base.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 512, ...(upstreamCa ? { ca: upstreamCa } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: 512 });
     this.request = secure ? https.request : http.request;
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.timeoutMs = rt.config.limits.upstreamTimeoutMs;
+    this.monitor = new CallMonitor(rt.telemetry, codec);
+    this.route = routeName(codec, rt);
+    this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
+    // Decided once: raw pooled sockets for a plain-HTTP upstream (measured cheaper, docs/performance.md);
+    // node:http for https, or when MODELWATCH_UPSTREAM_CLIENT=node (the bench's comparison side).
+    this.forwarder = secure || process.env.MODELWATCH_UPSTREAM_CLIENT === 'node'
+      ? new NodeForwarder(this.base, this.agent)
+      : new RawForwarder(this.base);
   }
 
   close(): void {
     this.agent.destroy();
+    this.forwarder.close();
   }
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
-    if (route) void this.monitored(req, res, path);
+    if (route && route.model !== undefined && route.model !== this.rt.config.name) {
+      // Issue 12, item 8: another model's traffic was counted under this one's name.
+      this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
+      this.passThrough(req, res);
+    } else if (route) void this.monitored(req, res, path);
     else this.passThrough(req, res);
-  }
-
-  /** Low-cardinality span route: the codec's template family, never the raw path. */
-  private routeName(): string {
-    switch (this.codec.protocol) {
-      case 'oip': return '/v2/models/{model}/infer';
-      case 'tfserving': return '/v1/models/{model}:predict';
-      case 'mlflow': return '/invocations';
-      default: {
-        const src = this.rt.config.source;
-        return src.kind === 'proxy' && src.json ? src.json.path : 'inference';
-      }
-    }
   }
 
   private upstreamOptions(req: IncomingMessage, headers: OutgoingHttpHeaders): http.RequestOptions {
@@ -88,7 +114,7 @@ export class ProxyHandler {
 
   private passThrough(req: IncomingMessage, res: ServerResponse): void {
     const up = this.request(this.upstreamOptions(req, forwardHeaders(req.headers, this.base.host)), (ures) => {
-      res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers, this.base.host) as http.OutgoingHttpHeaders);
+      res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders, undefined));
       ures.pipe(res);
     });
     up.setTimeout(this.timeoutMs, () => up.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT_UPSTREAM' })));
@@ -102,118 +128,134 @@ export class ProxyHandler {
   }
 
   private async monitored(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const ex = new InferenceExchange(this.rt, req, res, this.routeName(), path);
+    const ex = new InferenceExchange(this.rt, req, res, this.route, path);
     try {
       const body = await ex.body();
       if (!body) return;
-      const { telemetry, tracer } = this.rt;
-      const parseSpan = tracer.child(ex.span, 'parse request');
-      const parsed = this.codec.parseRequest(body, req.headers);
-      let monitorResponse = true;
-      if (parsed.ok) {
-        telemetry.observeInputs(parsed.value);
-        endSpan(parseSpan);
-      } else if (parsed.kind === 'invalid') {
-        endSpan(parseSpan, parsed.reason);
-        ex.fail(parsed.status, parsed.reason, parsed.message);
-        return;
-      } else {
-        endSpan(parseSpan);
-        telemetry.unmonitoredPayload(parsed.reason);
-        monitorResponse = false;
-      }
-
-      const headers = forwardHeaders(req.headers, this.base.host);
-      headers['content-length'] = body.length;
-      const clientSpan = tracer.child(ex.span, `${req.method} upstream`, SpanKind.CLIENT, {
-        'http.request.method': req.method ?? 'POST',
-        'server.address': this.base.hostname,
-        'server.port': Number(this.base.port || (this.base.protocol === 'https:' ? 443 : 80)),
-      });
-      tracer.inject(ex.span, clientSpan, headers);
-      const t0 = performance.now();
-      const answer = await this.call(req, headers, body, res, ex.traceHeaders);
-      telemetry.inferenceFinished((performance.now() - t0) / 1000);
-      if ('kind' in answer && answer.kind === 'streamed') {
-        endSpan(clientSpan);
-        telemetry.unmonitoredPayload(UNMONITORABLE_LARGE_RESPONSE);
-        const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
-        ex.finish(outcome, answer.status, 0);
+      // The request is parsed before forwarding: bad input is refused here and never reaches the model.
+      const request = this.codec.parseRequest(body, req.headers);
+      if (!request.ok && request.kind === 'invalid') {
+        ex.fail(request.status, request.reason, request.message);
         return;
       }
-      if ('kind' in answer) {
-        const timeout = answer.kind === 'timeout';
-        endSpan(clientSpan, timeout ? ErrorReason.upstreamTimeout : ErrorReason.upstreamRefused);
-        if (timeout) ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
-        else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${answer.code})`);
-        return;
-      }
-      clientSpan?.setAttribute('http.response.status_code', answer.status);
-      endSpan(clientSpan, answer.status >= 500 ? String(answer.status) : undefined);
-      if (answer.status >= 200 && answer.status < 300 && monitorResponse) {
-        const out = this.codec.parseResponse(answer.body, answer.headers);
-        if (out.ok) telemetry.observeOutputs(out.value);
-        else telemetry.unmonitoredPayload(out.kind === 'invalid' ? 'unparseable_response' : out.reason);
-      }
-      if (answer.status >= 500) telemetry.error(ErrorReason.upstreamStatus);
-      const outHeaders = forwardHeaders(answer.headers, this.base.host) as Record<string, string>;
-      delete outHeaders.host;
-      res.writeHead(answer.status, { ...outHeaders, 'content-length': String(answer.body.length), ...ex.traceHeaders });
-      res.end(answer.body);
-      const outcome = answer.status < 400 ? Outcome.success : answer.status < 500 ? Outcome.clientError : Outcome.upstreamError;
-      ex.finish(outcome, answer.status, answer.body.length, answer.status >= 500 ? ErrorReason.upstreamStatus : undefined);
+      this.forward(req, res, ex, body, request);
     } catch (err) {
-      this.rt.log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      ex.fail(500, ErrorReason.internal, 'internal error');
+      ex.internal(err);
     }
   }
 
-  private call(
-    req: IncomingMessage,
-    headers: OutgoingHttpHeaders,
-    body: Buffer,
-    res: ServerResponse,
-    traceHeaders: Record<string, string>,
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | UpstreamFailure | Streamed> {
-    const limit = this.rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
-    return new Promise((resolve) => {
-      let settled = false;
-      const settle = (v: Parameters<typeof resolve>[0]) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          resolve(v);
+  /**
+   * Sends the call upstream and streams the answer back as it comes, keeping a copy for the
+   * monitor up to the response limit (beyond it the copy is dropped and the answer counted
+   * unmonitored; memory stays bounded). Parsing and metrics run after res.end().
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, ex: InferenceExchange, body: Buffer, request: Parsed<InputBatch>): void {
+    const t0 = performance.now();
+    let settled = false;
+    let status = 502;
+    let responseHeaderList: string[] = [];
+    let chunks: Buffer[] | undefined = [];
+    let size = 0;
+    let ended = false;
+    let declared = -1;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      return true;
+    };
+    // Ground truth: the id is chosen before forwarding so that it can go out with the answer's
+    // headers; an OIP request without an id carries it to the model server, which echoes it in its
+    // answer's `id` (the answer itself streams through untouched).
+    const predictions = this.rt.predictions;
+    const requestId = request.ok ? request.value.requestId : undefined;
+    const predictionId = predictions.predictionId(req.headers, requestId);
+    const upstreamBody = this.codec.protocol === 'oip' && request.ok && requestId === undefined ? predictions.oipBody(body, predictionId) : body;
+    const control = this.forwarder.send({
+      method: req.method ?? 'POST',
+      path: this.basePath + (req.url ?? '/'),
+      rawHeaders: req.rawHeaders,
+      traceparent: ex.span?.traceparent,
+      body: upstreamBody,
+    }, {
+      head: (code, headers) => {
+        if (settled) return;
+        status = code;
+        responseHeaderList = headers;
+        for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') declared = Number(headers[i + 1]);
+        res.writeHead(status, responseHeaders(headers, ex.span?.traceId, status >= 200 && status < 300 ? predictionId : undefined));
+      },
+      data: (c) => {
+        if (settled) return;
+        size += c.length;
+        if (chunks !== undefined) {
+          if (size <= this.responseLimit) chunks.push(c);
+          else chunks = undefined;
         }
-      };
-      const up = this.request(this.upstreamOptions(req, headers), (ures) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const onData = (c: Buffer) => {
-          size += c.length;
-          chunks.push(c);
-          if (size <= limit || settled) return;
-          // Too big to hold for monitoring: stream it through untouched instead (memory stays bounded).
-          ures.off('data', onData);
-          const status = ures.statusCode ?? 502;
-          const out = forwardHeaders(ures.headers, this.base.host) as Record<string, string | string[] | undefined>;
-          delete out.host;
-          res.writeHead(status, { ...out, ...traceHeaders });
-          for (const chunk of chunks) res.write(chunk);
-          chunks.length = 0;
-          ures.pipe(res);
-          settle({ kind: 'streamed', status });
-        };
-        ures.on('data', onData);
-        ures.on('end', () => settle({ status: ures.statusCode ?? 502, headers: ures.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
-        ures.on('error', () => settle({ kind: 'refused', code: 'ECONNRESET' }));
-      });
-      // One timer for the whole exchange (connect + response), not an idle-socket timeout.
-      const timer = setTimeout(() => {
-        settle({ kind: 'timeout' });
-        up.destroy();
-      }, this.timeoutMs);
-      up.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'refused', code: err.code ?? 'error' }));
-      up.end(body);
+        // The last (often the only) chunk goes out with end(): headers and body in one write.
+        if (size === declared) {
+          ended = true;
+          res.end(c);
+        } else if (!res.write(c)) {
+          control.pause();
+          res.once('drain', () => control.resume());
+        }
+      },
+      end: () => {
+        if (!settle()) return;
+        if (!ended) res.end();
+        // Answered: everything below is off the client's critical path.
+        const inferenceSeconds = (performance.now() - t0) / 1000;
+        this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': status });
+        ex.finish(outcomeOf(status), status, size, status >= 500 ? ErrorReason.upstreamStatus : undefined);
+        const responseBody = chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+        const outputs = this.monitor.observe({
+          request, requestHeaders: req.headers, requestBytes: body.length,
+          status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
+        });
+        if (status >= 200 && status < 300) predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
+        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs });
+      },
+      error: (code) => {
+        if (!settle()) return;
+        if (res.headersSent) {
+          this.rt.telemetry.error(ErrorReason.upstreamRefused);
+          res.destroy();
+          ex.finish(Outcome.upstreamError, 502, size, ErrorReason.upstreamRefused);
+        } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${code})`);
+      },
     });
+    // One timer for the whole exchange (connect + response), not an idle-socket timeout.
+    if (settled) return;
+    timer = setTimeout(() => {
+      if (!settle()) return;
+      control.abort();
+      if (res.headersSent) {
+        this.rt.telemetry.error(ErrorReason.upstreamTimeout);
+        res.destroy();
+        ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
+      } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
+    }, this.timeoutMs);
+  }
+}
+
+/** The few response headers the codecs look at (content-type, binary-tensor header), lower-cased. */
+function headerObject(list: string[]): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i].toLowerCase()] = list[i + 1];
+  return out;
+}
+
+/** Low-cardinality span route: the codec's template family, never the raw path. */
+function routeName(codec: ProtocolCodec, rt: Runtime): string {
+  switch (codec.protocol) {
+    case 'oip': return '/v2/models/{model}/infer';
+    case 'tfserving': return '/v1/models/{model}:predict';
+    case 'mlflow': return '/invocations';
+    default: {
+      const src = rt.config.source;
+      return src.kind === 'proxy' && src.json ? src.json.path : 'inference';
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { PushedWindow } from '@modelwatch/core';
+import { dirname, join } from 'node:path';
+import { ModelwatchError, PushErrors, type PushedWindow } from '@modelwatch/core';
 
 /**
  * Store-and-forward buffer of pushed windows: one fsync'd file per window, named by its
@@ -14,6 +14,8 @@ export interface DiskBufferOptions {
   dir: string;
   maxWindows?: number;
   maxBytes?: number;
+  /** Called with the seq of each entry dropped because the buffer was full (the prediction log counts records by it). */
+  onDrop?: (seq: number) => void;
 }
 
 interface Entry {
@@ -27,20 +29,53 @@ const pad = (seq: number) => String(seq).padStart(16, '0');
 /** Writes a file so that after return it is on disk under its final name, never half-written. */
 async function writeDurable(dir: string, name: string, data: string): Promise<void> {
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(dir, name));
+  } catch (err) {
+    // A half-written temporary file (disk full) would hold the space that is missing.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await rename(tmp, join(dir, name));
   const d = await open(dir, 'r');
   try {
     await d.sync();
   } finally {
     await d.close();
   }
+}
+
+/**
+ * mkdir -p that reports the real cause. Node's recursive mkdir answers ENOENT when the parent is
+ * on a read-only file system (issue 12, item 9): the deepest missing directory is created
+ * without `recursive` to learn the true code (EROFS, EACCES, ENOSPC…).
+ */
+async function makeDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+    return;
+  } catch (err) {
+    let missing = path;
+    for (;;) {
+      const parent = dirname(missing);
+      if (parent === missing || (await stat(parent).then(() => true, () => false))) break;
+      missing = parent;
+    }
+    const real = await mkdir(missing).then(() => err, (e: unknown) => e);
+    throw real;
+  }
+}
+
+function bufferError(dir: string, err: unknown): ModelwatchError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const hint = code === 'EROFS' ? 'the file system is read-only' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left' : (err as Error).message;
+  return new ModelwatchError(PushErrors.bufferUnwritable, { dir, detail: `${code ?? 'error'}: ${hint}` }, {}, { cause: err });
 }
 
 export class DiskWindowBuffer {
@@ -58,6 +93,7 @@ export class DiskWindowBuffer {
     source: string,
     nextSeq: number,
     entries: Entry[],
+    private readonly onDrop?: (seq: number) => void,
   ) {
     this.source = source;
     this.nextSeq = nextSeq;
@@ -72,12 +108,16 @@ export class DiskWindowBuffer {
     if (!(Number.isInteger(maxWindows) && maxWindows >= 1)) throw new Error(`MW_ERR_PUSH_BUFFER: maxWindows must be an integer >= 1, got ${maxWindows}`);
     if (!(Number.isFinite(maxBytes) && maxBytes >= 1024)) throw new Error(`MW_ERR_PUSH_BUFFER: maxBytes must be >= 1024, got ${maxBytes}`);
     const windowsDir = join(o.dir, 'windows');
-    await mkdir(windowsDir, { recursive: true });
+    await makeDir(windowsDir).catch((err: unknown) => {
+      throw bufferError(o.dir, err);
+    });
 
     let source = (await readFile(join(o.dir, 'source-id'), 'utf8').catch(() => '')).trim();
     if (source === '') {
       source = randomUUID();
-      await writeDurable(o.dir, 'source-id', `${source}\n`);
+      await writeDurable(o.dir, 'source-id', `${source}\n`).catch((err: unknown) => {
+        throw bufferError(o.dir, err);
+      });
     }
     const entries: Entry[] = [];
     for (const name of await readdir(windowsDir)) {
@@ -89,22 +129,49 @@ export class DiskWindowBuffer {
     const saved = Number((await readFile(join(o.dir, 'next-seq'), 'utf8').catch(() => '0')).trim());
     // A crash between writing a window and bumping the counter leaves the window: never reuse its seq.
     const nextSeq = Math.max(Number.isSafeInteger(saved) ? saved : 0, entries.length ? entries[entries.length - 1].seq + 1 : 0);
-    const buf = new DiskWindowBuffer(o.dir, maxWindows, maxBytes, source, nextSeq, entries);
+    const buf = new DiskWindowBuffer(o.dir, maxWindows, maxBytes, source, nextSeq, entries, o.onDrop);
     await buf.enforceBounds();
     return buf;
   }
 
-  /** Assigns the next seq to a window, stores it durably and returns it. */
+  /**
+   * Assigns the next seq to a window, stores it durably and returns it. All or nothing: when it
+   * throws, no window file is left behind, so the caller may roll the counts into the next window
+   * without them ever being sent twice (issue 12, item 1: a full disk between the window file and
+   * the sequence file used to do exactly that).
+   * The sequence number is reserved on disk first: a failure after that leaves a gap in the
+   * sequence, which is harmless, never a reused seq (which the collector would drop as a duplicate).
+   */
   async append(window: Omit<PushedWindow, 'source' | 'seq'>): Promise<PushedWindow> {
     const full: PushedWindow = { source: this.source, seq: this.nextSeq, ...window };
-    const data = JSON.stringify(full);
-    await writeDurable(this.windowsDir, `${pad(full.seq)}.json`, data);
-    this.nextSeq += 1;
-    await writeDurable(this.dir, 'next-seq', `${this.nextSeq}\n`);
-    this.entries.push({ seq: full.seq, bytes: Buffer.byteLength(data) });
-    this.bytes += Buffer.byteLength(data);
-    await this.enforceBounds();
+    await this.appendDocument(() => JSON.stringify(full));
     return full;
+  }
+
+  /**
+   * Stores any JSON document under the next seq, durably and all or nothing (as `append`), and
+   * returns the seq. The same store-and-forward carries other batches than windows: the
+   * prediction log's record batches.
+   */
+  async appendDocument(build: (source: string, seq: number) => string): Promise<number> {
+    const seq = this.nextSeq;
+    const data = build(this.source, seq);
+    await writeDurable(this.dir, 'next-seq', `${seq + 1}\n`);
+    this.nextSeq = seq + 1;
+    const name = `${pad(seq)}.json`;
+    try {
+      await writeDurable(this.windowsDir, name, data);
+    } catch (err) {
+      // Take back whatever part of the window reached the directory; if it cannot be removed, it
+      // is on disk for good and is committed instead (its counts must then not roll forward).
+      await rm(join(this.windowsDir, name), { force: true }).catch(() => undefined);
+      const left = await stat(join(this.windowsDir, name)).then(() => true, () => false);
+      if (!left) throw err;
+    }
+    this.entries.push({ seq, bytes: Buffer.byteLength(data) });
+    this.bytes += Buffer.byteLength(data);
+    await this.enforceBounds().catch(() => undefined);
+    return seq;
   }
 
   /** The oldest buffered window, or undefined when empty. */
@@ -128,6 +195,7 @@ export class DiskWindowBuffer {
       const e = this.entries.shift()!;
       this.bytes -= e.bytes;
       this.droppedCount += 1;
+      this.onDrop?.(e.seq);
       await rm(join(this.windowsDir, `${pad(e.seq)}.json`), { force: true });
     }
   }

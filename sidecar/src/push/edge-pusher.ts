@@ -19,6 +19,8 @@ export interface EdgePusherOptions {
   maxWindows?: number;
   maxBytes?: number;
   requestTimeoutMs?: number;
+  /** Extra fetch options, e.g. a dispatcher trusting the collector's CA (https collector). */
+  fetchOptions?: Record<string, unknown>;
   /** Called with a short message when a send fails; the caller rate-limits its log. */
   onError?: (message: string) => void;
   now?: () => number;
@@ -95,6 +97,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
       await buffer.append({
         model: o.model,
         ...(cur.modelVersion !== undefined ? { modelVersion: cur.modelVersion } : {}),
+        ...(cur.variant !== undefined ? { variant: cur.variant } : {}),
         ...(cur.baselineVersion !== undefined ? { baselineVersion: cur.baselineVersion } : {}),
         start: new Date(windowStart).toISOString(),
         end: new Date(end).toISOString(),
@@ -112,7 +115,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
       if (!next) return;
       let status: number;
       try {
-        const res = await fetch(url, { method: 'POST', headers, body: next.body, signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetch(url, { ...o.fetchOptions, method: 'POST', headers, body: next.body, signal: AbortSignal.timeout(timeoutMs) });
         status = res.status;
         await res.arrayBuffer().catch(() => undefined);
       } catch (err) {

@@ -12,6 +12,8 @@ export interface CountsSnapshot {
   /** Changes whenever the counters restart from zero (new process, new baseline bins). */
   epoch: string;
   modelVersion?: string;
+  /** The sidecar variant whose counts these are: the collector keeps windows per variant. */
+  variant?: string;
   baselineVersion?: string;
   rows: number;
   features: WindowFeatureCounts[];

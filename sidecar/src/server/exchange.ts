@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
+import { correlationId, ErrorReason, internalError, Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
 import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
 import { sendError, sendJson } from './respond.js';
 import type { Runtime } from './runtime.js';
+import { timedOut } from './overload.js';
 
 /**
  * One monitored inference call: times it, keeps the in-flight gauge, owns the server span and
@@ -44,6 +45,10 @@ export class InferenceExchange {
       // Stop reading: the rest of the upload is not consumed, so the connection cannot be reused.
       this.fail(413, 'body_too_large', `request body exceeds the limit of ${this.rt.config.limits.maxBodyBytes} bytes`, { connection: 'close' });
       this.res.once('finish', () => this.req.socket.destroySoon());
+    } else if (timedOut(this.req.socket)) {
+      // The server's clientError handler already answered 408 on the socket.
+      this.rt.telemetry.error(ErrorReason.requestTimeout);
+      this.finish(Outcome.clientError, 408, 0, ErrorReason.requestTimeout);
     } else {
       this.finish(Outcome.clientError, 400, 0);
     }
@@ -57,6 +62,24 @@ export class InferenceExchange {
     const len = sendError(this.res, status, message, { ...this.traceHeaders, ...headers });
     const outcome = status >= 500 ? (reason.startsWith('upstream') ? Outcome.upstreamError : Outcome.internalError) : Outcome.clientError;
     this.finish(outcome, status, len, reason);
+  }
+
+  /**
+   * Answers an unexpected failure: 500 with a correlation id only (no stack, no path), counted
+   * as reason "internal", logged once with the same id and the stack.
+   */
+  internal(err: unknown): void {
+    const id = correlationId();
+    this.rt.log(`internal error ${id}: ${(err as Error)?.stack ?? String(err)}`);
+    if (this.done || this.res.headersSent) {
+      this.rt.telemetry.error(ErrorReason.internal);
+      this.res.destroy();
+      return;
+    }
+    this.rt.telemetry.error(ErrorReason.internal);
+    const body = JSON.stringify({ ...internalError(id).body(), correlationId: id });
+    const len = sendJson(this.res, 500, body, this.traceHeaders);
+    this.finish(Outcome.internalError, 500, len, ErrorReason.internal);
   }
 
   ok(body: string): void {

@@ -5,7 +5,7 @@ import https from 'node:https';
  * Proxy readiness: the upstream is "up" once it answers HTTP at all (any status). Probes with
  * backoff until the first answer, then every 5 s to notice it going away. Timers are unref'ed.
  */
-export function probeUntilReady(url: string, onChange: (ready: boolean) => void): () => void {
+export function probeUntilReady(url: string, onChange: (ready: boolean) => void, ca?: Buffer): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let delay = 100;
@@ -31,7 +31,7 @@ export function probeUntilReady(url: string, onChange: (ready: boolean) => void)
   };
   function probe(): void {
     if (stopped) return;
-    const req = get(url, { timeout: 2000 }, (res) => {
+    const req = get(url, { timeout: 2000, ...(ca ? { ca } : {}) }, (res) => {
       res.resume();
       settle(true);
     });

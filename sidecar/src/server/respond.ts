@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { correlationId, ErrorReason, internalError } from '@modelwatch/core';
+import type { Runtime } from './runtime.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -12,4 +14,21 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
 
 export function sendError(res: ServerResponse, status: number, message: string, headers?: Record<string, string>): number {
   return sendJson(res, status, JSON.stringify({ error: message }), headers);
+}
+
+/**
+ * Something we did not expect: answered 500 through the catalogue with a correlation id only
+ * (no stack, no path), counted as request_errors_total{reason="internal"}, and logged once with
+ * the same id and the stack so the operator can find it.
+ */
+export function internalFailure(rt: Pick<Runtime, 'log' | 'telemetry'>, res: ServerResponse, err: unknown): void {
+  const id = correlationId();
+  rt.telemetry.error(ErrorReason.internal);
+  rt.log(`internal error ${id}: ${(err as Error)?.stack ?? String(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const e = internalError(id);
+  sendJson(res, 500, JSON.stringify({ ...e.body(), correlationId: id }));
 }

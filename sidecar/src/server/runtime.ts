@@ -1,5 +1,7 @@
+import { rateLimitedLog as coreRateLimitedLog, type LogFn } from '@modelwatch/core';
 import type { SidecarConfig } from '../config/types.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
+import type { PredictionRecorder } from '../predictions/prediction-log.js';
 import type { RequestTracer } from '../tracing/tracing.js';
 
 /** What every request handler shares; built once by startSidecar. */
@@ -8,25 +10,12 @@ export interface Runtime {
   readonly telemetry: SidecarTelemetry;
   readonly tracer: RequestTracer;
   /** Rate-limited operator log (bad input must not flood the logs). */
-  readonly log: (message: string) => void;
+  readonly log: LogFn;
+  /** Prediction ids on answers and the sampled prediction log (sidecar/src/predictions/). */
+  readonly predictions: PredictionRecorder;
 }
 
-/** At most `perMinute` lines a minute, then one summary of what was dropped. */
-export function rateLimitedLog(write: (line: string) => void, perMinute = 20): (message: string) => void {
-  let windowStart = 0;
-  let written = 0;
-  let dropped = 0;
-  return (message) => {
-    const now = Date.now();
-    if (now - windowStart >= 60_000) {
-      if (dropped > 0) write(`modelwatch sidecar: ${dropped} log lines dropped in the last minute`);
-      windowStart = now;
-      written = 0;
-      dropped = 0;
-    }
-    if (written < perMinute) {
-      written++;
-      write(`modelwatch sidecar: ${message}`);
-    } else dropped++;
-  };
+/** The sidecar's operator log: core's rate-limited log with the sidecar's prefix. */
+export function rateLimitedLog(write: (line: string) => void, perMinute = 20): LogFn {
+  return coreRateLimitedLog(write, { prefix: 'modelwatch sidecar', perMinute });
 }

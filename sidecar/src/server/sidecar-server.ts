@@ -1,7 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, SidecarTap, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
+import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -10,15 +13,13 @@ import { createExtractorSet } from '../extractors/extractor-set.js';
 import { startEdgePusher, type EdgePusher } from '../push/edge-pusher.js';
 import { snapshotFromExposition } from '../push/exposition-snapshot.js';
 import { renderPushMetrics } from '../push/push-metrics.js';
-import { EmbeddedHandler } from '../embedded/embedded-handler.js';
-import { OnnxModel } from '../embedded/onnx-model.js';
-import { SidecarTelemetry } from '../metrics/telemetry.js';
-import { createCodec, readinessPath } from '../proxy/codecs.js';
-import { ProxyHandler } from '../proxy/proxy-handler.js';
-import { RequestTracer, tracerProviderFromEnv } from '../tracing/tracing.js';
-import { sendError, sendJson } from './respond.js';
-import { rateLimitedLog, type Runtime } from './runtime.js';
-import { probeUntilReady } from './readiness.js';
+import type { SidecarTelemetry } from '../metrics/telemetry.js';
+import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
+import { tracerProviderFromEnv } from '../tracing/tracing.js';
+import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
+import { internalFailure, sendError, sendJson } from './respond.js';
+import { rateLimitedLog } from './runtime.js';
+import { overloadAnswer, protect, serverTimeouts } from './overload.js';
 
 export interface SidecarDeps {
   /** Tracer provider to use instead of the OTEL_* environment (tests pass an in-memory one). */
@@ -27,13 +28,29 @@ export interface SidecarDeps {
   log?: (line: string) => void;
   /** Process/event-loop metrics (default on). */
   defaultMetrics?: boolean;
+  /** Environment read for OTEL_* settings (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
+  aggregateMetrics?: () => Promise<string>;
 }
 
 export interface RunningSidecar {
   url: string;
   port: number;
   config: SidecarConfig;
+  /** The primary variant's telemetry (the one at startup). */
   telemetry: SidecarTelemetry;
+  /** Variants, routing, analysis and admin API. */
+  rollouts: Rollouts;
+  /** Base URL of the rollout admin API, when configured. */
+  adminUrl?: string;
+  /** Tap nginx: the UDP port nginx sends its syslog records to. */
+  tapPort?: number;
+  /**
+   * Re-reads the TLS certificate and key (what the CLI does on SIGHUP). On a problem the
+   * certificate in use stays, the reason is logged and false is returned.
+   */
+  reloadTls(): boolean;
   close(): Promise<void>;
 }
 
@@ -44,78 +61,65 @@ export interface RunningSidecar {
  */
 export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps = {}): Promise<RunningSidecar> {
   const config = resolveConfig(input);
+  const serverTls = config.tls.cert !== undefined && config.tls.key !== undefined ? { cert: config.tls.cert, key: config.tls.key } : undefined;
+  // Read once at startup: a wrong file fails here with a coded message, not at the first call.
+  const serverMaterial = serverTls ? readTlsFiles(serverTls, 'tls') : undefined;
+  const upstreamCa = config.tls.upstreamCa !== undefined ? readCaFile(config.tls.upstreamCa, 'tls.upstreamCa') : undefined;
+  const collectorCa = config.tls.collectorCa !== undefined ? readCaFile(config.tls.collectorCa, 'tls.collectorCa') : undefined;
+  const collectorDispatcher = collectorCa ? new UndiciAgent({ connect: { ca: collectorCa } }) : undefined;
+  const collectorFetch = collectorDispatcher ? { dispatcher: collectorDispatcher } : undefined;
   const write = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = rateLimitedLog(write);
   const fileBaseline = config.baseline.kind === 'file' ? readBaselineFile(config.baseline.path) : undefined;
 
-  let model: OnnxModel | undefined;
-  if (config.source.kind === 'embedded') {
-    try {
-      model = await OnnxModel.load(config.source.modelPath);
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.modelSource, 'model', `cannot load ${JSON.stringify(config.source.modelPath)} as an ONNX model: ${(err as Error).message}`);
-    }
-  }
-  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.protocol;
-  const telemetry = new SidecarTelemetry({
-    identity: { model: config.name, modelVersion: config.modelVersion, pipeline: config.pipeline, stage: config.stage, variant: config.variant },
-    mode,
-    upstreamStages: config.upstreamStages,
-    maxMonitoredFeatures: config.limits.maxMonitoredFeatures,
-    lowConfidenceThreshold: config.limits.lowConfidenceThreshold,
-    defaultMetrics: deps.defaultMetrics,
-    extractors: config.extractors.length > 0 ? createExtractorSet(config.extractors) : undefined,
+  // Failed exports are counted on the primary's telemetry, which exists once the variants have started.
+  let primaryTelemetry: SidecarTelemetry | undefined;
+  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
+    primaryTelemetry?.traceExportFailed();
+    log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
   });
-  const declared = [
-    ...(config.features.length > 0
-      ? config.features
-      : (model?.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
-    ...config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [],
-  ];
+  // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
+  // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
+  const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline), collectorFetch).catch(async (err: unknown) => {
+    await ownedProvider?.shutdown();
+    throw err;
+  });
+  const rollouts = await startRollouts(config, {
+    tracerProvider: deps.tracerProvider ?? ownedProvider,
+    log,
+    defaultMetrics: deps.defaultMetrics,
+    baselineFeatureNames: fileBaseline?.features.map((f) => f.name),
+    predictions,
+    upstreamCa,
+  }).catch(async (err: unknown) => {
+    await predictions.close();
+    await ownedProvider?.shutdown();
+    throw err;
+  });
+  const { router, first } = rollouts;
+  const telemetry = first.telemetry;
+  primaryTelemetry = telemetry;
+  if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
+  const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
+  const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
     activeBaseline = profile;
-    telemetry.setBaseline(profile, declared, { classLabels: model?.classLabels });
+    for (const v of rollouts.variants) {
+      const declared = [
+        ...(config.features.length > 0 ? config.features : (v.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
+        ...extractorFeatures,
+      ];
+      v.telemetry.setBaseline(profile, declared, { classLabels: v.classLabels });
+    }
   };
   applyBaseline(fileBaseline);
-
-  const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv();
-  const tracer = new RequestTracer(deps.tracerProvider ?? ownedProvider, {
-    'modelwatch.model': config.name,
-    'modelwatch.model_version': config.modelVersion,
-    'modelwatch.pipeline': config.pipeline,
-    'modelwatch.stage': config.stage,
-  }, ownedProvider);
-  const rt: Runtime = { config, telemetry, tracer, log };
-
-  let embedded: EmbeddedHandler | undefined;
-  let proxy: ProxyHandler | undefined;
-  let ready = false;
-  let stopProbe: (() => void) | undefined;
-  if (model) {
-    embedded = new EmbeddedHandler(rt, model);
-    ready = true;
-  } else if (config.source.kind === 'proxy') {
-    // Positional inputs (2-D tensors, row arrays) are named from config, else from a baseline file.
-    const featureNames = config.features.length > 0
-      ? config.features.map((f) => f.name)
-      : fileBaseline?.features.map((f) => f.name);
-    let codec;
-    try {
-      codec = createCodec(config.source, featureNames);
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.notAllowed, 'json', (err as Error).message);
-    }
-    proxy = new ProxyHandler(rt, codec, config.source.upstream);
-    stopProbe = probeUntilReady(config.source.upstream + readinessPath(config.source.protocol, config.name), (up) => {
-      ready = up;
-    });
-  }
 
   const stopBaseline = config.baseline.kind === 'collector'
     ? pollCollectorBaseline({
         source: config.baseline,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         onProfile: (p) => {
           applyBaseline(p);
           log(`baseline ${p.version ?? ''} of "${config.name}" loaded from the collector`);
@@ -131,28 +135,40 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       pusher = await startEdgePusher({
         collectorUrl: config.baseline.url,
         model: config.name,
+        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
         ...(config.baseline.token ? { token: config.baseline.token } : {}),
         bufferDir: config.push.bufferDir,
         intervalMs: config.push.intervalMs,
         ...(config.push.maxWindows ? { maxWindows: config.push.maxWindows } : {}),
         ...(config.push.maxBytes ? { maxBytes: config.push.maxBytes } : {}),
-        snapshot: async () => snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch),
+        // The startup primary's counts, labelled with its variant (the collector keeps windows per variant).
+        snapshot: async () => ({ ...snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch), variant: first.name }),
         onError: log,
       });
     } catch (err) {
       stopBaseline?.();
-      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', (err as Error).message);
+      await rollouts.close();
+      throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
     const p = pusher;
     telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
+  if (!deps.aggregateMetrics) {
+    // With --workers the primary adds the worker count to the merged metrics instead.
+    const w = SidecarTap.workers;
+    const line = `${header(w.name, 'gauge', w.help)}${w.name}{${telemetry.identityLabels}} 1\n`;
+    telemetry.addRenderer((out) => out.push(line));
+  }
+
+  const overload = overloadAnswer(config.limits);
+  const maxInFlight = config.limits.maxInFlight;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/metrics' && req.method === 'GET') {
-      telemetry.metrics().then(
+      (deps.aggregateMetrics ?? (() => router.exposition()))().then(
         (text) => {
           res.writeHead(200, { 'content-type': telemetry.contentType });
           res.end(text);
@@ -166,57 +182,86 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       return;
     }
     if (path === '/readyz') {
+      const ready = router.primaryVariant.ready();
       sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
       return;
     }
-    if (proxy) {
-      proxy.handle(req, res, path);
+    if (telemetry.inFlight >= maxInFlight) {
+      // Saturated: answer at once, without reading the body (the connection closes after).
+      telemetry.error(ErrorReason.overloaded);
+      telemetry.requestFinished(Outcome.internalError, 503, 0, 0, 0);
+      sendJson(res, 503, overload.body, overload.headers);
+      res.once('finish', () => req.socket.destroySoon());
       return;
     }
-    if (embedded && embedded.handle(req, res, path)) return;
+    if (router.handle(req, res, path)) return;
     telemetry.error(ErrorReason.unknownRoute);
     req.resume();
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     try {
       handle(req, res);
     } catch (err) {
-      log(`internal error: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'internal error');
+      internalFailure({ log, telemetry }, res, err);
     }
-  });
-  server.on('clientError', (_err, socket) => {
-    // Malformed HTTP (bad request line, oversized headers): answer 400 without involving handlers.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
-    else socket.destroy();
-  });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, ...serverTimeouts(config.limits) };
+  const server: http.Server = serverMaterial
+    ? https.createServer({ ...serverOptions, ...serverMaterial }, listener)
+    : http.createServer(serverOptions, listener);
+  protect(server, { limits: config.limits, telemetry });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      void rollouts.close().then(() => reject(err));
+    });
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${serverMaterial ? 'https' : 'http'}://${host}:${port}`,
     port,
     config,
     telemetry,
+    rollouts,
+    ...(rollouts.admin ? { adminUrl: rollouts.admin.url } : {}),
+    ...(first.tapPort !== undefined ? { tapPort: first.tapPort } : {}),
+    reloadTls() {
+      if (!serverTls) return false;
+      try {
+        (server as https.Server).setSecureContext(readTlsFiles(serverTls, 'tls'));
+        log('TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        log(`TLS reload failed, the previous certificate stays in use: ${(err as Error).message}`);
+        return false;
+      }
+    },
+    /**
+     * Stops in this order so nothing counted is lost (issue 12, item 6): stop accepting, let
+     * in-flight calls finish (up to a grace period), then close the last window and push it,
+     * then release the model and flush traces.
+     */
     async close() {
       stopBaseline?.();
-      stopProbe?.();
-      await pusher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), Math.min(config.limits.upstreamTimeoutMs, 10_000));
+        grace.unref();
+        server.once('close', () => clearTimeout(grace));
       });
-      proxy?.close();
-      await model?.close();
-      await tracer.shutdown();
+      await rollouts.close();
+      await predictions.close();
+      await pusher?.close();
+      await collectorDispatcher?.close().catch(() => undefined);
+      // The last flush fails when the OTLP endpoint is down: counted, logged, never a failed shutdown.
+      await ownedProvider?.shutdown().catch((err: Error) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
     },
   };
 }

@@ -21,11 +21,18 @@ describe('resolveConfig', () => {
       name: 'credit-v2', modelVersion: '1', pipeline: 'default', stage: 'model', variant: 'primary',
       host: '127.0.0.1', port: 8080, source: { kind: 'embedded', modelPath: '/models/credit-v2.onnx' }, baseline: { kind: 'none' },
     });
-    expect(c.limits).toEqual({ maxBodyBytes: 8388608, upstreamTimeoutMs: 30000, lowConfidenceThreshold: 0.5, maxMonitoredFeatures: 100 });
+    expect(c.limits).toEqual({ maxBodyBytes: 8388608, upstreamTimeoutMs: 30000, lowConfidenceThreshold: 0.5, maxMonitoredFeatures: 100,
+      tapMaxPending: 10000, tapPendingTimeoutMs: 30000, maxInFlight: 1024, maxConnections: 4096, headersTimeoutMs: 10000, bodyTimeoutMs: 30000,
+      featureCounters: ['sum_count', 'invalid', 'out_of_range'] });
   });
 
   const cases: [string, SidecarConfigInput, string, RegExp][] = [
-    ['neither model nor upstream', {}, 'MW_ERR_CONFIG_MODEL_SOURCE', /set model .* or upstream/],
+    ['neither model nor upstream', {}, 'MW_ERR_CONFIG_MODEL_SOURCE', /set model .*, upstream .* or tap/],
+    ['tap with an upstream', { tap: 'kserve', upstream: 'http://x' }, 'MW_ERR_CONFIG_MODEL_SOURCE', /tap: tap mode receives copies of calls: remove upstream/],
+    ['an unknown tap format', { tap: 'envoy' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /tap: got "envoy", allowed: kserve, nginx/],
+    ['tap kserve with mlflow', { tap: 'kserve', protocol: 'mlflow' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /protocol: got "mlflow", KServe logs v2 \(oip\) or v1 \(tfserving\)/],
+    ['a sample ratio above 1', { model: 'a.onnx', traceSampleRatio: 2 }, 'MW_ERR_CONFIG_OUT_OF_RANGE', /traceSampleRatio: got 2, expected 0 to 1/],
+    ['workers with edge push', { model: 'a.onnx', workers: 2, collector: 'http://c', push: { bufferDir: '/tmp/x' } }, 'MW_ERR_CONFIG_NOT_ALLOWED', /workers: edge push keeps one buffer per process/],
     ['both model and upstream', { model: 'a.onnx', upstream: 'http://x' }, 'MW_ERR_CONFIG_MODEL_SOURCE', /choose one/],
     ['an unknown protocol', { upstream: 'http://x', protocol: 'grpc' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /protocol: got "grpc", allowed: oip, tfserving, mlflow, json/],
     ['an unknown key', { model: 'a.onnx', modle: 1 } as SidecarConfigInput, 'MW_ERR_CONFIG_UNKNOWN_KEY', /modle: unknown key/],

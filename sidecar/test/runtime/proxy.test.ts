@@ -89,7 +89,7 @@ describe('proxy mode against a real model server process', () => {
   });
 
   it('answers 504 and counts upstream_timeout when the upstream is too slow', async () => {
-    const sc = await start({ upstream: upstream.url, limits: { upstreamTimeoutMs: 150 } });
+    const sc = await start({ upstream: upstream.url, name: 'slow', limits: { upstreamTimeoutMs: 150 } });
     const r = await post(`${sc.url}/v2/models/slow/infer`, inferBody([[1, 2, 3]]));
     expect(r.status).toBe(504);
     expect(r.json.error).toMatch(/within 150 ms/);
@@ -97,7 +97,7 @@ describe('proxy mode against a real model server process', () => {
   });
 
   it('streams an upstream answer too big to buffer through untouched and counts it unmonitored', async () => {
-    const sc = await start({ upstream: upstream.url, limits: { maxBodyBytes: 4096 } });
+    const sc = await start({ upstream: upstream.url, name: 'big', limits: { maxBodyBytes: 4096 } });
     const r = await post(`${sc.url}/v2/models/big/infer`, inferBody([[1, 2, 3]]));
     expect(r.status).toBe(200);
     expect(r.json.outputs[0].data).toHaveLength(20_000);
@@ -107,7 +107,7 @@ describe('proxy mode against a real model server process', () => {
   });
 
   it('relays upstream 5xx answers and counts them as upstream_status', async () => {
-    const sc = await start({ upstream: upstream.url });
+    const sc = await start({ upstream: upstream.url, name: 'boom' });
     const r = await post(`${sc.url}/v2/models/boom/infer`, inferBody([[1, 2, 3]]));
     expect(r).toMatchObject({ status: 500, json: { error: 'model crashed' } });
     expect(sample(await scrape(sc), 'modelwatch_request_errors_total', { reason: 'upstream_status' })).toBe(1);

@@ -31,7 +31,7 @@ describe('traces with an injected in-memory exporter', () => {
     tmp.cleanup();
   });
 
-  it('records a server span with HTTP semantic conventions, a low-cardinality route and child spans', async () => {
+  it('records one server span with HTTP semantic conventions, a low-cardinality route and the model run as an event', async () => {
     exporter.reset();
     const r = await post(`${embedded.url}/v2/models/credit/infer`, inferBody([[1, 2, 3]]));
     expect(r.status).toBe(200);
@@ -47,8 +47,10 @@ describe('traces with an injected in-memory exporter', () => {
       'modelwatch.model': 'credit',
       'modelwatch.stage': 'scoring',
     });
-    const children = spans.filter((s) => s.parentSpanContext?.spanId === server.spanContext().spanId).map((s) => s.name);
-    expect(children.sort()).toEqual(['onnxruntime run', 'parse request']);
+    expect(spans).toHaveLength(1);
+    const run = server.events.find((e) => e.name === 'onnxruntime run')!;
+    expect(run.attributes).toMatchObject({ 'modelwatch.inference.rows': 1 });
+    expect(run.attributes!['modelwatch.inference.duration_ms']).toBeGreaterThan(0);
     expect(r.headers.get('x-modelwatch-trace-id')).toBe(server.spanContext().traceId);
   });
 
@@ -70,15 +72,40 @@ describe('traces with an injected in-memory exporter', () => {
     expect(server.status.code).toBe(0);
   });
 
-  it('propagates traceparent to the upstream as a child of the client span', async () => {
+  it('propagates traceparent to the upstream as a child of the server span and records its answer as an event', async () => {
     exporter.reset();
     const r = await post(`${proxy.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]), { traceparent: PARENT });
     const seen = r.headers.get('x-seen-traceparent')!;
     const [, traceId, spanId] = seen.split('-');
     expect(traceId).toBe(PARENT_TRACE);
-    const client = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.CLIENT)!;
-    expect(client.spanContext().spanId).toBe(spanId);
-    expect(client.attributes['http.response.status_code']).toBe(200);
+    const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.spanContext().spanId).toBe(spanId);
+    expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(server.events.find((e) => e.name === 'upstream answered')?.attributes).toEqual({ 'http.response.status_code': 200 });
+  });
+
+  it('does not trace a request whose incoming traceparent is not sampled, and forwards that traceparent as it is', async () => {
+    exporter.reset();
+    const unsampled = `00-${PARENT_TRACE}-00f067aa0ba902b7-00`;
+    const r = await post(`${proxy.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]), { traceparent: unsampled });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-seen-traceparent')).toBe(unsampled);
+    expect(r.headers.get('x-modelwatch-trace-id')).toBeNull();
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+  });
+
+  it('head-samples requests without a parent at the configured ratio', async () => {
+    const none = await startSidecar({ upstream: upstream.url, name: 'm', port: 0, traceSampleRatio: 0 }, { tracerProvider: provider, log: () => {} });
+    try {
+      exporter.reset();
+      for (let i = 0; i < 5; i++) expect((await post(`${none.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]))).status).toBe(200);
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+      // A sampled parent is still honoured at ratio 0 (parent-based).
+      await post(`${none.url}/v2/models/m/infer`, inferBody([[1, 2, 3]]), { traceparent: PARENT });
+      expect(exporter.getFinishedSpans()).toHaveLength(1);
+    } finally {
+      await none.close();
+    }
   });
 });
 
@@ -123,7 +150,8 @@ describe('traces over the OTLP/HTTP wire', () => {
     const rs = received[0].body.resourceSpans[0];
     expect(rs.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'sidecar-under-test' } });
     const spans = rs.scopeSpans.flatMap((s: any) => s.spans);
-    expect(spans.map((s: any) => s.name).sort()).toEqual(['POST /v2/models/{model}/infer', 'onnxruntime run', 'parse request']);
+    expect(spans.map((s: any) => s.name)).toEqual(['POST /v2/models/{model}/infer']);
+    expect(spans[0].events.map((e: any) => e.name)).toEqual(['onnxruntime run']);
     expect(spans.every((s: any) => s.traceId === traceId)).toBe(true);
   });
 

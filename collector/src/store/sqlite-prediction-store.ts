@@ -1,0 +1,242 @@
+import Database from 'better-sqlite3';
+import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
+import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
+import { LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import type {
+  DetectorStateRow,
+  FeedbackContext,
+  LabelledPrediction,
+  PredictionCounts,
+  PredictionQuery,
+  PredictionStore,
+  PutPredictionsResult,
+  StoredPrediction,
+} from './prediction-store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS predictions (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  version TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  pipeline TEXT,
+  prediction TEXT NOT NULL,
+  confidence REAL,
+  trace_id TEXT,
+  subject TEXT,
+  payload TEXT NOT NULL,
+  label_text TEXT,
+  label_value REAL,
+  label_ms INTEGER,
+  label_seq INTEGER,
+  PRIMARY KEY (model, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
+CREATE INDEX IF NOT EXISTS predictions_label_seq ON predictions (model, label_seq) WHERE label_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS prediction_events (
+  model TEXT NOT NULL,
+  prediction_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  value REAL,
+  time_ms INTEGER NOT NULL,
+  PRIMARY KEY (model, prediction_id, event)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS detector_state (
+  model TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  detector TEXT NOT NULL,
+  state TEXT NOT NULL,
+  cursor INTEGER NOT NULL,
+  PRIMARY KEY (model, variant, detector)
+);
+CREATE TABLE IF NOT EXISTS label_sequence (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO label_sequence (one, value) VALUES (1, 0);
+`;
+
+const EVENTS_JSON = `(SELECT json_group_array(json_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms))
+  FROM prediction_events e WHERE e.model = p.model AND e.prediction_id = p.id) AS events`;
+
+/**
+ * The prediction log in SQLite (the collector's default file, a connection of its own). Each
+ * batch is one transaction; label arrival order comes from a counter row updated in the same
+ * transaction, so it is gap-tolerant but never reorders across a restart.
+ */
+export class SqlitePredictionStore implements PredictionStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly putTx: (model: string, records: readonly PredictionRecord[], receivedMs: number) => number;
+  private readonly feedbackTx: (model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => FeedbackOutcome[];
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.insert = this.db.prepare(
+      `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.putTx = this.db.transaction((model: string, records: readonly PredictionRecord[], receivedMs: number) => {
+      let accepted = 0;
+      for (const r of records) accepted += this.insert.run(...recordColumns(model, r, receivedMs)).changes;
+      return accepted;
+    });
+    const lookup = this.db.prepare('SELECT label_ms FROM predictions WHERE model = ? AND id = ?');
+    const setLabel = this.db.prepare(
+      'UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL',
+    );
+    const addEvent = this.db.prepare(
+      'INSERT INTO prediction_events (model, prediction_id, event, value, time_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const readSeq = this.db.prepare('SELECT value FROM label_sequence WHERE one = 1');
+    const writeSeq = this.db.prepare('UPDATE label_sequence SET value = ? WHERE one = 1');
+    this.feedbackTx = this.db.transaction((model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => {
+      let seq = (readSeq.get() as { value: number }).value;
+      const outcomes = items.map((item): FeedbackOutcome => {
+        const refused = precheck(item, ctx);
+        if (refused) return refused;
+        const row = lookup.get(model, item.predictionId) as { label_ms: number | null } | undefined;
+        if (!row) return missingOutcome(item, ctx);
+        const at = feedbackMs(item, ctx);
+        if (isEventFeedback(item)) {
+          return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
+        }
+        if (row.label_ms !== null) return 'duplicate';
+        setLabel.run(item.label ?? null, item.value ?? null, at, ++seq, model, item.predictionId);
+        return 'accepted';
+      });
+      writeSeq.run(seq);
+      return outcomes;
+    });
+  }
+
+  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
+    const accepted = this.putTx(model, records, receivedMs);
+    return { accepted, duplicate: records.length - accepted };
+  }
+
+  async applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]> {
+    return this.feedbackTx(model, items, ctx);
+  }
+
+  async getPrediction(model: string, id: string): Promise<StoredPrediction | undefined> {
+    const row = this.db.prepare(`SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE p.model = ? AND p.id = ?`).get(model, id) as
+      | PredictionRow
+      | undefined;
+    return row ? toStoredPrediction(model, row) : undefined;
+  }
+
+  async predictions(model: string, q: PredictionQuery): Promise<StoredPrediction[]> {
+    const where = ['p.model = ?', 'p.time_ms > ?', 'p.time_ms <= ?'];
+    const args: unknown[] = [model, q.fromMs, q.toMs];
+    if (q.labelled !== undefined) where.push(q.labelled ? 'p.label_ms IS NOT NULL' : 'p.label_ms IS NULL');
+    if (q.variant !== undefined) {
+      where.push('p.variant = ?');
+      args.push(q.variant);
+    }
+    if (q.after !== undefined) {
+      where.push('(p.time_ms > ? OR (p.time_ms = ? AND p.id > ?))');
+      args.push(q.after.timeMs, q.after.timeMs, q.after.id);
+    }
+    args.push(q.limit);
+    const rows = this.db
+      .prepare(`SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE ${where.join(' AND ')} ORDER BY p.time_ms, p.id LIMIT ?`)
+      .all(...args) as PredictionRow[];
+    return rows.map((r) => toStoredPrediction(model, r));
+  }
+
+  async labelledPredictions(model: string, fromMs: number, toMs: number): Promise<LabelledPrediction[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${LABELLED_COLUMNS} FROM predictions
+         WHERE model = ? AND time_ms > ? AND time_ms <= ? AND label_seq IS NOT NULL ORDER BY label_seq`,
+      )
+      .all(model, fromMs, toMs) as LabelledRow[];
+    return rows.map(toLabelled);
+  }
+
+  async labelsSince(model: string, afterSeq: number, limit: number): Promise<LabelledPrediction[]> {
+    const rows = this.db
+      .prepare(`SELECT ${LABELLED_COLUMNS} FROM predictions WHERE model = ? AND label_seq > ? ORDER BY label_seq LIMIT ?`)
+      .all(model, afterSeq, limit) as LabelledRow[];
+    return rows.map(toLabelled);
+  }
+
+  async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
+    const totals = this.db
+      .prepare(
+        `SELECT variant, COUNT(*) AS predictions, COUNT(label_ms) AS labelled FROM predictions
+         WHERE model = ? AND time_ms > ? AND time_ms <= ? GROUP BY variant ORDER BY variant`,
+      )
+      .all(model, fromMs, toMs) as { variant: string; predictions: number; labelled: number }[];
+    const events = this.db
+      .prepare(
+        `SELECT p.variant, e.event, COUNT(*) AS n FROM prediction_events e
+         JOIN predictions p ON p.model = e.model AND p.id = e.prediction_id
+         WHERE p.model = ? AND p.time_ms > ? AND p.time_ms <= ? GROUP BY p.variant, e.event`,
+      )
+      .all(model, fromMs, toMs) as { variant: string; event: string; n: number }[];
+    return totals.map((t) => ({
+      variant: t.variant,
+      predictions: t.predictions,
+      labelled: t.labelled,
+      events: Object.fromEntries(events.filter((e) => e.variant === t.variant).map((e) => [e.event, e.n])),
+    }));
+  }
+
+  async predictionModels(): Promise<string[]> {
+    return (this.db.prepare('SELECT DISTINCT model FROM predictions ORDER BY model').all() as { model: string }[]).map((r) => r.model);
+  }
+
+  async deleteBySubject(model: string, subject: string): Promise<number> {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `DELETE FROM prediction_events WHERE model = ? AND prediction_id IN (SELECT id FROM predictions WHERE model = ? AND subject = ?)`,
+        )
+        .run(model, model, subject);
+      return this.db.prepare('DELETE FROM predictions WHERE model = ? AND subject = ?').run(model, subject).changes;
+    })();
+  }
+
+  async prunePredictions(beforeMs: number): Promise<number> {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `DELETE FROM prediction_events WHERE EXISTS (SELECT 1 FROM predictions p
+             WHERE p.model = prediction_events.model AND p.id = prediction_events.prediction_id AND p.time_ms < ?)`,
+        )
+        .run(beforeMs);
+      return this.db.prepare('DELETE FROM predictions WHERE time_ms < ?').run(beforeMs).changes;
+    })();
+  }
+
+  async detectorStates(model: string): Promise<DetectorStateRow[]> {
+    const rows = this.db
+      .prepare('SELECT variant, detector, state, cursor FROM detector_state WHERE model = ? ORDER BY variant, detector')
+      .all(model) as { variant: string; detector: string; state: string; cursor: number }[];
+    return rows.map((r) => ({ variant: r.variant, detector: r.detector, state: JSON.parse(r.state), cursor: r.cursor }));
+  }
+
+  async putDetectorStates(model: string, rows: readonly DetectorStateRow[]): Promise<void> {
+    const put = this.db.prepare(
+      `INSERT INTO detector_state (model, variant, detector, state, cursor) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (model, variant, detector) DO UPDATE SET state = excluded.state, cursor = excluded.cursor`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) put.run(model, r.variant, r.detector, JSON.stringify(r.state), r.cursor);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { newPredictionId } from '@modelwatch/core';
+import type { FeedbackContext, PredictionStore } from '../../src/store/prediction-store.js';
+import { createRecord, RECORD_T0 } from '../helpers/records.js';
+
+const DAY = 86_400_000;
+const ctx = (overrides: Partial<FeedbackContext> = {}): FeedbackContext => ({
+  nowMs: RECORD_T0 + DAY,
+  retainedFromMs: RECORD_T0 - DAY,
+  events: new Set(['redo', 'click']),
+  ...overrides,
+});
+
+/**
+ * The behaviour every PredictionStore must have; run against memory, SQLite and a real PostgreSQL.
+ * `fresh()` returns an empty store for each test.
+ */
+export function predictionStoreContract(name: string, fresh: () => Promise<PredictionStore>): void {
+  describe(`${name} prediction store contract`, () => {
+    it('stores records once: a retried batch is counted as duplicates and changes nothing', async () => {
+      const store = await fresh();
+      const records = [createRecord('m', 0, { inputs: { temp: 3.5, city: 'x' }, traceId: 'a'.repeat(32), pipeline: 'p', subject: 's1' }), createRecord('m', 1)];
+      expect(await store.putPredictions('m', records, RECORD_T0 + 5)).toEqual({ accepted: 2, duplicate: 0 });
+      expect(await store.putPredictions('m', [records[1], createRecord('m', 2)], RECORD_T0 + 6)).toEqual({ accepted: 1, duplicate: 1 });
+      const got = await store.getPrediction('m', records[0].id);
+      expect(got).toEqual({ ...records[0], receivedAt: new Date(RECORD_T0 + 5).toISOString(), events: [] });
+      expect(await store.getPrediction('other', records[0].id)).toBeUndefined();
+      expect(await store.predictionModels()).toEqual(['m']);
+    });
+
+    it('keeps the first label, counts later ones as duplicates, and numbers labels in arrival order', async () => {
+      const store = await fresh();
+      const [a, b, c] = [0, 1, 2].map((i) => createRecord('m', i));
+      await store.putPredictions('m', [a, b, c], RECORD_T0);
+      const out = await store.applyFeedback(
+        'm',
+        [
+          { predictionId: c.id, label: 'rain' },
+          { predictionId: a.id, label: 'sun', time: new Date(RECORD_T0 + 60_000).toISOString() },
+          { predictionId: c.id, label: 'sun' },
+        ],
+        ctx(),
+      );
+      expect(out).toEqual(['accepted', 'accepted', 'duplicate']);
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, label: 'rain' }, { predictionId: b.id, value: 2.5 }], ctx())).toEqual([
+        'duplicate',
+        'accepted',
+      ]);
+      const labelled = await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY);
+      expect(labelled.map((l) => [l.id, l.label, l.labelValue, l.prediction])).toEqual([
+        [c.id, 'rain', undefined, 'sun'],
+        [a.id, 'sun', undefined, 'sun'],
+        [b.id, undefined, 2.5, 'rain'],
+      ]);
+      expect(labelled[1].labelMs).toBe(RECORD_T0 + 60_000);
+      expect(labelled[0].labelMs).toBe(RECORD_T0 + DAY);
+      expect(labelled[0].seq).toBeLessThan(labelled[1].seq);
+      expect(labelled[1].seq).toBeLessThan(labelled[2].seq);
+      const since = await store.labelsSince('m', labelled[0].seq, 1);
+      expect(since.map((l) => l.id)).toEqual([a.id]);
+      expect((await store.getPrediction('m', a.id))?.label).toBe('sun');
+    });
+
+    it('answers unknown_id for ids it never saw and late for ids older than retention', async () => {
+      const store = await fresh();
+      await store.putPredictions('m', [createRecord('m', 0)], RECORD_T0);
+      const old = newPredictionId(RECORD_T0 - 2 * DAY);
+      const recent = newPredictionId(RECORD_T0);
+      const out = await store.applyFeedback(
+        'm',
+        [
+          { predictionId: old, label: 'x' },
+          { predictionId: recent, label: 'x' },
+          { predictionId: 'client-request-17', label: 'x' },
+          { predictionId: old, event: 'redo' },
+        ],
+        ctx(),
+      );
+      expect(out).toEqual(['late', 'unknown_id', 'unknown_id', 'late']);
+    });
+
+    it('records one event per prediction and name, refuses unconfigured names, and counts them per variant', async () => {
+      const store = await fresh();
+      const a = createRecord('m', 0);
+      const b = createRecord('m', 1, { variant: 'canary' });
+      await store.putPredictions('m', [a, b, createRecord('m', 2)], RECORD_T0);
+      const out = await store.applyFeedback(
+        'm',
+        [
+          { predictionId: a.id, event: 'redo' },
+          { predictionId: a.id, event: 'redo', value: 2 },
+          { predictionId: a.id, event: 'click', value: 1.5 },
+          { predictionId: b.id, event: 'redo' },
+          { predictionId: b.id, event: 'purchase' },
+        ],
+        ctx(),
+      );
+      expect(out).toEqual(['accepted', 'duplicate', 'accepted', 'accepted', 'unknown_event']);
+      await store.applyFeedback('m', [{ predictionId: a.id, label: 'sun' }], ctx());
+      expect(await store.predictionCounts('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([
+        { variant: 'canary', predictions: 1, labelled: 0, events: { redo: 1 } },
+        { variant: 'primary', predictions: 2, labelled: 1, events: { redo: 1, click: 1 } },
+      ]);
+      const got = await store.getPrediction('m', a.id);
+      expect(got?.events.map((e) => [e.event, e.value]).sort()).toEqual([
+        ['click', 1.5],
+        ['redo', undefined],
+      ]);
+    });
+
+    it('pages records in time order with filters', async () => {
+      const store = await fresh();
+      const records = [0, 1, 2, 3, 4].map((i) => createRecord('m', i, { variant: i === 3 ? 'canary' : 'primary' }));
+      await store.putPredictions('m', records, RECORD_T0);
+      await store.applyFeedback('m', [{ predictionId: records[1].id, label: 'sun' }], ctx());
+      const all = { fromMs: RECORD_T0 - 1, toMs: RECORD_T0 + DAY, limit: 2 };
+      const page1 = await store.predictions('m', all);
+      expect(page1.map((r) => r.id)).toEqual([records[0].id, records[1].id]);
+      const page2 = await store.predictions('m', { ...all, after: { timeMs: Date.parse(page1[1].time), id: page1[1].id } });
+      expect(page2.map((r) => r.id)).toEqual([records[2].id, records[3].id]);
+      expect((await store.predictions('m', { ...all, labelled: true, limit: 10 })).map((r) => r.id)).toEqual([records[1].id]);
+      expect((await store.predictions('m', { ...all, labelled: false, limit: 10 })).length).toBe(4);
+      expect((await store.predictions('m', { ...all, variant: 'canary', limit: 10 })).map((r) => r.id)).toEqual([records[3].id]);
+      expect((await store.predictions('m', { ...all, fromMs: RECORD_T0 + 2000, limit: 10 })).length).toBe(2);
+    });
+
+    it('erases a subject: records, labels and events go, other subjects stay', async () => {
+      const store = await fresh();
+      const a = createRecord('m', 0, { subject: 'k1' });
+      const b = createRecord('m', 1, { subject: 'k2' });
+      const c = createRecord('m', 2, { subject: 'k1' });
+      await store.putPredictions('m', [a, b, c], RECORD_T0);
+      await store.applyFeedback('m', [{ predictionId: a.id, label: 'sun' }, { predictionId: a.id, event: 'redo' }], ctx());
+      expect(await store.deleteBySubject('other', 'k1')).toBe(0);
+      expect(await store.deleteBySubject('m', 'k1')).toBe(2);
+      expect(await store.getPrediction('m', a.id)).toBeUndefined();
+      expect(await store.getPrediction('m', c.id)).toBeUndefined();
+      expect((await store.getPrediction('m', b.id))?.subject).toBe('k2');
+      expect(await store.predictionCounts('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([
+        { variant: 'primary', predictions: 1, labelled: 0, events: {} },
+      ]);
+      expect(await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([]);
+      // A re-shipped copy of an erased record is stored again: erasure is not a tombstone.
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, event: 'redo' }], ctx())).toEqual(['unknown_id']);
+    });
+
+    it('prunes records older than the retention cut with what was joined to them', async () => {
+      const store = await fresh();
+      const records = [0, 10, 20].map((i) => createRecord('m', i));
+      await store.putPredictions('m', records, RECORD_T0);
+      await store.applyFeedback('m', [{ predictionId: records[0].id, event: 'redo' }], ctx());
+      expect(await store.prunePredictions(RECORD_T0 + 15_000)).toBe(2);
+      expect((await store.predictions('m', { fromMs: 0, toMs: RECORD_T0 + DAY, limit: 10 })).map((r) => r.id)).toEqual([records[2].id]);
+      expect(await store.predictionCounts('m', 0, RECORD_T0 + DAY)).toEqual([{ variant: 'primary', predictions: 1, labelled: 0, events: {} }]);
+    });
+
+    it('keeps detector state per variant and detector, replacing on update', async () => {
+      const store = await fresh();
+      expect(await store.detectorStates('m')).toEqual([]);
+      await store.putDetectorStates('m', [
+        { variant: 'primary', detector: 'ddm', state: { n: 3, p: 0.25, nested: [1, 2] }, cursor: 7 },
+        { variant: 'canary', detector: 'adwin', state: { buckets: [[1, 0.5]] }, cursor: 2 },
+      ]);
+      await store.putDetectorStates('m', [{ variant: 'primary', detector: 'ddm', state: { n: 4, p: 0.2, nested: [] }, cursor: 9 }]);
+      expect(await store.detectorStates('m')).toEqual([
+        { variant: 'canary', detector: 'adwin', state: { buckets: [[1, 0.5]] }, cursor: 2 },
+        { variant: 'primary', detector: 'ddm', state: { n: 4, p: 0.2, nested: [] }, cursor: 9 },
+      ]);
+      expect(await store.detectorStates('other')).toEqual([]);
+    });
+  });
+}

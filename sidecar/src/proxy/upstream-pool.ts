@@ -1,0 +1,303 @@
+import net from 'node:net';
+
+/** What the pool reports about one upstream answer, as it arrives. */
+export interface UpstreamListener {
+  /** Status and headers as a flat [name, value, …] list (names as sent). */
+  head(status: number, headers: string[]): void;
+  data(chunk: Buffer): void;
+  end(): void;
+  /** Connection failed, or closed before the answer was complete. */
+  error(code: string): void;
+}
+
+export interface UpstreamControl {
+  abort(): void;
+  pause(): void;
+  resume(): void;
+}
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
+/** Response heads over this are refused (a misbehaving upstream cannot grow our memory). */
+const MAX_HEAD_BYTES = 64 * 1024;
+
+const enum Body { length, chunked, untilClose, none }
+
+/**
+ * One HTTP/1.1 exchange on a pooled socket: a minimal response parser (status line, headers,
+ * Content-Length, chunked, or until close) written for the upstream hop of the proxy, where
+ * node:http's ClientRequest/IncomingMessage/Agent machinery is a large share of the per-request
+ * CPU (bench/sidecar: compare `--raw-upstream` sides). Requests are written by the caller in one
+ * piece; answers are streamed to the listener.
+ */
+class Exchange {
+  private pending: Buffer | undefined;
+  private headDone = false;
+  private mode: Body = Body.none;
+  private remaining = 0;
+  /** Chunked decoding: the size line seen so far, bytes left in the chunk (-2/-1: its CRLF), trailer. */
+  private line = '';
+  private inChunk = 0;
+  private trailer = false;
+  private done = false;
+  keepAlive = true;
+
+  constructor(
+    private readonly listener: UpstreamListener,
+    private readonly noBody: boolean,
+    private readonly finish: (reuse: boolean) => void,
+  ) {}
+
+  /** Feeds bytes from the socket. */
+  feed(buf: Buffer): void {
+    if (this.done) return;
+    if (this.headDone) {
+      this.body(buf);
+      return;
+    }
+    let all = this.pending ? Buffer.concat([this.pending, buf]) : buf;
+    for (;;) {
+      const at = all.indexOf(CRLF_CRLF);
+      if (at < 0) {
+        if (all.length > MAX_HEAD_BYTES) this.fail('EHEADTOOLARGE');
+        else this.pending = all;
+        return;
+      }
+      const rest = all.subarray(at + 4);
+      const next = this.parseHead(all.toString('latin1', 0, at));
+      if (next === 'interim') {
+        all = rest;
+        continue;
+      }
+      this.pending = undefined;
+      if (next !== 'body') return;
+      this.headDone = true;
+      if (this.mode === Body.length && this.remaining === 0) this.complete();
+      else if (rest.length > 0) this.body(rest);
+      return;
+    }
+  }
+
+  /** The socket closed: fine when reading until close, else the answer was cut short. */
+  closed(): void {
+    if (this.done) return;
+    if (this.mode === Body.untilClose) {
+      this.done = true;
+      this.listener.end();
+      this.finish(false);
+    } else this.fail('ECONNRESET');
+  }
+
+  fail(code: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.listener.error(code);
+    this.finish(false);
+  }
+
+  private parseHead(text: string): 'interim' | 'body' | 'complete' | 'failed' {
+    const lines = text.split('\r\n');
+    const status = STATUS_LINE.exec(lines[0]);
+    if (!status) {
+      this.fail('EBADRESPONSE');
+      return 'failed';
+    }
+    const code = Number(status[2]);
+    // 100 Continue and friends: an interim answer, the real one follows.
+    if (code >= 100 && code < 200) return 'interim';
+    const headers: string[] = [];
+    let length = -1;
+    let chunked = false;
+    this.keepAlive = status[1] === '1';
+    for (let i = 1; i < lines.length; i++) {
+      const l = lines[i];
+      const colon = l.indexOf(':');
+      if (colon <= 0) continue;
+      const name = l.slice(0, colon);
+      const value = l.slice(colon + 1).trim();
+      headers.push(name, value);
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') length = Number(value);
+      else if (lower === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      else if (lower === 'connection') this.keepAlive = value.toLowerCase() === 'keep-alive' || (status[1] === '1' && value.toLowerCase() !== 'close');
+    }
+    this.listener.head(code, headers);
+    if (this.noBody || code === 204 || code === 304) {
+      this.complete();
+      return 'complete';
+    }
+    if (chunked) this.mode = Body.chunked;
+    else if (length >= 0) {
+      this.mode = Body.length;
+      this.remaining = length;
+    } else {
+      this.mode = Body.untilClose;
+      this.keepAlive = false;
+    }
+    return 'body';
+  }
+
+  private body(buf: Buffer): void {
+    if (this.mode === Body.length) {
+      const take = Math.min(buf.length, this.remaining);
+      this.remaining -= take;
+      if (take > 0) this.listener.data(take === buf.length ? buf : buf.subarray(0, take));
+      if (this.remaining === 0) this.complete();
+    } else if (this.mode === Body.untilClose) this.listener.data(buf);
+    else this.chunked(buf);
+  }
+
+  private chunked(buf: Buffer): void {
+    let i = 0;
+    while (i < buf.length && !this.done) {
+      if (this.inChunk > 0) {
+        const take = Math.min(this.inChunk, buf.length - i);
+        this.listener.data(buf.subarray(i, i + take));
+        this.inChunk -= take;
+        i += take;
+        if (this.inChunk === 0) this.inChunk = -2; // the CRLF after the data
+        continue;
+      }
+      if (this.inChunk < 0) {
+        // Skip the CRLF that ends a chunk's data.
+        this.inChunk++;
+        i++;
+        continue;
+      }
+      const nl = buf.indexOf(10, i);
+      if (nl < 0) {
+        this.line += buf.toString('latin1', i);
+        if (this.line.length > 1024) this.fail('EBADCHUNK');
+        return;
+      }
+      const line = (this.line + buf.toString('latin1', i, nl)).replace(/\r$/, '');
+      this.line = '';
+      i = nl + 1;
+      if (this.trailer) {
+        if (line === '') this.complete();
+        continue;
+      }
+      const size = parseInt(line, 16);
+      if (!Number.isFinite(size) || size < 0) {
+        this.fail('EBADCHUNK');
+        return;
+      }
+      if (size === 0) this.trailer = true;
+      else this.inChunk = size;
+    }
+  }
+
+  private complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.listener.end();
+    this.finish(this.keepAlive);
+  }
+}
+
+interface PooledSocket extends net.Socket {
+  exchange?: Exchange;
+}
+
+/**
+ * Keep-alive connections to one plain-HTTP upstream, reused LIFO (the most recently used socket
+ * is the least likely to have been closed by the upstream's idle timeout). At most `maxSockets`
+ * open; further requests wait in a bounded queue and are refused (ETOOMANY) beyond it.
+ */
+export class UpstreamPool {
+  private readonly idle: PooledSocket[] = [];
+  private readonly sockets = new Set<PooledSocket>();
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly maxSockets = 512,
+    private readonly maxWaiting = 4096,
+  ) {}
+
+  /**
+   * Sends `head` (request line + headers + blank line, latin1) and `body` on a pooled connection.
+   * Returns its control: abort (destroys the socket, for time-outs), pause/resume (backpressure).
+   */
+  request(head: string, body: Buffer, noBody: boolean, listener: UpstreamListener): UpstreamControl {
+    let socket: PooledSocket | undefined;
+    let aborted = false;
+    const start = () => {
+      if (aborted) return;
+      socket = this.idle.pop() ?? this.connect();
+      const s = socket;
+      s.exchange = new Exchange(listener, noBody, (reuse) => {
+        s.exchange = undefined;
+        if (reuse && !this.closed && !s.destroyed) this.release(s);
+        else this.drop(s);
+      });
+      // One write: head and body together (cork), like a single writev.
+      s.cork();
+      s.write(head, 'latin1');
+      if (body.length > 0) s.write(body);
+      s.uncork();
+    };
+    if (this.idle.length > 0 || this.sockets.size < this.maxSockets) start();
+    else if (this.waiting.length < this.maxWaiting) this.waiting.push(start);
+    else {
+      listener.error('ETOOMANY');
+      return { abort: () => {}, pause: () => {}, resume: () => {} };
+    }
+    return {
+      abort: () => {
+        aborted = true;
+        if (socket?.exchange) {
+          const ex = socket.exchange;
+          socket.exchange = undefined;
+          ex.fail('EABORTED');
+          socket.destroy();
+        }
+      },
+      pause: () => socket?.pause(),
+      resume: () => socket?.resume(),
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sockets) s.destroy();
+    this.idle.length = 0;
+  }
+
+  private connect(): PooledSocket {
+    const s: PooledSocket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    this.sockets.add(s);
+    s.setKeepAlive(true, 60_000);
+    s.on('data', (buf: Buffer) => {
+      if (s.exchange) s.exchange.feed(buf);
+      else s.destroy(); // bytes nobody asked for: the connection is out of step, drop it
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => s.exchange?.fail(err.code ?? 'ECONNRESET'));
+    s.on('close', () => {
+      s.exchange?.closed();
+      this.drop(s);
+    });
+    // The upstream closed an idle keep-alive connection: forget it before anyone picks it.
+    s.on('end', () => {
+      if (!s.exchange) s.destroy();
+    });
+    return s;
+  }
+
+  private release(s: PooledSocket): void {
+    const next = this.waiting.shift();
+    this.idle.push(s);
+    if (next) next();
+  }
+
+  private drop(s: PooledSocket): void {
+    if (!this.sockets.delete(s)) return;
+    const i = this.idle.indexOf(s);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (!s.destroyed) s.destroy();
+    const next = this.waiting.shift();
+    if (next) next();
+  }
+}
