@@ -10,5 +10,6 @@ run bench/sidecar/run.ts --seconds 5 --rounds 3
 run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
+run bench/core/batch.ts
 run bench/collector/evaluation.ts
 run bench/grafana-panel.ts
