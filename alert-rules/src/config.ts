@@ -59,6 +59,33 @@ export const config = {
     baselineStaleFor: '1h',
     evaluationFailingFor: '15m',
   },
+  performance: {
+    /** Collector window the ground-truth alerts read (labels arrive late: a long window). */
+    window: '1d',
+    /** Short window compared with `window` for user-signal rate changes. */
+    shortWindow: '1h',
+    /** Realized accuracy below this share of the baseline's hold-out accuracy is a problem. */
+    accuracyVsReference: 0.95,
+    /** Realized MAE above this multiple of the baseline's hold-out MAE is a problem. */
+    maeVsReference: 1.2,
+    /** Fewer labelled predictions than this in the window say too little to alert on. */
+    minLabelled: 100,
+    belowReferenceFor: '30m',
+    /** Detectors (of ddm, adwin, page_hinkley) that must agree: one alone false-alarms on seasonal error swings. */
+    conceptDetectorsAgreeing: 2,
+    /** How close in time their detections must be. */
+    conceptAgreementRange: '1d',
+    conceptFor: '5m',
+    /** Label coverage under this, with at least `minPredictions` predictions in the window: labels stopped arriving. */
+    minLabelCoverage: 0.1,
+    minPredictions: 100,
+    coverageFor: '1h',
+    /** A user signal (redo, click…) whose short-window rate is this multiple of its long-window rate… */
+    signalRateFactor: 1.5,
+    /** …and at least this much higher in absolute terms (0.05 = 5 points of share). */
+    signalRateMinIncrease: 0.05,
+    signalFor: '30m',
+  },
   windows: {
     /**
      * Labels the cross-replica window rules keep besides the contract's (model identity, feature,

@@ -10,6 +10,7 @@ import type { RuleGroup } from './rule.js';
 import { driftAlerts, driftRecording } from './rules/drift.js';
 import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
+import { performanceAlerts, performanceRecording } from './rules/performance.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
 import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
@@ -33,6 +34,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   // Its own group: it runs at its own fixed interval, which its increase() range must match.
   'windows.yaml': [{ ...windowRecording(), name: 'modelwatch-windows' }],
   'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),
+  'performance.yaml': group('modelwatch-performance', performanceRecording, performanceAlerts),
 };
 
 export const RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));

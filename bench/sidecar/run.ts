@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDenseModel } from '../../examples/src/onnx-builder.js';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
-import { benchTelemetry } from './telemetry-cost.js';
+import { benchExport, benchTelemetry } from './telemetry-cost.js';
 import { FEATURES, CLASSES, requestBody, baselineFor } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
 
     // 2. embedded
     const sink = await otlpSink();
-    const env = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    const env = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
     const emb = await startServer('sidecar', JSON.stringify({ model: modelPath, name: 'bench', port: 0, baseline: baselinePath }), env);
     const bare = await startServer('bare', modelPath);
     const noTrace = await startServer('sidecar', JSON.stringify({ model: modelPath, name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, OTEL_TRACES_EXPORTER: 'none' });
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     console.log('## 3. telemetry cost per request (20 features, 1 row, in-process)\n');
     console.log('| step | µs per request |');
     console.log('|---|---|');
-    for (const [step, us] of benchTelemetry()) console.log(`| ${step} | ${f(us, 2)} |`);
+    for (const [step, us] of [...benchTelemetry(), ...await benchExport()]) console.log(`| ${step} | ${f(us, 2)} |`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(nginxes.map((n) => n.stop()));

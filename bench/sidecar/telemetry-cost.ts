@@ -1,4 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ROOT_CONTEXT as ROOT } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SidecarTelemetry } from '../../sidecar/src/metrics/telemetry.js';
@@ -87,4 +90,43 @@ export function benchTelemetry(iterations = 200_000): [string, number][] {
     ['traces: head sampling at 0.1 (mean per request)', tenth],
     ['total added by monitoring in proxy mode', parse + parseResponse + metrics + spans],
   ];
+}
+
+/**
+ * CPU per traced request including the OTLP/HTTP export of its span (BatchSpanProcessor, batches
+ * of 2,048 to a local sink; @opentelemetry/exporter-trace-otlp-http always encodes JSON): the export
+ * runs off the request path but on the same thread, so it is part of what tracing costs the process.
+ * The first pass warms the JIT up and is not counted.
+ */
+export async function benchExport(spans = 30_000): Promise<[string, number][]> {
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`;
+  let perSpan = NaN;
+  for (const pass of [0, 1]) {
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxQueueSize: 100_000, maxExportBatchSize: 2048, scheduledDelayMillis: 100 })],
+    });
+    const tracer = new RequestTracer(provider, { 'modelwatch.model': 'bench', 'modelwatch.model_version': '1', 'modelwatch.pipeline': 'p', 'modelwatch.stage': 's' });
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < spans; i++) {
+      const s = tracer.startServer('POST', '/v2/models/{model}/infer', '/v2/models/bench/infer', { 'user-agent': 'bench' });
+      tracer.event(s, 'onnxruntime run', { 'modelwatch.inference.rows': 1, 'modelwatch.inference.duration_ms': 0.2 });
+      tracer.endServer(s, 200);
+      // Let the processor export as it would between requests (and stay under the exporter's concurrency limit).
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    await provider.forceFlush();
+    const c = process.cpuUsage(c0);
+    if (pass === 1) perSpan = (c.user + c.system) / spans;
+    await provider.shutdown();
+  }
+  sink.close();
+  return [['traces: one span created and exported over OTLP/HTTP JSON (CPU per request, export included)', perSpan]];
 }

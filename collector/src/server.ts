@@ -7,10 +7,13 @@ import { buildApp } from './api/app.js';
 import { profileRawData } from './api/raw-profile.js';
 import { resolveOptions, type CollectorOptions } from './config.js';
 import { DriftMetrics } from './drift/drift-metrics.js';
+import { PerformanceEvaluator } from './performance/performance-evaluator.js';
+import { PerformanceMetrics } from './performance/performance-metrics.js';
 import { RetentionLoop } from './performance/retention.js';
 import { Evaluator } from './drift/evaluator.js';
 import { RoundMetrics } from './drift/round-metrics.js';
-import { LocalLeases, type ModelLeases } from './leases/model-leases.js';
+import { LocalLeases } from './leases/model-leases.js';
+import { OwnedModels } from './performance/owned-models.js';
 import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
@@ -62,12 +65,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     );
   }
   sources.push(new PushWindowSource(store, (model) => metrics.evaluationFailed(model, 'shape_mismatch')));
-  let leases: ModelLeases;
+  let leases: OwnedModels;
   try {
     // Several collectors may share one PostgreSQL: each evaluates the models it leases.
-    leases = opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases();
+    leases = new OwnedModels(opts.databaseUrl ? await PostgresLeases.open(opts.databaseUrl, opts.leaseTtlMs) : new LocalLeases());
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), predictions.close()]);
     throw err;
   }
   const evaluator = new Evaluator({
@@ -81,6 +84,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     roundBudgetMs: opts.roundBudgetMs,
     leases,
     roundMetrics,
+  });
+  const performance = new PerformanceEvaluator({
+    predictions,
+    baselines: store,
+    metrics: new PerformanceMetrics(metrics.registry),
+    windows: opts.windows,
+    events: opts.feedbackEvents,
+    historyKeep: opts.historyKeep,
+    owns: (model) => leases.owns(model),
+    log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
   });
 
   try {
@@ -114,6 +127,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       metrics: feedbackMetrics,
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
+      performance,
     },
   });
 
@@ -144,6 +158,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
+  performance.start(opts.evaluateEveryMs);
+  // Detector state is restored from the store: publish it (and catch up on labels) right away.
+  void performance.evaluate();
 
   const health = new HealthMetrics(metrics.registry);
   let closing: Promise<void> | undefined;
@@ -164,11 +181,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       }
     },
     authSummary: opts.tokens.describe(),
-    evaluate: () => evaluator.evaluate(),
+    async evaluate() {
+      await evaluator.evaluate();
+      await performance.evaluate();
+    },
     close() {
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
+        await performance.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -20,8 +20,9 @@ export {
   AutomationLevel,
   RoundModelOutcome,
   WindowQueryOutcome,
+  PerformanceMeasure,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,
@@ -169,7 +170,9 @@ export type { PredictionRecord, RecordValue, Checked } from './predictions/recor
 export { newPredictionId, predictionIdTime, rowPredictionId } from './predictions/prediction-id.js';
 export { checkFeedbackBatch, isEventFeedback, EVENT_NAME, FEEDBACK_OUTCOMES, FEEDBACK_LIMITS } from './predictions/feedback.js';
 export type { FeedbackItem, LabelFeedback, EventFeedback, FeedbackOutcome } from './predictions/feedback.js';
-export { realizedPerformance, inferTask } from './performance/realized.js';
+export { realizedPerformance, performanceFromCounts, inferTask } from './performance/realized.js';
+export { countJoined, emptyCounts, calibrationBin, CALIBRATION_BINS } from './performance/counts.js';
+export type { PerformanceCounts } from './performance/counts.js';
 export type {
   JoinedPrediction,
   PerformanceTask,

@@ -8,12 +8,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { driftDashboard } from './drift.js';
 import { overviewDashboard } from './overview.js';
+import { performanceDashboard } from './performance.js';
 import { rolloutsDashboard } from './rollouts.js';
 
 export const GENERATED_DASHBOARDS: Record<string, () => object> = {
   'overview.json': overviewDashboard,
   'drift.json': driftDashboard,
   'rollouts.json': rolloutsDashboard,
+  'performance.json': performanceDashboard,
 };
 
 export const DASHBOARDS_DIR = fileURLToPath(new URL('../', import.meta.url));

@@ -8,6 +8,7 @@ export interface DashboardJson {
   title: string;
   templating: { list: { name: string; type: string; query: unknown; definition?: string }[] };
   panels: { type: string; title: string; fieldConfig?: { defaults?: { unit?: string } }; targets?: { expr?: string }[]; panels?: unknown[] }[];
+  annotations?: { list: { name: string; expr?: string }[] };
 }
 
 /** Every dashboard JSON in dashboards/ (the generated ones and the plugin's pipeline.json). */
@@ -18,7 +19,7 @@ export function loadDashboards(): { file: string; json: DashboardJson }[] {
     .map((file) => ({ file, json: JSON.parse(readFileSync(DASHBOARD_FILES_DIR + file, 'utf8')) as DashboardJson }));
 }
 
-/** Every PromQL expression of a dashboard: panel targets (rows included) and query variables. */
+/** Every PromQL expression of a dashboard: panel targets (rows included), annotations and query variables. */
 export function dashboardExpressions(d: DashboardJson): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
   const visit = (panels: DashboardJson['panels']) => {
@@ -28,6 +29,7 @@ export function dashboardExpressions(d: DashboardJson): { where: string; expr: s
     }
   };
   visit(d.panels);
+  for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `annotation ${a.name}`, expr: a.expr });
   for (const v of d.templating.list) {
     const def = v.definition ?? (typeof v.query === 'string' ? v.query : '');
     const m = /^label_values\((.*),\s*\w+\)$/.exec(def);

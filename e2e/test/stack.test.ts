@@ -37,7 +37,15 @@ describe('the stack end to end', () => {
     receiver = await startReceiver();
     modelServer = await startModelServer({ port: 0, modelName: PROXY_MODEL });
     proxy = await startSidecar(
-      { upstream: modelServer.url, protocol: 'oip', name: PROXY_MODEL, pipeline: 'weather', stage: PROXY_STAGE, port: 0, features: [...FEATURE_NAMES] },
+      {
+        upstream: modelServer.url, protocol: 'oip', name: PROXY_MODEL, pipeline: 'weather', stage: PROXY_STAGE, port: 0, features: [...FEATURE_NAMES],
+        // Variants, so the rollout panels and rules have data: a shadow and a half-share canary of the
+        // same server, analysed every second but never with enough requests to step or roll back.
+        shadow: modelServer.url,
+        canary: modelServer.url,
+        canaryPercent: 50,
+        rollout: { analysis: { intervalMs: 1000, minRequests: 1_000_000 } },
+      },
       { log: () => {} },
     );
     const alertmanagerConfig = readFileSync(ALERTMANAGER_CONFIG, 'utf8')

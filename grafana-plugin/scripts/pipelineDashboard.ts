@@ -28,6 +28,7 @@ const TRENDS: Trend[] = [
   { title: 'Empty outputs per stage', ref: RefId.empty, unit: 'percentunit', legend: '{{pipeline}}/{{stage}}', description: 'Null or empty outputs over all outputs.' },
   { title: 'Low confidence per stage', ref: RefId.lowConfidence, unit: 'percentunit', legend: '{{pipeline}}/{{stage}}', description: 'Predictions under the confidence threshold.' },
   { title: 'Drifted features per model', ref: RefId.drift, unit: 'percentunit', legend: '{{model}}', description: 'Share of input features the collector found drifted.' },
+  { title: 'Realized accuracy vs reference per model', ref: RefId.performance, unit: 'percentunit', legend: '{{model}}', description: 'Realized accuracy over the day from ground-truth labels, as a share of the baseline\'s hold-out accuracy (worst variant).' },
 ];
 
 function target(refId: string, expr: string, instant: boolean, legendFormat = '') {

@@ -2,7 +2,7 @@ import { PanelPlugin } from '@grafana/data';
 import { PipelineHealthPanel } from './components/PipelineHealthPanel.js';
 import { DEFAULT_OPTIONS, type PanelOptions, type SignalThresholds } from './types.js';
 
-type ThresholdPath = 'errorRatio' | 'latencyP99' | 'emptyOutputRatio' | 'lowConfidenceRatio' | 'driftedFeaturesRatio';
+type ThresholdPath = 'errorRatio' | 'latencyP99' | 'emptyOutputRatio' | 'lowConfidenceRatio' | 'driftedFeaturesRatio' | 'accuracyShortfall';
 
 const SIGNALS: Array<{ path: ThresholdPath; category: string; unit: string; description: string }> = [
   { path: 'errorRatio', category: 'Error ratio', unit: 'ratio 0–1', description: 'Share of requests failing server-side.' },
@@ -10,6 +10,7 @@ const SIGNALS: Array<{ path: ThresholdPath; category: string; unit: string; desc
   { path: 'emptyOutputRatio', category: 'Empty outputs', unit: 'ratio 0–1', description: 'Share of null/empty model outputs.' },
   { path: 'lowConfidenceRatio', category: 'Low confidence', unit: 'ratio 0–1', description: 'Share of predictions under the confidence threshold.' },
   { path: 'driftedFeaturesRatio', category: 'Drift', unit: 'ratio 0–1', description: 'Share of drifted input features (dataset drift detected by the collector is always critical).' },
+  { path: 'accuracyShortfall', category: 'Realized performance', unit: 'ratio 0–1', description: 'How far realized accuracy (from ground-truth labels) falls short of the baseline\'s hold-out accuracy; 0.05 = at 95% of it.' },
 ];
 
 export const plugin = new PanelPlugin<PanelOptions>(PipelineHealthPanel).setPanelOptions((builder) => {

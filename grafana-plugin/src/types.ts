@@ -17,6 +17,8 @@ export interface PanelOptions {
   lowConfidenceRatio: SignalThresholds;
   /** Share of input features that drifted (the collector's dataset verdict is always critical). */
   driftedFeaturesRatio: SignalThresholds;
+  /** Shortfall of realized accuracy against the baseline's reference (0.05 = at 95% of it); shown only when labels exist. */
+  accuracyShortfall: SignalThresholds;
   /**
    * Link opened from a stage's details. `{{pipeline}}`, `{{stage}}` and `{{model}}` are replaced by the
    * stage's values (URL-encoded); dashboard variables (`$datasource`) are then interpolated by Grafana.
@@ -32,6 +34,7 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   emptyOutputRatio: { warning: 0.01, critical: 0.05 },
   lowConfidenceRatio: { warning: 0.1, critical: 0.25 },
   driftedFeaturesRatio: { warning: 0.2, critical: 0.5 },
+  accuracyShortfall: { warning: 0.05, critical: 0.15 },
   stageLinkTemplate: '/d/modelwatch-overview?var-datasource=${datasource}&var-model={{model}}&var-stage={{stage}}',
   compactAbove: 60,
 };
@@ -39,7 +42,7 @@ export const DEFAULT_OPTIONS: PanelOptions = {
 /** Ordered from best to worst except `unknown`, which ranks below every known state (no data is not healthy, but never hides a known problem). */
 export type HealthState = 'ok' | 'warning' | 'critical' | 'unknown';
 
-export type SignalKey = 'up' | 'errorRatio' | 'latencyP99' | 'emptyOutputRatio' | 'lowConfidenceRatio' | 'drift';
+export type SignalKey = 'up' | 'errorRatio' | 'latencyP99' | 'emptyOutputRatio' | 'lowConfidenceRatio' | 'drift' | 'performance';
 
 export interface SignalView {
   key: SignalKey;
@@ -74,6 +77,19 @@ export interface StageView {
   /** Row inside the column. */
   row: number;
   link?: string;
+  /** Variants serving the stage with their role and share (empty without rollout series). */
+  variants: VariantView[];
+  /** How the stage is being rolled out right now, if at all. */
+  rollout?: 'canary' | 'shadow' | 'blue-green';
+}
+
+export interface VariantView {
+  name: string;
+  role: string;
+  /** Share of traffic 0..1 (a shadow: share of requests copied to it). */
+  weight: number;
+  /** This variant's own failed-request ratio. */
+  errorRatio?: number;
 }
 
 export interface EdgeView {

@@ -2,7 +2,7 @@ export { startSidecar } from './server/sidecar-server.js';
 export type { RunningSidecar, SidecarDeps } from './server/sidecar-server.js';
 export { startSidecarWorkers } from './workers/cluster.js';
 export type { RunningWorkers } from './workers/cluster.js';
-export { mergeExpositions } from './workers/merge-exposition.js';
+export { combineWorkerExpositions } from './workers/merge-exposition.js';
 export { resolveConfig } from './config/resolve.js';
 export { readConfigFile } from './config/load.js';
 export { configFromArgs, SIDECAR_OPTIONS, SIDECAR_USAGE } from './config/flags.js';

@@ -28,6 +28,8 @@ create options:
                         default: every column except outputs and --exclude
   --exclude LIST        columns to leave out (ids, timestamps, labels)
   --outputs LIST        model output columns, e.g. prediction:prediction,score:confidence
+  --label COLUMN        true label (or value) column: records the reference performance of the
+                        prediction output against it (e.g. on a hold-out set); left out of the features
   --bins N              equal-frequency bins per numeric feature (default 20)
   --top-k N             categories kept per categorical feature (default 50)
   --chunk-rows N        rows per calibration chunk (default rows/20)
@@ -99,6 +101,7 @@ async function create(argv: string[]): Promise<number> {
       features: { type: 'string' },
       exclude: { type: 'string' },
       outputs: { type: 'string' },
+      label: { type: 'string' },
       bins: { type: 'string' },
       'top-k': { type: 'string' },
       'chunk-rows': { type: 'string' },
@@ -120,7 +123,7 @@ async function create(argv: string[]): Promise<number> {
     {
       model: values.model!,
       types,
-      exclude: list(values.exclude),
+      exclude: [...list(values.exclude), ...(values.label ? [values.label] : [])],
       outputs,
       bins: positiveInt('bins', values.bins),
       topK: positiveInt('top-k', values['top-k']),
@@ -129,6 +132,7 @@ async function create(argv: string[]): Promise<number> {
     },
     { strict: values.strict },
     progress,
+    values.label ? { label: values.label } : {},
   );
   if (progress) process.stderr.write('\n');
   if (profile.rows === 0) {
@@ -144,6 +148,12 @@ async function create(argv: string[]): Promise<number> {
   console.log(
     `wrote ${values.out}: model ${profile.model}, ${profile.rows} rows, ${profile.features.length} features, ${profile.outputs.length} outputs, ${profile.chunks.length} chunks (${secs}s)`,
   );
+  if (values.label) {
+    const perf = profile.performance?.result;
+    if (!perf) console.error(`no row has both a ${values.label} and a prediction: no reference performance recorded`);
+    else if (perf.task === 'classification') console.log(`reference performance on ${perf.n} labelled rows: accuracy ${perf.accuracy.toFixed(4)}, macro F1 ${perf.macroF1.toFixed(4)}`);
+    else console.log(`reference performance on ${perf.n} labelled rows: MAE ${perf.mae.toPrecision(4)}, RMSE ${perf.rmse.toPrecision(4)}, bias ${perf.bias.toPrecision(4)}`);
+  }
   if (stats.badRows > 0) {
     console.error(`skipped ${stats.badRows} bad rows; first ones:`);
     for (const i of stats.issues) console.error(`  ${values.data}:${i.line}:${i.column}: ${i.message}`);

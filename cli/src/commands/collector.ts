@@ -34,6 +34,8 @@ Options:
   --interval D           evaluation interval, e.g. 30s or 1m (default 1m)
   --max-body-bytes N     largest accepted request body (default 33554432)
   --history N            drift reports kept per model and window (default 1440)
+  --prediction-retention D  how long prediction records and their labels are kept (default 30d)
+  --feedback-events LIST    user signals accepted on the feedback API (default redo,switch_to_typing,click,conversion)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
   -h, --help             show this help`;
 
@@ -67,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
         'round-budget': { type: 'string' },
         'features-per-query': { type: 'string' },
         'lease-ttl': { type: 'string' },
+        'prediction-retention': { type: 'string' },
+        'feedback-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -109,6 +113,8 @@ export async function run(argv: string[]): Promise<number> {
       roundBudget: values['round-budget'],
       featuresPerQuery: int('features-per-query', values['features-per-query']),
       leaseTtl: values['lease-ttl'],
+      ...(values['prediction-retention'] !== undefined ? { predictionRetention: values['prediction-retention'] } : {}),
+      ...(values['feedback-events'] !== undefined ? { feedbackEvents: values['feedback-events'].split(',').map((e) => e.trim()).filter(Boolean) } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hasBinary } from '../demo/processes.js';
 import { MODEL, startStack, type RunningStack } from '../demo/stack.js';
+import { performanceSummary, startLabelFeeder } from '../demo/labels.js';
 import { replay, type Replay } from '../demo/traffic.js';
 import { loadNewYork, replayRows } from '@modelwatch/examples/seattle-weather';
 import { summarizeReport, type DriftReport } from '@modelwatch/core';
@@ -132,13 +133,16 @@ export async function run(argv: string[]): Promise<number> {
 
   let current: Replay | undefined;
   let phase = 'Seattle 2014-2015';
+  // Ground truth: each replayed day's real weather reaches the collector 10 s after the answer.
+  const labels = startLabelFeeder({ collectorUrl: stack.collectorUrl, model: MODEL, delayMs: 10_000 });
+  const onAnswer = labels.answered;
   const seattle = replayRows().filter((d) => d.location === 'Seattle');
-  current = replay({ url: stack.sidecarUrl, model: MODEL, days: seattle, rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true });
+  current = replay({ url: stack.sidecarUrl, model: MODEL, days: seattle, rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true, onAnswer });
   const switchTimer = setTimeout(() => {
     current?.stop();
     phase = 'New York';
     console.log(`modelwatch demo: switching the replay to New York weather (a sudden real shift)`);
-    current = replay({ url: stack.sidecarUrl, model: MODEL, days: loadNewYork(), rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true });
+    current = replay({ url: stack.sidecarUrl, model: MODEL, days: loadNewYork(), rowsPerSecond: flags.rate, batch: 4, concurrency: 8, loop: true, onAnswer });
   }, flags.seattleMs);
 
   console.log(
@@ -149,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
       `  send a prediction    curl -s -X POST ${stack.sidecarUrl}/v2/models/${MODEL}/infer -d '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[0,12.8,5,4.7]}]}'`,
       `  drift report (JSON)  ${stack.collectorUrl}/api/v1/models/${MODEL}/drift`,
       `  drift report (HTML)  ${stack.collectorUrl}/report/${MODEL}`,
+      `  realized performance ${stack.collectorUrl}/api/v1/models/${MODEL}/performance (labels arrive 10 s after each answer)`,
       `  collector metrics    ${stack.collectorUrl}/metrics`,
       ...(stack.prometheusUrl
         ? [`  Prometheus alerts    ${stack.prometheusUrl}/alerts`, `  Alertmanager         ${stack.alertmanagerUrl}/#/alerts`]
@@ -165,8 +170,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const status = setInterval(() => {
     // Status every 15 s: what the collector says and what Prometheus fires.
-    void Promise.all([driftSummary(stack.collectorUrl), firingAlerts(stack.prometheusUrl)]).then(([drift, alerts]) =>
-      console.log(`  [${new Date().toISOString().slice(11, 19)}] ${phase}: ${drift}${alerts}`),
+    void Promise.all([driftSummary(stack.collectorUrl), performanceSummary(stack.collectorUrl, MODEL, '5m'), firingAlerts(stack.prometheusUrl)]).then(
+      ([drift, performance, alerts]) => console.log(`  [${new Date().toISOString().slice(11, 19)}] ${phase}: ${drift} | ${performance}${alerts}`),
     );
   }, 15_000);
 
@@ -181,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
       clearTimeout(deadline);
       current?.stop();
       void (current?.done ?? Promise.resolve())
+        .then(() => labels.stop())
         .then(() => stack.close())
         .then(
           () => {

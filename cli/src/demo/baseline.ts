@@ -1,4 +1,4 @@
-import { ProfileBuilder, type BaselineProfile } from '@modelwatch/core';
+import { ProfileBuilder, realizedPerformance, type BaselineProfile } from '@modelwatch/core';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_NAMES, type WeatherRow } from '@modelwatch/examples/seattle-weather';
 
@@ -30,7 +30,11 @@ export async function buildBaseline(modelPath: string, model: string, days: Weat
     for (const r of rows) builder.add(r);
     builder.startBinning();
     for (const r of rows) builder.add(r);
-    return builder.finish();
+    const profile = builder.finish();
+    // The reference realized accuracy is compared with: the model's answers against the days' real weather.
+    const result = realizedPerformance(rows.map((r, i) => ({ prediction: r.probabilities, label: days[i].label })), { classes: labels });
+    if (result) profile.performance = { label: 'weather', prediction: 'probabilities', result };
+    return profile;
   } finally {
     await session.release();
   }

@@ -95,7 +95,11 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     // With Prometheus it does not push, or every row would be counted twice.
     const push = observability ? undefined : { bufferDir: join(o.dir, 'push'), intervalMs: o.pushIntervalMs ?? 5_000 };
     const sidecar = await startSidecar(
-      { model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url, ...(push ? { push } : {}) },
+      {
+        model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url, ...(push ? { push } : {}),
+        // Every answer is recorded (ids and outputs) so the demo's labels can be joined to it.
+        predictions: { bufferDir: join(o.dir, 'prediction-log'), flushIntervalMs: 1000 },
+      },
       { log: (line) => log(`sidecar: ${line}`) },
     );
     closers.push(() => sidecar.close());

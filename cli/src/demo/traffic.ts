@@ -14,6 +14,8 @@ export interface ReplayOptions {
   /** Loop over the days until stopped (default false: one pass). */
   loop?: boolean;
   onBatch?: (day: WeatherRow, status: number) => void;
+  /** Every answered batch with the prediction id the sidecar gave it (ground truth is sent back by it). */
+  onAnswer?: (days: WeatherRow[], predictionId: string | null) => void;
 }
 
 export interface Replay {
@@ -62,6 +64,7 @@ export function replay(o: ReplayOptions): Replay {
         const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: inferBody(rows) });
         await res.arrayBuffer();
         if (!res.ok) stats.failures++;
+        else o.onAnswer?.(rows, res.headers.get('x-modelwatch-prediction-id'));
         o.onBatch?.(rows[0], res.status);
       } catch {
         stats.failures++;

@@ -259,7 +259,8 @@ export function buildApp(deps: AppDeps): express.Express {
       ...deps.predictionLog,
       maxBodyBytes: deps.maxBodyBytes,
       auth: {
-        reader: requireScope('reader', { payloads: true }),
+        reader,
+        payloadReader: requireScope('reader', { payloads: true }),
         writer,
         labeller: requireScope('labeller'),
         admin: requireScope('admin'),

@@ -192,6 +192,28 @@ export const OPENAPI = {
         },
       },
     },
+    '/api/v1/models/{model}/performance': {
+      parameters: [model],
+      get: {
+        summary: 'Latest realized performance per window and variant: accuracy, macro F1, per-class precision/recall, ECE or MAE/RMSE/bias; label coverage and delay; event rates; the baseline reference',
+        responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error },
+      },
+    },
+    '/api/v1/models/{model}/performance/history': {
+      parameters: [
+        model,
+        { name: 'window', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      get: { summary: 'Stored realized-performance reports, newest first', responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error } },
+    },
+    '/api/v1/models/{model}/concept-drift': {
+      parameters: [model],
+      get: {
+        summary: 'Concept-drift detectors (DDM, ADWIN, Page-Hinkley) per variant: detections, last detection, warning zone, labels consumed; recent detections',
+        responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error },
+      },
+    },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', responses: { '200': json({ type: 'object' }), '503': error } } },

@@ -10,6 +10,8 @@ import {
   type FeedbackOutcome,
 } from '@modelwatch/core';
 import type { FeedbackMetrics } from '../performance/feedback-metrics.js';
+import type { ConceptEvent } from '../performance/concept-monitor.js';
+import type { PerformanceReport } from '../performance/report.js';
 import type { PredictionStore } from '../store/prediction-store.js';
 import { isModelName } from './names.js';
 
@@ -25,9 +27,14 @@ export interface PredictionRouteDeps {
    * Scope checks. Intended scopes: reader reads stored payloads, writer ships records (sidecars),
    * labeller posts feedback, admin erases by subject.
    */
-  auth: { reader: RequestHandler; writer: RequestHandler; labeller: RequestHandler; admin: RequestHandler };
+  auth: { reader: RequestHandler; payloadReader: RequestHandler; writer: RequestHandler; labeller: RequestHandler; admin: RequestHandler };
   /** Called after feedback was applied (realized performance and detectors catch up). */
   feedbackApplied?(model: string): void;
+  /** Latest realized-performance reports per window, and detector events, from the evaluation loop. */
+  performance?: {
+    latestReports(model: string): PerformanceReport[];
+    conceptEvents(model: string): ConceptEvent[];
+  };
 }
 
 const PAGE_MAX = 10_000;
@@ -109,7 +116,7 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
     res.json({ model, received: items.length, outcomes: counts, notAccepted });
   });
 
-  router.get('/api/v1/models/:model/predictions/:id', auth.reader, async (req, res) => {
+  router.get('/api/v1/models/:model/predictions/:id', auth.payloadReader, async (req, res) => {
     const model = modelParam(req);
     const id = String(req.params.id);
     const record = isPredictionId(id) ? await store.getPrediction(model, id) : undefined;
@@ -117,7 +124,7 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
     res.json(record);
   });
 
-  router.get('/api/v1/models/:model/predictions', auth.reader, async (req, res) => {
+  router.get('/api/v1/models/:model/predictions', auth.payloadReader, async (req, res) => {
     const model = modelParam(req);
     const toMs = timeParam(req, 'to', Date.now());
     const fromMs = timeParam(req, 'from', toMs - deps.retentionMs);
@@ -161,6 +168,43 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
     const deleted = await store.deleteBySubject(model, subject);
     metrics.recordsDeleted('subject', deleted);
     res.json({ model, subject, deleted });
+  });
+
+  router.get('/api/v1/models/:model/performance', auth.reader, async (req, res) => {
+    const model = modelParam(req);
+    res.json({ model, reports: deps.performance?.latestReports(model) ?? [] });
+  });
+
+  router.get('/api/v1/models/:model/performance/history', auth.reader, async (req, res) => {
+    const model = modelParam(req);
+    const limitText = req.query.limit;
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ModelwatchError(FeedbackErrors.invalidQuery, { detail: 'limit must be an integer from 1 to 1000' });
+    }
+    const window = req.query.window;
+    if (window !== undefined && typeof window !== 'string') throw new ModelwatchError(FeedbackErrors.invalidQuery, { detail: 'window must be given once' });
+    res.json({ model, history: await store.performanceHistory(model, limit, window) });
+  });
+
+  router.get('/api/v1/models/:model/concept-drift', auth.reader, async (req, res) => {
+    const model = modelParam(req);
+    const states = await store.detectorStates(model);
+    res.json({
+      model,
+      detectors: states.map((s) => {
+        const p = s.state as { detections?: number; lastDetectionMs?: number; detector?: { warning?: boolean } };
+        return {
+          variant: s.variant,
+          detector: s.detector,
+          detections: p.detections ?? 0,
+          lastDetection: p.lastDetectionMs !== undefined ? new Date(p.lastDetectionMs).toISOString() : null,
+          warning: p.detector?.warning === true,
+          labelsConsumedUpTo: s.cursor,
+        };
+      }),
+      recentDetections: (deps.performance?.conceptEvents(model) ?? []).map((e) => ({ ...e, at: new Date(e.atMs).toISOString() })),
+    });
   });
 
   return router;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ModelErrors, ModelwatchError, profileFileBatch, RequestErrors, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
+import { ModelErrors, ModelwatchError, profileFileBatch, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
+import { HttpError } from './http-error.js';
 import { PUSH_LIMITS } from '../windows/push-validate.js';
 import type { RawType } from './profile-input.js';
 
@@ -55,23 +56,43 @@ function jsonlKeys(body: Buffer, max: number): number {
   return keys.size;
 }
 
-/** What precheck reads of a spooled upload: the header and first lines, whatever the file size. */
-const PRECHECK_BYTES = 1 << 20;
-
 /**
  * Refuses, before any profiling, what would make the profiler hold a column per field: more
  * columns than a model may have (a 100,000-column CSV took 350 MB before being refused), and
- * binary data sent as text. Reads the first MiB of the upload (`head`; `whole` when that is all
- * of it): a UTF-8 sequence cut at the end of the head is not held against it.
+ * binary data sent as text.
  */
-function precheck(head: Buffer, whole: boolean, format: TableFormat): void {
+function precheck(body: Buffer, format: TableFormat): void {
   if (format === 'parquet') return;
-  const text = whole ? head : head.subarray(0, Math.max(0, head.length - 4));
-  if (!isUtf8(text) || text.includes(0)) throw unreadable(format, 'the body is not UTF-8 text (binary data sent as text?)');
-  const columns = format === 'csv' ? csvHeaderFields(head, MAX_COLUMNS) : jsonlKeys(head, MAX_COLUMNS);
+  if (!isUtf8(body) || body.includes(0)) throw unreadable(format, 'the body is not UTF-8 text (binary data sent as text?)');
+  const columns = format === 'csv' ? csvHeaderFields(body, MAX_COLUMNS) : jsonlKeys(body, MAX_COLUMNS);
   if (columns > MAX_COLUMNS) {
     throw new ModelwatchError(ModelErrors.tooManyColumns, { detail: `the ${format} data has more than ${MAX_COLUMNS} columns; the collector monitors at most ${MAX_COLUMNS} per model` });
   }
+}
+
+/** The head of a spooled upload that the precheck reads: enough for any header the bound allows. */
+const PRECHECK_BYTES = 4 * 1024 * 1024;
+
+/** The precheck on the first bytes of the spooled file, cut at a line end (or a whole character). */
+async function precheckFile(path: string, format: TableFormat): Promise<void> {
+  if (format === 'parquet') return;
+  const file = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(PRECHECK_BYTES);
+    const { bytesRead } = await file.read(buf, 0, PRECHECK_BYTES, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+  if (head.length === PRECHECK_BYTES) {
+    const nl = head.lastIndexOf(0x0a);
+    let end = nl > 0 ? nl + 1 : head.length;
+    // No line end in the head: cut before a character the read split in two.
+    if (nl <= 0) while (end > 0 && head[end - 1] >= 0x80) end--;
+    head = head.subarray(0, end);
+  }
+  precheck(head, format);
 }
 
 /** Column names must be short printable text: they become label values and report keys. */
@@ -90,11 +111,11 @@ const FORMAT: Record<RawType, TableFormat> = {
 };
 
 /** The rest of the body stays unread, so the connection cannot carry another request: close it. */
-function tooLarge(maxBytes: number): ModelwatchError {
-  return new ModelwatchError(RequestErrors.bodyTooLarge, { limit: maxBytes }, { connection: 'close' });
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `request body is larger than the limit of ${maxBytes} bytes`, { connection: 'close' });
 }
 
-/** Spools a request body to `path`, stopping with a 413 past `maxBytes`; returns the bytes written. */
+/** Spools a request body to `path`, stopping with a 413 past `maxBytes`. */
 async function spool(body: Readable, path: string, maxBytes: number): Promise<number> {
   let bytes = 0;
   const limit = new Transform({
@@ -107,29 +128,18 @@ async function spool(body: Readable, path: string, maxBytes: number): Promise<nu
   try {
     await pipeline(body, limit, createWriteStream(path, { mode: 0o600 }));
   } catch (err) {
-    if (err instanceof ModelwatchError) throw err;
-    throw new ModelwatchError(RequestErrors.unreadableBody, { detail: (err as Error).message.slice(0, 200) });
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(400, `unreadable request body (${(err as Error).message})`);
   }
   return bytes;
 }
 
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(bytes, PRECHECK_BYTES));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * Profiles uploaded training data on the same batch path as `modelwatch baseline create`
- * (core's DuckDB engine; the streaming readers for anything the engine rejects). The body streams
- * to a private tmp file — never whole in memory, bounded by the size limit — which is removed
- * whatever happens. Bad rows are skipped and counted, as the CLI does without --strict; data with
- * no usable row is a 400.
+ * (core's DuckDB engine, the streaming readers for JSON lines and anything the engine rejects).
+ * The body streams to a private tmp file — never whole in memory, bounded by the size limit —
+ * which is removed whatever happens. Bad rows are skipped and counted, as the CLI does without
+ * --strict; data with no usable row is a 400.
  */
 export async function profileRawData(body: Readable, type: RawType, model: string, maxBytes: number): Promise<BaselineProfile> {
   const format = FORMAT[type];
@@ -139,9 +149,8 @@ export async function profileRawData(body: Readable, type: RawType, model: strin
   const dir = await mkdtemp(join(tmpdir(), 'mw-upload-'));
   const path = join(dir, `upload.${format}`);
   try {
-    const bytes = await spool(body, path, maxBytes);
-    if (bytes === 0) throw new ModelwatchError(RequestErrors.emptyBody);
-    precheck(await readHead(path, bytes), bytes <= PRECHECK_BYTES, format);
+    if ((await spool(body, path, maxBytes)) === 0) throw new HttpError(400, 'request body is empty');
+    await precheckFile(path, format);
     let result;
     try {
       result = await profileFileBatch(path, { model, metadata: { source: `upload (${type})` } }, { format });

@@ -1,4 +1,5 @@
-import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
+import { countJoined, isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
+import { DELAY_EDGES_SECONDS, delayBucket } from './delay-buckets.js';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
 import type {
   DetectorStateRow,
@@ -9,7 +10,9 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 interface Row {
   record: PredictionRecord;
@@ -52,6 +55,7 @@ export class MemoryPredictionStore implements PredictionStore {
   private readonly models = new Map<string, Map<string, Row>>();
   private readonly detectors = new Map<string, Map<string, DetectorStateRow>>();
   private seq = 0;
+  private readonly history: { evaluatedAt: string; report: PerformanceReport }[] = [];
 
   private rows(model: string): Map<string, Row> {
     let m = this.models.get(model);
@@ -128,6 +132,22 @@ export class MemoryPredictionStore implements PredictionStore {
       .map(toLabelled);
   }
 
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    const by = new Map<string, LabelledPrediction[]>();
+    for (const l of await this.labelledPredictions(model, fromMs, toMs)) {
+      let list = by.get(l.variant);
+      if (!list) by.set(l.variant, (list = []));
+      list.push(l);
+    }
+    return [...by]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([variant, rows]) => {
+        const delays = new Array<number>(DELAY_EDGES_SECONDS.length + 1).fill(0);
+        for (const r of rows) delays[delayBucket(r.labelMs - r.timeMs)]++;
+        return { variant, counts: countJoined(rows), delays };
+      });
+  }
+
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
     const by = new Map<string, PredictionCounts>();
     for (const r of this.models.get(model)?.values() ?? []) {
@@ -186,6 +206,32 @@ export class MemoryPredictionStore implements PredictionStore {
       this.detectors.set(model, m);
     }
     for (const r of rows) m.set(`${r.variant}\u0000${r.detector}`, structuredClone(r));
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    this.history.push({ evaluatedAt, report: structuredClone(report) });
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const out: StoredPerformanceReport[] = [];
+    for (let i = this.history.length - 1; i >= 0 && out.length < limit; i--) {
+      const h = this.history[i];
+      if (h.report.model === model && (window === undefined || h.report.window === window)) out.push(structuredClone(h));
+    }
+    return out;
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    const seen = new Map<string, number>();
+    const kept: typeof this.history = [];
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i];
+      const key = `${h.report.model}\u0000${h.report.window}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n <= keep) kept.push(h);
+    }
+    this.history.splice(0, this.history.length, ...kept.reverse());
   }
 
   async close(): Promise<void> {}

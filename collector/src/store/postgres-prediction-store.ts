@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { RollupBatch } from './rollup.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -11,7 +12,9 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -54,6 +57,31 @@ CREATE TABLE IF NOT EXISTS detector_state (
   PRIMARY KEY (model, variant, detector)
 );
 CREATE SEQUENCE IF NOT EXISTS label_seq;
+CREATE TABLE IF NOT EXISTS performance_rollup (
+  model TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  minute BIGINT NOT NULL,
+  prediction TEXT NOT NULL,
+  label TEXT NOT NULL,
+  bin INTEGER NOT NULL,
+  delay INTEGER NOT NULL,
+  n BIGINT NOT NULL,
+  csum DOUBLE PRECISION NOT NULL,
+  correct BIGINT NOT NULL,
+  rn BIGINT NOT NULL,
+  rabs DOUBLE PRECISION NOT NULL,
+  rsq DOUBLE PRECISION NOT NULL,
+  rs DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (model, minute, variant, prediction, label, bin, delay)
+);
+CREATE TABLE IF NOT EXISTS performance_history (
+  id BIGSERIAL PRIMARY KEY,
+  model TEXT NOT NULL,
+  win TEXT NOT NULL,
+  evaluated_at TEXT NOT NULL,
+  report JSONB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
 `;
 
 const EVENTS_JSON = `(SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
@@ -128,29 +156,62 @@ export class PostgresPredictionStore implements PredictionStore {
       }
     });
     return this.tx(async (c) => {
-      const ids = [...new Set([...labels, ...events].map((i) => items[i].predictionId))];
-      const existing = new Map<string, boolean>();
-      if (ids.length > 0) {
-        const { rows } = await c.query('SELECT id, label_ms IS NOT NULL AS labelled FROM predictions WHERE model = $1 AND id = ANY($2::text[]) FOR UPDATE', [model, ids]);
-        for (const r of rows) existing.set(r.id, r.labelled);
-      }
-      const newLabels = labels.filter((i) => {
-        const labelled = existing.get(items[i].predictionId);
-        if (labelled === undefined) outcomes[i] = missingOutcome(items[i], ctx);
-        else if (labelled) outcomes[i] = 'duplicate';
-        else outcomes[i] = 'accepted';
-        return outcomes[i] === 'accepted';
-      });
-      if (newLabels.length > 0) {
-        const { rows } = await c.query('SELECT nextval(\'label_seq\') AS seq FROM generate_series(1, $1)', [newLabels.length]);
-        const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-        const it = newLabels.map((i) => items[i] as LabelFeedback);
-        await c.query(
+      // Labels: one UPDATE joins every candidate whose record has no label yet (sequence values drawn
+      // in item order first; a value left unused is a harmless gap), then one lookup says why the rest missed.
+      if (labels.length > 0) {
+        const it = labels.map((i) => items[i] as LabelFeedback);
+        const { rows: seqRows } = await c.query("SELECT nextval('label_seq') AS seq FROM generate_series(1, $1)", [it.length]);
+        const seqs = seqRows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+        const { rows: updated } = await c.query(
           `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
            FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           WHERE p.model = $1 AND p.id = f.id`,
+           WHERE p.model = $1 AND p.id = f.id AND p.label_ms IS NULL
+           RETURNING p.id, p.variant, p.time_ms, p.prediction, p.confidence, p.label_text, p.label_value, p.label_ms`,
           [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
         );
+        const joined = new Set(updated.map((r) => r.id as string));
+        const batch = new RollupBatch();
+        for (const r of updated) {
+          batch.add({
+            variant: r.variant,
+            timeMs: Number(r.time_ms),
+            prediction: r.prediction,
+            confidence: r.confidence,
+            label: r.label_text,
+            value: r.label_text === null ? r.label_value : null,
+            labelMs: Number(r.label_ms),
+          });
+        }
+        const deltas = batch.values();
+        if (deltas.length > 0) {
+          const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
+          await c.query(
+            `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+             SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
+               $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
+             ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+               n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+               correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+               rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
+            [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
+          );
+        }
+        const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
+        const exists = new Set<string>();
+        if (missed.length > 0) {
+          const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, missed]);
+          for (const r of rows) exists.add(r.id);
+        }
+        for (const i of labels) {
+          const id = items[i].predictionId;
+          outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
+        }
+      }
+      const existing = new Set<string>();
+      const eventIds = [...new Set(events.map((i) => items[i].predictionId))];
+      if (eventIds.length > 0) {
+        const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, eventIds]);
+        for (const r of rows) existing.add(r.id);
       }
       const newEvents = events.filter((i) => {
         if (!existing.has(items[i].predictionId)) {
@@ -219,6 +280,18 @@ export class PostgresPredictionStore implements PredictionStore {
     return rows.map((r) => toLabelled(r as LabelledRow));
   }
 
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    const [from, to] = windowMinutes(fromMs, toMs);
+    const { rows } = await this.pool.query(
+      `SELECT variant, prediction, label, bin, delay, SUM(n) AS n, SUM(csum) AS csum, SUM(correct) AS correct,
+         SUM(rn) AS rn, SUM(rabs) AS rabs, SUM(rsq) AS rsq, SUM(rs) AS rs
+       FROM performance_rollup WHERE model = $1 AND minute > $2 AND minute <= $3
+       GROUP BY variant, prediction, label, bin, delay`,
+      [model, from, to],
+    );
+    return assembleCounts(rows as RollupRow[]);
+  }
+
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
     const totals = await this.pool.query(
       `SELECT variant, COUNT(*)::int AS predictions, COUNT(label_ms)::int AS labelled FROM predictions
@@ -262,6 +335,7 @@ export class PostgresPredictionStore implements PredictionStore {
          WHERE p.model = e.model AND p.id = e.prediction_id AND p.time_ms < $1`,
         [beforeMs],
       );
+      await c.query('DELETE FROM performance_rollup WHERE minute < $1', [Math.floor(beforeMs / 60_000)]);
       const res = await c.query('DELETE FROM predictions WHERE time_ms < $1', [beforeMs]);
       return res.rowCount ?? 0;
     });
@@ -282,6 +356,32 @@ export class PostgresPredictionStore implements PredictionStore {
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bigint[])
        ON CONFLICT (model, variant, detector) DO UPDATE SET state = excluded.state, cursor = excluded.cursor`,
       [model, rows.map((r) => r.variant), rows.map((r) => r.detector), rows.map((r) => JSON.stringify(r.state)), rows.map((r) => r.cursor)],
+    );
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    await this.pool.query('INSERT INTO performance_history (model, win, evaluated_at, report) VALUES ($1, $2, $3, $4)', [
+      report.model,
+      report.window,
+      evaluatedAt,
+      JSON.stringify(report),
+    ]);
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const { rows } =
+      window === undefined
+        ? await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 ORDER BY id DESC LIMIT $2', [model, limit])
+        : await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 AND win = $2 ORDER BY id DESC LIMIT $3', [model, window, limit]);
+    return rows.map((r) => ({ evaluatedAt: r.evaluated_at as string, report: r.report as PerformanceReport }));
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM performance_history WHERE id IN (
+         SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history) t
+         WHERE rn > $1)`,
+      [keep],
     );
   }
 

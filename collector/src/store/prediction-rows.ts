@@ -1,5 +1,6 @@
-import type { PredictionRecord } from '@modelwatch/core';
-import type { LabelledPrediction, StoredPrediction } from './prediction-store.js';
+import { emptyCounts, type PredictionRecord } from '@modelwatch/core';
+import { DELAY_EDGES_SECONDS } from './delay-buckets.js';
+import type { LabelledPrediction, StoredPrediction, VariantPerformanceCounts } from './prediction-store.js';
 
 /**
  * The row shape SQLite and PostgreSQL share for the prediction log, and its conversion to the
@@ -111,3 +112,70 @@ export function toLabelled(row: LabelledRow): LabelledPrediction {
 }
 
 export const LABELLED_COLUMNS = 'id, variant, version, time_ms, prediction, confidence, label_text, label_value, label_ms, label_seq';
+
+/** Summed rollup rows of a window, as SQLite and PostgreSQL return them. */
+export interface RollupRow {
+  variant: string;
+  prediction: string;
+  label: string;
+  bin: number | string;
+  delay: number | string;
+  n: number | string;
+  csum: number | string;
+  correct: number | string;
+  rn: number | string;
+  rabs: number | string;
+  rsq: number | string;
+  rs: number | string;
+}
+
+/** Assembles summed rollup rows into per-variant counts (variants sorted). */
+export function assembleCounts(rows: readonly RollupRow[]): VariantPerformanceCounts[] {
+  const confusion = new Map<string, Map<string, { prediction: string | null; label: string; n: number }>>();
+  const calibration = new Map<string, Map<number, { bin: number; n: number; confidenceSum: number; correct: number }>>();
+  const by = new Map<string, VariantPerformanceCounts>();
+  const of = (variant: string) => {
+    let v = by.get(variant);
+    if (!v) by.set(variant, (v = { variant, counts: emptyCounts(), delays: new Array<number>(DELAY_EDGES_SECONDS.length + 1).fill(0) }));
+    return v;
+  };
+  for (const r of rows) {
+    const v = of(r.variant);
+    const n = Number(r.n);
+    v.delays[Number(r.delay)] += n;
+    if (r.prediction === '#') {
+      const reg = v.counts.regression;
+      reg.n += Number(r.rn);
+      reg.absSum += Number(r.rabs);
+      reg.sqSum += Number(r.rsq);
+      reg.sum += Number(r.rs);
+      continue;
+    }
+    const p = JSON.parse(r.prediction) as string | number | boolean | null;
+    const prediction = p === null ? null : String(p);
+    let pairs = confusion.get(r.variant);
+    if (!pairs) confusion.set(r.variant, (pairs = new Map()));
+    const key = `${prediction === null ? '\u0001' : prediction}\u0000${r.label}`;
+    const pair = pairs.get(key);
+    if (pair) pair.n += n;
+    else pairs.set(key, { prediction, label: r.label, n });
+    const b = Number(r.bin);
+    if (b >= 0) {
+      let bins = calibration.get(r.variant);
+      if (!bins) calibration.set(r.variant, (bins = new Map()));
+      let bin = bins.get(b);
+      if (!bin) bins.set(b, (bin = { bin: b, n: 0, confidenceSum: 0, correct: 0 }));
+      bin.n += n;
+      bin.confidenceSum += Number(r.csum);
+      bin.correct += Number(r.correct);
+    }
+  }
+  for (const [variant, pairs] of confusion) of(variant).counts.confusion = [...pairs.values()];
+  for (const [variant, bins] of calibration) of(variant).counts.calibration = [...bins.values()].sort((a, b) => a.bin - b.bin);
+  return [...by.values()].sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
+}
+
+/** Minutes of a window (fromMs, toMs]: the rollup's granularity (a window's edges move to whole minutes). */
+export function windowMinutes(fromMs: number, toMs: number): [number, number] {
+  return [Math.floor(fromMs / 60_000), Math.floor(toMs / 60_000)];
+}

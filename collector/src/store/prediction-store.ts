@@ -1,4 +1,5 @@
-import type { FeedbackItem, FeedbackOutcome, PredictionRecord } from '@modelwatch/core';
+import type { FeedbackItem, FeedbackOutcome, PerformanceCounts, PredictionRecord } from '@modelwatch/core';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 /** A stored record with what has been joined to it since. */
 export interface StoredPrediction extends PredictionRecord {
@@ -34,6 +35,14 @@ export interface PredictionCounts {
   labelled: number;
   /** Predictions with at least one event of that name. */
   events: Record<string, number>;
+}
+
+/** Sufficient statistics of one variant's labelled predictions in a window (aggregated by the store). */
+export interface VariantPerformanceCounts {
+  variant: string;
+  counts: PerformanceCounts;
+  /** Label delays per DELAY_EDGES_SECONDS bucket (length edges + 1). */
+  delays: number[];
 }
 
 export interface PutPredictionsResult {
@@ -89,6 +98,11 @@ export interface PredictionStore {
   labelledPredictions(model: string, fromMs: number, toMs: number): Promise<LabelledPrediction[]>;
   /** Labelled predictions whose label arrived after `afterSeq`, in arrival order, at most `limit`. */
   labelsSince(model: string, afterSeq: number, limit: number): Promise<LabelledPrediction[]>;
+  /**
+   * Realized-performance statistics of the labelled predictions made in (fromMs, toMs], per
+   * variant, aggregated in the store (one scan, no rows returned): what a window of millions needs.
+   */
+  performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]>;
   /** Per-variant counts of predictions made in (fromMs, toMs]. */
   predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]>;
   /** Models that have at least one stored record. */
@@ -100,6 +114,12 @@ export interface PredictionStore {
 
   detectorStates(model: string): Promise<DetectorStateRow[]>;
   putDetectorStates(model: string, rows: readonly DetectorStateRow[]): Promise<void>;
+
+  appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void>;
+  /** Newest first, at most `limit`, optionally for one window label. */
+  performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]>;
+  /** Keeps at most `keep` reports per model and window. */
+  prunePerformanceHistory(keep: number): Promise<void>;
 
   close(): Promise<void>;
 }

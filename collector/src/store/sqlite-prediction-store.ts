@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
-import { LABELLED_COLUMNS, recordColumns, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
+import { RollupBatch } from './rollup.js';
+import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
   FeedbackContext,
@@ -11,7 +12,9 @@ import type {
   PredictionStore,
   PutPredictionsResult,
   StoredPrediction,
+  VariantPerformanceCounts,
 } from './prediction-store.js';
+import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -53,6 +56,31 @@ CREATE TABLE IF NOT EXISTS detector_state (
   cursor INTEGER NOT NULL,
   PRIMARY KEY (model, variant, detector)
 );
+CREATE TABLE IF NOT EXISTS performance_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model TEXT NOT NULL,
+  win TEXT NOT NULL,
+  evaluated_at TEXT NOT NULL,
+  report TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
+CREATE TABLE IF NOT EXISTS performance_rollup (
+  model TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  prediction TEXT NOT NULL,
+  label TEXT NOT NULL,
+  bin INTEGER NOT NULL,
+  delay INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  csum REAL NOT NULL,
+  correct INTEGER NOT NULL,
+  rn INTEGER NOT NULL,
+  rabs REAL NOT NULL,
+  rsq REAL NOT NULL,
+  rs REAL NOT NULL,
+  PRIMARY KEY (model, minute, variant, prediction, label, bin, delay)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS label_sequence (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   value INTEGER NOT NULL
@@ -89,9 +117,16 @@ export class SqlitePredictionStore implements PredictionStore {
       for (const r of records) accepted += this.insert.run(...recordColumns(model, r, receivedMs)).changes;
       return accepted;
     });
-    const lookup = this.db.prepare('SELECT label_ms FROM predictions WHERE model = ? AND id = ?');
+    const lookup = this.db.prepare('SELECT 1 FROM predictions WHERE model = ? AND id = ?');
     const setLabel = this.db.prepare(
-      'UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL',
+      `UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL
+       RETURNING variant, time_ms, prediction, confidence`,
+    );
+    const rollup = this.db.prepare(
+      `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET n = n + excluded.n, csum = csum + excluded.csum, correct = correct + excluded.correct,
+         rn = rn + excluded.rn, rabs = rabs + excluded.rabs, rsq = rsq + excluded.rsq, rs = rs + excluded.rs`,
     );
     const addEvent = this.db.prepare(
       'INSERT INTO prediction_events (model, prediction_id, event, value, time_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -100,20 +135,38 @@ export class SqlitePredictionStore implements PredictionStore {
     const writeSeq = this.db.prepare('UPDATE label_sequence SET value = ? WHERE one = 1');
     this.feedbackTx = this.db.transaction((model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => {
       let seq = (readSeq.get() as { value: number }).value;
+      const batch = new RollupBatch();
       const outcomes = items.map((item): FeedbackOutcome => {
         const refused = precheck(item, ctx);
         if (refused) return refused;
-        const row = lookup.get(model, item.predictionId) as { label_ms: number | null } | undefined;
-        if (!row) return missingOutcome(item, ctx);
         const at = feedbackMs(item, ctx);
-        if (isEventFeedback(item)) {
-          return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
+        if (!isEventFeedback(item)) {
+          // The common case first: one UPDATE joins the label; only a miss needs the lookup that says why.
+          const joined = setLabel.get(item.label ?? null, item.value ?? null, at, seq + 1, model, item.predictionId) as
+            | { variant: string; time_ms: number; prediction: string; confidence: number | null }
+            | undefined;
+          if (joined) {
+            seq++;
+            batch.add({
+              variant: joined.variant,
+              timeMs: joined.time_ms,
+              prediction: joined.prediction,
+              confidence: joined.confidence,
+              label: item.label ?? null,
+              value: item.label === undefined ? (item.value ?? null) : null,
+              labelMs: at,
+            });
+            return 'accepted';
+          }
+          return lookup.get(model, item.predictionId) ? 'duplicate' : missingOutcome(item, ctx);
         }
-        if (row.label_ms !== null) return 'duplicate';
-        setLabel.run(item.label ?? null, item.value ?? null, at, ++seq, model, item.predictionId);
-        return 'accepted';
+        if (!lookup.get(model, item.predictionId)) return missingOutcome(item, ctx);
+        return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
       });
       writeSeq.run(seq);
+      for (const d of batch.values()) {
+        rollup.run(model, d.variant, d.minute, d.prediction, d.label, d.bin, d.delay, d.n, d.csum, d.correct, d.rn, d.rabs, d.rsq, d.rs);
+      }
       return outcomes;
     });
   }
@@ -170,6 +223,19 @@ export class SqlitePredictionStore implements PredictionStore {
     return rows.map(toLabelled);
   }
 
+  async performanceCounts(model: string, fromMs: number, toMs: number): Promise<VariantPerformanceCounts[]> {
+    const [from, to] = windowMinutes(fromMs, toMs);
+    const rows = this.db
+      .prepare(
+        `SELECT variant, prediction, label, bin, delay, SUM(n) AS n, SUM(csum) AS csum, SUM(correct) AS correct,
+           SUM(rn) AS rn, SUM(rabs) AS rabs, SUM(rsq) AS rsq, SUM(rs) AS rs
+         FROM performance_rollup WHERE model = ? AND minute > ? AND minute <= ?
+         GROUP BY variant, prediction, label, bin, delay`,
+      )
+      .all(model, from, to) as RollupRow[];
+    return assembleCounts(rows);
+  }
+
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
     const totals = this.db
       .prepare(
@@ -215,6 +281,7 @@ export class SqlitePredictionStore implements PredictionStore {
              WHERE p.model = prediction_events.model AND p.id = prediction_events.prediction_id AND p.time_ms < ?)`,
         )
         .run(beforeMs);
+      this.db.prepare('DELETE FROM performance_rollup WHERE minute < ?').run(Math.floor(beforeMs / 60_000));
       return this.db.prepare('DELETE FROM predictions WHERE time_ms < ?').run(beforeMs).changes;
     })();
   }
@@ -234,6 +301,31 @@ export class SqlitePredictionStore implements PredictionStore {
     this.db.transaction(() => {
       for (const r of rows) put.run(model, r.variant, r.detector, JSON.stringify(r.state), r.cursor);
     })();
+  }
+
+  async appendPerformance(report: PerformanceReport, evaluatedAt: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO performance_history (model, win, evaluated_at, report) VALUES (?, ?, ?, ?)')
+      .run(report.model, report.window, evaluatedAt, JSON.stringify(report));
+  }
+
+  async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
+    const rows = (
+      window === undefined
+        ? this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? ORDER BY id DESC LIMIT ?').all(model, limit)
+        : this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? AND win = ? ORDER BY id DESC LIMIT ?').all(model, window, limit)
+    ) as { evaluated_at: string; report: string }[];
+    return rows.map((r) => ({ evaluatedAt: r.evaluated_at, report: JSON.parse(r.report) as PerformanceReport }));
+  }
+
+  async prunePerformanceHistory(keep: number): Promise<void> {
+    this.db
+      .prepare(
+        `DELETE FROM performance_history WHERE id IN (
+           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history)
+           WHERE rn > ?)`,
+      )
+      .run(keep);
   }
 
   async close(): Promise<void> {

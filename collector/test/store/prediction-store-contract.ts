@@ -108,6 +108,52 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
       ]);
     });
 
+    it('aggregates a window\'s labelled predictions into the statistics realized performance needs', async () => {
+      const store = await fresh();
+      // primary: classes (sun/rain) with confidences; canary: a regression model.
+      const cls = [0, 1, 2, 3].map((i) => createRecord('m', i, { prediction: i < 3 ? 'sun' : 'rain', confidence: 0.55 + i * 0.1 }));
+      const reg = [4, 5, 6].map((i) => createRecord('m', i, { variant: 'canary', prediction: i * 1.5, confidence: undefined }));
+      const numeric = createRecord('m', 7, { prediction: 1, confidence: 0.95 });
+      await store.putPredictions('m', [...cls, ...reg, numeric], RECORD_T0);
+      const at = (r: { time: string }, s: number) => new Date(Date.parse(r.time) + s * 1000).toISOString();
+      await store.applyFeedback(
+        'm',
+        [
+          { predictionId: cls[0].id, label: 'sun', time: at(cls[0], 3) },
+          { predictionId: cls[1].id, label: 'rain', time: at(cls[1], 3) },
+          { predictionId: cls[2].id, label: 'sun', time: at(cls[2], 700) },
+          { predictionId: cls[3].id, label: 'rain', time: at(cls[3], 700) },
+          { predictionId: numeric.id, label: '1', time: at(numeric, 3) },
+          ...reg.map((r, k) => ({ predictionId: r.id, value: k, time: at(r, 3) })),
+        ],
+        ctx(),
+      );
+      const stats = await store.performanceCounts('m', RECORD_T0 - 1, RECORD_T0 + DAY);
+      expect(stats.map((s) => s.variant)).toEqual(['canary', 'primary']);
+      const [canary, primary] = stats;
+      const sortPairs = (c: { prediction: string | null; label: string; n: number }[]) =>
+        [...c].sort((a, b) => `${a.prediction}${a.label}`.localeCompare(`${b.prediction}${b.label}`));
+      expect(sortPairs(primary.counts.confusion)).toEqual([
+        { prediction: '1', label: '1', n: 1 },
+        { prediction: 'rain', label: 'rain', n: 1 },
+        { prediction: 'sun', label: 'rain', n: 1 },
+        { prediction: 'sun', label: 'sun', n: 2 },
+      ]);
+      // Bins of 0.1: 0.55 → 5, 0.65 → 6, 0.75 → 7, 0.85 → 8, 0.95 → 9 (the numeric class 1 = "1" is right).
+      expect(primary.counts.calibration.map((b) => [b.bin, b.n, b.correct])).toEqual([[5, 1, 1], [6, 1, 0], [7, 1, 1], [8, 1, 1], [9, 1, 1]]);
+      expect(primary.counts.calibration[0].confidenceSum).toBeCloseTo(0.55, 10);
+      expect(primary.counts.regression.n).toBe(0);
+      // canary errors: 6-0, 7.5-1, 9-2 → 6, 6.5, 7
+      expect(canary.counts.regression.n).toBe(3);
+      expect(canary.counts.regression.absSum).toBeCloseTo(19.5, 10);
+      expect(canary.counts.regression.sqSum).toBeCloseTo(36 + 42.25 + 49, 10);
+      expect(canary.counts.confusion).toEqual([]);
+      // Delays: 3 s → bucket [2, 5) (index 2); 700 s → [600, 1200) (index 10).
+      expect(primary.delays[2]).toBe(3);
+      expect(primary.delays[10]).toBe(2);
+      expect(primary.delays.reduce((a, b) => a + b, 0)).toBe(5);
+    });
+
     it('pages records in time order with filters', async () => {
       const store = await fresh();
       const records = [0, 1, 2, 3, 4].map((i) => createRecord('m', i, { variant: i === 3 ? 'canary' : 'primary' }));
@@ -167,6 +213,27 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
         { variant: 'primary', detector: 'ddm', state: { n: 4, p: 0.2, nested: [] }, cursor: 9 },
       ]);
       expect(await store.detectorStates('other')).toEqual([]);
+    });
+
+    it('keeps performance history newest first per window and prunes per model and window', async () => {
+      const store = await fresh();
+      const report = (window: string, labelled: number) => ({
+        model: 'm',
+        window,
+        start: '2026-11-01T00:00:00.000Z',
+        end: '2026-11-01T01:00:00.000Z',
+        variants: [{ variant: 'primary', predictions: 10, labelled, eventRates: {} }],
+      });
+      for (let i = 0; i < 4; i++) await store.appendPerformance(report('1h', i), `2026-11-01T0${i}:00:00.000Z`);
+      await store.appendPerformance(report('1d', 9), '2026-11-01T05:00:00.000Z');
+      expect((await store.performanceHistory('m', 2, '1h')).map((h) => h.report.variants[0].labelled)).toEqual([3, 2]);
+      expect((await store.performanceHistory('m', 10)).map((h) => h.report.window)).toEqual(['1d', '1h', '1h', '1h', '1h']);
+      await store.prunePerformanceHistory(1);
+      expect((await store.performanceHistory('m', 10)).map((h) => [h.report.window, h.evaluatedAt])).toEqual([
+        ['1d', '2026-11-01T05:00:00.000Z'],
+        ['1h', '2026-11-01T03:00:00.000Z'],
+      ]);
+      expect(await store.performanceHistory('other', 10)).toEqual([]);
     });
   });
 }

@@ -66,7 +66,25 @@ export function parseBaselineProfile(json: unknown): BaselineProfile {
     const m = obj(o.metadata, '$.metadata');
     for (const [k, v] of Object.entries(m)) str(v, `$.metadata.${k}`, false);
   }
+  if (o.performance !== undefined) referencePerformance(o.performance, '$.performance');
   return { ...(o as unknown as BaselineProfile), outputs, chunks };
+}
+
+function referencePerformance(v: unknown, path: string): void {
+  const p = obj(v, path);
+  str(p.label, `${path}.label`);
+  str(p.prediction, `${path}.prediction`);
+  const r = obj(p.result, `${path}.result`);
+  if (r.task !== 'classification' && r.task !== 'regression') throw new BaselineFormatError(`${path}.result.task`, r.task, 'expected "classification" or "regression"');
+  if (count(r.n, `${path}.result.n`) < 1) throw new BaselineFormatError(`${path}.result.n`, r.n, 'expected at least 1 labelled row');
+  const measures = r.task === 'classification' ? ['accuracy', 'macroF1'] : ['mae', 'rmse', 'bias'];
+  for (const k of measures) num(r[k], `${path}.result.${k}`);
+  if (r.task === 'classification') {
+    for (const k of ['accuracy', 'macroF1', 'ece'] as const) {
+      if (r[k] !== undefined && (num(r[k], `${path}.result.${k}`) < 0 || (r[k] as number) > 1)) throw new BaselineFormatError(`${path}.result.${k}`, r[k], 'expected a ratio from 0 to 1');
+    }
+    arr(r.classes ?? [], `${path}.result.classes`);
+  }
 }
 
 function unique(names: string[], path: string, what: string): void {

@@ -1,3 +1,4 @@
+import type { PerformanceResult } from '../performance/realized.js';
 /**
  * The baseline profile: the contract between training and serving. An ML engineer profiles the
  * training data once; the collector stores it; the sidecar uses its bin edges and category tables
@@ -83,4 +84,18 @@ export interface BaselineProfile {
   chunks: ChunkProfile[];
   /** Free-form provenance: source file, git sha, training run id… */
   metadata?: Record<string, string>;
+  /**
+   * Reference performance: the model's answers (a prediction output) against the true labels of
+   * the profiled data (hold-out), recorded by `baseline create --label`. Realized performance in
+   * production is compared with it.
+   */
+  performance?: ReferencePerformance;
+}
+
+export interface ReferencePerformance {
+  /** Column of the true label or value. */
+  label: string;
+  /** Output column holding the model's answer. */
+  prediction: string;
+  result: PerformanceResult;
 }

@@ -8,7 +8,7 @@ import type { BaselineProfile } from '../baseline/profile.js';
 import type { ProfileBuilderOptions } from '../baseline/builder.js';
 import type { LiveWindow } from '../drift/types.js';
 import { formatOf, type TableFormat } from '../io/open.js';
-import { profileFile, windowFromFile, type ProfileFileResult, type ProgressEvent } from '../io/profile-file.js';
+import { profileFile, windowFromFile, type ProfileFileResult, type ProgressEvent, type ReferenceOptions } from '../io/profile-file.js';
 import { newStats, type ReadStats, type TableReadOptions } from '../io/table.js';
 import { statSync } from 'node:fs';
 import { openEngine, type EngineFormat } from './engine.js';
@@ -35,7 +35,12 @@ export async function profileFileBatch(
   options: ProfileBuilderOptions,
   read: TableReadOptions & { format?: TableFormat } = {},
   onProgress?: (e: ProgressEvent) => void,
+  reference: ReferenceOptions = {},
 ): Promise<ProfileFileResult & { engine: BatchEngineName; fallbackReason?: string }> {
+  // The reference performance joins each row's answer with its label: the streaming reader does that.
+  if (reference.label !== undefined) {
+    return { ...(await profileFile(path, options, read, onProgress, reference)), engine: 'streaming', fallbackReason: 'a label column (reference performance) is joined by the streaming reader' };
+  }
   const format = engineFormat(path, read);
   let fallbackReason: string | undefined;
   if (format) {

@@ -23,7 +23,7 @@ export interface ConceptDetector<S, P> {
   /** Whether the input must be 0/1 (DDM) or may be any real value (ADWIN, Page-Hinkley). */
   readonly input: 'binary' | 'real';
   init(params?: Partial<P>): S;
-  run(state: Readonly<S>, values: ArrayLike<number>): DetectorRun<S>;
+  run(state: S, values: ArrayLike<number>): DetectorRun<S>;
   /** Checks untrusted stored state (after a restart, from another version); false = start fresh. */
   isState(value: unknown): value is S;
 }

@@ -27,6 +27,12 @@ export const Label = {
   method: 'method',
   window: 'window',
   source: 'source',
+  /** Realized-performance measure: a closed set (PerformanceMeasure). */
+  metric: 'metric',
+  /** User-signal name: from the collector's configured set only. */
+  event: 'event',
+  /** Concept-drift detector: ddm, adwin, page_hinkley. */
+  detector: 'detector',
   /** Rollouts: the variant a candidate's outputs are compared with (from configuration). */
   referenceVariant: 'reference_variant',
   /** Rollouts: what a variant does in the routing (closed set VariantRole). */
@@ -114,6 +120,17 @@ export const DriftKind = {
 } as const;
 /** `source` label: where the collector got a live window from. */
 export const WindowSourceKind = { prometheus: 'prometheus', push: 'push' } as const;
+
+/** `metric` label of realized-performance series. */
+export const PerformanceMeasure = {
+  accuracy: 'accuracy',
+  macroF1: 'macro_f1',
+  ece: 'ece',
+  mae: 'mae',
+  rmse: 'rmse',
+  bias: 'bias',
+} as const;
+export type PerformanceMeasureValue = (typeof PerformanceMeasure)[keyof typeof PerformanceMeasure];
 /** `outcome` of collector_round_models_total. */
 export const RoundModelOutcome = { evaluated: 'evaluated', overBudget: 'over_budget' } as const;
 /** `outcome` of collector_window_queries_total. */

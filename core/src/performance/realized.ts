@@ -1,4 +1,5 @@
 import { OTHER_CATEGORY } from '../contract/labels.js';
+import { countJoined, type PerformanceCounts } from './counts.js';
 
 /**
  * Realized performance: how good the model's answers were, once the truth is known. Pure
@@ -64,6 +65,84 @@ export interface PerformanceOptions {
   maxClasses?: number;
 }
 
+function regression(c: PerformanceCounts): RegressionPerformance | undefined {
+  const { n, absSum, sqSum, sum } = c.regression;
+  if (n === 0) return undefined;
+  return { task: 'regression', n, mae: absSum / n, rmse: Math.sqrt(sqSum / n), bias: sum / n };
+}
+
+function classification(c: PerformanceCounts, o: PerformanceOptions): ClassificationPerformance | undefined {
+  const table = o.classes && o.classes.length > 0 ? o.classes : undefined;
+  const maxClasses = o.maxClasses ?? 64;
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  if (table) for (const name of table) if (!index.has(name)) index.set(name, names.push(name) - 1);
+  let other = -1;
+  const classOf = (name: string): number => {
+    const i = index.get(name);
+    if (i !== undefined) return i;
+    if (!table && names.length < maxClasses) {
+      index.set(name, names.length);
+      return names.push(name) - 1;
+    }
+    if (other < 0) other = names.push(OTHER_CATEGORY) - 1;
+    return other;
+  };
+  // Most frequent pairs first, so without a table the bounded class list keeps the common classes.
+  const pairs = [...c.confusion].sort((a, b) => b.n - a.n);
+  const tp = new Map<number, number>();
+  const support = new Map<number, number>();
+  const predicted = new Map<number, number>();
+  const add = (m: Map<number, number>, k: number, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  let n = 0;
+  let correct = 0;
+  for (const pair of pairs) {
+    n += pair.n;
+    const ok = pair.prediction === pair.label;
+    if (ok) correct += pair.n;
+    add(support, classOf(pair.label), pair.n);
+    if (pair.prediction !== null) {
+      const p = classOf(pair.prediction);
+      add(predicted, p, pair.n);
+      // Matching text in the __other__ bucket is a right answer, not a right bucket guess.
+      if (ok) add(tp, p, pair.n);
+    }
+  }
+  if (n === 0) return undefined;
+  const classes: ClassPerformance[] = names.map((name, i) => {
+    const s = support.get(i) ?? 0;
+    const p = predicted.get(i) ?? 0;
+    const t = tp.get(i) ?? 0;
+    const out: ClassPerformance = { class: name, support: s, predicted: p };
+    if (p > 0) out.precision = t / p;
+    if (s > 0) out.recall = t / s;
+    // sklearn: a class that occurs or is predicted counts in the macro average; 0/0 precision or recall counts as 0.
+    const pr = out.precision ?? 0;
+    const rc = out.recall ?? 0;
+    if (s > 0 || p > 0) out.f1 = pr + rc > 0 ? (2 * pr * rc) / (pr + rc) : 0;
+    return out;
+  });
+  const present = classes.filter((x) => x.f1 !== undefined);
+  const macroF1 = present.reduce((sum, x) => sum + x.f1!, 0) / Math.max(1, present.length);
+  const result: ClassificationPerformance = { task: 'classification', n, accuracy: correct / n, macroF1, classes };
+  const withConfidence = c.calibration.reduce((sum, b) => sum + b.n, 0);
+  if (withConfidence > 0) {
+    let ece = 0;
+    for (const b of c.calibration) if (b.n > 0) ece += (b.n / withConfidence) * Math.abs(b.correct / b.n - b.confidenceSum / b.n);
+    result.ece = ece;
+  }
+  return result;
+}
+
+/**
+ * Realized performance from sufficient statistics; classification when any true class was
+ * counted, else regression. undefined when nothing usable was counted.
+ */
+export function performanceFromCounts(counts: PerformanceCounts, options: PerformanceOptions = {}): PerformanceResult | undefined {
+  if (counts.confusion.length > 0) return classification(counts, options);
+  return regression(counts);
+}
+
 /** Which task the rows describe: regression when the truths are numbers, else classification. */
 export function inferTask(rows: readonly JoinedPrediction[]): PerformanceTask | undefined {
   for (const r of rows) {
@@ -73,114 +152,7 @@ export function inferTask(rows: readonly JoinedPrediction[]): PerformanceTask | 
   return undefined;
 }
 
-function regression(rows: readonly JoinedPrediction[]): RegressionPerformance | undefined {
-  let n = 0;
-  let abs = 0;
-  let sq = 0;
-  let sum = 0;
-  for (const r of rows) {
-    const p = typeof r.prediction === 'number' ? r.prediction : typeof r.prediction === 'string' ? Number(r.prediction) : NaN;
-    const y = r.labelValue ?? (r.label !== undefined ? Number(r.label) : NaN);
-    if (!Number.isFinite(p) || !Number.isFinite(y)) continue;
-    const e = p - y;
-    n++;
-    abs += Math.abs(e);
-    sq += e * e;
-    sum += e;
-  }
-  if (n === 0) return undefined;
-  return { task: 'regression', n, mae: abs / n, rmse: Math.sqrt(sq / n), bias: sum / n };
-}
-
-function classification(rows: readonly JoinedPrediction[], o: PerformanceOptions): ClassificationPerformance | undefined {
-  const table = o.classes && o.classes.length > 0 ? o.classes : undefined;
-  const maxClasses = o.maxClasses ?? 64;
-  const index = new Map<string, number>();
-  const names: string[] = [];
-  if (table) for (const c of table) if (!index.has(c)) index.set(c, names.push(c) - 1);
-  let other = -1;
-  const classOf = (c: string): number => {
-    const i = index.get(c);
-    if (i !== undefined) return i;
-    if (!table && names.length < maxClasses) {
-      index.set(c, names.length);
-      names.push(c);
-      return names.length - 1;
-    }
-    if (other < 0) other = names.push(OTHER_CATEGORY) - 1;
-    return other;
-  };
-  let tp: number[] = [];
-  let support: number[] = [];
-  let predicted: number[] = [];
-  const bins = o.eceBins ?? 10;
-  const binN = new Float64Array(bins);
-  const binConf = new Float64Array(bins);
-  const binCorrect = new Float64Array(bins);
-  let withConfidence = 0;
-  let n = 0;
-  let correct = 0;
-  for (const r of rows) {
-    if (r.label === undefined) continue;
-    const truth = r.label;
-    const pred = r.prediction === null ? undefined : String(r.prediction);
-    n++;
-    const ok = pred === truth;
-    if (ok) correct++;
-    const t = classOf(truth);
-    const p = pred === undefined ? -1 : classOf(pred);
-    while (support.length < names.length) {
-      support.push(0);
-      predicted.push(0);
-      tp.push(0);
-    }
-    support[t]++;
-    if (p >= 0) {
-      predicted[p]++;
-      // Matching text in the __other__ bucket is a correct answer, not a correct bucket guess.
-      if (ok) tp[p]++;
-    }
-    if (r.confidence !== undefined && Number.isFinite(r.confidence)) {
-      const c = Math.min(1, Math.max(0, r.confidence));
-      const b = Math.min(bins - 1, Math.floor(c * bins));
-      binN[b]++;
-      binConf[b] += c;
-      if (ok) binCorrect[b]++;
-      withConfidence++;
-    }
-  }
-  if (n === 0) return undefined;
-  while (support.length < names.length) {
-    support.push(0);
-    predicted.push(0);
-    tp.push(0);
-  }
-  const classes: ClassPerformance[] = names.map((name, i) => {
-    const out: ClassPerformance = { class: name, support: support[i], predicted: predicted[i] };
-    if (predicted[i] > 0) out.precision = tp[i] / predicted[i];
-    if (support[i] > 0) out.recall = tp[i] / support[i];
-    // sklearn: a class that occurs or is predicted counts in the macro average; 0/0 precision or recall counts as 0.
-    const pr = out.precision ?? 0;
-    const rc = out.recall ?? 0;
-    if (support[i] > 0 || predicted[i] > 0) out.f1 = pr + rc > 0 ? (2 * pr * rc) / (pr + rc) : 0;
-    return out;
-  });
-  const present = classes.filter((c) => c.f1 !== undefined);
-  const macroF1 = present.reduce((s, c) => s + c.f1!, 0) / Math.max(1, present.length);
-  const result: ClassificationPerformance = { task: 'classification', n, accuracy: correct / n, macroF1, classes };
-  if (withConfidence > 0) {
-    let ece = 0;
-    for (let b = 0; b < bins; b++) if (binN[b] > 0) ece += (binN[b] / withConfidence) * Math.abs(binCorrect[b] / binN[b] - binConf[b] / binN[b]);
-    result.ece = ece;
-  }
-  tp = support = predicted = [];
-  return result;
-}
-
 /** Realized performance of labelled rows; undefined when no row has a usable truth. */
 export function realizedPerformance(rows: readonly JoinedPrediction[], options: PerformanceOptions = {}): PerformanceResult | undefined {
-  const task = inferTask(rows);
-  if (task === 'regression') return regression(rows);
-  if (task === 'classification') return classification(rows, options);
-  return undefined;
+  return performanceFromCounts(countJoined(rows), options);
 }

@@ -71,6 +71,25 @@ export function StageDetails({ stage, theme, pinned, position, onClose }: Props)
           ))}
         </tbody>
       </table>
+      {stage.variants.length > 1 && (
+        <table style={{ borderCollapse: 'collapse', marginTop: 4 }} data-testid="variant-table">
+          <thead>
+            <tr style={{ color: theme.colors.text.secondary }}>
+              <th style={cell}>Variant</th><th style={cell}>Role</th><th style={cell}>Share</th><th style={cell}>Failed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stage.variants.map((v) => (
+              <tr key={v.name} data-testid="variant-row" data-variant={v.name} data-role={v.role}>
+                <td style={cell}>{v.name}</td>
+                <td style={cell}>{v.role}</td>
+                <td style={cell}>{`${Math.round(v.weight * 1000) / 10}%`}</td>
+                <td style={cell}>{v.errorRatio === undefined ? '-' : `${Math.round(v.errorRatio * 1000) / 10}%`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {stage.link && (
         <a href={stage.link} style={{ color: theme.colors.text.link, display: 'inline-block', marginTop: 4 }}>
           Open the {stage.name} stage dashboard

@@ -23,7 +23,9 @@ export function StageNode({ stage, g, theme, selected, onHover, onSelect }: Prop
   const label = STATE_LABEL[stage.health];
   const down = stage.signals.some((s) => s.key === 'up' && s.state === 'critical');
   const rate = stage.unknown ? 'not reporting' : stage.requestRate === undefined && down ? 'target down' : formatRate(stage.requestRate);
-  const aria = `Stage ${stage.name}${stage.unknown ? ' (unknown stage)' : ''}: ${label}, ${rate}`;
+  const canary = stage.variants.find((v) => v.role === 'canary' && v.weight > 0);
+  const rollout = stage.rollout === 'canary' && canary ? `canary ${canary.name} ${Math.round(canary.weight * 100)}%` : stage.rollout;
+  const aria = `Stage ${stage.name}${stage.unknown ? ' (unknown stage)' : ''}: ${label}, ${rate}${rollout ? `, ${rollout}` : ''}`;
   const icon = g.compact ? 12 : 14;
   return (
     <g
@@ -69,6 +71,11 @@ export function StageNode({ stage, g, theme, selected, onHover, onSelect }: Prop
       {!g.compact && (
         <text x={10} y={56} fill={theme.colors.text.secondary} fontSize={11} data-testid="stage-rate">
           {rate}
+        </text>
+      )}
+      {rollout && (
+        <text x={g.nodeW - 6} y={g.compact ? 14 : 20} textAnchor="end" fill={theme.colors.text.secondary} fontSize={g.compact ? 9 : 10} data-testid="stage-rollout">
+          {rollout}
         </text>
       )}
       {g.compact && (

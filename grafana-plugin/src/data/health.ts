@@ -53,6 +53,8 @@ export interface StageMeasurements {
   lowConfidenceRatio?: number;
   driftedFeaturesRatio?: number;
   datasetDrift?: boolean;
+  /** Realized accuracy as a share of the baseline's reference (1 = as at training); absent without labels. */
+  accuracyVsReference?: number;
 }
 
 function thresholded(key: SignalKey, label: string, value: number | undefined, t: SignalThresholds,
@@ -82,7 +84,7 @@ export function evaluateSignals(m: StageMeasurements, o: PanelOptions): SignalVi
     drift.display = `${drift.value === undefined ? '' : `${drift.display}, `}dataset drift detected`;
   }
   drift.threshold += '; critical when the collector detects dataset drift';
-  return [
+  const signals: SignalView[] = [
     up,
     thresholded('errorRatio', 'Error ratio', m.errorRatio, o.errorRatio, formatPercent),
     thresholded('latencyP99', 'Latency p99 (SLO)', m.latencyP99, o.latencyP99, formatSeconds),
@@ -90,4 +92,12 @@ export function evaluateSignals(m: StageMeasurements, o: PanelOptions): SignalVi
     thresholded('lowConfidenceRatio', 'Low confidence', m.lowConfidenceRatio, o.lowConfidenceRatio, formatPercent),
     drift,
   ];
+  // Ground truth is optional: the signal appears (and counts in the stage's health) only with labels.
+  if (m.accuracyVsReference !== undefined) {
+    const perf = thresholded('performance', 'Realized accuracy', 1 - m.accuracyVsReference, o.accuracyShortfall, formatPercent);
+    perf.display = `${formatPercent(m.accuracyVsReference)} of reference`;
+    perf.threshold = `warning below ${formatPercent(1 - o.accuracyShortfall.warning)}, critical below ${formatPercent(1 - o.accuracyShortfall.critical)} of the baseline's hold-out accuracy`;
+    signals.push(perf);
+  }
+  return signals;
 }

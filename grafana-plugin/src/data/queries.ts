@@ -15,6 +15,9 @@ export const RefId = {
   drift: 'drift',
   driftDetected: 'drift_detected',
   up: 'up',
+  variants: 'variants',
+  variantErrors: 'variant_errors',
+  performance: 'performance',
 } as const;
 export type RefIdValue = (typeof RefId)[keyof typeof RefId];
 
@@ -38,6 +41,15 @@ export const PANEL_QUERIES: Readonly<Record<RefIdValue, string>> = {
   drift_detected: 'max by (model) (modelwatch_drift_dataset_detected)',
   // Only the targets that export modelwatch topology; the panel joins them to stages on (job, instance).
   up: `up and on (job, instance) last_over_time(modelwatch_model_info{${sel}}[1h])`,
+  // Rollouts: each variant's role and share, and its own failure ratio (a canary failing on its 5% of
+  // traffic must not be diluted into the stage's total).
+  variants: `max by (pipeline, stage, variant, role) (modelwatch_rollout_traffic_weight{${sel}})`,
+  variant_errors: `sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total', 'outcome=~"upstream_error|internal_error"')}) / sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total')})`,
+  // Realized accuracy over the day (labels arrive late) as a share of the baseline's hold-out accuracy, worst variant.
+  performance: 'min by (model) (modelwatch_performance_realized{metric="accuracy",window="1d"} / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"}))',
 };
 
 export const ALL_REF_IDS: readonly RefIdValue[] = Object.values(RefId);
+
+/** Queries a stage may legitimately lack: sidecars from before rollouts export no routing series; no ground truth yet. */
+export const OPTIONAL_REF_IDS: ReadonlySet<RefIdValue> = new Set([RefId.variants, RefId.variantErrors, RefId.performance]);

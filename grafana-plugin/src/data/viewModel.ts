@@ -3,7 +3,8 @@ import type { EdgeView, PanelOptions, PanelView, PipelineView, StageView } from 
 import { samplesByRefId, type Sample } from './frames.js';
 import { evaluateSignals, worst, type StageMeasurements } from './health.js';
 import { edgeKey, layoutGraph } from './layout.js';
-import { ALL_REF_IDS, RefId } from './queries.js';
+import { ALL_REF_IDS, OPTIONAL_REF_IDS, RefId } from './queries.js';
+import type { VariantView } from '../types.js';
 
 interface StageAcc {
   pipeline: string;
@@ -14,6 +15,7 @@ interface StageAcc {
   requestRate?: number;
   m: StageMeasurements;
   inTopology: boolean;
+  variants: Map<string, VariantView>;
 }
 
 const stageId = (pipeline: string, stage: string) => `${pipeline}/${stage}`;
@@ -33,7 +35,7 @@ export function buildPanelView(
     const id = stageId(l.pipeline, l.stage);
     let s = stages.get(id);
     if (!s) {
-      s = { pipeline: l.pipeline, name: l.stage, models: new Set(), upstream: new Set(), targets: new Set(), m: {}, inTopology };
+      s = { pipeline: l.pipeline, name: l.stage, models: new Set(), upstream: new Set(), targets: new Set(), m: {}, inTopology, variants: new Map() };
       stages.set(id, s);
     }
     if (inTopology) s.inTopology = true;
@@ -59,12 +61,23 @@ export function buildPanelView(
     }
   };
   maxInto(RefId.errors, 'errorRatio');
+  // A stage is as unhealthy as its worst variant: a failing canary colours the stage.
+  maxInto(RefId.variantErrors, 'errorRatio');
+  for (const { labels, value } of get(RefId.variants)) {
+    const s = stageFor(labels, false);
+    if (s && labels.variant) s.variants.set(labels.variant, { name: labels.variant, role: labels.role ?? 'primary', weight: value });
+  }
+  for (const { labels, value } of get(RefId.variantErrors)) {
+    const v = labels.variant ? stages.get(stageId(labels.pipeline ?? '', labels.stage ?? ''))?.variants.get(labels.variant) : undefined;
+    if (v) v.errorRatio = value;
+  }
   maxInto(RefId.p99, 'latencyP99');
   maxInto(RefId.empty, 'emptyOutputRatio');
   maxInto(RefId.lowConfidence, 'lowConfidenceRatio');
 
   const driftRatio = maxByLabel(get(RefId.drift), 'model');
   const driftDetected = maxByLabel(get(RefId.driftDetected), 'model');
+  const performance = maxByLabel(get(RefId.performance).map((x) => ({ ...x, value: -x.value })), 'model');
   const up = new Map<string, number>();
   for (const { labels, value } of get(RefId.up)) up.set(targetId(labels), Math.min(up.get(targetId(labels)) ?? 1, value));
 
@@ -73,6 +86,9 @@ export function buildPanelView(
       const r = driftRatio.get(model);
       if (r !== undefined) s.m.driftedFeaturesRatio = Math.max(s.m.driftedFeaturesRatio ?? -Infinity, r);
       if ((driftDetected.get(model) ?? 0) >= 1) s.m.datasetDrift = true;
+      // Worst model of the stage (values were negated so the max is the lowest ratio).
+      const p = performance.get(model);
+      if (p !== undefined) s.m.accuracyVsReference = Math.min(s.m.accuracyVsReference ?? Infinity, -p);
     }
     const known = [...s.targets].filter((t) => up.has(t));
     if (known.length) {
@@ -91,7 +107,7 @@ export function buildPanelView(
   return {
     pipelines: views,
     stageCount: views.reduce((n, p) => n + p.stages.length, 0),
-    missingQueries: hasData ? ALL_REF_IDS.filter((r) => get(r).length === 0) : [],
+    missingQueries: hasData ? ALL_REF_IDS.filter((r) => !OPTIONAL_REF_IDS.has(r) && get(r).length === 0) : [],
   };
 }
 
@@ -126,13 +142,14 @@ function buildPipeline(name: string, list: StageAcc[], options: PanelOptions,
       unknown: false, missingTopology: !s.inTopology,
       layer: layout.layer.get(s.name)!, row: layout.row.get(s.name)!,
       link: stageLink(options.stageLinkTemplate, { pipeline: name, stage: s.name, model }, interpolate),
+      ...variantsOf(s),
     });
   }
   for (const u of unknown) {
     stages.push({
       id: stageId(name, u), pipeline: name, name: u, models: [], upstream: [],
       signals: evaluateSignals({}, options), health: 'unknown', unknown: true, missingTopology: true,
-      layer: layout.layer.get(u)!, row: layout.row.get(u)!,
+      layer: layout.layer.get(u)!, row: layout.row.get(u)!, variants: [],
     });
   }
   stages.sort((a, b) => a.layer - b.layer || a.row - b.row);
@@ -147,6 +164,15 @@ function buildPipeline(name: string, list: StageAcc[], options: PanelOptions,
     name, stages, edges, layers: layout.layers, maxRows: layout.maxRows,
     health: worst(stages.map((s) => s.health)),
   };
+}
+
+/** Variants in role order (primary, canary, shadow, standby) and what kind of rollout they make. */
+function variantsOf(s: StageAcc): { variants: VariantView[]; rollout?: StageView['rollout'] } {
+  const order = ['primary', 'canary', 'shadow', 'standby'];
+  const variants = [...s.variants.values()].sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || (a.name < b.name ? -1 : 1));
+  const active = (role: string) => variants.some((v) => v.role === role && v.weight > 0);
+  const rollout = active('canary') ? 'canary' as const : active('shadow') ? 'shadow' as const : variants.some((v) => v.role === 'standby') ? 'blue-green' as const : undefined;
+  return { variants, ...(rollout ? { rollout } : {}) };
 }
 
 export function stageLink(template: string, values: Record<'pipeline' | 'stage' | 'model', string>,

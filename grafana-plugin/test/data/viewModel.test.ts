@@ -75,6 +75,18 @@ describe('buildPanelView', () => {
     expect(s.signals.find((x) => x.key === 'drift')).toMatchObject({ state: 'critical', value: 0.1 });
   });
 
+  it('adds realized accuracy against the reference to a stage\'s health when labels exist, and nothing without them', () => {
+    const frames = [topology('p', 's'), ...healthyStage('p', 's'), createFrame('performance', { model: 's-model' }, 0.82)];
+    const s = stageOf(frames, 'p/s');
+    expect(s.signals.find((x) => x.key === 'performance')).toMatchObject({ state: 'critical', display: '82% of reference' });
+    expect(s.health).toBe('critical');
+    const ok = stageOf([topology('p', 's'), ...healthyStage('p', 's'), createFrame('performance', { model: 's-model' }, 0.97)], 'p/s');
+    expect(ok.signals.find((x) => x.key === 'performance')?.state).toBe('ok');
+    const none = buildPanelView([topology('p', 's'), ...healthyStage('p', 's')], options());
+    expect(none.pipelines[0].stages[0].signals.some((x) => x.key === 'performance')).toBe(false);
+    expect(none.missingQueries).toEqual([]);
+  });
+
   it('uses the thresholds from the options', () => {
     const frames = [topology('p', 's'), ...healthyStage('p', 's', { lowconf: 0.05 })];
     const view = buildPanelView(frames, options({ lowConfidenceRatio: { warning: 0.04, critical: 0.5 } }));
@@ -149,5 +161,37 @@ describe('buildPanelView', () => {
     const view = buildPanelView([topology('my pipe', 's')], options({ stageLinkTemplate: '/d/x?var-ds=$datasource&p={{pipeline}}&m={{ model }}' }),
       (s) => s.replace('$datasource', 'prom'));
     expect(view.pipelines[0].stages[0].link).toBe('/d/x?var-ds=prom&p=my%20pipe&m=s-model');
+  });
+});
+
+describe('buildPanelView with rollouts', () => {
+  const variant = (stage: string, name: string, role: string, weight: number) => createFrame('variants', { pipeline: 'p', stage, variant: name, role }, weight);
+  const variantErrors = (stage: string, name: string, ratio: number) => createFrame('variant_errors', { pipeline: 'p', stage, variant: name }, ratio);
+
+  it('shows a stage with a canary as such and judges it by its worst variant', () => {
+    const frames = [
+      topology('p', 'score'), ...healthyStage('p', 'score'),
+      variant('score', 'primary', 'primary', 0.95), variant('score', 'canary', 'canary', 0.05),
+      variantErrors('score', 'primary', 0), variantErrors('score', 'canary', 0.4),
+    ];
+    const s = stageOf(frames, 'p/score');
+    expect(s.rollout).toBe('canary');
+    expect(s.variants).toEqual([
+      { name: 'primary', role: 'primary', weight: 0.95, errorRatio: 0 },
+      { name: 'canary', role: 'canary', weight: 0.05, errorRatio: 0.4 },
+    ]);
+    // 40% of the canary's 5% would be 2% of the stage: judged per variant, the stage is critical.
+    expect(s.signals.find((x) => x.key === 'errorRatio')!.state).toBe('critical');
+  });
+
+  it('tells a shadow and a blue-green standby apart from a plain stage', () => {
+    const shadow = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'primary', 'primary', 1), variant('s', 'next', 'shadow', 1)], 'p/s');
+    expect(shadow.rollout).toBe('shadow');
+    const blueGreen = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'blue', 'primary', 1), variant('s', 'green', 'standby', 0)], 'p/s');
+    expect(blueGreen.rollout).toBe('blue-green');
+    const plain = stageOf([topology('p', 's'), ...healthyStage('p', 's'), variant('s', 'primary', 'primary', 1)], 'p/s');
+    expect(plain.rollout).toBeUndefined();
+    // Sidecars without rollout series are not "partial data".
+    expect(buildPanelView([topology('p', 's'), ...healthyStage('p', 's')], options()).missingQueries).toEqual([]);
   });
 });

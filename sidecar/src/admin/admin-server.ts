@@ -33,7 +33,7 @@ function sameSecret(a: string, b: string): boolean {
  * set weights and shadows, switch blue-green, promote, roll back. Every call needs a bearer token;
  * the token's name is who the event records.
  */
-export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, analysis: CanaryAnalysis | undefined): Promise<RunningAdmin> {
+export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, analysis: CanaryAnalysis | undefined, log: (message: string) => void): Promise<RunningAdmin> {
   const app = express();
   app.disable('x-powered-by');
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -92,6 +92,8 @@ export async function startAdminServer(cfg: AdminConfig, router: VariantRouter, 
       e = new ModelwatchError(RequestErrors.bodyTooLarge, { limit: 65536 });
     }
     const { status: code, body } = errorBody(e);
+    // Internal failures (e.g. the rollout state could not be written) are logged with their correlation id.
+    if (code >= 500) log(`admin API: ${body.correlationId ?? ''} ${(err as Error).stack ?? String(err)}`);
     res.status(code).json(body);
   });
 

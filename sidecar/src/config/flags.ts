@@ -23,6 +23,8 @@ export const SIDECAR_OPTIONS = {
   collector: { type: 'string' },
   'push-dir': { type: 'string' },
   'push-interval-ms': { type: 'string' },
+  'predictions-dir': { type: 'string' },
+  'record-inputs': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
@@ -75,6 +77,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --collector URL           fetch the active baseline from a modelwatch collector
   --push-dir DIR            edge push: buffer window counts here and push them to --collector
   --push-interval-ms N      edge push window length (default 60000)
+  --predictions-dir DIR     record answers (ids and outputs) and ship them to --collector, buffered here
+  --record-inputs X         share of recorded answers whose inputs are recorded too, 0..1 (default 0)
   --max-body-bytes N        refuse bigger request bodies with 413 (default 8388608)
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
@@ -142,6 +146,13 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
       ...input.push,
       ...(values['push-dir'] !== undefined ? { bufferDir: values['push-dir'] } : {}),
       ...(values['push-interval-ms'] !== undefined ? { intervalMs: values['push-interval-ms'] as unknown as number } : {}),
+    };
+  }
+  if (values['predictions-dir'] !== undefined || values['record-inputs'] !== undefined) {
+    input.predictions = {
+      ...input.predictions,
+      ...(values['predictions-dir'] !== undefined ? { bufferDir: values['predictions-dir'] } : {}),
+      ...(values['record-inputs'] !== undefined ? { sampleInputs: values['record-inputs'] as unknown as number } : {}),
     };
   }
   const limits = { ...input.limits } as Record<string, unknown>;

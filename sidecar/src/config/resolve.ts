@@ -274,12 +274,18 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   const push = resolvePush(raw.push, baseline);
   const workers = raw.workers === undefined ? 1 : number(raw.workers, 'workers', 1, 64, true);
   if (workers > 1 && push) fail(ConfigErrorCode.notAllowed, 'workers', 'edge push keeps one buffer per process: use one worker with push');
-  if (workers > 1 && source.kind === 'tap' && source.format === 'nginx') fail(ConfigErrorCode.notAllowed, 'workers', 'tap nginx listens on one UDP port: use one worker');
+  // KServe's two halves of a call may reach different workers (pairing is per process); nginx's records go to one UDP port.
+  if (workers > 1 && source.kind === 'tap') fail(ConfigErrorCode.notAllowed, 'workers', `tap ${source.format} pairs and counts in one process: use one worker`);
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
   const modelVersion = labelValue(raw, 'modelVersion', '1');
   const variant = labelValue(raw, 'variant', 'primary');
+  const rollout = resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw });
+  if (workers > 1 && (rollout.variants.length > 0 || rollout.admin || rollout.analysis)) {
+    // Routing state, canary analysis and the admin API live in one process.
+    fail(ConfigErrorCode.notAllowed, 'workers', 'variants (shadow, canary, blue-green) are routed by one process: use one worker with variants');
+  }
   return {
     name: labelValue(raw, 'name', defaultName),
     modelVersion,
@@ -295,7 +301,7 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     extractors: resolveExtractors(raw.extractors),
     ...(push ? { push } : {}),
     limits: resolveLimits(raw.limits),
-    rollout: resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw }),
+    rollout,
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
     predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),

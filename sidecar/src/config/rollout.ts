@@ -6,7 +6,7 @@ import type { AdminConfig, AnalysisConfig, ModelSource, RolloutConfig, RoutingSp
 const LABEL_VALUE = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 /** A sidecar serves one model with a few variants, not a fleet: each variant is a set of series. */
 export const MAX_VARIANTS = 8;
-const ROLLOUT_KEYS = ['stateDir', 'shadowMaxInFlight', 'shadowTimeoutMs', 'admin', 'analysis'];
+const ROLLOUT_KEYS = ['stateDir', 'shadowMaxInFlight', 'shadowTimeoutMs', 'shadowShedding', 'admin', 'analysis'];
 const ANALYSIS_KEYS = ['intervalMs', 'steps', 'failureThreshold', 'minRequests', 'maxErrorRatioIncrease', 'maxLatencyRatio', 'maxDisagreement', 'maxLowConfidenceIncrease', 'prometheus', 'collector'];
 const VARIANT_KEYS = ['name', 'model', 'upstream', 'protocol', 'json', 'modelVersion'];
 
@@ -205,6 +205,8 @@ export function resolveRollout({ primaryVariant, primaryVersion, source, raw }: 
     shadow: {
       maxInFlight: rr.shadowMaxInFlight === undefined ? 64 : num(rr.shadowMaxInFlight, 'rollout.shadowMaxInFlight', 1, 10_000, true),
       timeoutMs: rr.shadowTimeoutMs === undefined ? 5_000 : num(rr.shadowTimeoutMs, 'rollout.shadowTimeoutMs', 1, 600_000, true),
+      shedding: rr.shadowShedding === undefined ? true : rr.shadowShedding === true ? true : rr.shadowShedding === false ? false
+        : fail(ConfigErrorCode.invalidType, 'rollout.shadowShedding', `got ${show(rr.shadowShedding)}, expected true or false`),
     },
     ...(admin ? { admin } : {}),
     ...(analysis ? { analysis } : {}),

@@ -174,7 +174,8 @@ export interface RolloutConfig {
   stickyHeader?: string;
   /** Where the routing and its events are kept across restarts (off: in memory only). */
   stateDir?: string;
-  shadow: { maxInFlight: number; timeoutMs: number };
+  /** Shadow copies: in-flight bound, timeout, and whether copies yield to a saturated event loop. */
+  shadow: { maxInFlight: number; timeoutMs: number; shedding: boolean };
   admin?: AdminConfig;
   analysis?: AnalysisConfig;
 }

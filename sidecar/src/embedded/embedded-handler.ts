@@ -150,7 +150,7 @@ export class EmbeddedHandler {
         id,
         outputs: result,
       }));
-      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: answer });
+      this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: answer, inputs });
     } catch (err) {
       ex.internal(err);
     }

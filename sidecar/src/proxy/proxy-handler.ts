@@ -9,6 +9,7 @@ import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
+import { TRACE_ID_HEADER } from '../tracing/tracing.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
 import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
 
@@ -33,11 +34,10 @@ function responseHeaders(raw: string[], traceId: string | undefined, predictionI
     if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
     out.push(raw[i], raw[i + 1]);
   }
-  if (traceId !== undefined) out.push(TRACE_HEADER, traceId);
+  if (traceId !== undefined) out.push(TRACE_ID_HEADER, traceId);
   if (predictionId !== undefined) out.push(PREDICTION_ID_HEADER, predictionId);
   return out;
 }
-const TRACE_HEADER = 'x-modelwatch-trace-id';
 /** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
 export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
@@ -215,7 +215,7 @@ export class ProxyHandler {
           status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
         });
         if (status >= 200 && status < 300) predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
-        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs });
+        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs, ...(request.ok ? { inputs: request.value } : {}) });
       },
       error: (code) => {
         if (!settle()) return;

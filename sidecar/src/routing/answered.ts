@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { OutputBatch } from '../protocols/types.js';
+import type { InputBatch, OutputBatch } from '../protocols/types.js';
 
 /**
  * One inference call after its answer was written to the client: what the variant layer needs to
@@ -15,6 +15,8 @@ export interface AnsweredExchange {
   readonly status: number;
   /** Parsed outputs of a successful answer; undefined when not monitorable or not 2xx. */
   readonly outputs: OutputBatch | undefined;
+  /** The request's parsed inputs when the handler has them: a shadow reuses them instead of parsing again. */
+  readonly inputs?: InputBatch;
 }
 
 /** Called synchronously after `res.end()`; must not throw and must defer any real work. */

@@ -72,8 +72,11 @@ export function compareOutputs(
         else disagree++;
       }
     }
-    if (agree > 0) metrics.comparison(variant, reference, name, ComparisonResult.agree, agree);
-    if (disagree > 0) metrics.comparison(variant, reference, name, ComparisonResult.disagree, disagree);
+    // Both series exist as soon as rows were compared (a 0 included), so a disagreement ratio has a numerator.
+    if (agree + disagree > 0) {
+      metrics.comparison(variant, reference, name, ComparisonResult.agree, agree);
+      metrics.comparison(variant, reference, name, ComparisonResult.disagree, disagree);
+    }
     if (incomparable > 0) metrics.comparison(variant, reference, name, ComparisonResult.incomparable, incomparable);
     summary.classRows += agree + disagree;
     summary.disagreements += disagree;

@@ -53,7 +53,7 @@ export async function startRollouts(config: SidecarConfig, ctx: Omit<VariantCont
   let admin: RunningAdmin | undefined;
   if (config.rollout.admin) {
     try {
-      admin = await startAdminServer(config.rollout.admin, router, analysis);
+      admin = await startAdminServer(config.rollout.admin, router, analysis, ctx.log);
     } catch (err) {
       analysis?.stop();
       await closeAll();

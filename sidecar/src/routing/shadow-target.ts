@@ -64,8 +64,12 @@ export class ProxyShadowTarget implements ShadowTarget {
     const start = performance.now();
     if (record) {
       t.requestStarted();
-      const parsed = this.codec.parseRequest(x.body, x.headers);
-      if (parsed.ok) t.observeInputs(parsed.value);
+      // The primary parsed these inputs already (≈ 14 µs a request saved, bench/sidecar/shadow.ts).
+      if (x.inputs) t.observeInputs(x.inputs);
+      else {
+        const parsed = this.codec.parseRequest(x.body, x.headers);
+        if (parsed.ok) t.observeInputs(parsed.value);
+      }
     }
     const headers: http.OutgoingHttpHeaders = {};
     for (const k in x.headers) if (!HOP_BY_HOP.has(k) && k !== 'traceparent') headers[k] = x.headers[k];
@@ -159,7 +163,7 @@ export class EmbeddedShadowTarget implements ShadowTarget {
     const feeds = this.model.feeds(parsed.value);
     const names = this.model.outputNames(parsed.value);
     if (!feeds.ok || !names.ok) return done({ ok: true, outputs: undefined }, 400);
-    if (record) t.observeInputs(oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+    if (record) t.observeInputs(x.inputs ?? oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

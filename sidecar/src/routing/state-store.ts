@@ -101,7 +101,8 @@ export class RolloutStateStore {
     const routing = JSON.stringify(event.after, null, 2);
     const line = `${JSON.stringify(event)}\n`;
     // Serialised so a later change can never be overwritten by an earlier, slower write.
-    this.writes = this.writes.then(async () => {
+    // A failed write (disk full) fails its own commit only; the next change is still written.
+    this.writes = this.writes.catch(() => undefined).then(async () => {
       const tmp = join(dir, `routing.json.${process.pid}.tmp`);
       await writeFile(tmp, routing);
       await rename(tmp, join(dir, 'routing.json'));

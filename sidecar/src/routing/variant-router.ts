@@ -59,9 +59,12 @@ export class VariantRouter {
     const id = (name: string) => (this.byName.get(name) ?? first).telemetry.identityLabels;
     this.metrics = new RolloutMetrics(id, () => this.store.current, variants.map((v) => v.name));
     this.stats = new VariantStats(lowConfidenceThreshold);
-    this.dispatcher = new ShadowDispatcher(this.metrics, rollout.shadow.maxInFlight, rollout.shadow.timeoutMs);
+    this.dispatcher = new ShadowDispatcher(this.metrics, rollout.shadow.maxInFlight, rollout.shadow.timeoutMs, rollout.shadow.shedding);
     this.sticky = rollout.stickyHeader;
     this.mirrorCanary = rollout.analysis !== undefined;
+    // A restart does not reset how long the routing has been as it is (the stuck-rollout alert reads it).
+    const last = store.events(1)[0];
+    if (last && Number.isFinite(Date.parse(last.at))) this.metrics.lastEventSeconds = Date.parse(last.at) / 1000;
     this.compile(store.current);
   }
 

@@ -88,7 +88,8 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     'modelwatch.variant': name,
   }, undefined, { sampleRatio: sampleRatioFromEnv(config.traceSampleRatio) });
   const predictions = ctx.predictions.forVariant({ variant: name, version: modelVersion, ...(model?.classLabels ? { classLabels: model.classLabels } : {}) });
-  const rt: Runtime = { config, telemetry, tracer, log: ctx.log, predictions };
+  // Log lines name the variant, as its series and spans do.
+  const rt: Runtime = { config, telemetry, tracer, log: (m: string) => ctx.log(`variant ${name}: ${m}`), predictions };
 
   if (model) {
     const m = model;

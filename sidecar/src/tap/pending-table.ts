@@ -11,9 +11,13 @@ export interface PendingLimits {
 /**
  * A bounded table of half-complete pairs, keyed by event id. Insertion-ordered (a Map), so the
  * oldest entry is first: overflow evicts it and the sweep stops at the first live entry. Ids that
- * completed recently are remembered (bounded the same way) so a late duplicate is recognised as
- * one instead of waiting out the time-out as a new half.
+ * completed recently are remembered (as many as maxPending, for DONE_MEMORY_FACTOR time-outs) so a
+ * late duplicate, e.g. a logger's retry, is recognised as one instead of waiting out the time-out
+ * as a new half.
  */
+/** Completed ids are remembered this many time-outs (duplicates may come later than a partner would). */
+const DONE_MEMORY_FACTOR = 10;
+
 export class PendingTable<V> {
   private readonly pending = new Map<string, { value: V; at: number }>();
   private readonly done = new Map<string, number>();
@@ -59,14 +63,16 @@ export class PendingTable<V> {
 
   /** Drops entries older than the time-out (oldest first, stops at the first live one). */
   sweep(): void {
-    const cutoff = this.now() - this.limits.timeoutMs;
+    const now = this.now();
+    const cutoff = now - this.limits.timeoutMs;
     for (const [id, entry] of this.pending) {
       if (entry.at > cutoff) break;
       this.pending.delete(id);
       this.onEvict(entry.value, 'timed_out');
     }
+    const doneCutoff = now - this.limits.timeoutMs * DONE_MEMORY_FACTOR;
     for (const [id, at] of this.done) {
-      if (at > cutoff) break;
+      if (at > doneCutoff) break;
       this.done.delete(id);
     }
   }

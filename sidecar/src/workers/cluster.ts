@@ -4,7 +4,7 @@ import { Label, SidecarTap } from '@modelwatch/core';
 import { resolveConfig } from '../config/resolve.js';
 import type { SidecarConfig, SidecarConfigInput } from '../config/types.js';
 import { header, renderLabels } from '../metrics/exposition.js';
-import { mergeExpositions } from './merge-exposition.js';
+import { combineWorkerExpositions } from './merge-exposition.js';
 import { WORKER_INPUT_ENV, workerInput, type ToPrimary, type ToWorker } from './worker-protocol.js';
 
 export interface RunningWorkers {
@@ -21,7 +21,7 @@ const SCRAPE_TIMEOUT_MS = 5_000;
 /**
  * `--workers N`: N sidecar processes (node:cluster) sharing one port. The primary serves no
  * traffic: it starts the workers, replaces one that dies, and answers their /metrics requests by
- * gathering every worker's exposition and merging them (mergeExpositions), so any worker's
+ * gathering every worker's exposition and merging them (combineWorkerExpositions), so any worker's
  * /metrics shows the whole sidecar. Connections are spread round-robin by the primary.
  */
 export async function startSidecarWorkers(input: SidecarConfigInput, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunningWorkers> {
@@ -50,7 +50,7 @@ export async function startSidecarWorkers(input: SidecarConfigInput, log: (line:
       finished = true;
       clearTimeout(timer);
       pendingScrapes.delete(id);
-      const text = mergeExpositions(texts) + workersGauge();
+      const text = combineWorkerExpositions(texts) + workersGauge();
       if (requester.isConnected()) requester.send({ t: 'scraped', id: requestId, text } satisfies ToWorker);
     };
     const timer = setTimeout(done, SCRAPE_TIMEOUT_MS);

@@ -1,5 +1,7 @@
 /**
- * Merges the Prometheus text expositions of several worker processes into one, so a scrape of any
+ * Combines the Prometheus text expositions of several worker processes into one (unlike
+ * routing/exposition-merge.ts, which joins the distinct series of variants, this adds up the
+ * same series across processes), so a scrape of any
  * worker sees the whole sidecar. Series with the same name and labels are combined: counters,
  * histogram buckets/sums/counts and most gauges add up (requests in flight, memory, handles);
  * the gauges that describe a state rather than an amount take the largest value (info metrics,
@@ -36,7 +38,7 @@ function formatValue(v: number): string {
   return String(v);
 }
 
-export function mergeExpositions(texts: readonly string[]): string {
+export function combineWorkerExpositions(texts: readonly string[]): string {
   const families = new Map<string, Family>();
   const combines = new Map<string, Combine>();
   for (const text of texts) {

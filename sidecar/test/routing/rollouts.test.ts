@@ -34,7 +34,9 @@ describe('variants of one model in a sidecar', () => {
   });
 
   it('measures a shadow ONNX variant\'s agreement with the primary within 2% of the known share', async () => {
-    const sc = await startSidecar({ model: modelA, name: 'm', port: 0, shadow: modelB }, { defaultMetrics: false });
+    // Shedding off: this test saturates the loop on purpose (in-process ONNX at 16 connections), and the
+    // agreement is checked against the share expected over every request, so every copy must be compared.
+    const sc = await startSidecar({ model: modelA, name: 'm', port: 0, shadow: modelB, rollout: { shadowShedding: false, shadowMaxInFlight: 4096 } }, { defaultMetrics: false });
     try {
       const next = uniform(7, -1, 1);
       const xs = Array.from({ length: 2000 }, () => next());
@@ -56,7 +58,7 @@ describe('variants of one model in a sidecar', () => {
       });
       const agree = sample(text, 'modelwatch_variant_comparisons_total', { variant: 'shadow', reference_variant: 'primary', result: 'agree' }) ?? 0;
       const disagree = sample(text, 'modelwatch_variant_comparisons_total', { variant: 'shadow', reference_variant: 'primary', result: 'disagree' }) ?? 0;
-      expect(agree + disagree).toBeGreaterThan(xs.length * 0.9);
+      expect(agree + disagree).toBe(xs.length);
       expect(Math.abs(agree / (agree + disagree) - (1 - expectedDisagree))).toBeLessThanOrEqual(0.02);
       // The shadow's own traffic is on its own series, the primary's on the primary's.
       expect(sample(text, 'modelwatch_requests_total', { variant: 'shadow', outcome: 'success' })).toBeGreaterThan(xs.length * 0.9);
@@ -172,6 +174,8 @@ describe('variants of one model in a sidecar', () => {
       expect(events.json.events[0]).toMatchObject({ actor: 'bob', reason: 'more traffic', before: { canary: { percent: 5 } }, after: { canary: { percent: 30 } } });
       const text = await (await fetch(`${second.url}/metrics`)).text();
       expect(sample(text, 'modelwatch_rollout_traffic_weight', { variant: 'canary', role: 'canary' })).toBeCloseTo(0.3, 6);
+      // How long the routing has been as it is survives the restart too.
+      expect(sample(text, 'modelwatch_rollout_last_event_timestamp_seconds')).toBe(Date.parse(events.json.events[0].at) / 1000);
     } finally {
       await second.close();
     }
@@ -202,7 +206,7 @@ describe('variants of one model in a sidecar', () => {
     const hanging = await startVariantServer({ name: 'hung', protocol: 'oip', threshold: 0, hang: true });
     servers.push(primary, hanging);
     for (const shadowUrl of ['http://127.0.0.1:1', hanging.url]) {
-      const sc = await startSidecar({ upstream: primary.url, name: 'm', port: 0, shadow: shadowUrl, rollout: { shadowMaxInFlight: 8, shadowTimeoutMs: 60_000 } }, { defaultMetrics: false });
+      const sc = await startSidecar({ upstream: primary.url, name: 'm', port: 0, shadow: shadowUrl, rollout: { shadowMaxInFlight: 8, shadowTimeoutMs: 60_000, shadowShedding: false } }, { defaultMetrics: false });
       try {
         const N = 400;
         let ok = 0;

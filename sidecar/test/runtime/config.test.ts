@@ -32,6 +32,8 @@ describe('resolveConfig', () => {
     ['an unknown tap format', { tap: 'envoy' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /tap: got "envoy", allowed: kserve, nginx/],
     ['tap kserve with mlflow', { tap: 'kserve', protocol: 'mlflow' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /protocol: got "mlflow", KServe logs v2 \(oip\) or v1 \(tfserving\)/],
     ['a sample ratio above 1', { model: 'a.onnx', traceSampleRatio: 2 }, 'MW_ERR_CONFIG_OUT_OF_RANGE', /traceSampleRatio: got 2, expected 0 to 1/],
+    ['workers with tap mode', { tap: 'kserve', workers: 2 }, 'MW_ERR_CONFIG_NOT_ALLOWED', /workers: tap kserve pairs and counts in one process/],
+    ['workers with a canary', { upstream: 'http://x', workers: 2, canary: 'http://y', canaryPercent: 10 }, 'MW_ERR_CONFIG_NOT_ALLOWED', /workers: variants .* are routed by one process/],
     ['workers with edge push', { model: 'a.onnx', workers: 2, collector: 'http://c', push: { bufferDir: '/tmp/x' } }, 'MW_ERR_CONFIG_NOT_ALLOWED', /workers: edge push keeps one buffer per process/],
     ['both model and upstream', { model: 'a.onnx', upstream: 'http://x' }, 'MW_ERR_CONFIG_MODEL_SOURCE', /choose one/],
     ['an unknown protocol', { upstream: 'http://x', protocol: 'grpc' }, 'MW_ERR_CONFIG_NOT_ALLOWED', /protocol: got "grpc", allowed: oip, tfserving, mlflow, json/],

@@ -50,7 +50,7 @@ describe('tap kserve: KServe payload-logger events from a real process', () => {
   it('pairs v2 (OIP) events out of order, ignores duplicates, times out unpaired halves, and gives the metrics of the inline sidecar', async () => {
     const features = ['f1', 'f2', 'f3'];
     const inline = await start({ upstream: upstream.url, protocol: 'oip', features });
-    const tap = await start({ tap: 'kserve', features, limits: { tapPendingTimeoutMs: 200 } });
+    const tap = await start({ tap: 'kserve', features, limits: { tapPendingTimeoutMs: 1000 } });
     const rnd = seeded(7);
     const bodies = Array.from({ length: 12 }, (_, i) =>
       inferBody(Array.from({ length: 1 + (i % 3) }, () => [Math.round(rnd() * 100), rnd() * 10, rnd() > 0.5 ? 1 : 0])));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeExpositions } from '@modelwatch/sidecar';
+import { combineWorkerExpositions } from '@modelwatch/sidecar';
 
 const worker = (requests: number, inFlight: number, start: number, lag: number, bucket: number) => `# HELP modelwatch_model_info Always 1.
 # TYPE modelwatch_model_info gauge
@@ -24,8 +24,8 @@ modelwatch_request_size_bytes_sum{model="m"} ${requests * 50}
 modelwatch_request_size_bytes_count{model="m"} ${requests}
 `;
 
-describe('mergeExpositions', () => {
-  const merged = mergeExpositions([worker(3, 1, 1000, 0.01, 2), worker(5, 0, 990, 0.03, 4)]);
+describe('combineWorkerExpositions', () => {
+  const merged = combineWorkerExpositions([worker(3, 1, 1000, 0.01, 2), worker(5, 0, 990, 0.03, 4)]);
   const value = (series: string) => Number(merged.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop());
 
   it('adds up counters, histogram series and amount gauges across workers', () => {

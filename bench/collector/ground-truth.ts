@@ -1,0 +1,123 @@
+/**
+ * Ground-truth costs in the collector, SQLite file and a real PostgreSQL side by side:
+ *  - ingest of prediction records (batches of 1,000, as sidecars ship them): store and HTTP route;
+ *  - the label join: N labels joined to N stored records (batches of 10,000, as `feedback push` sends);
+ *  - realized performance of a window of N labelled predictions: from the store's performance
+ *    rollup (what the collector does), the coverage counts over the raw records, and for comparison
+ *    reading the joined rows out and computing in JavaScript (what a naive join would do);
+ *  - the concept-drift detectors over N errors.
+ * Run: `npx tsx bench/collector/ground-truth.ts [N]` (default 1,000,000; after `npx tsc -b`).
+ * PostgreSQL comes from collector/test/helpers/postgres.ts (Debian's postgresql 15, fsync off like the tests).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADWIN, DDM, PAGE_HINKLEY, newPredictionId, performanceFromCounts, realizedPerformance, type FeedbackItem, type PredictionRecord } from '../../core/src/index.js';
+import { startCollector } from '../../collector/src/server.js';
+import { PostgresPredictionStore } from '../../collector/src/store/postgres-prediction-store.js';
+import type { PredictionStore } from '../../collector/src/store/prediction-store.js';
+import { SqlitePredictionStore } from '../../collector/src/store/sqlite-prediction-store.js';
+import { startPostgres } from '../../collector/test/helpers/postgres.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const CLASSES = ['drizzle', 'fog', 'rain', 'snow', 'sun'];
+const T0 = Date.now() - 3_600_000;
+
+function record(i: number): PredictionRecord {
+  const t = T0 + Math.floor((i * 3_000_000) / N);
+  return {
+    id: newPredictionId(t),
+    time: new Date(t).toISOString(),
+    model: 'bench',
+    version: '1',
+    variant: i % 10 === 0 ? 'canary' : 'primary',
+    stage: 'classify',
+    prediction: CLASSES[i % 5],
+    outputs: { probabilities: CLASSES[i % 5] },
+    confidence: 0.5 + (i % 50) / 100,
+  };
+}
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+async function run(name: string, store: PredictionStore): Promise<void> {
+  const records = Array.from({ length: N }, (_, i) => record(i));
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < N; i += 1000) await store.putPredictions('bench', records.slice(i, i + 1000), Date.now());
+  const ingest = seconds(t);
+  const items: FeedbackItem[] = records.map((r, i) => ({ predictionId: r.id, label: CLASSES[(i * 7) % 5] }));
+  const ctx = { nowMs: Date.now(), retainedFromMs: 0, events: new Set<string>() };
+  t = process.hrtime.bigint();
+  for (let i = 0; i < N; i += 10_000) await store.applyFeedback('bench', items.slice(i, i + 10_000), ctx);
+  const joinS = seconds(t);
+  t = process.hrtime.bigint();
+  const stats = await store.performanceCounts('bench', T0 - 1, Date.now());
+  const perf = stats.map((v) => performanceFromCounts(v.counts, { classes: CLASSES }));
+  const aggregated = seconds(t);
+  t = process.hrtime.bigint();
+  await store.predictionCounts('bench', T0 - 1, Date.now());
+  const counts = seconds(t);
+  t = process.hrtime.bigint();
+  const rows = await store.labelledPredictions('bench', T0 - 1, Date.now());
+  const read = seconds(t);
+  t = process.hrtime.bigint();
+  realizedPerformance(rows, { classes: CLASSES });
+  const compute = seconds(t);
+  const acc = perf.map((p) => (p?.task === 'classification' ? p.accuracy.toFixed(3) : '-')).join('/');
+  console.log(
+    `${name.padEnd(10)} ingest ${Math.round(N / ingest).toLocaleString('en')} records/s (${ingest.toFixed(1)} s) | ` +
+      `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s)\n` +
+      `${''.padEnd(10)} window of ${rows.length.toLocaleString('en')} labelled: from the rollup ${aggregated.toFixed(3)} s (+ coverage counts ${counts.toFixed(2)} s; accuracy ${acc}) | ` +
+      `rows out ${read.toFixed(2)} s + JS ${compute.toFixed(3)} s`,
+  );
+}
+
+async function httpIngest(dir: string, n: number): Promise<void> {
+  const c = await startCollector({ port: 0, db: join(dir, 'http.db'), evaluateEvery: '1h' });
+  const batches = Math.ceil(n / 1000);
+  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ records: Array.from({ length: 1000 }, (_, i) => record(b * 1000 + i)) }));
+  const t = process.hrtime.bigint();
+  // Four sidecars shipping at once.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches) {
+        const body = bodies[next++];
+        const res = await fetch(`${c.url}/api/v1/models/bench/predictions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const s = seconds(t);
+  await c.close();
+  console.log(`HTTP route (SQLite, 4 concurrent senders, batches of 1,000): ${Math.round((batches * 1000) / s).toLocaleString('en')} records/s`);
+}
+
+function detectors(): void {
+  const errors = Float64Array.from({ length: N }, (_, i) => ((i * 2654435761) % 1000 < (i < N / 2 ? 200 : 400) ? 1 : 0));
+  for (const d of [DDM, ADWIN, PAGE_HINKLEY] as const) {
+    const t = process.hrtime.bigint();
+    const r = (d as typeof ADWIN).run((d as typeof ADWIN).init(), errors);
+    console.log(`detector ${d.name.padEnd(12)} ${N.toLocaleString('en')} errors in ${seconds(t).toFixed(2)} s (${r.events.filter((e) => e.kind === 'drift').length} drifts)`);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mw-bench-gt-'));
+try {
+  console.log(`N = ${N.toLocaleString('en')} (2 shared cores: figures are noisy, compare within this run)`);
+  const sqlite = new SqlitePredictionStore(join(dir, 'bench.db'));
+  await run('SQLite', sqlite);
+  await sqlite.close();
+  const pg = await startPostgres();
+  try {
+    const store = await PostgresPredictionStore.open(pg.url);
+    await run('PostgreSQL', store);
+    await store.close();
+  } finally {
+    pg.stop();
+  }
+  await httpIngest(dir, Math.min(N, 100_000));
+  detectors();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
