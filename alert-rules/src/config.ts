@@ -100,6 +100,20 @@ export const config = {
     failureRatio: 0.2,
     unhealthyFor: '5m',
   },
+  review: {
+    /** The queue grows (items in faster than decisions out) while at least this many wait. */
+    growingMinDepth: 50,
+    growingFor: '30m',
+    /** An answer waits for a person longer than this: the caller holding it is stuck. */
+    oldestItemSeconds: 4 * 3600,
+    oldestItemFor: '5m',
+    /** Human-vs-model agreement on reviewed items below this (over the last hour, with enough decisions). */
+    agreementRatio: 0.8,
+    agreementMinDecisions: 20,
+    agreementFor: '30m',
+    /** A retraining webhook call failed every attempt: the training pipeline never heard of the episode. */
+    retrainingFailedFor: '5m',
+  },
   rollouts: {
     /** A canary whose failed-request ratio exceeds its primary's by this much (absolute). */
     canaryErrorRatioIncrease: 0.05,

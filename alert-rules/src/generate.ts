@@ -12,6 +12,7 @@ import { inputAlerts, inputRecording } from './rules/inputs.js';
 import { outputAlerts, outputRecording } from './rules/outputs.js';
 import { performanceAlerts, performanceRecording } from './rules/performance.js';
 import { pipelineAlerts, pipelineRecording } from './rules/pipeline.js';
+import { reviewAlerts, reviewRecording } from './rules/review.js';
 import { rolloutAlerts, rolloutRecording } from './rules/rollouts.js';
 import { softwareAlerts, softwareRecording } from './rules/software.js';
 import { windowRecording } from './rules/windows.js';
@@ -31,6 +32,7 @@ export const RULE_FILES: Record<string, RuleGroup[]> = {
   'outputs.yaml': group('modelwatch-outputs', outputRecording, outputAlerts),
   'drift.yaml': group('modelwatch-drift', driftRecording, driftAlerts),
   'pipeline.yaml': group('modelwatch-pipeline', pipelineRecording, pipelineAlerts),
+  'review.yaml': group('modelwatch-review', reviewRecording, reviewAlerts),
   // Its own group: it runs at its own fixed interval, which its increase() range must match.
   'windows.yaml': [{ ...windowRecording(), name: 'modelwatch-windows' }],
   'rollouts.yaml': group('modelwatch-rollouts', rolloutRecording, rolloutAlerts),

@@ -13,6 +13,9 @@ const COMMANDS: Record<string, Command> = {
   baseline: { summary: 'create a training baseline profile from CSV/JSONL/Parquet, or push one', load: () => import('./commands/baseline.js') },
   feedback: { summary: 'send ground-truth labels and user signals from a CSV file to the collector', load: () => import('./commands/feedback.js') },
   drift: { summary: 'batch drift report: a baseline profile vs a file of recent data', load: () => import('./commands/drift.js') },
+  automation: { summary: 'automation report: share automated and its accuracy per confidence threshold', load: () => import('./commands/automation.js') },
+  dataset: { summary: 'export the labelled prediction records of a period (parquet, csv, jsonl)', load: () => import('./commands/dataset.js') },
+  retrain: { summary: 'trigger retraining now (the collector calls its webhook) or show the history', load: () => import('./commands/retrain.js') },
   rollout: { summary: 'read and change a sidecar\'s variant routing: status, set, promote, rollback', load: () => import('./commands/rollout.js') },
   demo: { summary: 'the main job: collector + sidecar with the example model, replaying real traffic', load: () => import('./commands/demo.js') },
 };

@@ -3,7 +3,8 @@
  * message saying what is wrong and what would be valid (never a surprise at the first evaluation).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
+import { resolveRetraining, type ResolvedRetraining, type RetrainingConfigInput } from './retraining/policy.js';
+import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, ReviewErrors, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
 
 export { ConfigError };
@@ -64,6 +65,19 @@ export interface CollectorOptions {
   predictionRetention?: string;
   /** User-signal names the feedback API accepts (they become the `event` label). */
   feedbackEvents?: string[];
+  /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
+  review?: ReviewQueueConfig;
+  /** Retraining policy per model and the webhook it calls (collector/src/retraining/policy.ts); unset = no automatic trigger. */
+  retraining?: RetrainingConfigInput;
+}
+
+export interface ReviewQueueConfig {
+  /** Pending items per model. Default 10,000. */
+  maxPending?: number;
+  /** `drop-oldest` (default; dropped items counted) or `refuse-new` (503 to the sidecar, which retries). */
+  overflow?: 'drop-oldest' | 'refuse-new';
+  /** Claim lease, e.g. '5m' (default). */
+  claimTtl?: string;
 }
 
 export interface ResolvedOptions {
@@ -86,6 +100,8 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
+  retraining?: ResolvedRetraining;
   windowsFrom: 'raw' | 'recorded';
   modelConcurrency: number;
   roundBudgetMs: number;
@@ -282,7 +298,11 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   } catch (err) {
     fail(ConfigErrors.collectorDrift, 'drift', `drift options: ${(err as Error).message}`);
   }
+  const review = resolveReview(o.review ?? {});
+  const retraining = resolveRetraining(o.retraining, parseDuration);
   return {
+    review,
+    ...(retraining ? { retraining } : {}),
     port,
     host: o.host ?? '127.0.0.1',
     db: o.db ?? 'modelwatch.db',
@@ -306,4 +326,19 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     featuresPerQuery,
     leaseTtlMs,
   };
+}
+
+function resolveReview(r: ReviewQueueConfig): ResolvedOptions['review'] {
+  const maxPending = r.maxPending ?? 10_000;
+  if (!Number.isInteger(maxPending) || maxPending < 1 || maxPending > 10_000_000) {
+    fail(ReviewErrors.config, 'review.maxPending', `review.maxPending ${maxPending} must be an integer from 1 to 10,000,000`);
+  }
+  const overflow = r.overflow ?? 'drop-oldest';
+  if (overflow !== 'drop-oldest' && overflow !== 'refuse-new') {
+    fail(ReviewErrors.config, 'review.overflow', `review.overflow "${String(overflow)}" must be drop-oldest or refuse-new`);
+  }
+  const ttlText = r.claimTtl ?? '5m';
+  const claimTtlMs = parseDuration(ttlText);
+  if (claimTtlMs === undefined) fail(ReviewErrors.config, 'review.claimTtl', `review.claimTtl "${ttlText}" is not a duration like 30s or 5m`);
+  return { maxPending, overflow, claimTtlMs };
 }

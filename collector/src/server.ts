@@ -18,6 +18,13 @@ import { PostgresLeases } from './leases/postgres-leases.js';
 import { latestReportPage } from './drift/report-page.js';
 import { FeedbackMetrics } from './performance/feedback-metrics.js';
 import { openPredictionStore, openStore } from './store/open-store.js';
+import { openReviewStore } from './review/open-review-store.js';
+import { AutomationMetrics } from './review/automation-metrics.js';
+import { ReviewLoop } from './review/review-loop.js';
+import { RetrainingMetrics } from './retraining/retraining-metrics.js';
+import { RetrainingMonitor } from './retraining/retraining-monitor.js';
+import { ReviewMetrics } from './review/review-metrics.js';
+import { ReviewQueue } from './review/review-queue.js';
 import { PrometheusWindowSource } from './windows/prometheus-source.js';
 import { PushWindowSource } from './windows/push-source.js';
 import type { WindowSource } from './windows/window-source.js';
@@ -51,6 +58,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await store.close();
     throw err;
   }
+  let reviews;
   const metrics = new DriftMetrics();
   const feedbackMetrics = new FeedbackMetrics(metrics.registry);
   const roundMetrics = new RoundMetrics(metrics.registry);
@@ -85,6 +93,27 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     leases,
     roundMetrics,
   });
+
+  try {
+    reviews = await openReviewStore(opts.db, opts.databaseUrl);
+  } catch (err) {
+    await leases.close();
+    await Promise.all([store.close(), predictions.close()]);
+    throw err;
+  }
+  const automationMetrics = new AutomationMetrics(metrics.registry, predictions);
+  const reviewQueue = new ReviewQueue(
+    predictions,
+    reviews,
+    new ReviewMetrics(metrics.registry),
+    {
+      bound: { maxPending: opts.review.maxPending, overflow: opts.review.overflow },
+      claimTtlMs: opts.review.claimTtlMs,
+      retentionMs: opts.predictionRetentionMs,
+      events: new Set(opts.feedbackEvents),
+    },
+    () => automationMetrics.labelsArrived(),
+  );
   const performance = new PerformanceEvaluator({
     predictions,
     baselines: store,
@@ -100,9 +129,26 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await evaluator.restoreLatest();
   } catch (err) {
     await leases.close();
-    await Promise.all([store.close(), predictions.close()]);
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
     throw err;
   }
+
+  let baseUrl = '';
+  const retraining = opts.retraining
+    ? new RetrainingMonitor(
+        opts.retraining,
+        {
+          models: async () => [...new Set([...(await predictions.predictionModels()), ...(await store.listModels()).map((m) => m.model)])].sort(),
+          performance: (model) => performance.latestReports(model),
+          conceptEvents: (model) => performance.conceptEvents(model),
+          drift: (model) => evaluator.latestReports(model),
+        },
+        reviews,
+        new RetrainingMetrics(metrics.registry),
+        () => baseUrl,
+        rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+      )
+    : undefined;
 
   const log = rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' });
   const app = buildApp({
@@ -128,7 +174,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
       performance,
+      feedbackApplied: () => automationMetrics.labelsArrived(),
     },
+    review: { queue: reviewQueue, retentionMs: opts.predictionRetentionMs },
+    retraining: { monitor: retraining, history: reviews },
   });
 
   const tlsFiles = opts.tls;
@@ -148,17 +197,21 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     });
   } catch (err) {
     await leases.close();
-    await Promise.all([store.close(), predictions.close()]);
+    await Promise.all([store.close(), predictions.close(), reviews.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   // Baseline series right away; the first drift round comes after one interval (until then
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
   const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
   retention.start();
+  const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
+  reviewLoop.start();
   performance.start(opts.evaluateEveryMs);
+  retraining?.start(opts.evaluateEveryMs);
   // Detector state is restored from the store: publish it (and catch up on labels) right away.
   void performance.evaluate();
 
@@ -184,17 +237,20 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     async evaluate() {
       await evaluator.evaluate();
       await performance.evaluate();
+      await retraining?.check();
     },
     close() {
       closing ??= (async () => {
         await evaluator.stop();
         await retention.stop();
+        await reviewLoop.stop();
         await performance.stop();
+        await retraining?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([store.close(), predictions.close()]);
+        await Promise.all([store.close(), predictions.close(), reviews.close()]);
       })();
       return closing;
     },

@@ -9,6 +9,7 @@ export {
   RangeSide,
   DriftKind,
   WindowSourceKind,
+  PerformanceMeasure,
   VariantRole,
   RolloutAction,
   RolloutTrigger,
@@ -20,7 +21,6 @@ export {
   AutomationLevel,
   RoundModelOutcome,
   WindowQueryOutcome,
-  PerformanceMeasure,
 } from './contract/labels.js';
 export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
@@ -33,6 +33,8 @@ export type {
   ShadowOutcomeValue,
   AutomationLevelValue,
 } from './contract/labels.js';
+export { CONFIDENCE_BAND_EDGES, confidenceBand, ReviewReason, REVIEW_REASONS, RetrainingReason } from './contract/labels.js';
+export type { ReviewReasonValue, RetrainingReasonValue } from './contract/labels.js';
 export {
   SidecarSoftware,
   SidecarInput,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { driftDashboard } from './drift.js';
 import { overviewDashboard } from './overview.js';
 import { performanceDashboard } from './performance.js';
+import { reviewDashboard } from './review.js';
 import { rolloutsDashboard } from './rollouts.js';
 
 export const GENERATED_DASHBOARDS: Record<string, () => object> = {
@@ -16,6 +17,7 @@ export const GENERATED_DASHBOARDS: Record<string, () => object> = {
   'drift.json': driftDashboard,
   'rollouts.json': rolloutsDashboard,
   'performance.json': performanceDashboard,
+  'review.json': reviewDashboard,
 };
 
 export const DASHBOARDS_DIR = fileURLToPath(new URL('../', import.meta.url));

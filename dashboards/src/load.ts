@@ -20,8 +20,8 @@ export function loadDashboards(): { file: string; json: DashboardJson }[] {
 }
 
 /** Every PromQL expression of a dashboard: panel targets (rows included), annotations and query variables. */
-export function dashboardExpressions(d: DashboardJson): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
+export function dashboardExpressions(d: DashboardJson): { where: string; expr: string; annotation?: boolean }[] {
+  const out: { where: string; expr: string; annotation?: boolean }[] = [];
   const visit = (panels: DashboardJson['panels']) => {
     for (const p of panels) {
       for (const t of p.targets ?? []) if (t.expr) out.push({ where: p.title, expr: t.expr });
@@ -29,7 +29,8 @@ export function dashboardExpressions(d: DashboardJson): { where: string; expr: s
     }
   };
   visit(d.panels);
-  for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `annotation ${a.name}`, expr: a.expr });
+  // Annotations mark events: empty until one happens (checked for contract names, not for data).
+  for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `annotation ${a.name}`, expr: a.expr, annotation: true });
   for (const v of d.templating.list) {
     const def = v.definition ?? (typeof v.query === 'string' ? v.query : '');
     const m = /^label_values\((.*),\s*\w+\)$/.exec(def);

@@ -12,15 +12,13 @@ export function performanceDashboard() {
   const g = new Grid()
     .row('Realized performance against the reference')
     .add({
-      title: 'Realized vs reference (classification)',
-      description: 'Accuracy and macro F1 of the labelled predictions made in the window, per variant; dashed: the hold-out figures of the active baseline.',
-      unit: 'percentunit',
+      title: 'Realized vs reference',
+      description: 'Realized performance of the labelled predictions made in the window, per variant (accuracy, macro F1, ECE for classes; MAE, RMSE, bias for values); reference: the hold-out figures of the active baseline.',
+      unit: 'short',
       w: 16,
-      min: 0,
-      max: 1,
       targets: [
-        { expr: `max by (variant, metric) (modelwatch_performance_realized{${M},${V},${W},metric=~"accuracy|macro_f1"})`, legendFormat: '{{variant}} {{metric}}' },
-        { expr: `max by (metric) (modelwatch_performance_reference{${M},metric=~"accuracy|macro_f1"})`, legendFormat: 'reference {{metric}}' },
+        { expr: `max by (variant, metric) (modelwatch_performance_realized{${M},${V},${W}})`, legendFormat: '{{variant}} {{metric}}' },
+        { expr: `max by (metric) (modelwatch_performance_reference{${M}})`, legendFormat: 'reference {{metric}}' },
       ],
     })
     .add({
@@ -30,23 +28,6 @@ export function performanceDashboard() {
       w: 8,
       thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'green' }],
       targets: [{ expr: `model_variant:modelwatch_performance_accuracy_vs_reference:ratio{${M},${V}}`, legendFormat: '{{variant}}', instant: true }],
-    })
-    .add({
-      title: 'Realized vs reference (regression)',
-      description: 'MAE and RMSE per variant; dashed: the hold-out figures of the active baseline.',
-      unit: 'short',
-      w: 12,
-      targets: [
-        { expr: `max by (variant, metric) (modelwatch_performance_realized{${M},${V},${W},metric=~"mae|rmse"})`, legendFormat: '{{variant}} {{metric}}' },
-        { expr: `max by (metric) (modelwatch_performance_reference{${M},metric=~"mae|rmse"})`, legendFormat: 'reference {{metric}}' },
-      ],
-    })
-    .add({
-      title: 'Bias and calibration error',
-      description: 'Bias: mean of prediction − truth (regression). ECE: expected calibration error of the confidences (classification).',
-      unit: 'short',
-      w: 12,
-      targets: [{ expr: `max by (variant, metric) (modelwatch_performance_realized{${M},${V},${W},metric=~"bias|ece"})`, legendFormat: '{{variant}} {{metric}}' }],
     })
     .add({
       title: 'Recall per class',

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +40,18 @@ describe('a regressing canary end to end', () => {
       canary: canary.url, canaryPercent: 20, stickyHeader: 'x-user-id',
       rollout: {
         stateDir: join(dir, 'state'),
-        analysis: { intervalMs: 3000, steps: [20, 50], failureThreshold: 2, minRequests: 10, prometheus: `http://127.0.0.1:${promPort}` },
+        // Four failed intervals: time for the canary-errors alert to fire before the rollback ends it.
+        analysis: { intervalMs: 3000, steps: [20, 50], failureThreshold: 4, minRequests: 10, prometheus: `http://127.0.0.1:${promPort}` },
         admin: { port: 0, tokens: [{ name: 'release-bot', token: TOKEN }] },
       },
     }, { log: () => {} });
+    // The project's rollout rules with every `for:` shortened to 2s, as the stack e2e does.
+    mkdirSync(join(dir, 'rules'), { recursive: true });
+    const rules = join(dir, 'rules', 'rollouts.yaml');
+    writeFileSync(rules, readFileSync(join(RULES_PATH, 'rollouts.yaml'), 'utf8').replace(/^(\s+for: ).+$/gm, '$12s'));
     prometheus = await startPrometheus({
       dir: join(dir, 'prometheus'),
-      ruleFiles: [join(RULES_PATH, 'rollouts.yaml')],
+      ruleFiles: [rules],
       targets: [{ job: 'modelwatch-sidecar', target: new URL(sidecar.url).host }],
       scrapeInterval: '1s',
       evaluationInterval: '1s',
@@ -89,11 +94,14 @@ describe('a regressing canary end to end', () => {
       return r.data?.result[0];
     }, 60_000, 500);
     expect(alert.metric).toMatchObject({ model: 'scorer', stage: 'score', variant: 'canary', action: 'rollback', trigger: 'automatic', severity: 'warning' });
+    // While it failed, the canary was judged on its own traffic: worse than its primary, critical.
+    const worse = await promQuery(prometheus.url, 'max_over_time(ALERTS{alertname="ModelwatchCanaryErrorsAbovePrimary",alertstate="firing"}[5m])');
+    expect(worse.data?.result[0]?.metric).toMatchObject({ model: 'scorer', stage: 'score', variant: 'canary', severity: 'critical' });
     expect(await canary.calls()).toBe(callsAtRollback);
 
     const env = { ...process.env, MODELWATCH_ADMIN_TOKEN: TOKEN };
     const events = await run(process.execPath, [CLI, 'rollout', 'events', '--admin', sidecar.adminUrl!], { env });
-    expect(events.stdout).toMatch(/rollback\s+canary\s+by canary-analysis: rolled back after 2 failed intervals: error_ratio/);
+    expect(events.stdout).toMatch(/rollback\s+canary\s+by canary-analysis: rolled back after 4 failed intervals: error_ratio/);
     const status = await run(process.execPath, [CLI, 'rollout', 'status', '--admin', sidecar.adminUrl!], { env });
     expect(status.stdout).toMatch(/canary\s+canary 0%/);
     expect(status.stdout).toContain('analysis: rollback');

@@ -44,7 +44,7 @@ describe('the stack end to end', () => {
         shadow: modelServer.url,
         canary: modelServer.url,
         canaryPercent: 50,
-        rollout: { analysis: { intervalMs: 1000, minRequests: 1_000_000 } },
+        rollout: { analysis: { intervalMs: 1000, minRequests: 1_000_000 }, admin: { port: 0, tokens: [{ name: 'e2e', token: 'e2e-admin-token-0123456789' }] } },
       },
       { log: () => {} },
     );
@@ -57,7 +57,8 @@ describe('the stack end to end', () => {
       observability: true,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
-      windows: ['30s'],
+      // 1d as well: the ground-truth rules and the Performance dashboard read the day window.
+      windows: ['30s', '1d'],
       evaluateEvery: '2s',
       alertFor: '2s',
       alertmanagerConfig,
@@ -143,6 +144,13 @@ describe('the stack end to end', () => {
     // Client errors exist too: a malformed request to the embedded sidecar.
     const bad = await fetch(`${stack.sidecarUrl}/v2/models/${MODEL}/infer`, { method: 'POST', body: '{"inputs": [' });
     expect(bad.status).toBe(400);
+    // And a routing change, for the Rollouts dashboard's event annotation.
+    const change = await fetch(`${proxy.adminUrl}/admin/routing`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ canary: { variant: 'canary', percent: 40 }, reason: 'e2e' }),
+    });
+    expect(change.status).toBe(200);
     // And failing drift evaluations: a baseline for the proxied model, whose sidecar never loaded
     // it and still exports default bins, which the collector cannot compare.
     const active = (await (await fetch(`${stack.collectorUrl}/api/v1/models/${MODEL}/baselines/active`)).json()) as Record<string, unknown>;
@@ -152,14 +160,37 @@ describe('the stack end to end', () => {
       body: JSON.stringify({ ...active, model: PROXY_MODEL, version: undefined }),
     });
     expect(upload.status).toBe(201);
+    // Ground truth for the Performance dashboard: labels (some wrong) and a user signal for recorded answers.
+    const recorded = await waitFor(
+      'the sidecar to ship prediction records',
+      async () => {
+        const body = (await (await fetch(`${stack.collectorUrl}/api/v1/models/${MODEL}/predictions?limit=200&from=0`)).json()) as { records: { id: string; prediction: string }[] };
+        return body.records.length >= 50 ? body.records : undefined;
+      },
+      30_000,
+      500,
+    );
+    const feedback = await fetch(`${stack.collectorUrl}/api/v1/models/${MODEL}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        items: [
+          ...recorded.map((r, i) => ({ predictionId: r.id, label: i % 3 === 0 ? 'fog' : r.prediction })),
+          ...recorded.slice(0, 10).map((r) => ({ predictionId: r.id, event: 'redo' })),
+        ],
+      }),
+    });
+    expect(feedback.status).toBe(200);
     const queries = [
-      ...loadDashboards().flatMap(({ file, json }) => dashboardExpressions(json).map((q) => ({ where: `${file} / ${q.where}`, expr: q.expr }))),
+      ...loadDashboards().flatMap(({ file, json }) =>
+        dashboardExpressions(json).filter((q) => !q.annotation).map((q) => ({ where: `${file} / ${q.where}`, expr: q.expr })),
+      ),
       ...loadRecordingRules().map((r) => ({ where: `rule ${r.record}`, expr: r.record })),
     ];
     // A query has data when it has data for one of the two models (the proxy alone has upstream errors).
     const hasData = async (expr: string) => {
       for (const model of [MODEL, PROXY_MODEL]) {
-        const vars = { model, stage: '.*', feature: 'wind', pipeline: 'weather', datasource: 'prometheus' };
+        const vars = { model, stage: '.*', feature: 'wind', pipeline: 'weather', datasource: 'prometheus', window: '1d', variant: '.*' };
         const res = await promQuery(stack.prometheusUrl!, substituteGrafanaVariables(expr, vars));
         expect(res.status, `${expr} ${res.error ?? ''}`).toBe('success');
         if ((res.data?.result.length ?? 0) > 0) return true;

@@ -13,13 +13,10 @@ export const performanceRecording: RuleGroup = {
       expr: `max by (model, variant, window) (modelwatch_performance_realized{metric="accuracy",${w}}) / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"})`,
     },
     {
-      record: 'model_variant:modelwatch_performance_mae_vs_reference:ratio',
-      expr: `max by (model, variant, window) (modelwatch_performance_realized{metric="mae",${w}}) / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="mae"} > 0)`,
-    },
-    {
-      // Detectors that detected a concept drift recently, per model and variant.
+      // Detectors that detected a concept drift recently, per model and variant (0 when none did:
+      // ceil(clamp_max(increase, 1)) is 1 for any detection, whatever increase()'s extrapolation).
       record: 'model_variant:modelwatch_concept_drift_detectors:count',
-      expr: `count by (model, variant) (increase(modelwatch_concept_drift_detections_total[${c.conceptAgreementRange}]) > 0)`,
+      expr: `sum by (model, variant) (ceil(clamp_max(increase(modelwatch_concept_drift_detections_total[${c.conceptAgreementRange}]), 1)))`,
     },
   ],
 };
@@ -41,7 +38,8 @@ export const performanceAlerts: RuleGroup = {
     }),
     alert({
       name: 'ModelwatchErrorAboveReference',
-      expr: `model_variant:modelwatch_performance_mae_vs_reference:ratio > ${c.maeVsReference} and ${enoughLabels}`,
+      // Inline, not a recording rule: most models are classifiers and would record nothing.
+      expr: `max by (model, variant, window) (modelwatch_performance_realized{metric="mae",${w}}) / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="mae"} > 0) > ${c.maeVsReference} and ${enoughLabels}`,
       for: c.belowReferenceFor,
       severity: 'warning',
       summary: 'Realized mean absolute error is above the error the model had at training.',

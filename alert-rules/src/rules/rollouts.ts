@@ -26,7 +26,11 @@ export const rolloutRecording: RuleGroup = {
     {
       // Per variant: a canary failing on 5% of traffic is not diluted into its primary's numbers.
       record: ERRORS,
-      expr: `sum by (${V}) (rate(modelwatch_requests_total{${FAILED}}[5m])) / sum by (${V}) (rate(modelwatch_requests_total[5m]))`,
+      // `or … * 0`: a variant without a single failure has no failure series, and its ratio must be 0,
+      // not absent (an absent primary ratio would silence every comparison with it).
+      expr:
+        `(sum by (${V}) (rate(modelwatch_requests_total{${FAILED}}[5m])) or sum by (${V}) (rate(modelwatch_requests_total[5m])) * 0)` +
+        ` / sum by (${V}) (rate(modelwatch_requests_total[5m]))`,
     },
     {
       record: P99,
@@ -42,7 +46,8 @@ export const rolloutRecording: RuleGroup = {
       // The pipeline panel judges a stage per variant with this (a canary stage shows as such).
       record: STAGE_VARIANT_FAILURES,
       expr:
-        'sum by (pipeline, stage, model, variant) (rate(modelwatch_requests_total{outcome!="success"}[5m]))' +
+        '(sum by (pipeline, stage, model, variant) (rate(modelwatch_requests_total{outcome!="success"}[5m]))' +
+        ' or sum by (pipeline, stage, model, variant) (rate(modelwatch_requests_total[5m])) * 0)' +
         ' / sum by (pipeline, stage, model, variant) (rate(modelwatch_requests_total[5m]))',
     },
   ],

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigErrors } from '@modelwatch/core';
-import { ConfigError, startCollector } from '@modelwatch/collector';
+import { ConfigErrors, ReviewErrors } from '@modelwatch/core';
+import { ConfigError, startCollector, type RetrainingConfigInput } from '@modelwatch/collector';
 
 const USAGE = `Usage: modelwatch collector [options]
 
@@ -37,6 +37,11 @@ Options:
   --prediction-retention D  how long prediction records and their labels are kept (default 30d)
   --feedback-events LIST    user signals accepted on the feedback API (default redo,switch_to_typing,click,conversion)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
+  --review-max-pending N review items waiting per model (default 10000)
+  --review-overflow P    what a full review queue does: drop-oldest (default, counted) or refuse-new (503)
+  --review-claim-ttl D   how long a reviewer's claim holds an item, e.g. 5m (default)
+  --retraining-config FILE  JSON retraining policy: {"webhookUrl", "cooldown", "models": {"<model>|*": {"performance":
+                         {"metric","threshold","belowReferenceBy","for"}, "conceptDrift", "datasetDriftFor"}}}
   -h, --help             show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -63,6 +68,10 @@ export async function run(argv: string[]): Promise<number> {
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
         history: { type: 'string' },
+        'review-max-pending': { type: 'string' },
+        'review-overflow': { type: 'string' },
+        'review-claim-ttl': { type: 'string' },
+        'retraining-config': { type: 'string' },
         'windows-from': { type: 'string' },
         'query-timeout': { type: 'string' },
         'model-concurrency': { type: 'string' },
@@ -90,6 +99,8 @@ export async function run(argv: string[]): Promise<number> {
   let collector;
   try {
     const drift = values['drift-config'] === undefined ? undefined : readDriftConfig(values['drift-config']);
+    const retraining = values['retraining-config'] === undefined ? undefined : readRetrainingConfig(values['retraining-config']);
+    const maxPending = int('review-max-pending', values['review-max-pending']);
     collector = await startCollector({
       port: int('port', values.port) ?? 9400,
       host: values.host,
@@ -107,6 +118,12 @@ export async function run(argv: string[]): Promise<number> {
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
       historyKeep: int('history', values.history),
+      review: {
+        ...(maxPending !== undefined ? { maxPending } : {}),
+        ...(values['review-overflow'] !== undefined ? { overflow: values['review-overflow'] as 'drop-oldest' } : {}),
+        ...(values['review-claim-ttl'] !== undefined ? { claimTtl: values['review-claim-ttl'] } : {}),
+      },
+      ...(retraining ? { retraining } : {}),
       windowsFrom: values['windows-from'] as 'raw' | 'recorded' | undefined,
       queryTimeout: values['query-timeout'],
       modelConcurrency: int('model-concurrency', values['model-concurrency']),
@@ -154,6 +171,20 @@ function readDriftConfig(path: string): Record<string, unknown> {
     throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `${path} must hold a JSON object of drift options`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/** The retraining policy file; its content is validated by the collector at startup. */
+function readRetrainingConfig(path: string): RetrainingConfigInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(ReviewErrors.config, 'retraining-config', `cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(ReviewErrors.config, 'retraining-config', `${path} must hold a JSON object: {"webhookUrl", "models": {...}}`);
+  }
+  return parsed as RetrainingConfigInput;
 }
 
 function parseHeaders(items: string[]): Record<string, string> {

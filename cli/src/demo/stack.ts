@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector } from '@modelwatch/collector';
 import { startSidecar } from '@modelwatch/sidecar';
+import { startDemoReviewer } from './reviewer.js';
 import { buildBaseline } from './baseline.js';
 import { ALERTMANAGER_CONFIG, EXAMPLE_MODEL, RULES_DIR, exampleClassLabels } from './paths.js';
 import { freePort, hasBinary, startAlertmanager, startPrometheus, waitFor, type RunningProcess, type ScrapeTarget } from './processes.js';
 import { writeRuleFiles } from './rules.js';
 import { trainingRows } from '@modelwatch/examples/seattle-weather';
+
+/** Answers less sure than this go to the review queue (the demo's partial automation). */
+const REVIEW_BELOW = 0.7;
 
 /**
  * The whole stack on loopback: collector (SQLite file), the example model's training baseline,
@@ -99,6 +103,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
         model: EXAMPLE_MODEL, name: MODEL, pipeline: 'weather', stage: 'classify', port: 0, collector: collector.url, ...(push ? { push } : {}),
         // Every answer is recorded (ids and outputs) so the demo's labels can be joined to it.
         predictions: { bufferDir: join(o.dir, 'prediction-log'), flushIntervalMs: 1000 },
+        review: { below: REVIEW_BELOW },
       },
       { log: (line) => log(`sidecar: ${line}`) },
     );
@@ -109,6 +114,10 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       return /^modelwatch_baseline_loaded\{[^}]*\} 1$/m.test(text) ? true : undefined;
     });
     log(`sidecar (embedded ONNX) on ${sidecar.url}`);
+    // A simulated reviewer works the review queue with each day's real weather.
+    const reviewer = startDemoReviewer({ collectorUrl: collector.url, model: MODEL, log });
+    closers.push(() => reviewer.stop());
+    log(`review queue: answers under ${REVIEW_BELOW} confidence, worked by a simulated reviewer (page: ${collector.url}/review?model=${MODEL})`);
 
     let prometheus: RunningProcess | undefined;
     if (observability && promPort) {

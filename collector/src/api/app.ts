@@ -19,6 +19,9 @@ import { isModelName, isVersion } from './names.js';
 import { OPENAPI } from './openapi.js';
 import { predictionRouter, type PredictionRouteDeps } from './prediction-routes.js';
 import { checkProfile, PROFILE_TYPE, RAW_TYPES } from './profile-input.js';
+import { datasetRouter } from './dataset-routes.js';
+import { retrainingRouter, type RetrainingRouteDeps } from './retraining-routes.js';
+import { reviewRouter, type ReviewRouteDeps } from './review-routes.js';
 
 export interface AppDeps {
   store: BaselineStore;
@@ -45,6 +48,10 @@ export interface AppDeps {
   ready(): Promise<boolean>;
   /** The prediction log and feedback API (routes in prediction-routes.ts); absent = not served. */
   predictionLog?: Omit<PredictionRouteDeps, 'auth' | 'maxBodyBytes'>;
+  /** The review queue, reviewer page and automation report (review-routes.ts); absent = not served. */
+  review?: Omit<ReviewRouteDeps, 'auth' | 'maxBodyBytes' | 'baselines'>;
+  /** Retraining history and manual trigger (retraining-routes.ts); absent = not served. */
+  retraining?: Omit<RetrainingRouteDeps, 'auth' | 'maxBodyBytes'>;
 }
 
 const HISTORY_LIMIT_MAX = 1000;
@@ -266,6 +273,23 @@ export function buildApp(deps: AppDeps): express.Express {
         admin: requireScope('admin'),
       },
     }));
+  }
+
+  if (deps.review) {
+    app.use(reviewRouter({
+      ...deps.review,
+      baselines: store,
+      maxBodyBytes: deps.maxBodyBytes,
+      auth: { reader, payloadReader: requireScope('reader', { payloads: true }), writer, labeller: requireScope('labeller') },
+    }));
+  }
+
+  if (deps.predictionLog) {
+    app.use(datasetRouter({ predictions: deps.predictionLog.predictions, retentionMs: deps.predictionLog.retentionMs, auth: { payloadReader: requireScope('reader', { payloads: true }) } }));
+  }
+
+  if (deps.retraining) {
+    app.use(retrainingRouter({ ...deps.retraining, maxBodyBytes: deps.maxBodyBytes, auth: { reader, writer } }));
   }
 
   app.use(notFound);

@@ -2,6 +2,8 @@
  * OpenAPI 3.1 description of the collector's REST API, written by hand (the contract is small and
  * agreed across teams). A test checks that every route the app serves is listed here and back.
  */
+import { REVIEW_PATHS } from './openapi-review.js';
+
 const error = { $ref: '#/components/responses/Error' };
 const model = { $ref: '#/components/parameters/model' };
 const version = { $ref: '#/components/parameters/version' };
@@ -214,6 +216,7 @@ export const OPENAPI = {
         responses: { '200': json({ type: 'object' }), '400': error, '401': error, '403': error },
       },
     },
+    ...REVIEW_PATHS,
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', responses: { '200': json({ type: 'object' }), '503': error } } },

@@ -156,6 +156,8 @@ export class PostgresPredictionStore implements PredictionStore {
       }
     });
     return this.tx(async (c) => {
+      // (`p.id = ANY(…)` as well as the join: it makes PostgreSQL read the batch's rows by primary key
+      // instead of hashing a scan of the whole table for every batch, which made joins quadratic.)
       // Labels: one UPDATE joins every candidate whose record has no label yet (sequence values drawn
       // in item order first; a value left unused is a harmless gap), then one lookup says why the rest missed.
       if (labels.length > 0) {
@@ -165,7 +167,7 @@ export class PostgresPredictionStore implements PredictionStore {
         const { rows: updated } = await c.query(
           `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
            FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           WHERE p.model = $1 AND p.id = f.id AND p.label_ms IS NULL
+           WHERE p.model = $1 AND p.id = ANY($2::text[]) AND p.id = f.id AND p.label_ms IS NULL
            RETURNING p.id, p.variant, p.time_ms, p.prediction, p.confidence, p.label_text, p.label_value, p.label_ms`,
           [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
         );

@@ -49,7 +49,13 @@ describe('OpenAPI description', () => {
         .map(([m]) => `${m.toUpperCase()} ${path}`),
     );
     const writes = documentedRoutes().filter((r) => r.startsWith('POST') || r.startsWith('DELETE'));
-    const payloadReads = ['GET /api/v1/models/{model}/predictions', 'GET /api/v1/models/{model}/predictions/{id}'];
+    const payloadReads = [
+      'GET /api/v1/models/{model}/predictions',
+      'GET /api/v1/models/{model}/predictions/{id}',
+      // Review items and training exports carry the records' inputs.
+      'GET /api/v1/review',
+      'GET /api/v1/models/{model}/dataset',
+    ];
     expect(secured.sort()).toEqual([...writes, ...payloadReads].sort());
   });
 });

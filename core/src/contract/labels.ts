@@ -27,6 +27,10 @@ export const Label = {
   method: 'method',
   window: 'window',
   source: 'source',
+  /** Confidence band of a prediction (`ConfidenceBand`: fixed edges, never request-derived). */
+  band: 'band',
+  /** Automation threshold of the automation report (`AUTOMATION_THRESHOLDS`). */
+  threshold: 'threshold',
   /** Realized-performance measure: a closed set (PerformanceMeasure). */
   metric: 'metric',
   /** User-signal name: from the collector's configured set only. */
@@ -145,6 +149,35 @@ export const WindowQueryOutcome = {
 } as const;
 export type WindowQueryOutcomeValue = (typeof WindowQueryOutcome)[keyof typeof WindowQueryOutcome];
 
+/**
+ * `band` label: confidence bands of human-vs-model agreement. Fixed edges so the series are
+ * bounded and comparable across models; a confidence c falls in the band whose lower edge is the
+ * largest edge <= c.
+ */
+export const CONFIDENCE_BAND_EDGES = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95] as const;
+
+/** The `band` label value of a confidence (`0.9-0.95`, `0.95-1`); `unknown` when the answer had none. */
+export function confidenceBand(confidence: number | undefined): string {
+  if (confidence === undefined || !Number.isFinite(confidence)) return 'unknown';
+  const edges = CONFIDENCE_BAND_EDGES;
+  let i = edges.length - 1;
+  while (i > 0 && confidence < edges[i]) i--;
+  return `${edges[i]}-${i + 1 < edges.length ? edges[i + 1] : 1}`;
+}
+
+/** `reason` label of review items: why an answer was sent to a human. */
+export const ReviewReason = { confidence: 'confidence', outOfRange: 'out_of_range', drifted: 'drifted_feature', manual: 'manual' } as const;
+export type ReviewReasonValue = (typeof ReviewReason)[keyof typeof ReviewReason];
+export const REVIEW_REASONS: readonly ReviewReasonValue[] = Object.values(ReviewReason);
+
+/** `reason` label of retraining triggers. */
+export const RetrainingReason = {
+  performance: 'performance',
+  conceptDrift: 'concept_drift',
+  datasetDrift: 'dataset_drift',
+  manual: 'manual',
+} as const;
+export type RetrainingReasonValue = (typeof RetrainingReason)[keyof typeof RetrainingReason];
 /** `role` label: what a variant does in the routing. */
 export const VariantRole = { primary: 'primary', canary: 'canary', shadow: 'shadow', standby: 'standby' } as const;
 export type VariantRoleValue = (typeof VariantRole)[keyof typeof VariantRole];

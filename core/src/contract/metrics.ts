@@ -244,6 +244,33 @@ export const CollectorPerformance = {
 
 /** Collector: review queue, human-vs-model agreement, retraining triggers (humans in the loop). */
 export const CollectorReview = {
+  sidecarMarked: metric('sidecar', 'counter', 'modelwatch_review_marked_total', '',
+    [...ID], 'Answer rows the sidecar marked for review (x-modelwatch-review: required): confidence below the threshold or an input outside the training range. Divide by the rows answered for the share sent to humans.'),
+  sidecarShipped: metric('sidecar', 'counter', 'modelwatch_review_records_total', '',
+    [...ID, Label.outcome], 'Marked answer records on their way to the collector\'s review queue, by outcome: buffered (on disk), sent, rejected (refused as invalid), dropped (queue or buffer full, or unbuildable).'),
+  reviewItems: metric('collector', 'counter', 'modelwatch_review_items_total', '',
+    [Label.model, Label.reason, Label.outcome],
+    'Answers sent to the review queue, by reason (confidence, out_of_range, drifted_feature, manual) and outcome: queued, duplicate (already queued), refused (queue full, refuse-new), dropped (queued, then dropped as the oldest of a full queue).'),
+  queueDepth: metric('collector', 'gauge', 'modelwatch_review_queue_depth', '',
+    [Label.model], 'Review items waiting for a decision (claimed or not).'),
+  oldestAge: metric('collector', 'gauge', 'modelwatch_review_oldest_item_age_seconds', 'seconds',
+    [Label.model], 'Age of the oldest undecided review item; 0 when the queue is empty.'),
+  decisions: metric('collector', 'counter', 'modelwatch_review_decisions_total', '',
+    [Label.model, Label.band, Label.outcome],
+    'Human decisions on review items by the confidence band of the model\'s answer and outcome: agree or disagree with the model (the shadow-mode comparison), or value (a regression target, no agreement).'),
+  decisionLatency: metric('collector', 'histogram', 'modelwatch_review_decision_latency_seconds', 'seconds',
+    [Label.model], 'Time from an item entering the queue to its decision.'),
+  activeReviewers: metric('collector', 'gauge', 'modelwatch_review_active_reviewers', '',
+    [Label.model], 'Distinct reviewers who decided an item of the model in the last 15 minutes (decisions rate / this = throughput per reviewer).'),
+  automationShare: metric('collector', 'gauge', 'modelwatch_automation_share_ratio', 'ratio',
+    [Label.model, Label.threshold], 'Share of labelled predictions (automation-report period) whose confidence is at or above the threshold: what would be automated.'),
+  automationAccuracy: metric('collector', 'gauge', 'modelwatch_automation_accuracy_ratio', 'ratio',
+    [Label.model, Label.threshold], 'Accuracy of the labelled predictions at or above the confidence threshold (automation-report period).'),
+  retrainingTriggers: metric('collector', 'counter', 'modelwatch_retraining_triggers_total', '',
+    [Label.model, Label.reason, Label.outcome],
+    'Retraining episodes by reason (performance, concept_drift, dataset_drift, manual) and webhook outcome: delivered, failed (all retries failed), suppressed (within the cool-down).'),
+  retrainingLastTrigger: metric('collector', 'gauge', 'modelwatch_retraining_last_trigger_timestamp_seconds', 'seconds',
+    [Label.model], 'Unix time of the model\'s last retraining trigger (0 = never).'),
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Collector: its own serving, auth and evaluation health (reliability, scale). */

@@ -122,6 +122,17 @@ export const FeedbackErrors = {
 export const ReviewErrors = {
   unknownItem: spec('MW_ERR_REVIEW_UNKNOWN_ITEM', 404, 'no review item {predictionId}'),
   claimed: spec('MW_ERR_REVIEW_CLAIMED', 409, 'review item {predictionId} is claimed by another reviewer until {until}'),
+  decided: spec('MW_ERR_REVIEW_DECIDED', 409, 'review item {predictionId} was already decided'),
+  queueFull: spec('MW_ERR_REVIEW_QUEUE_FULL', 503, 'the review queue of model "{model}" holds its limit of {limit} pending items; new items are refused until reviewers catch up'),
+  invalidItems: spec('MW_ERR_REVIEW_INVALID_ITEMS', 400, 'invalid review items: {detail}'),
+  invalidDecision: spec('MW_ERR_REVIEW_INVALID_DECISION', 400, 'invalid review decision: {detail}'),
+  invalidQuery: spec('MW_ERR_REVIEW_QUERY', 400, '{detail}'),
+  invalidPolicy: spec('MW_ERR_RETRAINING_POLICY', 400, 'retraining policy {where}: {detail}'),
+  noLabels: spec('MW_ERR_AUTOMATION_NO_LABELS', 404, 'model "{model}" has no labelled predictions with a confidence between {from} and {to}'),
+  invalidExport: spec('MW_ERR_DATASET_QUERY', 400, '{detail}'),
+  retrainingOff: spec('MW_ERR_RETRAINING_OFF', 409, 'the collector has no retraining webhook configured (collector option retraining.webhookUrl)'),
+  /** Collector review/retraining options, refused at startup. */
+  config: spec('MW_COLLECTOR_REVIEW', 400, '{detail}'),
 } as const;
 
 /** Rollouts: variant routing and its admin API. */

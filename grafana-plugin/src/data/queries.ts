@@ -44,7 +44,8 @@ export const PANEL_QUERIES: Readonly<Record<RefIdValue, string>> = {
   // Rollouts: each variant's role and share, and its own failure ratio (a canary failing on its 5% of
   // traffic must not be diluted into the stage's total).
   variants: `max by (pipeline, stage, variant, role) (modelwatch_rollout_traffic_weight{${sel}})`,
-  variant_errors: `sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total', 'outcome=~"upstream_error|internal_error"')}) / sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total')})`,
+  // `or … * 0`: a variant that never failed has no failure series; its ratio is 0, not missing.
+  variant_errors: `(sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total', 'outcome=~"upstream_error|internal_error"')}) or sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total')}) * 0) / sum by (pipeline, stage, variant) (${rate('modelwatch_requests_total')})`,
   // Realized accuracy over the day (labels arrive late) as a share of the baseline's hold-out accuracy, worst variant.
   performance: 'min by (model) (modelwatch_performance_realized{metric="accuracy",window="1d"} / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"}))',
 };

@@ -29,6 +29,7 @@ export const SIDECAR_OPTIONS = {
   'upstream-timeout-ms': { type: 'string' },
   'low-confidence': { type: 'string' },
   'max-features': { type: 'string' },
+  'review-below': { type: 'string' },
   'feature-counters': { type: 'string' },
   shadow: { type: 'string' },
   'shadow-percent': { type: 'string' },
@@ -83,6 +84,8 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --upstream-timeout-ms N   504 when the upstream takes longer (default 30000)
   --low-confidence X        low-confidence threshold, 0..1 (default 0.5)
   --max-features N          features monitored at most (default 100)
+  --review-below X          mark answers with confidence below X (0..1) for review and queue them
+                            at the collector (needs predictions.bufferDir in the config file)
   --feature-counters LIST   per-feature counters besides the bins: some of sum_count,invalid,out_of_range,
                             or "" for none (default all; series budget, see docs/metrics.md)
   --shadow URL|FILE         copy requests to this variant after the primary answered (variant "shadow")
@@ -163,6 +166,7 @@ export function configFromArgs(argv: string[]): { help: boolean; input: SidecarC
     if (values[flag] !== undefined) limits[key] = values[flag];
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  if (values['review-below'] !== undefined) input.review = { ...input.review, below: values['review-below'] };
   set('shadow', values.shadow);
   set('shadowPercent', values['shadow-percent']);
   set('canary', values.canary);

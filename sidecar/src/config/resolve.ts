@@ -1,6 +1,7 @@
 import { FEATURE_COUNTERS, type FeatureCounter } from '@modelwatch/core';
 import { createExtractorSet, type ExtractorConfig } from '../extractors/extractor-set.js';
 import { resolvePredictionLog } from '../predictions/config.js';
+import { resolveReview } from '../review/review-config.js';
 import { ConfigError, ConfigErrorCode, show, type ConfigErrorCodeValue } from './errors.js';
 import { resolveRollout } from './rollout.js';
 import {
@@ -23,7 +24,7 @@ const TOP_KEYS = new Set([
   // rollouts (config/rollout.ts)
   'variants', 'shadow', 'shadowPercent', 'canary', 'canaryPercent', 'routing', 'stickyHeader', 'automation', 'rollout',
   'tap', 'tapPort', 'traceSampleRatio', 'workers',
-  'predictions',
+  'predictions', 'review',
 ]);
 const TLS_KEYS = ['cert', 'key', 'upstreamCa', 'collectorCa'] as const;
 const LIMIT_KEYS = new Set(Object.keys(DEFAULT_LIMITS));
@@ -276,6 +277,9 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   if (workers > 1 && push) fail(ConfigErrorCode.notAllowed, 'workers', 'edge push keeps one buffer per process: use one worker with push');
   // KServe's two halves of a call may reach different workers (pairing is per process); nginx's records go to one UDP port.
   if (workers > 1 && source.kind === 'tap') fail(ConfigErrorCode.notAllowed, 'workers', `tap ${source.format} pairs and counts in one process: use one worker`);
+  const predictions = resolvePredictionLog(raw.predictions, baseline.kind === 'collector');
+  const review = resolveReview(raw.review, predictions.bufferDir);
+  if (workers > 1 && review) fail(ConfigErrorCode.notAllowed, 'workers', 'review marking ships through one disk buffer per process: use one worker with review');
   const defaultName = model !== undefined
     ? (model.split(/[\\/]/).pop() ?? 'model').replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.:\-]/g, '_') || 'model'
     : 'model';
@@ -304,7 +308,8 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
     rollout,
     ...(raw.traceSampleRatio !== undefined ? { traceSampleRatio: number(raw.traceSampleRatio, 'traceSampleRatio', 0, 1, false) } : {}),
     ...(workers > 1 ? { workers } : {}),
-    predictions: resolvePredictionLog(raw.predictions, baseline.kind === 'collector'),
+    predictions,
+    ...(review ? { review } : {}),
     tls: resolveTls(raw.tls),
   };
 }

@@ -1,6 +1,7 @@
 import { FEATURE_COUNTERS, type AutomationLevelValue, type FeatureCounter, type FeatureType } from '@modelwatch/core';
 import type { ExtractorConfig } from '../extractors/extractor-set.js';
 import type { PredictionLogConfig, PredictionLogConfigInput } from '../predictions/config.js';
+import type { ReviewConfig, ReviewConfigInput } from '../review/review-config.js';
 
 /** Proxy protocols the sidecar can monitor. */
 export const PROTOCOLS = ['oip', 'tfserving', 'mlflow', 'json'] as const;
@@ -105,6 +106,8 @@ export interface SidecarConfig {
   workers?: number;
   /** Prediction ids and the sampled prediction log (ground truth). */
   predictions: PredictionLogConfig;
+  /** Which answers are marked for a human and sent to the review queue; absent = none. */
+  review?: ReviewConfig;
   /** HTTPS serving and the CAs trusted for https upstream and collector URLs. */
   tls: TlsConfig;
 }
@@ -232,6 +235,7 @@ export interface SidecarConfigInput {
   traceSampleRatio?: number;
   workers?: number;
   predictions?: PredictionLogConfigInput;
+  review?: ReviewConfigInput;
   tls?: Partial<TlsConfig>;
 }
 

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorReason } from '@modelwatch/core';
 import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
 import { compilePath } from '../protocols/route.js';
+import { reviewParameters } from '../review/review-marker.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -148,6 +149,7 @@ export class EmbeddedHandler {
         model_name: this.rt.config.name,
         model_version: this.rt.config.modelVersion,
         id,
+        ...(reviewParameters(ex) ? { parameters: reviewParameters(ex) } : {}),
         outputs: result,
       }));
       this.observer?.({ method: req.method ?? 'POST', url: req.url ?? path, headers: req.headers, body, status: 200, outputs: answer, inputs });

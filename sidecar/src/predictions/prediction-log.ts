@@ -29,7 +29,15 @@ export interface PredictionLogOptions {
 }
 
 /** What a request handler calls on the log (see PredictionLog for each method). */
-export type PredictionRecorder = Pick<PredictionLog, 'predictionId' | 'oipBody' | 'answered' | 'record'>;
+export type PredictionRecorder = Pick<PredictionLog, 'predictionId' | 'oipBody' | 'answered' | 'record' | 'reviewing'> & {
+  /** Partial automation: marks the answer when a row needs a human; true when it did. */
+  markForReview(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean;
+};
+
+/** Partial automation's hook (sidecar/src/review/): marks the answers a person must look at. */
+export interface AnswerReview {
+  answered(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): boolean;
+}
 
 /** What an exchange exposes to the log: its answer headers and its trace. */
 export interface AnsweringExchange {
@@ -58,6 +66,8 @@ export class PredictionLog {
   private flushScheduled = false;
   private readonly recording: boolean;
   private readonly inputsNeeded: boolean;
+  /** Set by the server, before any handler exists, when a review rule is configured. */
+  review: AnswerReview | undefined;
 
   constructor(
     private readonly o: PredictionLogOptions,
@@ -80,8 +90,14 @@ export class PredictionLog {
   answered(ex: AnsweringExchange, headers: IncomingHttpHeaders, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, requestId?: string): string {
     const id = this.predictionId(headers, requestId);
     ex.traceHeaders[PREDICTION_ID_HEADER] = id;
+    this.review?.answered(ex, id, inputs, outputs);
     this.record(ex, id, inputs, outputs);
     return id;
+  }
+
+  /** True when answers are checked for review: a proxy then holds the answer until it is checked. */
+  get reviewing(): boolean {
+    return this.review !== undefined;
   }
 
   /** The answer's prediction id: the client's (header, body id, x-request-id) when valid, else a new UUIDv7. */
@@ -135,10 +151,13 @@ export class PredictionLog {
       answered: (ex, headers, inputs, outputs, requestId) => {
         const id = this.predictionId(headers, requestId);
         ex.traceHeaders[PREDICTION_ID_HEADER] = id;
+        this.review?.answered(ex, id, inputs, outputs, variant);
         this.record(ex, id, inputs, outputs, variant);
         return id;
       },
       record: (ex, id, inputs, outputs) => this.record(ex, id, inputs, outputs, variant),
+      reviewing: this.review !== undefined,
+      markForReview: (ex, id, inputs, outputs) => this.review?.answered(ex, id, inputs, outputs, variant) ?? false,
     };
   }
 

@@ -18,6 +18,8 @@ export interface RecordShipperOptions {
   maxBytes?: number;
   requestTimeoutMs?: number;
   onError?: (message: string) => void;
+  /** The collector route batches go to: the prediction log, or the review queue (same store-and-forward). */
+  resource?: 'predictions' | 'review';
   /** Extra fetch options, e.g. a dispatcher trusting the collector's private CA. */
   fetchOptions?: Record<string, unknown>;
 }
@@ -61,7 +63,7 @@ export class RecordShipper {
     } catch {
       throw new Error(`collector URL ${JSON.stringify(o.collectorUrl)} is not a URL`);
     }
-    const url = new URL(`api/v1/models/${encodeURIComponent(o.model)}/predictions`, base.href.endsWith('/') ? base : `${base.href}/`);
+    const url = new URL(`api/v1/models/${encodeURIComponent(o.model)}/${o.resource ?? 'predictions'}`, base.href.endsWith('/') ? base : `${base.href}/`);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     let shipper: RecordShipper | undefined;
@@ -93,13 +95,13 @@ export class RecordShipper {
     this.onError?.(message);
   }
 
-  /** Writes one batch durably (it survives a restart from here on). */
-  async store(records: readonly PredictionRecord[]): Promise<void> {
+  /** Writes one batch durably (it survives a restart from here on); `extra` fields go in the batch body. */
+  async store(records: readonly PredictionRecord[], extra: Record<string, unknown> = {}): Promise<void> {
     if (records.length === 0) return;
     // Counted before the write: appending may drop older batches, or this one if the buffer is tiny.
     await this.buffer.appendDocument((_source, seq) => {
       this.counts.set(seq, records.length);
-      return JSON.stringify({ records });
+      return JSON.stringify({ ...extra, records });
     });
     this.s.buffered += records.length;
   }

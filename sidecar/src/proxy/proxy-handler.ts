@@ -6,6 +6,7 @@ import type { ProtocolCodec } from '../protocols/codec.js';
 import type { InputBatch, Parsed } from '../protocols/types.js';
 import type { ExchangeObserver } from '../routing/answered.js';
 import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
+import { heldAnswer } from '../review/held-answer.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
@@ -59,6 +60,8 @@ export class ProxyHandler {
   private readonly route: string;
   private readonly responseLimit: number;
   private readonly forwarder: Forwarder;
+  /** Partial automation: 2xx answers are held until checked for review (decided once, at startup). */
+  private readonly holdForReview: boolean;
 
   constructor(
     private readonly rt: Runtime,
@@ -78,6 +81,7 @@ export class ProxyHandler {
     this.monitor = new CallMonitor(rt.telemetry, codec);
     this.route = routeName(codec, rt);
     this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
+    this.holdForReview = rt.predictions.reviewing;
     // Decided once: raw pooled sockets for a plain-HTTP upstream (measured cheaper, docs/performance.md);
     // node:http for https, or when MODELWATCH_UPSTREAM_CLIENT=node (the bench's comparison side).
     this.forwarder = secure || process.env.MODELWATCH_UPSTREAM_CLIENT === 'node'
@@ -159,6 +163,15 @@ export class ProxyHandler {
     let ended = false;
     let declared = -1;
     let timer: NodeJS.Timeout | undefined;
+    // With a review rule a 2xx answer waits here until it is checked: the caller must get the
+    // x-modelwatch-review header with it. An answer too big to keep is released and streams on unchecked.
+    let held: Buffer[] | undefined;
+    const release = () => {
+      const parts = held!;
+      held = undefined;
+      res.writeHead(status, responseHeaders(responseHeaderList, ex.span?.traceId, predictionId));
+      for (const p of parts) res.write(p);
+    };
     const settle = () => {
       if (settled) return false;
       settled = true;
@@ -184,6 +197,10 @@ export class ProxyHandler {
         status = code;
         responseHeaderList = headers;
         for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') declared = Number(headers[i + 1]);
+        if (this.holdForReview && status >= 200 && status < 300 && request.ok) {
+          held = [];
+          return;
+        }
         res.writeHead(status, responseHeaders(headers, ex.span?.traceId, status >= 200 && status < 300 ? predictionId : undefined));
       },
       data: (c) => {
@@ -192,6 +209,11 @@ export class ProxyHandler {
         if (chunks !== undefined) {
           if (size <= this.responseLimit) chunks.push(c);
           else chunks = undefined;
+        }
+        if (held !== undefined) {
+          held.push(c);
+          if (chunks === undefined) release();
+          return;
         }
         // The last (often the only) chunk goes out with end(): headers and body in one write.
         if (size === declared) {
@@ -204,6 +226,10 @@ export class ProxyHandler {
       },
       end: () => {
         if (!settle()) return;
+        if (held !== undefined) {
+          this.answerHeld(req, res, ex, body, request, { status, headerList: responseHeaderList, chunks: held, size, t0 }, predictionId);
+          return;
+        }
         if (!ended) res.end();
         // Answered: everything below is off the client's critical path.
         const inferenceSeconds = (performance.now() - t0) / 1000;
@@ -237,6 +263,37 @@ export class ProxyHandler {
         ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
       } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
     }, this.timeoutMs);
+  }
+
+  /**
+   * A held answer (review rule on): parsed and monitored first, checked for review, then sent with
+   * the review header (and, for OIP, `parameters.modelwatch_review`), and recorded.
+   */
+  private answerHeld(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ex: InferenceExchange,
+    body: Buffer,
+    request: Parsed<InputBatch>,
+    answer: { status: number; headerList: string[]; chunks: Buffer[]; size: number; t0: number },
+    predictionId: string,
+  ): void {
+    const predictions = this.rt.predictions;
+    const inferenceSeconds = (performance.now() - answer.t0) / 1000;
+    const responseBody = answer.chunks.length === 1 ? answer.chunks[0] : Buffer.concat(answer.chunks, answer.size);
+    const outputs = this.monitor.observe({
+      request, requestHeaders: req.headers, requestBytes: body.length,
+      status: answer.status, responseBody, responseBytes: answer.size, responseHeaders: headerObject(answer.headerList), inferenceSeconds,
+    });
+    const inputs = request.ok ? request.value : undefined;
+    const marked = predictions.markForReview(ex, predictionId, inputs, outputs);
+    const out = heldAnswer(responseHeaders(answer.headerList, ex.span?.traceId, predictionId), responseBody, marked, this.codec.protocol === 'oip');
+    res.writeHead(answer.status, out.headers);
+    res.end(out.body);
+    this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': answer.status });
+    ex.finish(outcomeOf(answer.status), answer.status, out.body.length);
+    predictions.record(ex, predictionId, inputs, outputs);
+    this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status: answer.status, outputs });
   }
 }
 

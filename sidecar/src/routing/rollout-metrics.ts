@@ -46,10 +46,14 @@ export class RolloutMetrics {
     private readonly routing: () => RoutingState,
     private readonly variants: readonly string[],
   ) {
-    // Counters an alert watches with increase() start at 0, so the first rollback is an increase.
+    // Event counters start at 0, so the first event of a kind is an increase (the rollback alert) and a
+    // change (the dashboard's annotation): a series born at 1 shows neither. At most 8 × 6 × 2 series.
     for (const v of variants) {
-      this.inc(SidecarRollout.events, v + RolloutAction.rollback + RolloutTrigger.automatic,
-        () => `${this.idLabels(v)},${Label.action}="${RolloutAction.rollback}",${Label.trigger}="${RolloutTrigger.automatic}"`, 0);
+      for (const action of Object.values(RolloutAction)) {
+        for (const trigger of Object.values(RolloutTrigger)) {
+          this.inc(SidecarRollout.events, v + action + trigger, () => `${this.idLabels(v)},${Label.action}="${action}",${Label.trigger}="${trigger}"`, 0);
+        }
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { renderPushMetrics } from '../push/push-metrics.js';
 import type { SidecarTelemetry } from '../metrics/telemetry.js';
 import { startRollouts, type Rollouts } from '../routing/rollout-runtime.js';
 import { tracerProviderFromEnv } from '../tracing/tracing.js';
+import { openReview } from '../review/open-review.js';
 import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog } from './runtime.js';
@@ -84,6 +85,13 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     await ownedProvider?.shutdown();
     throw err;
   });
+  // Partial automation: set on the log before the variants take their recorders from it.
+  const review = await openReview(config, log, classLabelsOf(fileBaseline), collectorFetch).catch(async (err: unknown) => {
+    await predictions.close();
+    await ownedProvider?.shutdown();
+    throw err;
+  });
+  predictions.review = review;
   const rollouts = await startRollouts(config, {
     tracerProvider: deps.tracerProvider ?? ownedProvider,
     log,
@@ -93,6 +101,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     upstreamCa,
   }).catch(async (err: unknown) => {
     await predictions.close();
+    await review?.close();
     await ownedProvider?.shutdown();
     throw err;
   });
@@ -100,11 +109,13 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const telemetry = first.telemetry;
   primaryTelemetry = telemetry;
   if (predictions.shipping) telemetry.addRenderer((out) => predictions.render(telemetry.identityLabels, out));
+  if (review) telemetry.addRenderer((out) => review.render(telemetry.identityLabels, out));
   const mode = config.source.kind === 'embedded' ? 'embedded' : config.source.kind === 'tap' ? `tap-${config.source.format}` : config.source.protocol;
   const extractorFeatures = config.extractors.length > 0 ? createExtractorSet(config.extractors).featureNames.map((name) => ({ name, type: 'numeric' as const })) : [];
   let activeBaseline: BaselineProfile | undefined;
   const applyBaseline = (profile: BaselineProfile | undefined) => {
     activeBaseline = profile;
+    review?.setBaseline(profile);
     for (const v of rollouts.variants) {
       const declared = [
         ...(config.features.length > 0 ? config.features : (v.featureNames ?? []).map((name) => ({ name, type: 'numeric' as const }))),
@@ -258,6 +269,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       });
       await rollouts.close();
       await predictions.close();
+      await review?.close();
       await pusher?.close();
       await collectorDispatcher?.close().catch(() => undefined);
       // The last flush fails when the OTLP endpoint is down: counted, logged, never a failed shutdown.

@@ -146,7 +146,8 @@ describe('variants of one model in a sidecar', () => {
       expect(seen).toEqual(['blue', 'green', 'blue']);
       const text = await (await fetch(`${sc.url}/metrics`)).text();
       expect(sample(text, 'modelwatch_rollout_events_total', { variant: 'green', action: 'switch', trigger: 'manual' })).toBe(1);
-      expect(sample(text, 'modelwatch_rollout_events_total', { action: 'rollback', trigger: 'manual' })).toBe(1);
+      expect(sample(text, 'modelwatch_rollout_events_total', { variant: 'green', action: 'rollback', trigger: 'manual' })).toBe(1);
+      expect(sample(text, 'modelwatch_rollout_events_total', { variant: 'blue', action: 'switch', trigger: 'manual' })).toBe(0);
     } finally {
       await sc.close();
     }
