@@ -4,24 +4,8 @@ import {
   errorBody,
   ModelwatchError,
   RequestErrors,
-  type ErrorSpec,
   type LogFn,
 } from '@modelwatch/core';
-
-const BY_STATUS: Record<number, ErrorSpec> = {
-  404: RequestErrors.notFound,
-  409: RequestErrors.conflict,
-};
-
-/**
- * @deprecated Throw a `ModelwatchError` with a catalogue spec instead. Kept so routes written
- * against the old class still answer through the catalogue (a status maps to a generic spec).
- */
-export class HttpError extends ModelwatchError {
-  constructor(status: number, message: string, headers: Record<string, string> = {}) {
-    super(BY_STATUS[status] ?? { ...RequestErrors.invalid, status }, { detail: message }, headers);
-  }
-}
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new ModelwatchError(RequestErrors.notFound, { detail: `no route ${req.method} ${req.path.slice(0, 200)}` }));

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ModelErrors, ModelwatchError, profileFileBatch, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
-import { HttpError } from './http-error.js';
+import { ModelErrors, ModelwatchError, profileFileBatch, RequestErrors, TableReadError, type BaselineProfile, type TableFormat } from '@modelwatch/core';
 import { PUSH_LIMITS } from '../windows/push-validate.js';
 import type { RawType } from './profile-input.js';
 
@@ -111,8 +110,8 @@ const FORMAT: Record<RawType, TableFormat> = {
 };
 
 /** The rest of the body stays unread, so the connection cannot carry another request: close it. */
-function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, `request body is larger than the limit of ${maxBytes} bytes`, { connection: 'close' });
+function tooLarge(maxBytes: number): ModelwatchError {
+  return new ModelwatchError(RequestErrors.bodyTooLarge, { limit: maxBytes }, { connection: 'close' });
 }
 
 /** Spools a request body to `path`, stopping with a 413 past `maxBytes`. */
@@ -128,8 +127,8 @@ async function spool(body: Readable, path: string, maxBytes: number): Promise<nu
   try {
     await pipeline(body, limit, createWriteStream(path, { mode: 0o600 }));
   } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError(400, `unreadable request body (${(err as Error).message})`);
+    if (err instanceof ModelwatchError) throw err;
+    throw new ModelwatchError(RequestErrors.unreadableBody, { detail: (err as Error).message.slice(0, 200) });
   }
   return bytes;
 }
@@ -149,7 +148,7 @@ export async function profileRawData(body: Readable, type: RawType, model: strin
   const dir = await mkdtemp(join(tmpdir(), 'mw-upload-'));
   const path = join(dir, `upload.${format}`);
   try {
-    if ((await spool(body, path, maxBytes)) === 0) throw new HttpError(400, 'request body is empty');
+    if ((await spool(body, path, maxBytes)) === 0) throw new ModelwatchError(RequestErrors.emptyBody);
     await precheckFile(path, format);
     let result;
     try {

@@ -104,6 +104,9 @@ export const InferenceErrors = {
 export const PushErrors = {
   invalidWindow: spec('MW_ERR_PUSH_INVALID_WINDOW', 400, 'invalid pushed window: {detail}'),
   bufferUnwritable: spec('MW_ERR_PUSH_BUFFER', 500, 'push buffer {dir}: {detail}'),
+  bufferLimit: spec('MW_ERR_PUSH_BUFFER_LIMIT', 400, '{detail}'),
+  interval: spec('MW_ERR_PUSH_INTERVAL', 400, 'intervalMs must be >= 100, got {value}'),
+  collectorUrl: spec('MW_ERR_PUSH_COLLECTOR', 400, 'collector URL {url} is not a URL (e.g. http://127.0.0.1:9400)'),
 } as const;
 
 /** Ground truth: prediction records, labels and user signals. */
