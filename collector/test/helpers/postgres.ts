@@ -8,6 +8,8 @@ const BIN = '/usr/lib/postgresql/15/bin';
 
 export interface TestPostgres {
   url: string;
+  /** Stops the server (fast shutdown: clients are disconnected) and starts it again on the same port. */
+  restart(): void;
   stop(): void;
 }
 
@@ -33,12 +35,17 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   run([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  run([
+  const start = () => run([
     `${BIN}/pg_ctl`, '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', 'start',
     '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
   ]);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart() {
+      run([`${BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']);
+      start();
+    },
     stop() {
       try {
         run([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -51,7 +51,7 @@ export interface FeatureDeclaration {
   type?: FeatureType;
 }
 
-/** Names waiting for a monitored slot, counted Space-Saving style (bounded whatever is sent). */
+/** Names waiting for a monitored slot, counted in a bounded table (whatever is sent). */
 const PENDING_FACTOR = 2;
 /** Unknown names contested per batch: bounds the work a batch full of junk names can cause. */
 const CONTESTS_PER_BATCH = 8;
@@ -72,7 +72,7 @@ const CONTESTS_PER_BATCH = 8;
 export class InputMonitor {
   private features = new Map<string, FeatureState>();
   private declaredList: FeatureState[] = [];
-  /** Unknown name → batches seen (an over-estimate after a replacement, as in Space-Saving). */
+  /** Unknown name → batches that carried it while it waited. */
   private readonly pending = new Map<string, number>();
   private contests = 0;
   ignored = 0;
@@ -138,13 +138,15 @@ export class InputMonitor {
   private contest(name: string, column: Column): FeatureState | undefined {
     if (this.maxFeatures === 0 || this.contests >= CONTESTS_PER_BATCH) return undefined;
     this.contests++;
-    let count = (this.pending.get(name) ?? 0) + 1;
+    const count = (this.pending.get(name) ?? 0) + 1;
     if (count === 1 && this.pending.size >= this.maxFeatures * PENDING_FACTOR) {
+      // Full: forget the least seen name. The newcomer starts from 1 (no inherited count, unlike
+      // Space-Saving), so a stream of names each sent once never out-counts a monitored feature
+      // and never churns series in and out.
       let minName = '';
       let min = Infinity;
       for (const [n, c] of this.pending) if (c < min) [minName, min] = [n, c];
       this.pending.delete(minName);
-      count = min + 1;
     }
     let weakest: FeatureState | undefined;
     for (const s of this.features.values()) if (!s.declared && (weakest === undefined || s.hits < weakest.hits)) weakest = s;

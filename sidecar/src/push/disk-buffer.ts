@@ -105,8 +105,10 @@ export class DiskWindowBuffer {
   static async open(o: DiskBufferOptions): Promise<DiskWindowBuffer> {
     const maxWindows = o.maxWindows ?? 10_000;
     const maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
-    if (!(Number.isInteger(maxWindows) && maxWindows >= 1)) throw new Error(`MW_ERR_PUSH_BUFFER: maxWindows must be an integer >= 1, got ${maxWindows}`);
-    if (!(Number.isFinite(maxBytes) && maxBytes >= 1024)) throw new Error(`MW_ERR_PUSH_BUFFER: maxBytes must be >= 1024, got ${maxBytes}`);
+    if (!(Number.isInteger(maxWindows) && maxWindows >= 1)) {
+      throw new ModelwatchError(PushErrors.bufferLimit, { detail: `maxWindows must be an integer >= 1, got ${maxWindows}` });
+    }
+    if (!(Number.isFinite(maxBytes) && maxBytes >= 1024)) throw new ModelwatchError(PushErrors.bufferLimit, { detail: `maxBytes must be >= 1024, got ${maxBytes}` });
     const windowsDir = join(o.dir, 'windows');
     await makeDir(windowsDir).catch((err: unknown) => {
       throw bufferError(o.dir, err);

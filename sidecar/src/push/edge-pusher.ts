@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { ModelwatchError, PushErrors, type PushedWindow } from '@modelwatch/core';
 import { DiskWindowBuffer } from './disk-buffer.js';
 import { isEmptyWindow, snapshotDelta, type CountsSnapshot, type SnapshotSource } from './snapshot.js';
 
@@ -55,12 +57,12 @@ function isPermanentRejection(status: number): boolean {
 
 export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher> {
   const intervalMs = o.intervalMs ?? 60_000;
-  if (!(intervalMs >= 100)) throw new Error(`MW_ERR_PUSH_INTERVAL: intervalMs must be >= 100, got ${intervalMs}`);
+  if (!(intervalMs >= 100)) throw new ModelwatchError(PushErrors.interval, { value: intervalMs });
   let base: URL;
   try {
     base = new URL(o.collectorUrl);
   } catch {
-    throw new Error(`MW_ERR_PUSH_COLLECTOR: collector URL ${JSON.stringify(o.collectorUrl)} is not a URL (e.g. http://127.0.0.1:9400)`);
+    throw new ModelwatchError(PushErrors.collectorUrl, { url: JSON.stringify(o.collectorUrl) });
   }
   const url = new URL(`api/v1/models/${encodeURIComponent(o.model)}/windows`, base.href.endsWith('/') ? base : `${base.href}/`);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -77,6 +79,15 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
   let flushing: Promise<void> | undefined;
   let ticking: Promise<void> = Promise.resolve();
   let closed = false;
+  // When the buffer cannot take a window (disk full, read-only), the window is held in memory and
+  // sent directly instead: one at a time, retried with the same seq until acknowledged, under a
+  // source of this process alone (so its seqs never collide with the disk buffer's across
+  // restarts). Counts keep accumulating in the counters meanwhile, so nothing is counted twice.
+  const memorySource = `${buffer.source}~${randomBytes(4).toString('hex')}`;
+  let memorySeq = 0;
+  let held: PushedWindow | undefined;
+  /** True once a send of `held` may have reached the collector: it must then keep its seq. */
+  let heldMaybeDelivered = false;
 
   const fail = (message: string) => {
     lastError = message;
@@ -84,6 +95,16 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
   };
 
   async function closeWindow(): Promise<void> {
+    if (held && !heldMaybeDelivered) {
+      // The disk may have room again: a window held in memory goes back to the durable buffer.
+      const { source: _s, seq: _q, ...window } = held;
+      try {
+        await buffer.append(window);
+        held = undefined;
+      } catch {
+        // still no room: it stays in memory
+      }
+    }
     let cur: CountsSnapshot;
     try {
       cur = await o.snapshot();
@@ -94,7 +115,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
     const end = now();
     const delta = snapshotDelta(prev, cur);
     if (!isEmptyWindow(delta)) {
-      await buffer.append({
+      const window = {
         model: o.model,
         ...(cur.modelVersion !== undefined ? { modelVersion: cur.modelVersion } : {}),
         ...(cur.variant !== undefined ? { variant: cur.variant } : {}),
@@ -102,38 +123,63 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
         start: new Date(windowStart).toISOString(),
         end: new Date(end).toISOString(),
         ...delta,
-      });
+      };
+      try {
+        await buffer.append(window);
+      } catch (err) {
+        // A window still waiting in memory: these counts roll into the next window instead.
+        if (held) throw err;
+        held = { source: memorySource, seq: memorySeq++, ...window };
+        heldMaybeDelivered = false;
+        fail(`buffering a window failed (${(err as Error).message}); sending it from memory`);
+      }
     }
     // Only once the window is on disk: if writing failed, its counts roll into the next window.
     prev = cur;
     windowStart = end;
   }
 
+  /**
+   * Sends one window body; true when it is done with (acknowledged, or refused for good).
+   * `onUncertain` hears of a failure after which the collector may have stored the window anyway.
+   */
+  async function send(body: string, seq: number, onUncertain: () => void = () => {}): Promise<boolean> {
+    let status: number;
+    try {
+      const res = await fetch(url, { ...o.fetchOptions, method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EHOSTUNREACH' && code !== 'ENETUNREACH') onUncertain();
+      fail(`collector unreachable at ${url.origin}: ${(err as Error).message}`);
+      return false;
+    }
+    if (status >= 200 && status < 300) {
+      sent += 1;
+      lastError = undefined;
+      return true;
+    }
+    if (isPermanentRejection(status)) {
+      rejected += 1;
+      fail(`collector rejected window ${seq} with HTTP ${status}; dropped`);
+      return true;
+    }
+    fail(`collector answered HTTP ${status}; window ${seq} kept for retry`);
+    return false;
+  }
+
   async function sendAll(): Promise<void> {
+    if (held) {
+      if (!(await send(JSON.stringify(held), held.seq, () => (heldMaybeDelivered = true)))) return;
+      held = undefined;
+      heldMaybeDelivered = false;
+    }
     for (;;) {
       const next = await buffer.oldest();
       if (!next) return;
-      let status: number;
-      try {
-        const res = await fetch(url, { ...o.fetchOptions, method: 'POST', headers, body: next.body, signal: AbortSignal.timeout(timeoutMs) });
-        status = res.status;
-        await res.arrayBuffer().catch(() => undefined);
-      } catch (err) {
-        fail(`collector unreachable at ${url.origin}: ${(err as Error).message}`);
-        return;
-      }
-      if (status >= 200 && status < 300) {
-        sent += 1;
-        lastError = undefined;
-        await buffer.remove(next.seq);
-      } else if (isPermanentRejection(status)) {
-        rejected += 1;
-        fail(`collector rejected window ${next.seq} with HTTP ${status}; dropped`);
-        await buffer.remove(next.seq);
-      } else {
-        fail(`collector answered HTTP ${status}; window ${next.seq} kept for retry`);
-        return;
-      }
+      if (!(await send(next.body, next.seq))) return;
+      await buffer.remove(next.seq);
     }
   }
 
@@ -169,7 +215,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
     flush,
     stats: () => ({
       source: buffer.source,
-      buffered: buffer.size,
+      buffered: buffer.size + (held ? 1 : 0),
       bufferedBytes: buffer.sizeBytes,
       dropped: buffer.dropped,
       rejected,
@@ -181,6 +227,7 @@ export async function startEdgePusher(o: EdgePusherOptions): Promise<EdgePusher>
       closed = true;
       clearInterval(timer);
       await tick();
+      if (held) fail(`window ${held.seq} (${held.rows} rows) could neither be buffered on disk nor sent: it is lost`);
     },
   };
 }

@@ -59,7 +59,7 @@ export class InferenceExchange {
   fail(status: number, reason: ErrorReasonValue, message: string, headers?: Record<string, string>): void {
     if (this.done || this.res.headersSent) return;
     this.rt.telemetry.error(reason);
-    const len = sendError(this.res, status, message, { ...this.traceHeaders, ...headers });
+    const len = sendError(this.res, status, message, { ...this.traceHeaders, ...headers }, reason);
     const outcome = status >= 500 ? (reason.startsWith('upstream') ? Outcome.upstreamError : Outcome.internalError) : Outcome.clientError;
     this.finish(outcome, status, len, reason);
   }

@@ -1,5 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { correlationId, ErrorReason, internalError } from '@modelwatch/core';
+import {
+  correlationId,
+  ErrorReason,
+  InferenceErrors,
+  internalError,
+  ModelErrors,
+  RequestErrors,
+  type ErrorReasonValue,
+} from '@modelwatch/core';
 import type { Runtime } from './runtime.js';
 
 const JSON_TYPE = 'application/json';
@@ -12,8 +20,44 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   return len;
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, headers?: Record<string, string>): number {
-  return sendJson(res, status, JSON.stringify({ error: message }), headers);
+/** Catalogue code of an answer by status, when no reason says more. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: RequestErrors.invalid.code,
+  404: RequestErrors.notFound.code,
+  405: RequestErrors.methodNotAllowed.code,
+  408: RequestErrors.timeout.code,
+  413: RequestErrors.bodyTooLarge.code,
+  415: RequestErrors.unsupportedMediaType.code,
+  500: InferenceErrors.inferenceFailed.code,
+  502: InferenceErrors.upstreamFailed.code,
+  503: RequestErrors.overloaded.code,
+  504: InferenceErrors.upstreamTimeout.code,
+};
+
+/** Catalogue code of a counted failure reason (the `reason` label and the answer's `code` agree). */
+const CODE_BY_REASON: Partial<Record<ErrorReasonValue, string>> = {
+  [ErrorReason.malformedJson]: RequestErrors.malformedJson.code,
+  [ErrorReason.wrongShape]: InferenceErrors.badInput.code,
+  [ErrorReason.wrongDatatype]: InferenceErrors.badInput.code,
+  [ErrorReason.nonFinite]: InferenceErrors.badInput.code,
+  [ErrorReason.duplicateInput]: InferenceErrors.badInput.code,
+  [ErrorReason.bodyTooLarge]: RequestErrors.bodyTooLarge.code,
+  [ErrorReason.unknownModel]: ModelErrors.unknownModel.code,
+  [ErrorReason.unknownRoute]: RequestErrors.notFound.code,
+  [ErrorReason.upstreamRefused]: InferenceErrors.upstreamRefused.code,
+  [ErrorReason.upstreamTimeout]: InferenceErrors.upstreamTimeout.code,
+  [ErrorReason.inferenceFailed]: InferenceErrors.inferenceFailed.code,
+  [ErrorReason.overloaded]: RequestErrors.overloaded.code,
+  [ErrorReason.requestTimeout]: RequestErrors.timeout.code,
+};
+
+export function errorCode(status: number, reason?: ErrorReasonValue): string {
+  return (reason !== undefined ? CODE_BY_REASON[reason] : undefined) ?? CODE_BY_STATUS[status] ?? RequestErrors.invalid.code;
+}
+
+/** A JSON error answer `{"error", "code"}`, the code from the catalogue (by reason, else by status). */
+export function sendError(res: ServerResponse, status: number, message: string, headers?: Record<string, string>, reason?: ErrorReasonValue): number {
+  return sendJson(res, status, JSON.stringify({ error: message, code: errorCode(status, reason) }), headers);
 }
 
 /**

@@ -54,3 +54,13 @@ describe('monitored feature slots without a baseline', () => {
     expect(names.size).toBe(2);
   });
 });
+
+describe('monitored feature slots under a stream of one-off junk names', () => {
+  it('does not churn series: names each seen once never take a slot from a monitored feature', () => {
+    const m = new InputMonitor('model="m"', 10);
+    for (let i = 0; i < 10; i++) m.observe(batch([`early_${i}`]));
+    const before = monitoredNames(m);
+    for (let i = 0; i < 2_000; i++) m.observe(batch([`junk_${i}`]));
+    expect(monitoredNames(m)).toEqual(before);
+  });
+});

@@ -49,6 +49,7 @@ describe('OIP requests that are wrong', () => {
     const res = await post(`${embedded.url}/v2/models/credit/infer`, twoInputs('input', 'input'));
     expect(res.status).toBe(400);
     expect(res.json.error).toMatch(/inputs\[1\]\.name "input" repeats inputs\[0\]/);
+    expect(res.json.code).toBe('MW_ERR_INFERENCE_BAD_INPUT');
     expect(sample(await metrics(embedded), 'modelwatch_request_errors_total', { reason: 'duplicate_input' })).toBe(1);
     const viaProxy = await post(`${proxy.url}/v2/models/m/infer`, twoInputs('x', 'x'));
     expect(viaProxy.status).toBe(400);
