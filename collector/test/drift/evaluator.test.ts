@@ -84,27 +84,6 @@ describe('Evaluator', () => {
     expect(evaluator.latestReports('b')).toHaveLength(1);
   });
 
-  it('reuses the parsed profile while its version stays active, so calibration is cached across rounds', async () => {
-    const { store, evaluator } = await setup();
-    const seen: BaselineProfile[] = [];
-    const original = store.activeBaselines.bind(store);
-    // Like SQLite and PostgreSQL, hand out a freshly parsed object on every read.
-    store.activeBaselines = async () => (await original()).map((b) => JSON.parse(JSON.stringify(b)) as BaselineProfile);
-    const sources = (evaluator as unknown as { deps: { sources: WindowSource[] } }).deps.sources;
-    const inner = sources[0]!;
-    sources[0] = { kind: inner.kind, fetch: (...args: Parameters<WindowSource['fetch']>) => (seen.push(args[0]), inner.fetch(...args)) };
-    await evaluator.evaluate();
-    await evaluator.evaluate();
-    const ofA = seen.filter((b) => b.model === 'a');
-    expect(ofA).toHaveLength(2);
-    expect(ofA[1]).toBe(ofA[0]);
-    await store.putBaseline('a', createProfile('a'), true);
-    await evaluator.evaluate();
-    const latest = seen.filter((b) => b.model === 'a').at(-1)!;
-    expect(latest).not.toBe(ofA[0]);
-    expect(latest.version).not.toBe(ofA[0]!.version);
-  });
-
   it('evaluates models concurrently, never more at once than the model concurrency', async () => {
     const two = await setup([], 40, { modelConcurrency: 2 });
     await two.evaluator.evaluate();
@@ -148,5 +127,26 @@ describe('Evaluator', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('modelwatch_collector_leased_models 1');
     expect(text).toContain('modelwatch_collector_live_collectors 3');
+  });
+
+  it('reuses the parsed profile while its version stays active, so calibration is cached across rounds', async () => {
+    const { store, evaluator } = await setup();
+    const seen: BaselineProfile[] = [];
+    const original = store.activeBaselines.bind(store);
+    // Like SQLite and PostgreSQL, hand out a freshly parsed object on every read.
+    store.activeBaselines = async () => (await original()).map((b) => JSON.parse(JSON.stringify(b)) as BaselineProfile);
+    const sources = (evaluator as unknown as { deps: { sources: WindowSource[] } }).deps.sources;
+    const inner = sources[0]!;
+    sources[0] = { kind: inner.kind, fetch: (b, w, end) => (seen.push(b), inner.fetch(b, w, end)) };
+    await evaluator.evaluate();
+    await evaluator.evaluate();
+    const ofA = seen.filter((b) => b.model === 'a');
+    expect(ofA).toHaveLength(2);
+    expect(ofA[1]).toBe(ofA[0]);
+    await store.putBaseline('a', createProfile('a'), true);
+    await evaluator.evaluate();
+    const latest = seen.filter((b) => b.model === 'a').at(-1)!;
+    expect(latest).not.toBe(ofA[0]);
+    expect(latest.version).not.toBe(ofA[0]!.version);
   });
 });
