@@ -12,6 +12,7 @@ run bench/sidecar/shadow.ts --seconds 5 --rounds 3
 run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
+run bench/core/batch.ts
 run bench/collector/evaluation.ts
 run bench/sidecar/prediction-log.ts
 run bench/collector/ground-truth.ts 200000
