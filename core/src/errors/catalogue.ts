@@ -26,6 +26,12 @@ export const ConfigErrors = {
   invalidType: spec('MW_ERR_CONFIG_INVALID_TYPE', 400, '{key}: {detail}'),
   outOfRange: spec('MW_ERR_CONFIG_OUT_OF_RANGE', 400, '{key}: {detail}'),
   notAllowed: spec('MW_ERR_CONFIG_NOT_ALLOWED', 400, '{key}: {detail}'),
+  /** A route template of a protocol (`json.path`) that is not a path. */
+  routeTemplate: spec('MW_ERR_ROUTE_TEMPLATE', 400, '{detail}'),
+  /** An RFC 6901 pointer (`json.inputs`, `json.outputs`) that is not one. */
+  jsonPointer: spec('MW_ERR_JSON_POINTER', 400, '{detail}'),
+  extractorKind: spec('MW_ERR_EXTRACTOR_KIND', 400, '{detail}'),
+  extractor: spec('MW_ERR_EXTRACTOR', 400, '{detail}'),
   modelSource: spec('MW_ERR_CONFIG_MODEL_SOURCE', 400, '{key}: {detail}'),
   baselineSource: spec('MW_ERR_CONFIG_BASELINE_SOURCE', 400, '{key}: {detail}'),
   file: spec('MW_ERR_CONFIG_FILE', 400, '{key}: {detail}'),

@@ -2,6 +2,7 @@ import type { CellValue, Column, InputBatch } from '../protocols/types.js';
 import { DEFAULT_LIMITS, type ExtractorLimits } from './limits.js';
 import { imageFeatures, type ImageFeatures } from './image.js';
 import { audioFeatures, type AudioFeatures } from './audio.js';
+import { ConfigError, ConfigErrors } from '@modelwatch/core';
 
 /**
  * Derived numeric features for non-tabular inputs, named `<input>:<extractor>` (the contract's
@@ -49,16 +50,16 @@ export function createExtractorSet(configs: readonly ExtractorConfig[], limits: 
   const plans: Plan[] = configs.map((c, i) => {
     const allowed: readonly string[] = EXTRACTORS[c.kind];
     if (!allowed) {
-      throw new Error(`MW_ERR_EXTRACTOR_KIND: extractors[${i}].kind ${JSON.stringify(c.kind)} is not one of ${Object.keys(EXTRACTORS).join(', ')}`);
+      throw new ConfigError(ConfigErrors.extractorKind, `extractors[${i}].kind`, `extractors[${i}].kind ${JSON.stringify(c.kind)} is not one of ${Object.keys(EXTRACTORS).join(', ')}`);
     }
     const wanted = c.extract ?? allowed;
     for (const e of wanted) {
       if (!allowed.includes(e)) {
-        throw new Error(`MW_ERR_EXTRACTOR: extractors[${i}].extract ${JSON.stringify(e)} is not a ${c.kind} extractor; allowed: ${allowed.join(', ')}`);
+        throw new ConfigError(ConfigErrors.extractor, `extractors[${i}].extract`, `extractors[${i}].extract ${JSON.stringify(e)} is not a ${c.kind} extractor; allowed: ${allowed.join(', ')}`);
       }
     }
     if (c.sampleRate !== undefined && !(c.sampleRate > 0)) {
-      throw new Error(`MW_ERR_EXTRACTOR: extractors[${i}].sampleRate must be a positive number of samples per second, got ${c.sampleRate}`);
+      throw new ConfigError(ConfigErrors.extractor, `extractors[${i}].sampleRate`, `extractors[${i}].sampleRate must be a positive number of samples per second, got ${c.sampleRate}`);
     }
     return { input: c.input, kind: c.kind, sampleRate: c.sampleRate, names: wanted.map((e) => ({ extractor: e, feature: `${c.input}:${e}` })) };
   });

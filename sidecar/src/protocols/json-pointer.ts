@@ -1,3 +1,4 @@
+import { ConfigError, ConfigErrors } from '@modelwatch/core';
 /**
  * RFC 6901 JSON Pointer, compiled once at startup: evaluating a request is a walk over
  * pre-decoded reference tokens.
@@ -10,11 +11,11 @@ export interface JsonPointer {
 
 export function compileJsonPointer(pointer: string): JsonPointer {
   if (pointer !== '' && !pointer.startsWith('/')) {
-    throw new Error(`MW_ERR_JSON_POINTER: ${JSON.stringify(pointer)} is not a JSON pointer; it must be "" or start with "/" (e.g. "/data/inputs")`);
+    throw new ConfigError(ConfigErrors.jsonPointer, 'json', `${JSON.stringify(pointer)} is not a JSON pointer; it must be "" or start with "/" (e.g. "/data/inputs")`);
   }
   const tokens = pointer === '' ? [] : pointer.slice(1).split('/').map((t) => {
     if (/~[^01]|~$/.test(t)) {
-      throw new Error(`MW_ERR_JSON_POINTER: ${JSON.stringify(pointer)} has an invalid escape; "~" must be followed by 0 or 1`);
+      throw new ConfigError(ConfigErrors.jsonPointer, 'json', `${JSON.stringify(pointer)} has an invalid escape; "~" must be followed by 0 or 1`);
     }
     // Order matters (RFC 6901 §4): ~1 first, then ~0, so "~01" decodes to "~1".
     return t.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -1,3 +1,4 @@
+import { ConfigError, ConfigErrors } from '@modelwatch/core';
 /**
  * Path matching decided at startup: a template such as `/v2/models/{model}/infer` is split into
  * segments once; matching a request is a segment walk (no regex built or run per request).
@@ -17,7 +18,7 @@ type Segment = { literal: string } | { param: string; suffix: string };
  */
 export function compilePath(template: string): PathMatcher {
   if (!template.startsWith('/')) {
-    throw new Error(`MW_ERR_ROUTE_TEMPLATE: path template ${JSON.stringify(template)} must start with "/"`);
+    throw new ConfigError(ConfigErrors.routeTemplate, 'json.path', `path template ${JSON.stringify(template)} must start with "/"`);
   }
   const segments: Segment[] = template.slice(1).split('/').map((s) => {
     const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}(.*)$/.exec(s);
