@@ -96,6 +96,27 @@ describe('shadow automation', () => {
     expect(sample(metrics, 'modelwatch_review_items_total', { model: 'credit', reason: 'shadow_mode', outcome: 'queued' })).toBe(4);
   });
 
+  it('answers 202 with ids while the collector is down, keeping the answers for review on disk', async () => {
+    const tmp = tempDir();
+    cleanups.push(() => tmp.cleanup());
+    // A collector that was there and is gone: its port refuses connections.
+    const gone = await startCollector({ port: 0, db: `${tmp.dir}/gone.db`, token: TOKEN, evaluateEvery: '1h' });
+    const url = gone.url;
+    await gone.close();
+    const sc = await startSidecar(
+      { model: writeClassifier(tmp.dir), name: 'credit', port: 0, automation: 'shadow', collector: url, collectorToken: TOKEN, predictions: { bufferDir: `${tmp.dir}/records`, flushIntervalMs: 50 } },
+      { log: () => {} },
+    );
+    cleanups.push(() => sc.close());
+    for (let i = 0; i < 3; i++) {
+      const a = await post(`${sc.url}/v2/models/credit/infer`, inferBody([[20, 20.5, 0.3]]));
+      expect(a.status).toBe(202);
+      expect(a.json.predictionId).toBe(a.headers.get('x-modelwatch-prediction-id'));
+    }
+    await until(async () => sample(await (await fetch(`${sc.url}/metrics`)).text(), 'modelwatch_review_records_total', { outcome: 'buffered' }) === 3);
+    expect(sample(await (await fetch(`${sc.url}/metrics`)).text(), 'modelwatch_review_records_total', { outcome: 'sent' })).toBe(0);
+  });
+
   it('is refused at startup without a review queue to send the answers to', async () => {
     const tmp = tempDir();
     cleanups.push(() => tmp.cleanup());
