@@ -1,3 +1,5 @@
+import { REVIEW_REASONS } from '@modelwatch/core';
+
 /**
  * The humans-in-the-loop part of the OpenAPI description (review queue, reviewer page, automation
  * report, retraining, dataset export), kept beside its routes and spread into OPENAPI.paths.
@@ -28,7 +30,7 @@ export const REVIEW_PATHS = {
         required: true,
         ...json({
           oneOf: [
-            { type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 10000, items: { type: 'object', required: ['reason', 'record'], properties: { reason: { enum: ['confidence', 'out_of_range', 'drifted_feature', 'manual'] }, record: { $ref: '#/components/schemas/PredictionRecord' } } } } } },
+            { type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 10000, items: { type: 'object', required: ['reason', 'record'], properties: { reason: { enum: [...REVIEW_REASONS] }, record: { $ref: '#/components/schemas/PredictionRecord' } } } } } },
             { type: 'object', required: ['records', 'reasons'], properties: { records: { type: 'array' }, reasons: { type: 'array', items: { type: 'string' } } } },
           ],
         }),

@@ -166,7 +166,7 @@ export function confidenceBand(confidence: number | undefined): string {
 }
 
 /** `reason` label of review items: why an answer was sent to a human. */
-export const ReviewReason = { confidence: 'confidence', outOfRange: 'out_of_range', drifted: 'drifted_feature', manual: 'manual' } as const;
+export const ReviewReason = { confidence: 'confidence', outOfRange: 'out_of_range', drifted: 'drifted_feature', manual: 'manual', shadow: 'shadow_mode' } as const;
 export type ReviewReasonValue = (typeof ReviewReason)[keyof typeof ReviewReason];
 export const REVIEW_REASONS: readonly ReviewReasonValue[] = Object.values(ReviewReason);
 

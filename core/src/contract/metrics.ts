@@ -250,7 +250,7 @@ export const CollectorReview = {
     [...ID, Label.outcome], 'Marked answer records on their way to the collector\'s review queue, by outcome: buffered (on disk), sent, rejected (refused as invalid), dropped (queue or buffer full, or unbuildable).'),
   reviewItems: metric('collector', 'counter', 'modelwatch_review_items_total', '',
     [Label.model, Label.reason, Label.outcome],
-    'Answers sent to the review queue, by reason (confidence, out_of_range, drifted_feature, manual) and outcome: queued, duplicate (already queued), refused (queue full, refuse-new), dropped (queued, then dropped as the oldest of a full queue).'),
+    'Answers sent to the review queue, by reason (confidence, out_of_range, drifted_feature, manual, shadow_mode: every answer of a model at automation level shadow) and outcome: queued, duplicate (already queued), refused (queue full, refuse-new), dropped (queued, then dropped as the oldest of a full queue).'),
   queueDepth: metric('collector', 'gauge', 'modelwatch_review_queue_depth', '',
     [Label.model], 'Review items waiting for a decision (claimed or not).'),
   oldestAge: metric('collector', 'gauge', 'modelwatch_review_oldest_item_age_seconds', 'seconds',

@@ -93,7 +93,9 @@ export const SIDECAR_USAGE = `Usage: modelwatch sidecar (--model model.onnx | --
   --canary URL|FILE         answer a share of the traffic with this variant (variant "canary")
   --canary-percent P        the canary's share, 0-100
   --sticky-header NAME      keep requests with the same value of this header on one variant
-  --automation LEVEL        human | shadow | assistance | partial | full (default full)
+  --automation LEVEL        human | shadow | assistance | partial | full (default full);
+                            shadow answers 202 and sends every answer to the review queue
+                            (needs predictions.bufferDir and --collector)
   --rollout-dir DIR         keep the routing and its events here across restarts
   --admin-port N            serve the rollout admin API on this port (tokens: MODELWATCH_ADMIN_TOKENS=name:token,...)
   --workers N               worker processes sharing the port; /metrics aggregates them (default 1)

@@ -286,6 +286,14 @@ export function resolveConfig(input: SidecarConfigInput): SidecarConfig {
   const modelVersion = labelValue(raw, 'modelVersion', '1');
   const variant = labelValue(raw, 'variant', 'primary');
   const rollout = resolveRollout({ primaryVariant: variant, primaryVersion: modelVersion, source, raw });
+  if (rollout.initial.automation === 'shadow') {
+    // Shadow automation means a person decides every case and the model's answer is only compared
+    // with that decision: without a review queue its answers would reach no one, so it is refused.
+    if (predictions.bufferDir === undefined || baseline.kind !== 'collector') {
+      fail(ConfigErrorCode.notAllowed, 'automation', 'shadow sends every answer to the collector\'s review queue: set predictions.bufferDir and collector');
+    }
+    if (workers > 1) fail(ConfigErrorCode.notAllowed, 'workers', 'shadow automation ships answers for review through one disk buffer per process: use one worker');
+  }
   if (workers > 1 && (rollout.variants.length > 0 || rollout.admin || rollout.analysis)) {
     // Routing state, canary analysis and the admin API live in one process.
     fail(ConfigErrorCode.notAllowed, 'workers', 'variants (shadow, canary, blue-green) are routed by one process: use one worker with variants');

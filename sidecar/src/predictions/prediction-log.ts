@@ -32,7 +32,20 @@ export interface PredictionLogOptions {
 export type PredictionRecorder = Pick<PredictionLog, 'predictionId' | 'oipBody' | 'answered' | 'record' | 'reviewing'> & {
   /** Partial automation: marks the answer when a row needs a human; true when it did. */
   markForReview(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): boolean;
+  /**
+   * Shadow automation: an answer the model gave off the path (the caller had a 202 with `id`) is
+   * recorded, unsampled, and queued for a person. Never throws.
+   */
+  shadowAnswered(id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined): void;
 };
+
+/** Shadow automation's hook (sidecar/src/review/): every answer goes to a person. */
+export interface ShadowReview {
+  shadowAnswered(id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): void;
+}
+
+/** The exchange of an answer given off the path: no headers go anywhere, no span. */
+const OFF_PATH: AnsweringExchange = { traceHeaders: {} };
 
 /** Partial automation's hook (sidecar/src/review/): marks the answers a person must look at. */
 export interface AnswerReview {
@@ -68,6 +81,8 @@ export class PredictionLog {
   private readonly inputsNeeded: boolean;
   /** Set by the server, before any handler exists, when a review rule is configured. */
   review: AnswerReview | undefined;
+  /** Set by the server when a review queue is set up (shadow automation sends every answer to it). */
+  shadowReview: ShadowReview | undefined;
 
   constructor(
     private readonly o: PredictionLogOptions,
@@ -110,8 +125,8 @@ export class PredictionLog {
    * Queues an answered prediction for recording when sampled (the proxy calls it after the client
    * has its answer; `answered()` calls it for the embedded server). Never throws.
    */
-  record(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): void {
-    if (!this.recording || (this.o.sampleOutputs < 1 && Math.random() >= this.o.sampleOutputs)) return;
+  record(ex: AnsweringExchange, id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer, unsampled = false): void {
+    if (!this.recording || (!unsampled && this.o.sampleOutputs < 1 && Math.random() >= this.o.sampleOutputs)) return;
     if (this.pending.length >= this.o.maxPending) {
       this.droppedQueueFull += Math.max(1, outputs?.rows ?? 1);
       return;
@@ -158,6 +173,11 @@ export class PredictionLog {
       record: (ex, id, inputs, outputs) => this.record(ex, id, inputs, outputs, variant),
       reviewing: this.review !== undefined,
       markForReview: (ex, id, inputs, outputs) => this.review?.answered(ex, id, inputs, outputs, variant) ?? false,
+      // Every shadow answer is a case a person decides: its record must exist for the decision to label it.
+      shadowAnswered: (id, inputs, outputs) => {
+        this.record(OFF_PATH, id, inputs, outputs, variant, true);
+        this.shadowReview?.shadowAnswered(id, inputs, outputs, variant);
+      },
     };
   }
 

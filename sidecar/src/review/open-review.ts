@@ -7,7 +7,8 @@ import { DriftWatch } from './drift-watch.js';
 import { ReviewMarker } from './review-marker.js';
 
 /**
- * The review marker of a sidecar whose config sets a review rule, else undefined. Marked records
+ * The review marker of a sidecar whose config sets a review rule or starts at automation level
+ * shadow, else undefined. Marked records
  * wait in `<predictions.bufferDir>/review` (a store-and-forward of their own, so a long review
  * backlog never crowds out the prediction log) and go to the collector's review queue.
  */
@@ -17,8 +18,9 @@ export async function openReview(
   classLabels: readonly string[] | undefined,
   fetchOptions?: Record<string, unknown>,
 ): Promise<ReviewMarker | undefined> {
-  const r = config.review;
   const p = config.predictions;
+  // Shadow automation sends every answer to a person even without a rule (no answer is then marked on the path).
+  const r = config.review ?? (config.rollout.initial.automation === 'shadow' ? { outOfRange: false, maxPending: 10_000 } : undefined);
   if (!r || p.bufferDir === undefined || config.baseline.kind !== 'collector') return undefined;
   let shipper: RecordShipper;
   try {

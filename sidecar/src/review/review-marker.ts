@@ -1,4 +1,4 @@
-import { CollectorReview, Label, type BaselineProfile, type PredictionRecord, type ReviewReasonValue } from '@modelwatch/core';
+import { CollectorReview, Label, ReviewReason, type BaselineProfile, type PredictionRecord, type ReviewReasonValue } from '@modelwatch/core';
 import { header } from '../metrics/exposition.js';
 import type { InputBatch, OutputBatch, OutputColumn } from '../protocols/types.js';
 import type { PrivacyPolicy } from '../predictions/privacy.js';
@@ -173,6 +173,26 @@ export class ReviewMarker {
     if (variant) m.variant = variant;
     this.pending.push(m);
     return true;
+  }
+
+  /**
+   * Shadow automation: every row of an answer the model gave off the path goes to a person (reason
+   * `shadow_mode`), whatever the rules say, so the collector can measure human-vs-model agreement
+   * on all of them. Called after the caller had its 202; bounded like `answered()`. Never throws.
+   */
+  shadowAnswered(id: string, inputs: InputBatch | undefined, outputs: OutputBatch | undefined, variant?: VariantOfAnswer): void {
+    const n = Math.max(1, outputs?.rows ?? inputs?.rows ?? 1);
+    this.marked += n;
+    if (this.pending.length >= this.config.maxPending) {
+      this.droppedQueueFull += n;
+      return;
+    }
+    const rows = Array.from({ length: n }, (_, r) => r);
+    const m: Marked = { id, timeMs: Date.now(), rows, reasons: rows.map(() => ReviewReason.shadow) };
+    if (inputs) m.inputs = inputs;
+    if (outputs) m.outputs = outputs;
+    if (variant) m.variant = variant;
+    this.pending.push(m);
   }
 
   start(): void {

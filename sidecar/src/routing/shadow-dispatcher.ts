@@ -1,5 +1,5 @@
 import { ShadowOutcome } from '@modelwatch/core';
-import type { OutputBatch } from '../protocols/types.js';
+import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import type { AnsweredExchange } from './answered.js';
 import type { RolloutMetrics } from './rollout-metrics.js';
 import { ShadowShedder } from './shadow-shedder.js';
@@ -34,7 +34,7 @@ export class ShadowDispatcher {
    * Replays `exchange` on `target` (the variant `variant`); `onOutputs` gets its outputs when the call
    * succeeds. `record`: count it as the variant's traffic (a shadow) rather than a reference call.
    */
-  dispatch(variant: string, target: ShadowTarget, exchange: AnsweredExchange, record: boolean, onOutputs?: (outputs: OutputBatch | undefined) => void): void {
+  dispatch(variant: string, target: ShadowTarget, exchange: AnsweredExchange, record: boolean, onOutputs?: (outputs: OutputBatch | undefined, inputs?: InputBatch) => void): void {
     // Reference calls for the canary analysis (not `record`) are its evidence: only the in-flight bound
     // limits them (they are the canary's share of traffic, not a full copy of it).
     if (this.closed || this.inFlight >= this.maxInFlight || (record && this.shedder !== undefined && !this.shedder.admit())) {
@@ -50,7 +50,7 @@ export class ShadowDispatcher {
         if (record) this.metrics.shadowCall(variant, r.ok ? ShadowOutcome.completed : r.timeout ? ShadowOutcome.timeout : ShadowOutcome.failed);
         if (r.ok && onOutputs) {
           try {
-            onOutputs(r.outputs);
+            onOutputs(r.outputs, r.inputs);
           } catch {
             // A comparison must never take the process down; it is only telemetry.
           }

@@ -5,12 +5,12 @@ import { Outcome } from '@modelwatch/core';
 import type { OnnxModel } from '../embedded/onnx-model.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import { oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
-import type { OutputBatch } from '../protocols/types.js';
+import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import type { Runtime } from '../server/runtime.js';
 import type { AnsweredExchange } from './answered.js';
 
 export type ShadowResult =
-  | { ok: true; outputs: OutputBatch | undefined }
+  | { ok: true; outputs: OutputBatch | undefined; inputs?: InputBatch }
   | { ok: false; timeout: boolean };
 
 /**
@@ -62,14 +62,15 @@ export class ProxyShadowTarget implements ShadowTarget {
   invoke(x: AnsweredExchange, record: boolean, timeoutMs: number): Promise<ShadowResult> {
     const t = this.rt.telemetry;
     const start = performance.now();
+    let inputs = x.inputs;
     if (record) {
       t.requestStarted();
       // The primary parsed these inputs already (≈ 14 µs a request saved, bench/sidecar/shadow.ts).
-      if (x.inputs) t.observeInputs(x.inputs);
-      else {
+      if (!inputs) {
         const parsed = this.codec.parseRequest(x.body, x.headers);
-        if (parsed.ok) t.observeInputs(parsed.value);
+        if (parsed.ok) inputs = parsed.value;
       }
+      if (inputs) t.observeInputs(inputs);
     }
     const headers: http.OutgoingHttpHeaders = {};
     for (const k in x.headers) if (!HOP_BY_HOP.has(k) && k !== 'traceparent') headers[k] = x.headers[k];
@@ -118,7 +119,7 @@ export class ProxyShadowTarget implements ShadowTarget {
               if (record) t.observeOutputs(out.value);
             }
           }
-          settle(status >= 500 ? { ok: false, timeout: false } : { ok: true, outputs }, status, size);
+          settle(status >= 500 ? { ok: false, timeout: false } : { ok: true, outputs, ...(inputs ? { inputs } : {}) }, status, size);
         });
       });
       const timer = setTimeout(() => {
@@ -163,7 +164,8 @@ export class EmbeddedShadowTarget implements ShadowTarget {
     const feeds = this.model.feeds(parsed.value);
     const names = this.model.outputNames(parsed.value);
     if (!feeds.ok || !names.ok) return done({ ok: true, outputs: undefined }, 400);
-    if (record) t.observeInputs(x.inputs ?? oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}));
+    const inputs = record ? x.inputs ?? oipInputBatch(parsed.value.inputs, this.featureNames ? { featureNames: this.featureNames } : {}) : undefined;
+    if (inputs) t.observeInputs(inputs);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -176,7 +178,7 @@ export class EmbeddedShadowTarget implements ShadowTarget {
       if (record) t.inferenceFinished((performance.now() - t0) / 1000);
       const outputs = oipOutputBatch(result);
       if (record) t.observeOutputs(outputs);
-      return done({ ok: true, outputs }, 200);
+      return done({ ok: true, outputs, ...(inputs ? { inputs } : {}) }, 200);
     } catch {
       return done({ ok: false, timeout: false }, 500);
     } finally {

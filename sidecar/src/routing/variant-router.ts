@@ -8,6 +8,7 @@ import {
 } from '@modelwatch/core';
 import type { RolloutConfig } from '../config/types.js';
 import { readBody } from '../server/body.js';
+import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { sendJson } from '../server/respond.js';
 import type { AnsweredExchange } from './answered.js';
 import { compareOutputs } from './comparator.js';
@@ -167,8 +168,17 @@ export class VariantRouter {
       if (!res.headersSent) sendJson(res, r.tooLarge ? 413 : 400, JSON.stringify({ error: r.tooLarge ? `request body exceeds the limit of ${this.maxBodyBytes} bytes` : 'unreadable request body' }));
       return;
     }
-    sendJson(res, 202, JSON.stringify({ status: 'accepted', automation: AutomationLevel.shadow, model: primary.rt.config.name }));
-    this.dispatcher.dispatch(primary.name, primary.target, { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: r.body, status: 202, outputs: undefined }, true);
+    // The id the answer will be recorded and reviewed under, known before the model runs, so the
+    // caller can relate the human's decision to its case (the client's own id when it sent a valid one).
+    const recorder = primary.rt.predictions;
+    const id = recorder.predictionId(req.headers);
+    sendJson(res, 202, JSON.stringify({ status: 'accepted', automation: AutomationLevel.shadow, model: primary.rt.config.name, predictionId: id }), { [PREDICTION_ID_HEADER]: id });
+    // Off the path: the answer goes to the prediction log and to a person (the review queue), never to the caller.
+    this.dispatcher.dispatch(primary.name, primary.target, { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: r.body, status: 202, outputs: undefined }, true,
+      // A call the model refused (4xx, unparsable) has no answer to judge: nothing is recorded or queued.
+      (outputs, inputs) => {
+        if (outputs) recorder.shadowAnswered(id, inputs, outputs);
+      });
   }
 
   /** Makes a transition the routing in force, records and persists its event. */

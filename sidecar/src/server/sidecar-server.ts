@@ -91,7 +91,9 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     await ownedProvider?.shutdown();
     throw err;
   });
-  predictions.review = review;
+  // Only rules mark answers on the path (a proxy then holds each answer until it is checked).
+  predictions.review = config.review ? review : undefined;
+  predictions.shadowReview = review;
   const rollouts = await startRollouts(config, {
     tracerProvider: deps.tracerProvider ?? ownedProvider,
     log,

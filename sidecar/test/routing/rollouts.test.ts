@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollector } from '@modelwatch/collector';
 import { startSidecar, type RunningSidecar } from '../../src/index.js';
 import { sample, until } from '../runtime/fixtures/http.js';
 import { tempDir } from '../runtime/fixtures/model.js';
@@ -234,7 +235,7 @@ describe('variants of one model in a sidecar', () => {
     }
   }, 60_000);
 
-  it('at automation level human does not call the model, and at shadow answers 202 and runs it off the path', async () => {
+  it('at automation level human does not call the model, and at shadow answers 202 and runs it off the path for a person', async () => {
     const server = await startVariantServer({ name: 'stable', protocol: 'oip', threshold: 0 });
     servers.push(server);
     const human = await startSidecar({ upstream: server.url, name: 'm', port: 0, automation: 'human' }, { defaultMetrics: false });
@@ -249,15 +250,28 @@ describe('variants of one model in a sidecar', () => {
     } finally {
       await human.close();
     }
-    const shadowOnly = await startSidecar({ upstream: server.url, name: 'm', port: 0, automation: 'shadow' }, { defaultMetrics: false });
+    // Shadow needs a review queue (a person decides every case): a real collector behind the sidecar.
+    const collector = await startCollector({ port: 0, db: join(tmp.dir, 'shadow-collector.db'), token: 'shadow-token', evaluateEvery: '1h' });
+    const shadowOnly = await startSidecar({
+      upstream: server.url, name: 'm', port: 0, automation: 'shadow',
+      collector: collector.url, collectorToken: 'shadow-token', predictions: { bufferDir: join(tmp.dir, 'shadow-records'), flushIntervalMs: 50 },
+    }, { defaultMetrics: false, log: () => {} });
     try {
       const res = await infer(`${shadowOnly.url}/v2/models/m/infer`, oipBody(0.5));
       expect(res.status).toBe(202);
-      expect(await res.json()).toMatchObject({ status: 'accepted', automation: 'shadow' });
+      const id = res.headers.get('x-modelwatch-prediction-id');
+      expect(await res.json()).toMatchObject({ status: 'accepted', automation: 'shadow', predictionId: id });
       await until(async () => (await server.calls()) === 1);
       await until(async () => sample(await (await fetch(`${shadowOnly.url}/metrics`)).text(), 'modelwatch_predictions_total', { variant: 'primary' }) === 1);
+      // The proxied model's answer, with the inputs the sidecar parsed off the path, waits for a person.
+      const review = async () => (await (await fetch(`${collector.url}/api/v1/review?model=m`, { headers: { authorization: 'Bearer shadow-token' } })).json()) as any;
+      await until(async () => (await review()).items.length === 1);
+      const [item] = (await review()).items;
+      expect(item).toMatchObject({ predictionId: id, reason: 'shadow_mode', prediction: expect.any(String) });
+      expect(Object.keys(item.record.inputs ?? {}).length).toBeGreaterThan(0);
     } finally {
       await shadowOnly.close();
+      await collector.close();
     }
   });
 });
