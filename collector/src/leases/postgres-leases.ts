@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { LeaseClaim, ModelLeases } from './model-leases.js';
+import { openPool, SchemaLock } from '../store/postgres-pool.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS collector_members (
@@ -36,17 +37,7 @@ export class PostgresLeases implements ModelLeases {
   private constructor(private readonly pool: pg.Pool, private readonly ttlMs: number) {}
 
   static async open(connectionString: string, ttlMs: number): Promise<PostgresLeases> {
-    const pool = new pg.Pool({ connectionString, max: 1 });
-    pool.on('error', () => {});
-    const client = await pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(947302)');
-      await client.query(SCHEMA);
-      await client.query('SELECT pg_advisory_unlock(947302)');
-    } finally {
-      client.release();
-    }
-    return new PostgresLeases(pool, ttlMs);
+    return new PostgresLeases(await openPool(connectionString, SCHEMA, SchemaLock.leases, 1), ttlMs);
   }
 
   claim(models: readonly string[]): Promise<LeaseClaim> {

@@ -13,6 +13,7 @@ import type {
   ReviewStore,
 } from './review-store.js';
 import { REVIEW_COLUMNS, toReviewItem, type ReviewRow } from './review-rows.js';
+import { openPool, SchemaLock } from '../store/postgres-pool.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS review_items (
@@ -56,17 +57,7 @@ export class PostgresReviewStore implements ReviewStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(connectionString: string): Promise<PostgresReviewStore> {
-    const pool = new pg.Pool({ connectionString, max: 4 });
-    pool.on('error', () => {});
-    const client = await pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(947303)');
-      await client.query(SCHEMA);
-      await client.query('SELECT pg_advisory_unlock(947303)');
-    } finally {
-      client.release();
-    }
-    return new PostgresReviewStore(pool);
+    return new PostgresReviewStore(await openPool(connectionString, SCHEMA, SchemaLock.reviews));
   }
 
   async enqueue(model: string, items: readonly NewReviewItem[], nowMs: number, bound: QueueBound): Promise<EnqueueResult> {

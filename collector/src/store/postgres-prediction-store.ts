@@ -15,6 +15,7 @@ import type {
   VariantPerformanceCounts,
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
+import { openPool, SchemaLock, transaction } from './postgres-pool.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -98,32 +99,11 @@ export class PostgresPredictionStore implements PredictionStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(connectionString: string): Promise<PostgresPredictionStore> {
-    const pool = new pg.Pool({ connectionString, max: 4 });
-    pool.on('error', () => {});
-    const client = await pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(947302)');
-      await client.query(SCHEMA);
-      await client.query('SELECT pg_advisory_unlock(947302)');
-    } finally {
-      client.release();
-    }
-    return new PostgresPredictionStore(pool);
+    return new PostgresPredictionStore(await openPool(connectionString, SCHEMA, SchemaLock.predictions));
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.pool, fn);
   }
 
   async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {

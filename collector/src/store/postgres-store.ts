@@ -8,6 +8,7 @@ import {
   type PushOutcome,
   type StoredDriftReport,
 } from './baseline-store.js';
+import { openPool, SchemaLock, transaction } from './postgres-pool.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
@@ -52,34 +53,11 @@ export class PostgresStore implements BaselineStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(connectionString: string): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString, max: 4 });
-    // An idle client losing its connection must not crash the process; the next query reconnects.
-    pool.on('error', () => {});
-    // Serialised by an advisory lock: two collectors starting together must not race on CREATE TABLE.
-    const client = await pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(947301)');
-      await client.query(SCHEMA);
-      await client.query('SELECT pg_advisory_unlock(947301)');
-    } finally {
-      client.release();
-    }
-    return new PostgresStore(pool);
+    return new PostgresStore(await openPool(connectionString, SCHEMA, SchemaLock.baselines));
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.pool, fn);
   }
 
   async putBaseline(model: string, profile: BaselineProfile, activate: boolean): Promise<BaselineSummary> {
