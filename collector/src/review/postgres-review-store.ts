@@ -13,7 +13,7 @@ import type {
   ReviewStore,
 } from './review-store.js';
 import { REVIEW_COLUMNS, toReviewItem, type ReviewRow } from './review-rows.js';
-import { openPool, SchemaLock } from '../store/postgres-pool.js';
+import { openPool, SchemaLock, transaction } from '../store/postgres-pool.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS review_items (
@@ -60,10 +60,8 @@ export class PostgresReviewStore implements ReviewStore {
     return new PostgresReviewStore(await openPool(connectionString, SCHEMA, SchemaLock.reviews));
   }
 
-  async enqueue(model: string, items: readonly NewReviewItem[], nowMs: number, bound: QueueBound): Promise<EnqueueResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  enqueue(model: string, items: readonly NewReviewItem[], nowMs: number, bound: QueueBound): Promise<EnqueueResult> {
+    return transaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(947304, hashtext($1))", [model]);
       const result: EnqueueResult = { outcomes: [], dropped: [] };
       let pending = Number((await client.query('SELECT count(*) AS n FROM review_items WHERE model = $1 AND decided_ms IS NULL', [model])).rows[0].n);
@@ -94,14 +92,8 @@ export class PostgresReviewStore implements ReviewStore {
         pending++;
         result.outcomes.push('queued');
       }
-      await client.query('COMMIT');
       return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async list(model: string, q: ReviewListQuery): Promise<ReviewItem[]> {

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from './ports.js';
 import { tmpdir } from 'node:os';
@@ -54,4 +55,16 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
     },
   };
+}
+
+/** Creates an empty database on the server and returns its URL (each contract test starts empty). */
+export async function createDatabase(server: TestPostgres, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url.replace(/\/postgres$/, `/${name}`);
 }

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import pg from 'pg';
 import { PostgresPredictionStore } from '../../src/store/postgres-prediction-store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { createDatabase, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { predictionStoreContract } from './prediction-store-contract.js';
 
 let server: TestPostgres;
@@ -19,11 +18,7 @@ afterAll(() => server?.stop());
 // Each test gets its own database so the contract starts from an empty store every time.
 predictionStoreContract('postgres', async () => {
   const name = `p${n++}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const store = await PostgresPredictionStore.open(server.url.replace(/\/postgres$/, `/${name}`));
+  const store = await PostgresPredictionStore.open(await createDatabase(server, name));
   open.push(store);
   return store;
 });

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres-store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { createDatabase, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { storeContract } from './store-contract.js';
 
 let server: TestPostgres;
@@ -19,11 +18,7 @@ afterAll(() => server?.stop());
 // Each test gets its own database so the contract starts from an empty store every time.
 storeContract('postgres', async () => {
   const name = `t${n++}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const store = await PostgresStore.open(server.url.replace(/\/postgres$/, `/${name}`));
+  const store = await PostgresStore.open(await createDatabase(server, name));
   open.push(store);
   return store;
 });
