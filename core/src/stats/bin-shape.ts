@@ -57,7 +57,7 @@ function knotsOf(edges: readonly number[], shape: BinShape | undefined): Knots {
 const cache = new WeakMap<NumericFeatureProfile, BinShape>();
 
 /** The sketch's CDF as a continuous, piecewise-linear curve through the mid-rank of each item. */
-function sketchCurve(data: KllSketchData): { v: Float64Array; f: Float64Array } | undefined {
+function sketchCurve(data: KllSketchData, mean?: number): { v: Float64Array; f: Float64Array } | undefined {
   if (data.type !== 'kll' || !(data.n > 0)) return undefined;
   const items = KllSketch.fromData(data).items();
   if (items.length === 0) return undefined;
@@ -75,7 +75,42 @@ function sketchCurve(data: KllSketchData): { v: Float64Array; f: Float64Array } 
   });
   v[items.length + 1] = data.max;
   f[items.length + 1] = 1;
-  return { v, f };
+  if (mean === undefined || !Number.isFinite(mean)) return { v, f };
+  // The profile's mean is exact; the curve's (uniform between items) is not, and the gap is
+  // mostly the end segment of a heavy tail: a few values between the last item and the maximum,
+  // which a straight CDF spreads evenly over orders of magnitude. Bend that end segment (one
+  // extra knot) so the curve's mean is the exact one; only ever towards the inside.
+  let curveMean = 0;
+  for (let k = 1; k < v.length; k++) curveMean += ((f[k]! - f[k - 1]!) * (v[k]! + v[k - 1]!)) / 2;
+  const gap = mean - curveMean;
+  const L = v.length;
+  const top = gap < 0;
+  const a = top ? v[L - 2]! : v[1]!; // the segment's inner end
+  const b = top ? v[L - 1]! : v[0]!; // its outer end (the max / min, one value)
+  const m = top ? f[L - 1]! - f[L - 2]! : f[1]! - f[0]!;
+  if (!(m > 0) || a === b) return { v, f };
+  const mu = Math.min(Math.max((a + b) / 2 + gap / m, Math.min(a, b)), Math.max(a, b));
+  // Mass g uniform on [a, c], the rest (one value's worth) uniform on [c, b]: mean c/2 + (g·a + (1 − g)·b)/2.
+  const g = Math.max(0, 1 - 1 / (data.n * m));
+  const c = Math.min(Math.max(2 * mu - g * a - (1 - g) * b, Math.min(a, b)), Math.max(a, b));
+  const v2 = new Float64Array(L + 1);
+  const f2 = new Float64Array(L + 1);
+  if (top) {
+    v2.set(v.subarray(0, L - 1));
+    f2.set(f.subarray(0, L - 1));
+    v2[L - 1] = c;
+    f2[L - 1] = f[L - 2]! + g * m;
+    v2[L] = v[L - 1]!;
+    f2[L] = 1;
+  } else {
+    v2[0] = v[0]!;
+    f2[0] = 0;
+    v2[1] = c;
+    f2[1] = (1 - g) * m;
+    v2.set(v.subarray(1), 2);
+    f2.set(f.subarray(1), 2);
+  }
+  return { v: v2, f: f2 };
 }
 
 /** Linear interpolation of the curve at x (clamped to its ends). */
@@ -98,7 +133,7 @@ export function binShape(feature: NumericFeatureProfile): BinShape {
   const hit = cache.get(feature);
   if (hit) return hit;
   const edges = feature.bins.edges;
-  const curve = feature.sketch ? sketchCurve(feature.sketch as KllSketchData) : undefined;
+  const curve = feature.sketch ? sketchCurve(feature.sketch as KllSketchData, feature.mean) : undefined;
   const xs: (Float64Array | undefined)[] = new Array(edges.length + 1).fill(undefined);
   const gs: (Float64Array | undefined)[] = new Array(edges.length + 1).fill(undefined);
   for (let i = 1; i < edges.length; i++) {
@@ -141,8 +176,9 @@ function absLinearIntegral(u: number, v: number): number {
  *   e ↔ baseline value Q_b(C_w(e)). Between edges the QQ plot is taken as linear, so inside a bin the
  *   window has the baseline's shape over the matching range of ranks, stretched onto the bin. A
  *   location or scale change has a straight QQ plot, and then this is exact up to the sketch's
- *   rank error; what it cannot see is the window's shape beyond the training min and max (the
- *   open outer bins, whose mass sits at those edges, as binMidpoints has it).
+ *   rank error. The two outermost inner bins have one anchor only: there the QQ line through it
+ *   and the far quartile edge is extended, which also spreads the window's values beyond the
+ *   training min / max (the open outer bins) over the baseline's extreme quantiles.
  */
 export function wassersteinShaped(edges: readonly number[], baseline: ArrayLike<number>, window: ArrayLike<number>, shape?: BinShape, perBin?: Float64Array): number {
   const n = edges.length;
@@ -187,39 +223,25 @@ export function wassersteinShaped(edges: readonly number[], baseline: ArrayLike<
     const k0 = K.start[i]!;
     const k1 = K.start[i + 1]!;
     let binDist = 0;
-    if (n >= 3 && (i === 1 || i === n - 1)) {
-      // The outermost inner bins reach the training min / max, where the QQ plot has no anchor
-      // (a window rank of 1 at the max only says that no window value passed it). There the
-      // window keeps the baseline's shape, tilted as its density ratio to the baseline changes
-      // from the neighbouring bin: H(u) = u + c·(u² − u)/2 in the baseline's within-bin rank u,
-      // |c| ≤ 2 so that the window's density stays non-negative.
-      const j = i === 1 ? 2 : n - 2;
-      const pj = S[j]! - S[j - 1]!;
-      const qj = S[CW + j]! - S[CW + j - 1]!;
-      let c = 0;
-      if (p > 0 && pj > 0 && q > 0) {
-        const ri = q / p;
-        const rj = qj / pj;
-        // Slope of the ratio per unit of rank, between the two bins' centres, over this bin's rank.
-        c = Math.max(-2, Math.min(2, (((i === 1 ? rj - ri : ri - rj) / (p / 2 + pj / 2)) * p) / ri));
-      }
-      // u is linear in t between knots, d(u) quadratic: sub-steps keep the integral close.
-      const steps = c === 0 ? 1 : TAIL_STEPS;
-      for (let k = k0; k + 1 < k1; k++) {
-        const width = kx[k + 1]! - kx[k]!;
-        if (!(width > 0)) continue;
-        const u0 = K.g[k]!;
-        const du = (K.g[k + 1]! - u0) / steps;
-        let prev = base - wLo + p * u0 - q * (u0 + (c * (u0 * u0 - u0)) / 2);
-        let acc = 0;
-        for (let s = 1; s <= steps; s++) {
-          const u = u0 + du * s;
-          const next = base - wLo + p * u - q * (u + (c * (u * u - u)) / 2);
-          acc += absLinearIntegral(prev, next - prev);
-          prev = next;
-        }
-        binDist += (width * acc) / steps;
-      }
+    if (n >= 4 && (i === 1 || i === n - 1)) {
+      // The outermost inner bins reach the training min / max, where the QQ plot has only one
+      // anchor (a window rank of 1 at the max only says that no window value passed it). There
+      // the window is the baseline moved and stretched along the QQ line through this bin's inner
+      // anchor and the one at the far quartile edge: exact for a location–scale change, and it
+      // spreads the window's values beyond the training range over the baseline's own extreme
+      // quantiles instead of piling them at the min / max. A wide base for the line: the local
+      // slope next to a tail is noisy (and on integer data, ties), while a location–scale change
+      // has the same line everywhere.
+      const top = i === n - 1;
+      const jA = top ? n - 2 : 1;
+      let jB = 1;
+      while (jB < n - 2 && S[jB]! < (top ? FAR_QUARTILE : 1 - FAR_QUARTILE)) jB++;
+      const yA = quantileAt(S, FK, kx, S[CW + jA]!, edges[0]!, S[0]!);
+      const yB = quantileAt(S, FK, kx, S[CW + jB]!, edges[0]!, S[0]!);
+      let beta = jA !== jB && yA !== yB ? (edges[jA]! - edges[jB]!) / (yA - yB) : 1;
+      if (!(beta > 0 && Number.isFinite(beta))) beta = 1;
+      const alpha = edges[jA]! - beta * yA;
+      binDist = top ? tailDist(S, FK, kx, alpha, beta, lo, Math.max(hi, alpha + beta * hi)) : tailDist(S, FK, kx, alpha, beta, Math.min(lo, alpha + beta * lo), hi);
     } else if (!(q > 0)) {
       // No window mass here: F_w is flat at wLo; F_b is linear between this bin's knots.
       for (let k = k0; k + 1 < k1; k++) {
@@ -316,8 +338,60 @@ function quantileAt(S: Float64Array, FK: number, kx: Float64Array, r: number, mi
   return df > 0 ? kx[lo - 1]! + ((kx[lo]! - kx[lo - 1]!) * (r - S[FK + lo - 1]!)) / df : kx[lo]!;
 }
 
-/** Sub-steps per knot segment in the two tail bins. */
-const TAIL_STEPS = 8;
+/** The baseline rank (from the other end) of the edge that anchors a tail's QQ line with its own. */
+const FAR_QUARTILE = 0.25;
+
+/** F_b at t (right-continuous at a repeated knot): linear between the knots, 0 below, 1 above. */
+function fbAt(S: Float64Array, FK: number, kx: Float64Array, t: number): number {
+  const nk = kx.length;
+  if (t < kx[0]!) return 0;
+  if (t >= kx[nk - 1]!) return 1;
+  let lo = 0;
+  let hi = nk;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (kx[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  // kx[lo − 1] ≤ t < kx[lo]
+  const w = kx[lo]! - kx[lo - 1]!;
+  return S[FK + lo - 1]! + ((S[FK + lo]! - S[FK + lo - 1]!) * (t - kx[lo - 1]!)) / w;
+}
+
+/**
+ * ∫ |F_b(t) − F_b((t − α)/β)| dt over [t0, t1]: the baseline against the window modelled as the
+ * baseline moved and stretched. Both are linear between the baseline's knots and the knots' images,
+ * so the integral is exact over the merge of the two (ascending) knot lists.
+ */
+function tailDist(S: Float64Array, FK: number, kx: Float64Array, alpha: number, beta: number, t0: number, t1: number): number {
+  if (!(t1 > t0)) return 0;
+  const nk = kx.length;
+  let a = lowerBound(kx, t0); // next own knot
+  let m = lowerBound(kx, (t0 - alpha) / beta); // next knot whose image is ahead
+  let prevT = t0;
+  let prevD = fbAt(S, FK, kx, t0) - fbAt(S, FK, kx, (t0 - alpha) / beta);
+  let dist = 0;
+  for (;;) {
+    const tOwn = a < nk ? kx[a]! : Infinity;
+    const tMapped = m < nk ? alpha + beta * kx[m]! : Infinity;
+    const t = Math.min(tOwn, tMapped, t1);
+    let d: number;
+    if (t === t1) d = fbAt(S, FK, kx, t1) - fbAt(S, FK, kx, (t1 - alpha) / beta);
+    else if (tOwn <= tMapped) {
+      d = S[FK + a]! - fbAt(S, FK, kx, (t - alpha) / beta);
+      a++;
+    } else {
+      d = fbAt(S, FK, kx, t) - S[FK + m]!;
+      m++;
+    }
+    // Repeated knots (a point mass) add no width; the last one at t leaves the right limit.
+    if (t > prevT) dist += (t - prevT) * absLinearIntegral(prevD, d - prevD);
+    prevT = t;
+    prevD = d;
+    if (t >= t1) break;
+  }
+  return dist;
+}
 
 function lowerBound(xs: Float64Array, x: number, from = 0): number {
   let lo = from;
