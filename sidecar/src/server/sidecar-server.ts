@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
@@ -141,30 +142,39 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       })
     : undefined;
 
-  let pusher: EdgePusher | undefined;
+  // Edge push: one pusher per variant, so the collector keeps a canary's or a shadow's windows (and
+  // drift) apart from the primary's, as it does from Prometheus. The startup primary keeps the
+  // configured buffer dir; the others have their own under it (`variants/<name>`), each with its
+  // own source id, bounds and disk buffer.
+  const pushers: EdgePusher[] = [];
   if (config.push && config.baseline.kind === 'collector') {
+    const push = config.push;
+    const collectorUrl = config.baseline.url;
+    const token = config.baseline.token;
     const processEpoch = new Date().toISOString();
     try {
-      pusher = await startEdgePusher({
-        collectorUrl: config.baseline.url,
-        model: config.name,
-        ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
-        ...(config.baseline.token ? { token: config.baseline.token } : {}),
-        bufferDir: config.push.bufferDir,
-        intervalMs: config.push.intervalMs,
-        ...(config.push.maxWindows ? { maxWindows: config.push.maxWindows } : {}),
-        ...(config.push.maxBytes ? { maxBytes: config.push.maxBytes } : {}),
-        // The startup primary's counts, labelled with its variant (the collector keeps windows per variant).
-        snapshot: async () => ({ ...snapshotFromExposition(await telemetry.metrics(), activeBaseline, processEpoch), variant: first.name }),
-        onError: log,
-      });
+      for (const v of rollouts.variants) {
+        const pusher = await startEdgePusher({
+          collectorUrl,
+          model: config.name,
+          ...(collectorFetch ? { fetchOptions: collectorFetch } : {}),
+          ...(token ? { token } : {}),
+          bufferDir: v === first ? push.bufferDir : join(push.bufferDir, 'variants', v.name),
+          intervalMs: push.intervalMs,
+          ...(push.maxWindows ? { maxWindows: push.maxWindows } : {}),
+          ...(push.maxBytes ? { maxBytes: push.maxBytes } : {}),
+          snapshot: async () => ({ ...snapshotFromExposition(await v.telemetry.metrics(), activeBaseline, processEpoch), variant: v.name }),
+          onError: log,
+        });
+        pushers.push(pusher);
+        v.telemetry.addRenderer((out) => renderPushMetrics(pusher.stats(), v.telemetry.identityLabels, out));
+      }
     } catch (err) {
       stopBaseline?.();
+      for (const p of pushers) await p.close();
       await rollouts.close();
       throw new ConfigError(ConfigErrorCode.file, 'push.bufferDir', err instanceof ModelwatchError ? err.detail : (err as Error).message);
     }
-    const p = pusher;
-    telemetry.addRenderer((out) => renderPushMetrics(p.stats(), telemetry.identityLabels, out));
   }
 
   if (!deps.aggregateMetrics) {
@@ -272,7 +282,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       await rollouts.close();
       await predictions.close();
       await review?.close();
-      await pusher?.close();
+      for (const p of pushers) await p.close();
       await collectorDispatcher?.close().catch(() => undefined);
       // The last flush fails when the OTLP endpoint is down: counted, logged, never a failed shutdown.
       await ownedProvider?.shutdown().catch((err: Error) => log(`flushing traces at shutdown failed: ${err.message.slice(0, 200)}`));
