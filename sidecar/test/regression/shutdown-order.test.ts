@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PushedWindow } from '@modelwatch/core';
 import { startSidecar } from '@modelwatch/sidecar';
 import { sample, until } from '../runtime/fixtures/http.js';
 import { createBaseline, inferBody, tempDir, writeClassifier } from '../runtime/fixtures/model.js';
+import { startWindowCollector, type WindowCollector } from '../runtime/fixtures/window-collector.js';
 
 /**
  * Issue 12, item 6: on shutdown the last window was pushed before the HTTP server stopped
@@ -13,33 +12,15 @@ import { createBaseline, inferBody, tempDir, writeClassifier } from '../runtime/
  * collector, and every row a client got an answer for must have been counted.
  */
 const tmp = tempDir();
-let collector: Server;
+let collector: WindowCollector;
 let url: string;
-const windows: PushedWindow[] = [];
 
 beforeAll(async () => {
-  collector = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method === 'GET' && req.url === '/api/v1/models/credit/baselines/active') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify(createBaseline()));
-      }
-      if (req.method === 'POST' && req.url === '/api/v1/models/credit/windows') {
-        windows.push(JSON.parse(Buffer.concat(chunks).toString()) as PushedWindow);
-        res.writeHead(202, { 'content-type': 'application/json' });
-        return res.end('{"status":"accepted"}');
-      }
-      res.writeHead(404);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+  collector = await startWindowCollector('credit', createBaseline());
+  url = collector.url;
 });
 afterAll(async () => {
-  await new Promise<void>((r) => collector.close(() => r()));
+  await collector.close();
   tmp.cleanup();
 });
 
@@ -69,7 +50,7 @@ describe('sidecar shutdown', () => {
     stop = true;
     await Promise.all(clients);
     const counted = sample(await sc.telemetry.metrics(), 'modelwatch_input_rows_total') ?? -1;
-    const pushed = windows.reduce((s, w) => s + w.rows, 0);
+    const pushed = collector.windows.reduce((s, w) => s + w.body.rows, 0);
     expect(counted).toBeGreaterThanOrEqual(answered);
     expect(pushed).toBe(counted);
   });

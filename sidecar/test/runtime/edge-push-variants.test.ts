@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PushedWindow } from '@modelwatch/core';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { post, sample, until } from './fixtures/http.js';
 import { createBaseline, inferBody, tempDir, writeClassifier } from './fixtures/model.js';
+import { startWindowCollector, type WindowCollector } from './fixtures/window-collector.js';
 
 /**
  * Edge push with variants: each variant pushes its own windows (its own source, labelled with its
@@ -12,30 +11,13 @@ import { createBaseline, inferBody, tempDir, writeClassifier } from './fixtures/
  */
 describe('edge push of a sidecar with a canary', () => {
   const tmp = tempDir();
-  let collector: Server;
-  const windows: PushedWindow[] = [];
+  let collector: WindowCollector;
   let sc: RunningSidecar;
+  const windows = () => collector.windows.map((w) => w.body);
 
   beforeAll(async () => {
-    collector = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method === 'GET' && req.url === '/api/v1/models/credit/baselines/active') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end(JSON.stringify(createBaseline()));
-        }
-        if (req.method === 'POST' && req.url === '/api/v1/models/credit/windows') {
-          windows.push(JSON.parse(Buffer.concat(chunks).toString()) as PushedWindow);
-          res.writeHead(202, { 'content-type': 'application/json' });
-          return res.end('{"status":"accepted"}');
-        }
-        res.writeHead(404);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    collector = await startWindowCollector('credit', createBaseline());
+    const url = collector.url;
     sc = await startSidecar({
       model: writeClassifier(tmp.dir), canary: writeClassifier(tmp.dir, 'candidate.onnx'), canaryPercent: 50, stickyHeader: 'x-user',
       name: 'credit', port: 0, collector: url, push: { bufferDir: join(tmp.dir, 'push'), intervalMs: 100 },
@@ -43,7 +25,7 @@ describe('edge push of a sidecar with a canary', () => {
   });
   afterAll(async () => {
     await sc.close();
-    await new Promise<void>((r) => collector.close(() => r()));
+    await collector.close();
     tmp.cleanup();
   });
 
@@ -56,7 +38,7 @@ describe('edge push of a sidecar with a canary', () => {
     }
     const rowsBy = () => {
       const rows = new Map<string, number>();
-      for (const w of windows) rows.set(w.variant ?? '', (rows.get(w.variant ?? '') ?? 0) + w.rows);
+      for (const w of windows()) rows.set(w.variant ?? '', (rows.get(w.variant ?? '') ?? 0) + w.rows);
       return rows;
     };
     await until(() => [...rowsBy().values()].reduce((a, b) => a + b, 0) === requests);
@@ -70,7 +52,7 @@ describe('edge push of a sidecar with a canary', () => {
     const text = await (await fetch(`${sc.url}/metrics`)).text();
     expect(sample(text, 'modelwatch_input_rows_total', { variant: 'canary' })).toBe(rows.get('canary'));
     expect(sample(text, 'modelwatch_input_rows_total', { variant: primary })).toBe(rows.get(primary));
-    const sources = new Map(windows.map((w) => [w.variant, w.source]));
+    const sources = new Map(windows().map((w) => [w.variant, w.source]));
     expect(sources.get('canary')).not.toBe(sources.get(primary));
   });
 });

@@ -1,38 +1,19 @@
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PushedWindow } from '@modelwatch/core';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { post, sample, until } from './fixtures/http.js';
 import { createBaseline, inferBody, tempDir, writeClassifier } from './fixtures/model.js';
+import { startWindowCollector, type WindowCollector } from './fixtures/window-collector.js';
 
 /** A real HTTP server playing the collector: serves the active baseline and accepts windows. */
 describe('edge push wired into the sidecar', () => {
   const tmp = tempDir();
-  let collector: Server;
-  const windows: { auth?: string; body: PushedWindow }[] = [];
+  let collector: WindowCollector;
   let sc: RunningSidecar;
 
   beforeAll(async () => {
-    collector = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method === 'GET' && req.url === '/api/v1/models/credit/baselines/active') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end(JSON.stringify(createBaseline()));
-        }
-        if (req.method === 'POST' && req.url === '/api/v1/models/credit/windows') {
-          windows.push({ auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
-          res.writeHead(202, { 'content-type': 'application/json' });
-          return res.end('{"status":"accepted"}');
-        }
-        res.writeHead(404);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    collector = await startWindowCollector('credit', createBaseline());
+    const url = collector.url;
     sc = await startSidecar({
       model: writeClassifier(tmp.dir), name: 'credit', port: 0, collector: url, collectorToken: 'tok',
       push: { bufferDir: join(tmp.dir, 'push'), intervalMs: 100 },
@@ -40,15 +21,15 @@ describe('edge push wired into the sidecar', () => {
   });
   afterAll(async () => {
     await sc.close();
-    await new Promise<void>((r) => collector.close(() => r()));
+    await collector.close();
     tmp.cleanup();
   });
 
   it('pushes window counts over the baseline bins and reports them on /metrics', async () => {
     await until(async () => sample(await (await fetch(`${sc.url}/metrics`)).text(), 'modelwatch_baseline_loaded', { baseline_version: 'v7' }) === 1);
     expect((await post(`${sc.url}/v2/models/credit/infer`, inferBody([[25, 1, 0.2], [40, 2, 0.7]]))).status).toBe(200);
-    await until(() => windows.some((w) => w.body.features.some((f) => f.name === 'age' && f.counts.reduce((a, b) => a + b, 0) === 2)));
-    const w = windows.find((x) => x.body.features.some((f) => f.name === 'age' && f.counts.reduce((a, b) => a + b, 0) === 2))!;
+    await until(() => collector.windows.some((w) => w.body.features.some((f) => f.name === 'age' && f.counts.reduce((a, b) => a + b, 0) === 2)));
+    const w = collector.windows.find((x) => x.body.features.some((f) => f.name === 'age' && f.counts.reduce((a, b) => a + b, 0) === 2))!;
     expect(w.auth).toBe('Bearer tok');
     // age bins (-inf,18] (18,30] (30,50] (50,70] (70,inf): 25 and 40
     expect(w.body.features.find((f) => f.name === 'age')!.counts).toEqual([0, 1, 1, 0, 0]);
