@@ -16,6 +16,7 @@ import type {
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
 import { openPool, SchemaLock, transaction } from './postgres-pool.js';
+import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -351,20 +352,15 @@ export class PostgresPredictionStore implements PredictionStore {
   }
 
   async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
-    const { rows } =
-      window === undefined
-        ? await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 ORDER BY id DESC LIMIT $2', [model, limit])
-        : await this.pool.query('SELECT evaluated_at, report FROM performance_history WHERE model = $1 AND win = $2 ORDER BY id DESC LIMIT $3', [model, window, limit]);
+    const { rows } = await this.pool.query(
+      historyQuery('performance_history', 'postgres', window !== undefined),
+      window === undefined ? [model, limit] : [model, window, limit],
+    );
     return rows.map((r) => ({ evaluatedAt: r.evaluated_at as string, report: r.report as PerformanceReport }));
   }
 
   async prunePerformanceHistory(keep: number): Promise<void> {
-    await this.pool.query(
-      `DELETE FROM performance_history WHERE id IN (
-         SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history) t
-         WHERE rn > $1)`,
-      [keep],
-    );
+    await this.pool.query(pruneHistoryQuery('performance_history', 'postgres'), [keep]);
   }
 
   async close(): Promise<void> {

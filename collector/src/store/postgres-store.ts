@@ -9,6 +9,7 @@ import {
   type StoredDriftReport,
 } from './baseline-store.js';
 import { openPool, SchemaLock, transaction } from './postgres-pool.js';
+import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
@@ -175,23 +176,15 @@ export class PostgresStore implements BaselineStore {
   }
 
   async driftHistory(model: string, limit: number, window?: string): Promise<StoredDriftReport[]> {
-    const { rows } =
-      window === undefined
-        ? await this.pool.query('SELECT evaluated_at, report FROM drift_history WHERE model = $1 ORDER BY id DESC LIMIT $2', [model, limit])
-        : await this.pool.query(
-            'SELECT evaluated_at, report FROM drift_history WHERE model = $1 AND win = $2 ORDER BY id DESC LIMIT $3',
-            [model, window, limit],
-          );
+    const { rows } = await this.pool.query(
+      historyQuery('drift_history', 'postgres', window !== undefined),
+      window === undefined ? [model, limit] : [model, window, limit],
+    );
     return rows.map((r) => ({ evaluatedAt: r.evaluated_at, report: r.report as DriftReport }));
   }
 
   async pruneDriftHistory(keep: number): Promise<void> {
-    await this.pool.query(
-      `DELETE FROM drift_history WHERE id IN (
-         SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM drift_history) t
-         WHERE rn > $1)`,
-      [keep],
-    );
+    await this.pool.query(pruneHistoryQuery('drift_history', 'postgres'), [keep]);
   }
 
   async close(): Promise<void> {

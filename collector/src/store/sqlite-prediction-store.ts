@@ -15,6 +15,7 @@ import type {
   VariantPerformanceCounts,
 } from './prediction-store.js';
 import type { PerformanceReport, StoredPerformanceReport } from '../performance/report.js';
+import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -310,22 +311,13 @@ export class SqlitePredictionStore implements PredictionStore {
   }
 
   async performanceHistory(model: string, limit: number, window?: string): Promise<StoredPerformanceReport[]> {
-    const rows = (
-      window === undefined
-        ? this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? ORDER BY id DESC LIMIT ?').all(model, limit)
-        : this.db.prepare('SELECT evaluated_at, report FROM performance_history WHERE model = ? AND win = ? ORDER BY id DESC LIMIT ?').all(model, window, limit)
-    ) as { evaluated_at: string; report: string }[];
+    const stmt = this.db.prepare(historyQuery('performance_history', 'sqlite', window !== undefined));
+    const rows = (window === undefined ? stmt.all(model, limit) : stmt.all(model, window, limit)) as { evaluated_at: string; report: string }[];
     return rows.map((r) => ({ evaluatedAt: r.evaluated_at, report: JSON.parse(r.report) as PerformanceReport }));
   }
 
   async prunePerformanceHistory(keep: number): Promise<void> {
-    this.db
-      .prepare(
-        `DELETE FROM performance_history WHERE id IN (
-           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM performance_history)
-           WHERE rn > ?)`,
-      )
-      .run(keep);
+    this.db.prepare(pruneHistoryQuery('performance_history', 'sqlite')).run(keep);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type PushOutcome,
   type StoredDriftReport,
 } from './baseline-store.js';
+import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
@@ -181,24 +182,13 @@ export class SqliteStore implements BaselineStore {
   }
 
   async driftHistory(model: string, limit: number, window?: string): Promise<StoredDriftReport[]> {
-    const rows = (
-      window === undefined
-        ? this.db.prepare('SELECT evaluated_at, report FROM drift_history WHERE model = ? ORDER BY id DESC LIMIT ?').all(model, limit)
-        : this.db
-            .prepare('SELECT evaluated_at, report FROM drift_history WHERE model = ? AND win = ? ORDER BY id DESC LIMIT ?')
-            .all(model, window, limit)
-    ) as { evaluated_at: string; report: string }[];
+    const stmt = this.db.prepare(historyQuery('drift_history', 'sqlite', window !== undefined));
+    const rows = (window === undefined ? stmt.all(model, limit) : stmt.all(model, window, limit)) as { evaluated_at: string; report: string }[];
     return rows.map((r) => ({ evaluatedAt: r.evaluated_at, report: JSON.parse(r.report) as DriftReport }));
   }
 
   async pruneDriftHistory(keep: number): Promise<void> {
-    this.db
-      .prepare(
-        `DELETE FROM drift_history WHERE id IN (
-           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model, win ORDER BY id DESC) AS rn FROM drift_history)
-           WHERE rn > ?)`,
-      )
-      .run(keep);
+    this.db.prepare(pruneHistoryQuery('drift_history', 'sqlite')).run(keep);
   }
 
   async close(): Promise<void> {
