@@ -186,6 +186,13 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
 
   const overload = overloadAnswer(config.limits);
   const maxInFlight = config.limits.maxInFlight;
+  // The cap counts the calls of the variants answering clients (primary and canary): a canary's
+  // calls in flight take the sidecar's capacity too, shadow copies never refuse a client.
+  const telemetryOf = new Map(rollouts.variants.map((v) => [v.name, v.telemetry]));
+  const inFlight = (): number => {
+    const r = router.current;
+    return (telemetryOf.get(r.primary)?.inFlight ?? 0) + (r.canary ? telemetryOf.get(r.canary.variant)?.inFlight ?? 0 : 0);
+  };
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -209,7 +216,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not_ready', mode }));
       return;
     }
-    if (telemetry.inFlight >= maxInFlight) {
+    if (inFlight() >= maxInFlight) {
       // Saturated: answer at once, without reading the body (the connection closes after).
       telemetry.error(ErrorReason.overloaded);
       telemetry.requestFinished(Outcome.internalError, 503, 0, 0, 0);
