@@ -4,13 +4,23 @@
  * its /api/v1/import/prometheus API. Both bind to 127.0.0.1 on a free port, and a watchdog stops
  * an engine whose RSS passes the cap (the machine is shared).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-export const RSS_CAP_BYTES = 4 * 1024 ** 3;
+/**
+ * RSS above which the watchdog kills an engine (or promtool): 4 GB unless the run raises it
+ * (`--rss-cap-gb`); the machine is shared, so never above ~12 GB.
+ */
+let rssCapBytes = 4 * 1024 ** 3;
+export function setRssCap(bytes: number): void {
+  rssCapBytes = bytes;
+}
+export function rssCap(): number {
+  return rssCapBytes;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,24 +70,32 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
   throw new Error(`engine not ready: ${stderr()}`);
 }
 
-async function launch(binary: string, args: string[], readyUrl: string, url: string): Promise<Engine> {
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+/** Kills `child` with SIGKILL once its RSS passes the cap; `capped()` says whether it did. */
+function watch(child: ChildProcess): { capped: () => boolean; clear: () => void } {
   let capped = false;
   const watchdog = setInterval(() => {
     try {
-      if (memory(child.pid!).rss > RSS_CAP_BYTES) {
+      if (memory(child.pid!).rss > rssCapBytes) {
         capped = true;
+        console.error(`watchdog: pid ${child.pid} passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB RSS cap, killed`);
         child.kill('SIGKILL');
       }
     } catch {
       // exited
     }
-  }, 500);
+  }, 250);
   watchdog.unref();
+  return { capped: () => capped, clear: () => clearInterval(watchdog) };
+}
+
+async function launch(binary: string, args: string[], readyUrl: string, url: string): Promise<Engine> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  const dog = watch(child);
+  const capped = dog.capped;
   const stop = async () => {
-    clearInterval(watchdog);
+    dog.clear();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -90,25 +108,58 @@ async function launch(binary: string, args: string[], readyUrl: string, url: str
     await stop();
     throw e;
   }
-  return { url, pid: child.pid!, capped: () => capped, stop };
+  return { url, pid: child.pid!, capped, stop };
 }
+
+/** Runs promtool under the same RSS watchdog as the engines (its block writer holds every series in memory). */
+async function promtool(args: string[]): Promise<{ peakRss: number; cpuSeconds: number }> {
+  const child = spawn('promtool', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  const dog = watch(child);
+  let peakRss = 0;
+  let cpu = 0;
+  const sample = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, memory(child.pid!).peak);
+      cpu = cpuSeconds(child.pid!);
+    } catch {
+      // exited
+    }
+  }, 1000);
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  clearInterval(sample);
+  dog.clear();
+  if (dog.capped()) throw new Error(`promtool passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB RSS cap (peak seen ${(peakRss / 1024 ** 3).toFixed(2)} GB)`);
+  if (code !== 0) throw new Error(`promtool failed: ${err}`);
+  return { peakRss, cpuSeconds: cpu };
+}
+
+/** An empty rule file the engine starts with; `loadPrometheusRules` fills it and reloads. */
+const NO_RULES = 'groups: []\n';
 
 /**
  * Writes a TSDB with promtool from what `produce` writes (OpenMetrics), then starts Prometheus on
  * it. promtool mmaps its input, so the text goes through a file (deleted once the blocks exist).
+ * Prometheus starts with an empty rule file (lifecycle API on) so the window rules can be loaded
+ * after the query measurements, without their evaluations landing in them.
  */
-export async function backfillPrometheus(dir: string, produce: (out: Writable) => Promise<unknown>): Promise<{ engine: Engine; backfillSeconds: number }> {
+export async function backfillPrometheus(dir: string, produce: (out: Writable) => Promise<unknown>): Promise<{ engine: Engine; backfillSeconds: number; promtoolPeakRss: number; promtoolCpu: number }> {
   const input = join(dir, 'fleet.om');
   const started = process.hrtime.bigint();
   const out = createWriteStream(input);
   await produce(out);
   out.end();
   await new Promise<void>((r) => out.once('close', () => r()));
-  const promtool = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  rmSync(input, { force: true });
-  if (promtool.status !== 0) throw new Error(`promtool failed: ${promtool.stderr}`);
+  let tool: { peakRss: number; cpuSeconds: number };
+  try {
+    tool = await promtool(['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')]);
+  } finally {
+    rmSync(input, { force: true });
+  }
   const backfillSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\n');
+  writeFileSync(join(dir, 'rules.yml'), NO_RULES);
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 15s\nrule_files:\n  - ${join(dir, 'rules.yml')}\n`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const engine = await launch(
@@ -117,6 +168,7 @@ export async function backfillPrometheus(dir: string, produce: (out: Writable) =
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
       '--storage.tsdb.retention.time=30d',
       '--query.timeout=5m',
       '--query.max-samples=500000000',
@@ -125,7 +177,66 @@ export async function backfillPrometheus(dir: string, produce: (out: Writable) =
     `${url}/-/ready`,
     url,
   );
-  return { engine, backfillSeconds };
+  return { engine, backfillSeconds, promtoolPeakRss: tool.peakRss, promtoolCpu: tool.cpuSeconds };
+}
+
+/** Loads `rulesYaml` into a Prometheus started by backfillPrometheus (rule file + /-/reload). */
+export async function loadPrometheusRules(dir: string, engine: Engine, rulesYaml: string): Promise<void> {
+  writeFileSync(join(dir, 'rules.yml'), rulesYaml);
+  const res = await fetch(`${engine.url}/-/reload`, { method: 'POST' });
+  if (!res.ok) throw new Error(`reload failed: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Starts a single-node VictoriaMetrics on `dir`'s data. `limit: 'raised'` lifts
+ * -search.maxUniqueTimeseries to 10 M (to measure an unsplit query); `'default'` keeps the
+ * engine's 300,000, as a user would run it. Its caches are sized to half the RSS cap
+ * (-memory.allowedBytes): by default they take 60% of the machine's memory, which on this
+ * shared 24 GB machine would pass the cap without saying anything about the data.
+ */
+export async function startVictoriaMetrics(dir: string, limit: 'raised' | 'default'): Promise<Engine> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return launch(
+    'victoria-metrics',
+    [
+      `-storageDataPath=${join(dir, 'vm')}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-retentionPeriod=1y',
+      '-search.latencyOffset=0s',
+      ...(limit === 'raised' ? ['-search.maxUniqueTimeseries=10000000'] : []),
+      '-search.maxQueryDuration=5m',
+      '-search.maxSamplesPerQuery=5000000000',
+      `-memory.allowedBytes=${Math.floor(rssCapBytes / 2)}`,
+      '-loggerLevel=ERROR',
+    ],
+    `${url}/health`,
+    url,
+  );
+}
+
+/**
+ * vmalert evaluating `rulesYaml` against VictoriaMetrics at `vmUrl` and writing the recorded
+ * series back to it: the VictoriaMetrics equivalent of Prometheus' rule manager.
+ */
+export async function startVmalert(dir: string, vmUrl: string, rulesYaml: string): Promise<Engine> {
+  const file = join(dir, 'vmalert-rules.yml');
+  writeFileSync(file, rulesYaml);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return launch(
+    'vmalert',
+    [
+      `-rule=${file}`,
+      `-datasource.url=${vmUrl}`,
+      `-remoteWrite.url=${vmUrl}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-evaluationInterval=1m',
+      '-loggerLevel=ERROR',
+    ],
+    `${url}/metrics`,
+    url,
+  );
 }
 
 /**
@@ -135,23 +246,8 @@ export async function backfillPrometheus(dir: string, produce: (out: Writable) =
  * 100-feature model on (2,200 bucket series per replica; docs/performance.md).
  */
 export async function backfillVictoriaMetrics(dir: string, produce: (out: Writable) => Promise<unknown>): Promise<{ engine: Engine; backfillSeconds: number }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const engine = await launch(
-    'victoria-metrics',
-    [
-      `-storageDataPath=${join(dir, 'vm')}`,
-      `-httpListenAddr=127.0.0.1:${port}`,
-      '-retentionPeriod=1y',
-      '-search.latencyOffset=0s',
-      '-search.maxUniqueTimeseries=10000000',
-      '-search.maxQueryDuration=5m',
-      '-search.maxSamplesPerQuery=5000000000',
-      '-loggerLevel=ERROR',
-    ],
-    `${url}/health`,
-    url,
-  );
+  const engine = await startVictoriaMetrics(dir, 'raised');
+  const url = engine.url;
   const started = process.hrtime.bigint();
   // Batches of ~8 MB, each POST awaited before more is accepted: a single streamed request body was
   // buffered by fetch faster than VictoriaMetrics read it (12 GB of RSS in this process at 300 replicas).
