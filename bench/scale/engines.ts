@@ -33,11 +33,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resident and peak resident memory of a process, from /proc (bytes). */
-export function memory(pid: number): { rss: number; peak: number } {
+/**
+ * Resident memory of a process, from /proc (bytes): all of it (`rss`), its anonymous part
+ * (`anon`: heap, what the machine must really find), and the peak of all of it (`peak`).
+ * Prometheus and promtool mmap their blocks and input file: those pages count in VmRSS but are
+ * page cache the kernel takes back, so the cap and the figures use the anonymous part.
+ */
+export function memory(pid: number): { rss: number; anon: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') + kb('RssShmem'), peak: kb('VmHWM') };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc: contention-free cost on a shared machine. */
@@ -53,6 +58,8 @@ export interface Engine {
   pid: number;
   /** Set when the watchdog stopped the engine for passing the RSS cap. */
   capped: () => boolean;
+  /** The most anonymous memory the watchdog saw the engine use. */
+  peakAnon: () => number;
   stop(): Promise<void>;
 }
 
@@ -70,14 +77,20 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
   throw new Error(`engine not ready: ${stderr()}`);
 }
 
-/** Kills `child` with SIGKILL once its RSS passes the cap; `capped()` says whether it did. */
-function watch(child: ChildProcess): { capped: () => boolean; clear: () => void } {
+/**
+ * Kills `child` with SIGKILL once its anonymous RSS passes the cap; `capped()` says whether it
+ * did, `peakAnon()` the most it was seen using (sampled every 250 ms).
+ */
+function watch(child: ChildProcess): { capped: () => boolean; peakAnon: () => number; clear: () => void } {
   let capped = false;
+  let peakAnon = 0;
   const watchdog = setInterval(() => {
     try {
-      if (memory(child.pid!).rss > rssCapBytes) {
+      const anon = memory(child.pid!).anon;
+      peakAnon = Math.max(peakAnon, anon);
+      if (anon > rssCapBytes) {
         capped = true;
-        console.error(`watchdog: pid ${child.pid} passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB RSS cap, killed`);
+        console.error(`watchdog: pid ${child.pid} passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB anonymous RSS cap, killed`);
         child.kill('SIGKILL');
       }
     } catch {
@@ -85,7 +98,7 @@ function watch(child: ChildProcess): { capped: () => boolean; clear: () => void 
     }
   }, 250);
   watchdog.unref();
-  return { capped: () => capped, clear: () => clearInterval(watchdog) };
+  return { capped: () => capped, peakAnon: () => peakAnon, clear: () => clearInterval(watchdog) };
 }
 
 async function launch(binary: string, args: string[], readyUrl: string, url: string): Promise<Engine> {
@@ -108,20 +121,18 @@ async function launch(binary: string, args: string[], readyUrl: string, url: str
     await stop();
     throw e;
   }
-  return { url, pid: child.pid!, capped, stop };
+  return { url, pid: child.pid!, capped, peakAnon: dog.peakAnon, stop };
 }
 
 /** Runs promtool under the same RSS watchdog as the engines (its block writer holds every series in memory). */
-async function promtool(args: string[]): Promise<{ peakRss: number; cpuSeconds: number }> {
+async function promtool(args: string[]): Promise<{ peakAnon: number; cpuSeconds: number }> {
   const child = spawn('promtool', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
   const dog = watch(child);
-  let peakRss = 0;
   let cpu = 0;
   const sample = setInterval(() => {
     try {
-      peakRss = Math.max(peakRss, memory(child.pid!).peak);
       cpu = cpuSeconds(child.pid!);
     } catch {
       // exited
@@ -130,9 +141,9 @@ async function promtool(args: string[]): Promise<{ peakRss: number; cpuSeconds: 
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   clearInterval(sample);
   dog.clear();
-  if (dog.capped()) throw new Error(`promtool passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB RSS cap (peak seen ${(peakRss / 1024 ** 3).toFixed(2)} GB)`);
+  if (dog.capped()) throw new Error(`promtool passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB anonymous RSS cap after ${cpu.toFixed(0)} CPU s`);
   if (code !== 0) throw new Error(`promtool failed: ${err}`);
-  return { peakRss, cpuSeconds: cpu };
+  return { peakAnon: dog.peakAnon(), cpuSeconds: cpu };
 }
 
 /** An empty rule file the engine starts with; `loadPrometheusRules` fills it and reloads. */
@@ -144,14 +155,14 @@ const NO_RULES = 'groups: []\n';
  * Prometheus starts with an empty rule file (lifecycle API on) so the window rules can be loaded
  * after the query measurements, without their evaluations landing in them.
  */
-export async function backfillPrometheus(dir: string, produce: (out: Writable) => Promise<unknown>): Promise<{ engine: Engine; backfillSeconds: number; promtoolPeakRss: number; promtoolCpu: number }> {
+export async function backfillPrometheus(dir: string, produce: (out: Writable) => Promise<unknown>): Promise<{ engine: Engine; backfillSeconds: number; promtoolPeakAnon: number; promtoolCpu: number }> {
   const input = join(dir, 'fleet.om');
   const started = process.hrtime.bigint();
   const out = createWriteStream(input);
   await produce(out);
   out.end();
   await new Promise<void>((r) => out.once('close', () => r()));
-  let tool: { peakRss: number; cpuSeconds: number };
+  let tool: { peakAnon: number; cpuSeconds: number };
   try {
     tool = await promtool(['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')]);
   } finally {
@@ -177,7 +188,7 @@ export async function backfillPrometheus(dir: string, produce: (out: Writable) =
     `${url}/-/ready`,
     url,
   );
-  return { engine, backfillSeconds, promtoolPeakRss: tool.peakRss, promtoolCpu: tool.cpuSeconds };
+  return { engine, backfillSeconds, promtoolPeakAnon: tool.peakAnon, promtoolCpu: tool.cpuSeconds };
 }
 
 /** Loads `rulesYaml` into a Prometheus started by backfillPrometheus (rule file + /-/reload). */
@@ -258,7 +269,12 @@ export async function backfillVictoriaMetrics(dir: string, produce: (out: Writab
     const body = pending.join('');
     pending = [];
     size = 0;
-    const res = await fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body });
+    let res: Response;
+    try {
+      res = await fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body });
+    } catch (err) {
+      throw new Error(engine.capped() ? `victoria-metrics passed the ${(rssCapBytes / 1024 ** 3).toFixed(1)} GB anonymous RSS cap while importing` : `import failed: ${(err as Error).message}`);
+    }
     if (!res.ok) throw new Error(`import failed: ${res.status} ${await res.text()}`);
   };
   const sink = new Writable({
@@ -273,12 +289,17 @@ export async function backfillVictoriaMetrics(dir: string, produce: (out: Writab
       post().then(() => done(), done);
     },
   });
-  await produce(sink);
-  sink.end();
-  await new Promise<void>((resolve, reject) => {
-    sink.once('finish', () => resolve());
-    sink.once('error', reject);
-  });
+  try {
+    await produce(sink);
+    sink.end();
+    await new Promise<void>((resolve, reject) => {
+      sink.once('finish', () => resolve());
+      sink.once('error', reject);
+    });
+  } catch (err) {
+    await engine.stop();
+    throw err;
+  }
   await fetch(`${url}/internal/force_flush`);
   const backfillSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { engine, backfillSeconds };

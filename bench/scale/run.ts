@@ -13,7 +13,7 @@
  * rule manager (Prometheus' rule group, or vmalert for VictoriaMetrics) evaluating the shipped
  * window rules, and, for VictoriaMetrics, the collector against the engine's default
  * -search.maxUniqueTimeseries (HTTP 422, split per feature group).
- * Engines and promtool are killed above an RSS cap (`--rss-cap-gb`, default 4; shared machine):
+ * Engines and promtool are killed above an anonymous-RSS cap (`--rss-cap-gb`, default 4; shared machine):
  * a run that passes it is reported as capped.
  *
  * Run: `npx tsx bench/scale/run.ts [--raw-prom 10,100] [--raw-vm 10,100] [--recorded 10,1000]
@@ -232,18 +232,24 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
     stage('backfill');
     const produce = async (out: NodeJS.WritableStream) => (series = await writeRawFleet(out as never, s, kind === 'prometheus' ? 'om' : 'prom'));
     let backfill: number;
-    if (kind === 'prometheus') {
-      const started = await backfillPrometheus(dir, produce);
-      engine = started.engine;
-      backfill = started.backfillSeconds;
-      extra.promtoolPeakRss = gb(started.promtoolPeakRss);
-      extra.promtoolCpu = started.promtoolCpu;
-    } else {
-      const started = await backfillVictoriaMetrics(dir, produce);
-      engine = started.engine;
-      backfill = started.backfillSeconds;
+    try {
+      if (kind === 'prometheus') {
+        const started = await backfillPrometheus(dir, produce);
+        engine = started.engine;
+        backfill = started.backfillSeconds;
+        extra.promtoolPeakAnon = gb(started.promtoolPeakAnon);
+        extra.promtoolCpu = started.promtoolCpu;
+      } else {
+        const started = await backfillVictoriaMetrics(dir, produce);
+        engine = started.engine;
+        backfill = started.backfillSeconds;
+      }
+    } catch (err) {
+      // Over the RSS cap (or out of disk): a row that says so, and the next run still goes.
+      const failed = `backfill failed: ${(err as Error).message.slice(0, 160)}`;
+      return { engine: kind, replicas, series, backfill: NaN, window: failed, windowCpu: '-', rules: '-', rulesCpu: '-', rss: '-', peak: '-', collector: [], extra };
     }
-    extra.rssAfterBackfill = gb(memory(engine.pid).rss);
+    extra.anonAfterBackfill = gb(memory(engine.pid).anon);
     const e = engine;
     const source = new PrometheusWindowSource(e.url, 300_000);
     const baseline = profile('model0', FEATURES);
@@ -272,7 +278,7 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
     } catch (err) {
       rules = e.capped() ? 'capped' : `failed: ${(err as Error).message.slice(0, 80)}`;
     }
-    const mem = e.capped() ? { rss: NaN, peak: NaN } : memory(e.pid);
+    const mem = e.capped() ? { rss: NaN, anon: NaN, peak: NaN } : memory(e.pid);
     const collector: CollectorCheck[] = [];
     for (const ms of COLLECTOR_TIMEOUTS) {
       if (e.capped()) break;
@@ -307,7 +313,7 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
               missed: metricValue(text, 'vmalert_iteration_missed_total', 'modelwatch-windows'),
             };
           }, 2);
-          extra.vmalertRss = gb(memory(va.pid).rss);
+          extra.vmalertAnon = gb(memory(va.pid).anon);
           await va.stop();
           vmalert = undefined;
         }
@@ -315,14 +321,15 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
         ruleManager = e.capped() ? 'capped' : `failed: ${(err as Error).message.slice(0, 200)}`;
       }
       if (!e.capped()) {
-        extra.rssAfterRules = gb(memory(e.pid).rss);
+        extra.anonAfterRules = gb(memory(e.pid).anon);
         // Proof the rules read the backfilled minute: the series they recorded.
         const res = await fetch(`${e.url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: 'count(model_feature_le:modelwatch_input_feature_value_bucket:increase1m)' }) });
         const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
         extra.recordedBucketSeries = Number(body.data?.result?.[0]?.value[1] ?? 0);
       }
     }
-    const peakAll = e.capped() ? NaN : memory(e.pid).peak;
+    const peakAll = e.peakAnon();
+    extra.vmHwmTotal = e.capped() ? '-' : gb(memory(e.pid).peak);
     let collectorDefaultLimit: CollectorCheck[] | undefined;
     if (kind === 'victoria-metrics' && !e.capped()) {
       // As a user runs it: the default -search.maxUniqueTimeseries (300,000) on the same data.
@@ -334,11 +341,11 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
         stage(`default limit: collector window read, --query-timeout ${ms / 1000}s`);
         collectorDefaultLimit.push(await collectorCheck(engine, ms, s.endMs));
       }
-      extra.defaultLimitPeakRss = gb(memory(engine.pid).peak);
+      extra.defaultLimitPeakAnon = gb(engine.peakAnon());
     }
     return {
       engine: kind, replicas, series, backfill, window, windowCpu, rules, rulesCpu,
-      rss: gb(mem.rss), peak: gb(peakAll), collector, collectorDefaultLimit, ruleManager, extra,
+      rss: `${gb(mem.anon)} anon (${gb(mem.rss)} with mapped files)`, peak: `${gb(peakAll)} anon`, collector, collectorDefaultLimit, ruleManager, extra,
     };
   } finally {
     await vmalert?.stop();
@@ -368,7 +375,7 @@ async function recordedRun(replicas: number): Promise<Record<string, unknown>> {
     // Samples the rounds saw: zero would mean the recorded series were not found.
     const samples = [...text.matchAll(/^modelwatch_drift_window_samples\{[^}]*kind="input"[^}]*\} (\S+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const mem = memory(engine.pid);
-    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.wall.toFixed(2), engineCpu: round.engineCpu.toFixed(2), collectorCpu: round.ownCpu.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.rss), peak: gb(mem.peak) };
+    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.wall.toFixed(2), engineCpu: round.engineCpu.toFixed(2), collectorCpu: round.ownCpu.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.anon), peak: gb(engine.peakAnon()) };
   } finally {
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });

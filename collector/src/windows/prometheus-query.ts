@@ -25,7 +25,12 @@ interface ApiBody {
  * engines share only the status code, and 422 also covers errors no split can fix.
  */
 const TOO_LARGE = /too many|exceed|maxUniqueTimeseries|max.?series|series limit|limit of|narrow down/i;
-/** A server-side timeout (the `timeout` parameter or the engine's own limit). */
+/**
+ * A server-side timeout (the `timeout` parameter or the engine's own limit). Checked before
+ * TOO_LARGE: VictoriaMetrics answers its timeout with HTTP 422 too ("timeout exceeded during the
+ * query: … -search.maxQueryDuration"), which "exceed" alone would take for a series limit and split
+ * into ever smaller queries that each wait out the timeout again.
+ */
 const ENGINE_TIMEOUT = /timeout|timed out|deadline exceeded/i;
 
 /**
@@ -73,7 +78,7 @@ export class PrometheusQueryClient {
     }
     if (body.status !== 'success' || body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) {
       const detail = body.error ?? 'unexpected response';
-      if (body.errorType === 'timeout' || (res.status === 503 && ENGINE_TIMEOUT.test(detail))) {
+      if (body.errorType === 'timeout' || ((res.status === 503 || res.status === 422) && ENGINE_TIMEOUT.test(detail))) {
         throw this.fail('timeout', 'prometheus_timeout', SourceErrors.timeout, { source: this.baseUrl, ms: this.engineTimeoutMs });
       }
       if (res.status === 422 && TOO_LARGE.test(detail)) {

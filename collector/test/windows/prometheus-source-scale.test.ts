@@ -96,6 +96,42 @@ describe('PrometheusWindowSource failures', () => {
     expect(err.code).toBe('MW_ERR_SOURCE_UNREACHABLE');
   });
 
+  it('reports VictoriaMetrics’ timeout answer (HTTP 422 "timeout exceeded") as prometheus_timeout and does not split it', async () => {
+    // VictoriaMetrics 1.79's answer, verbatim, to the raw bucket query of 500 replicas × 100
+    // features that ran past its timeout (bench/scale). A real VictoriaMetrics over this test's few
+    // series finishes before it checks its deadline, so the answer is replayed: read as
+    // "too large" (it says "exceeded", with 422), it was split down to single features, each of
+    // which waited out the timeout again.
+    const answer = JSON.stringify({
+      status: 'error',
+      errorType: '422',
+      error: 'error when executing query="sum by (variant, feature, le) (increase(modelwatch_input_feature_value_bucket{model=\\"m\\"}[15m]))" for (time=1795939428949, step=300000): timeout exceeded during the query: 9.000 seconds (elapsed 9.013 seconds); the timeout can be adjusted with `-search.maxQueryDuration` command-line flag',
+    });
+    let requests = 0;
+    const vm = createServer((_req, res) => {
+      requests++;
+      res.writeHead(422, { 'content-type': 'application/json' });
+      res.end(answer);
+    });
+    await new Promise<void>((r) => vm.listen(0, '127.0.0.1', r));
+    try {
+      const outcomes: string[] = [];
+      const source = new PrometheusWindowSource(`http://127.0.0.1:${(vm.address() as AddressInfo).port}`, 10_000, {}, { observe: (o) => outcomes.push(o) });
+      const profile = createProfile('m');
+      const wide = { ...profile, features: ['a', 'b', 'c', 'd'].map((name) => ({ ...profile.features[0], name })) };
+      const err = (await source.fetch(wide, { label: '15m', ms: 900_000 }, Date.now()).catch((e) => e)) as WindowError;
+      expect(err.reason).toBe('prometheus_timeout');
+      expect(err.code).toBe('MW_ERR_SOURCE_TIMEOUT');
+      // Every query that came back was a timeout: none was taken for "too large" and retried in halves.
+      expect(outcomes.length).toBeGreaterThan(0);
+      expect(outcomes.every((o) => o === 'timeout'), outcomes.join(',')).toBe(true);
+      expect(requests).toBeLessThanOrEqual(2);
+    } finally {
+      vm.closeAllConnections();
+      await new Promise<void>((r) => vm.close(() => r()));
+    }
+  });
+
   it('reports the engine’s own timeout answer as prometheus_timeout', async () => {
     // A gateway that shrinks the timeout we send to 1 µs: the real Prometheus then answers its own
     // timeout error (503, errorType "timeout") instead of the client's abort firing.
