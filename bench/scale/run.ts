@@ -287,7 +287,9 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
     }
     let ruleManager: RuleIteration | string | undefined;
     if (RULES_ON && !e.capped()) {
-      const offset = Math.ceil((Date.now() - s.endMs) / 60_000) + 1;
+      // Evaluations at T read [T - offset - 1m, T - offset]: 8 minutes before the data's end now,
+      // so the next ~7 minutes of iterations all read a full minute of it.
+      const offset = Math.ceil((Date.now() - s.endMs) / 60_000) + 8;
       extra.ruleOffsetMinutes = offset;
       stage(`rule manager, offset ${offset}m`);
       try {
