@@ -216,6 +216,10 @@ export async function startVictoriaMetrics(dir: string, limit: 'raised' | 'defau
       '-retentionPeriod=1y',
       '-search.latencyOffset=0s',
       ...(limit === 'raised' ? ['-search.maxUniqueTimeseries=10000000'] : []),
+      // Its rollup result cache answers a repeated query over past data from memory (the 1,000-replica
+      // run got the collector's 15m window in 1 s after an abandoned identical query had filled it):
+      // off, so every measured query does the engine's work, as a collector's moving window does.
+      '-search.disableCache',
       '-search.maxQueryDuration=5m',
       '-search.maxSamplesPerQuery=5000000000',
       `-memory.allowedBytes=${Math.floor(rssCapBytes / 2)}`,
