@@ -1,0 +1,155 @@
+import type { Attributes } from '@opentelemetry/api';
+import { ProtoWriter } from './proto-writer.js';
+import { writeAttributes, type SpanRecord } from './span-record.js';
+
+/**
+ * OTLP trace encodings of span records: `ExportTraceServiceRequest` as protobuf
+ * (opentelemetry/proto/collector/trace/v1/trace_service.proto; field numbers in the comments)
+ * and as OTLP/JSON (hex ids, enums as numbers, 64-bit integers as decimal strings).
+ * One resource and one instrumentation scope per request: a sidecar process has exactly one.
+ */
+export interface TraceEnvelope {
+  readonly resource: Attributes;
+  readonly scopeName: string;
+  readonly scopeVersion?: string;
+}
+
+/** The resource and scope encoded once; each batch starts with these bytes. */
+export class ProtobufEnvelope {
+  /** ResourceSpans.resource (field 1) and ScopeSpans.scope (field 1), tag and length included. */
+  readonly resource: Uint8Array;
+  readonly scope: Uint8Array;
+
+  constructor(readonly envelope: TraceEnvelope) {
+    const w = new ProtoWriter(1024);
+    const r = w.begin(1); // ResourceSpans.resource
+    writeAttributes(w, 1, envelope.resource); // Resource.attributes
+    w.end(r);
+    this.resource = Uint8Array.prototype.slice.call(w.bytes());
+    w.reset();
+    const s = w.begin(1); // ScopeSpans.scope
+    w.string(1, envelope.scopeName); // InstrumentationScope.name
+    if (envelope.scopeVersion) w.string(2, envelope.scopeVersion);
+    w.end(s);
+    this.scope = Uint8Array.prototype.slice.call(w.bytes());
+  }
+}
+
+/** Encodes `spans[from..to)` as one ExportTraceServiceRequest into `w` (reset first). */
+export function encodeProtobuf(w: ProtoWriter, env: ProtobufEnvelope, spans: readonly SpanRecord[], from = 0, to = spans.length): Buffer {
+  w.reset();
+  const rs = w.begin(1); // ExportTraceServiceRequest.resource_spans
+  w.raw(env.resource);
+  const ss = w.begin(2); // ResourceSpans.scope_spans
+  w.raw(env.scope);
+  for (let i = from; i < to; i++) writeSpan(w, spans[i]);
+  w.end(ss);
+  w.end(rs);
+  return w.bytes();
+}
+
+function writeSpan(w: ProtoWriter, s: SpanRecord): void {
+  const span = w.begin(2); // ScopeSpans.spans
+  w.hexBytes(1, s.traceId);
+  w.hexBytes(2, s.spanId);
+  if (s.traceState) w.string(3, s.traceState);
+  if (s.parentSpanId) w.hexBytes(4, s.parentSpanId);
+  w.string(5, s.name);
+  w.tag(6, 0);
+  w.varint(s.kind);
+  w.timeNanos(7, s.startMs);
+  w.timeNanos(8, s.endMs);
+  if (s.constant) w.raw(s.constant.proto); // Span.attributes (field 9), encoded once per tracer
+  writeAttributes(w, 9, s.attributes);
+  const events = s.events;
+  if (events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const ev = w.begin(11); // Span.events
+      w.timeNanos(1, e.timeMs);
+      w.string(2, e.name);
+      writeAttributes(w, 3, e.attributes);
+      w.end(ev);
+    }
+  }
+  if (s.droppedLinks > 0) {
+    w.tag(14, 0); // Span.dropped_links_count
+    w.varint(s.droppedLinks);
+  }
+  if (s.statusCode !== 0 || s.statusMessage) {
+    const st = w.begin(15); // Span.status
+    if (s.statusMessage) w.string(2, s.statusMessage);
+    if (s.statusCode !== 0) {
+      w.tag(3, 0);
+      w.varint(s.statusCode);
+    }
+    w.end(st);
+  }
+  w.end(span);
+}
+
+/** Unix nanoseconds as the decimal string OTLP/JSON wants, from epoch milliseconds. */
+export function nanosString(epochMs: number): string {
+  let s = Math.floor(epochMs / 1000);
+  let n = Math.round((epochMs - s * 1000) * 1e6);
+  if (n >= 1e9) {
+    s += 1;
+    n -= 1e9;
+  }
+  return s === 0 ? String(n) : `${s}${String(n).padStart(9, '0')}`;
+}
+
+interface JsonKeyValue { key: string; value: JsonAnyValue }
+type JsonAnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number } | { arrayValue: { values: JsonAnyValue[] } } | Record<string, never>;
+
+function jsonAny(v: unknown): JsonAnyValue {
+  switch (typeof v) {
+    case 'string':
+      return { stringValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    case 'number':
+      return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+    default:
+      if (Array.isArray(v)) return { arrayValue: { values: v.map((x) => (x === undefined || x === null ? {} : jsonAny(x))) } };
+      return { stringValue: String(v) };
+  }
+}
+
+function jsonAttributes(out: JsonKeyValue[], attributes: Attributes | undefined): JsonKeyValue[] {
+  if (!attributes) return out;
+  for (const key in attributes) {
+    const v = attributes[key];
+    if (v !== undefined && v !== null) out.push({ key, value: jsonAny(v) });
+  }
+  return out;
+}
+
+/** Encodes `spans[from..to)` as one OTLP/JSON ExportTraceServiceRequest. */
+export function encodeJson(env: TraceEnvelope, spans: readonly SpanRecord[], from = 0, to = spans.length): string {
+  const out = [];
+  for (let i = from; i < to; i++) {
+    const s = spans[i];
+    const attributes = jsonAttributes(s.constant ? jsonAttributes([], s.constant.attributes) : [], s.attributes);
+    out.push({
+      traceId: s.traceId,
+      spanId: s.spanId,
+      ...(s.traceState ? { traceState: s.traceState } : {}),
+      ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+      name: s.name,
+      kind: s.kind,
+      startTimeUnixNano: nanosString(s.startMs),
+      endTimeUnixNano: nanosString(s.endMs),
+      attributes,
+      events: (s.events ?? []).map((e) => ({ timeUnixNano: nanosString(e.timeMs), name: e.name, attributes: jsonAttributes([], e.attributes) })),
+      ...(s.droppedLinks > 0 ? { droppedLinksCount: s.droppedLinks } : {}),
+      status: { code: s.statusCode, ...(s.statusMessage ? { message: s.statusMessage } : {}) },
+    });
+  }
+  return JSON.stringify({
+    resourceSpans: [{
+      resource: { attributes: jsonAttributes([], env.resource) },
+      scopeSpans: [{ scope: { name: env.scopeName, ...(env.scopeVersion ? { version: env.scopeVersion } : {}) }, spans: out }],
+    }],
+  });
+}
