@@ -54,7 +54,7 @@ function writeSpan(w: ProtoWriter, s: SpanRecord): void {
   w.hexBytes(2, s.spanId);
   if (s.traceState) w.string(3, s.traceState);
   if (s.parentSpanId) w.hexBytes(4, s.parentSpanId);
-  w.string(5, s.name);
+  w.cachedString(5, s.name);
   w.tag(6, 0);
   w.varint(s.kind);
   w.timeNanos(7, s.startMs);
@@ -67,7 +67,7 @@ function writeSpan(w: ProtoWriter, s: SpanRecord): void {
       const e = events[i];
       const ev = w.begin(11); // Span.events
       w.timeNanos(1, e.timeMs);
-      w.string(2, e.name);
+      w.cachedString(2, e.name);
       writeAttributes(w, 3, e.attributes);
       w.end(ev);
     }

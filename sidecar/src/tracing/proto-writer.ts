@@ -5,9 +5,16 @@
  * over), so no size pass runs before the write. Reused per export slot, so a batch allocates
  * nothing but the strings the encoder reads.
  */
+const STRING_CACHE_ENTRIES = 512;
+/** Hex digit values by char code ('0'–'9', 'a'–'f', 'A'–'F'). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
+  private readonly cache = new Map<string, Uint8Array>();
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -82,9 +89,18 @@ export class ProtoWriter {
   fixed64(field: number, lo: number, hi: number): void {
     this.tag(field, 1);
     this.ensure(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    // Byte by byte: cheaper than writeUInt32LE's range checks, three times per span.
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = lo;
+    b[p++] = lo >>> 8;
+    b[p++] = lo >>> 16;
+    b[p++] = lo >>> 24;
+    b[p++] = hi;
+    b[p++] = hi >>> 8;
+    b[p++] = hi >>> 16;
+    b[p++] = hi >>> 24;
+    this.pos = p;
   }
 
   /**
@@ -140,20 +156,49 @@ export class ProtoWriter {
     this.pos += len;
   }
 
-  /** A bytes field from lower-case hex (trace and span ids travel as raw bytes in protobuf). */
+  /** A bytes field from lower-case hex (trace and span ids travel as raw bytes in protobuf); a JS loop beats a native call at 8–16 bytes. */
   hexBytes(field: number, hex: string): void {
     this.tag(field, 2);
     const len = hex.length >>> 1;
     this.ensure(len + 1);
-    this.buf[this.pos++] = len;
-    this.pos += this.buf.write(hex, this.pos, len, 'hex');
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = len;
+    for (let i = 0; i < hex.length; i += 2) b[p++] = (HEX[hex.charCodeAt(i)] << 4) | HEX[hex.charCodeAt(i + 1)];
+    this.pos = p;
   }
 
-  /** Bytes written elsewhere (a pre-encoded constant part), copied in. */
+  /**
+   * A string field whose encoding (tag, length, bytes) is looked up in a small cache: attribute
+   * keys, span and event names, methods and routes repeat on every span. The cache is bounded:
+   * cleared when full, so request-derived values (paths) cannot grow it.
+   */
+  cachedString(field: number, s: string): void {
+    let bytes = this.cache.get(s);
+    if (bytes === undefined || bytes[0] !== ((field << 3) | 2)) {
+      const start = this.pos;
+      this.string(field, s);
+      bytes = this.buf.slice(start, this.pos);
+      if (this.cache.size >= STRING_CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(s, bytes);
+      return;
+    }
+    this.raw(bytes);
+  }
+
+  /** Bytes written elsewhere (a pre-encoded constant part), copied in; short ones by a loop (cheaper than set()). */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    if (n > 64) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i];
+    this.pos = p;
   }
 
   /** Starts a nested message: writes its tag and reserves a one-byte length. */

@@ -74,9 +74,10 @@ export function writeAttributes(w: ProtoWriter, field: number, attributes: Attri
     const v = attributes[key];
     if (v === undefined || v === null) continue;
     const kv = w.begin(field);
-    w.string(1, key);
+    w.cachedString(1, key);
     const any = w.begin(2);
-    writeAnyValue(w, v);
+    if (typeof v === 'string') w.cachedString(1, v);
+    else writeAnyValue(w, v);
     w.end(any);
     w.end(kv);
   }
