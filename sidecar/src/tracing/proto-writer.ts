@@ -178,7 +178,8 @@ export class ProtoWriter {
     if (bytes === undefined || bytes[0] !== ((field << 3) | 2)) {
       const start = this.pos;
       this.string(field, s);
-      bytes = this.buf.slice(start, this.pos);
+      // A copy: Buffer#slice is a view, and the bytes under it move (end() shifts bodies) or are reused.
+      bytes = Uint8Array.prototype.slice.call(this.buf, start, this.pos);
       if (this.cache.size >= STRING_CACHE_ENTRIES) this.cache.clear();
       this.cache.set(s, bytes);
       return;
