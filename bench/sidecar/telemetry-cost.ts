@@ -112,7 +112,7 @@ export function benchTelemetry(iterations = 200_000): [string, number][] {
     ['metrics: 20 feature histograms + invalid/range counters, outputs, software metrics', metrics],
     ['traces before: server span + 2 child spans (BatchSpanProcessor)', threeSpans],
     ['traces: one SDK server span + 1 event (before: BatchSpanProcessor)', sdkSpan],
-    ['traces: one span record + 1 event, every request traced (request path only)', recordSpan],
+    ['traces: one span record + 1 event, every request traced (recording only; encoding is in the export rows)', recordSpan],
     ['traces: span records, head sampling at 0.1 (mean per request)', tenth],
     ['total added by monitoring in proxy mode', parse + parseResponse + metrics + recordSpan],
   ];

@@ -35,6 +35,33 @@ export class ProtobufEnvelope {
   }
 }
 
+/**
+ * What comes before `spansBytes` bytes of encoded spans (writeSpan) to make one
+ * ExportTraceServiceRequest: the resource_spans tag and length, the resource, the scope_spans tag
+ * and length, the scope. Lets spans be encoded as they end, the envelope only when the batch leaves.
+ */
+export function protobufHeader(w: ProtoWriter, env: ProtobufEnvelope, spansBytes: number): Buffer {
+  w.reset();
+  const scopeSpans = env.scope.length + spansBytes;
+  const resourceSpans = env.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+  w.tag(1, 2); // ExportTraceServiceRequest.resource_spans
+  w.varint(resourceSpans);
+  w.raw(env.resource);
+  w.tag(2, 2); // ResourceSpans.scope_spans
+  w.varint(scopeSpans);
+  w.raw(env.scope);
+  return w.bytes();
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v > 127) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
+}
+
 /** Encodes `spans[from..to)` as one ExportTraceServiceRequest into `w` (reset first). */
 export function encodeProtobuf(w: ProtoWriter, env: ProtobufEnvelope, spans: readonly SpanRecord[], from = 0, to = spans.length): Buffer {
   w.reset();
@@ -48,7 +75,8 @@ export function encodeProtobuf(w: ProtoWriter, env: ProtobufEnvelope, spans: rea
   return w.bytes();
 }
 
-function writeSpan(w: ProtoWriter, s: SpanRecord): void {
+/** Writes one span as ScopeSpans.spans (field 2): a batch is these, one after the other, behind protobufHeader(). */
+export function writeSpan(w: ProtoWriter, s: SpanRecord): void {
   const span = w.begin(2); // ScopeSpans.spans
   w.hexBytes(1, s.traceId);
   w.hexBytes(2, s.spanId);
@@ -60,7 +88,8 @@ function writeSpan(w: ProtoWriter, s: SpanRecord): void {
   w.timeNanos(7, s.startMs);
   w.timeNanos(8, s.endMs);
   if (s.constant) w.raw(s.constant.proto); // Span.attributes (field 9), encoded once per tracer
-  writeAttributes(w, 9, s.attributes);
+  if (s.encoded) w.raw(s.encoded);
+  else writeAttributes(w, 9, s.attributes);
   const events = s.events;
   if (events) {
     for (let i = 0; i < events.length; i++) {
@@ -125,31 +154,33 @@ function jsonAttributes(out: JsonKeyValue[], attributes: Attributes | undefined)
   return out;
 }
 
+/** One span as OTLP/JSON (an element of scopeSpans[].spans). */
+export function jsonSpan(s: SpanRecord): string {
+  const attributes = jsonAttributes(s.constant ? jsonAttributes([], s.constant.attributes) : [], s.attributes);
+  return JSON.stringify({
+    traceId: s.traceId,
+    spanId: s.spanId,
+    ...(s.traceState ? { traceState: s.traceState } : {}),
+    ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: nanosString(s.startMs),
+    endTimeUnixNano: nanosString(s.endMs),
+    attributes,
+    events: (s.events ?? []).map((e) => ({ timeUnixNano: nanosString(e.timeMs), name: e.name, attributes: jsonAttributes([], e.attributes) })),
+    ...(s.droppedLinks > 0 ? { droppedLinksCount: s.droppedLinks } : {}),
+    status: { code: s.statusCode, ...(s.statusMessage ? { message: s.statusMessage } : {}) },
+  });
+}
+
+/** An OTLP/JSON ExportTraceServiceRequest from spans encoded by jsonSpan. */
+export function jsonRequest(env: TraceEnvelope, spans: readonly string[]): string {
+  const resource = JSON.stringify({ attributes: jsonAttributes([], env.resource) });
+  const scope = JSON.stringify({ name: env.scopeName, ...(env.scopeVersion ? { version: env.scopeVersion } : {}) });
+  return `{"resourceSpans":[{"resource":${resource},"scopeSpans":[{"scope":${scope},"spans":[${spans.join(',')}]}]}]}`;
+}
+
 /** Encodes `spans[from..to)` as one OTLP/JSON ExportTraceServiceRequest. */
 export function encodeJson(env: TraceEnvelope, spans: readonly SpanRecord[], from = 0, to = spans.length): string {
-  const out = [];
-  for (let i = from; i < to; i++) {
-    const s = spans[i];
-    const attributes = jsonAttributes(s.constant ? jsonAttributes([], s.constant.attributes) : [], s.attributes);
-    out.push({
-      traceId: s.traceId,
-      spanId: s.spanId,
-      ...(s.traceState ? { traceState: s.traceState } : {}),
-      ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-      name: s.name,
-      kind: s.kind,
-      startTimeUnixNano: nanosString(s.startMs),
-      endTimeUnixNano: nanosString(s.endMs),
-      attributes,
-      events: (s.events ?? []).map((e) => ({ timeUnixNano: nanosString(e.timeMs), name: e.name, attributes: jsonAttributes([], e.attributes) })),
-      ...(s.droppedLinks > 0 ? { droppedLinksCount: s.droppedLinks } : {}),
-      status: { code: s.statusCode, ...(s.statusMessage ? { message: s.statusMessage } : {}) },
-    });
-  }
-  return JSON.stringify({
-    resourceSpans: [{
-      resource: { attributes: jsonAttributes([], env.resource) },
-      scopeSpans: [{ scope: { name: env.scopeName, ...(env.scopeVersion ? { version: env.scopeVersion } : {}) }, spans: out }],
-    }],
-  });
+  return jsonRequest(env, spans.slice(from, to).map(jsonSpan));
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { encodeJson, encodeProtobuf, ProtobufEnvelope, type TraceEnvelope } from './otlp-encoding.js';
+import { jsonRequest, jsonSpan, protobufHeader, ProtobufEnvelope, writeSpan, type TraceEnvelope } from './otlp-encoding.js';
 import { ProtoWriter } from './proto-writer.js';
 import type { SpanRecord } from './span-record.js';
 
@@ -28,24 +28,40 @@ export interface OtlpExporterOptions {
   onDropped?: (spans: number) => void;
 }
 
+/** Spans encoded as they ended, waiting to leave together: protobuf bytes in a reused writer, or JSON strings. */
+interface Batch {
+  spans: number;
+  writer: ProtoWriter | undefined;
+  json: string[] | undefined;
+}
+
 /**
- * Batches span records and posts them to an OTLP/HTTP endpoint, off the request path: `add` only
- * appends to a bounded array (or counts a drop), encoding and I/O run from a timer or setImmediate.
- * Protobuf is encoded into reused buffers (one per concurrent export) and sent over keep-alive
- * sockets; a failed batch is reported, never retried, never thrown.
+ * Encodes spans as they end and posts them in batches to an OTLP/HTTP endpoint. `add` encodes
+ * the span into the current batch (about a microsecond, measured) or counts a drop when the
+ * bounded queue is full; sending runs from a timer or setImmediate. Encoding at once instead of
+ * keeping span objects until the batch leaves is what makes tracing cheap in the process: the
+ * records die young, where holding thousands of them for tens of milliseconds promoted them out
+ * of the young generation and doubled GC time (profile in docs/performance.md). Protobuf goes
+ * into reused buffers (one per batch in flight), over keep-alive sockets; a failed batch is
+ * reported, never retried, never thrown.
  */
 export class BatchOtlpExporter {
-  private queue: SpanRecord[] = [];
+  private pending: Batch;
+  private readonly ready: Batch[] = [];
+  /** Spans encoded and not yet handed to a request (pending + ready): what maxQueueSize bounds. */
+  private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate = false;
   private inFlight = 0;
   private readonly writers: ProtoWriter[] = [];
+  private readonly header = new ProtoWriter(256);
   private readonly waiters: (() => void)[] = [];
   private readonly envelope: ProtobufEnvelope;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly maxConcurrent: number;
   private readonly headers: Record<string, string>;
+  private readonly json: boolean;
   private unreportedDrops = 0;
   private closed = false;
   /** Totals since start (benchmarks and tests read them; operators read the metrics). */
@@ -53,26 +69,52 @@ export class BatchOtlpExporter {
 
   constructor(private readonly options: OtlpExporterOptions) {
     this.envelope = new ProtobufEnvelope(options.envelope);
+    this.json = options.protocol === 'http/json';
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? 2);
     const secure = new URL(options.url).protocol === 'https:';
     this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: this.maxConcurrent });
     this.request = secure ? https.request : http.request;
     this.headers = {
       ...options.headers,
-      'content-type': options.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      'content-type': this.json ? 'application/json' : 'application/x-protobuf',
     };
+    this.pending = this.newBatch();
   }
 
-  /** Queues a finished span; O(1), never throws, never waits. */
+  private newBatch(): Batch {
+    return this.json ? { spans: 0, writer: undefined, json: [] } : { spans: 0, writer: this.writers.pop() ?? new ProtoWriter(), json: undefined };
+  }
+
+  /** Encodes a finished span into the current batch; never throws, never waits. */
   add(span: SpanRecord): void {
-    const q = this.queue;
-    if (q.length >= this.options.maxQueueSize || this.closed) {
-      this.stats.dropped++;
-      this.unreportedDrops++;
+    if (this.queued >= this.options.maxQueueSize || this.closed) {
+      this.drop();
       return;
     }
-    q.push(span);
-    if (q.length >= this.options.maxBatchSize) {
+    const b = this.pending;
+    if (b.writer) {
+      const mark = b.writer.pos;
+      try {
+        writeSpan(b.writer, span);
+      } catch {
+        // A value the encoder cannot take: lose the span, never the request.
+        b.writer.pos = mark;
+        this.drop();
+        return;
+      }
+    } else {
+      try {
+        b.json!.push(jsonSpan(span));
+      } catch {
+        this.drop();
+        return;
+      }
+    }
+    b.spans++;
+    this.queued++;
+    if (b.spans >= this.options.maxBatchSize) {
+      this.ready.push(b);
+      this.pending = this.newBatch();
       if (!this.immediate && this.inFlight < this.maxConcurrent) {
         this.immediate = true;
         setImmediate(this.onImmediate);
@@ -81,6 +123,11 @@ export class BatchOtlpExporter {
       this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
       this.timer.unref();
     }
+  }
+
+  private drop(): void {
+    this.stats.dropped++;
+    this.unreportedDrops++;
   }
 
   private readonly onImmediate = (): void => {
@@ -93,17 +140,15 @@ export class BatchOtlpExporter {
     this.exportBatches(true);
   };
 
-  /** Sends full batches (and, when `partial`, what is left) while export slots are free. */
+  /** Sends the full batches (and, when `partial`, the one being filled) while export slots are free. */
   private exportBatches(partial: boolean): void {
     this.reportDrops();
-    const size = this.options.maxBatchSize;
-    while (this.inFlight < this.maxConcurrent && (this.queue.length >= size || (partial && this.queue.length > 0))) {
-      const n = Math.min(size, this.queue.length);
-      const batch = this.queue.length === n ? this.queue : this.queue.slice(0, n);
-      this.queue = this.queue.length === n ? [] : this.queue.slice(n);
-      this.send(batch);
+    if (partial && this.pending.spans > 0) {
+      this.ready.push(this.pending);
+      this.pending = this.newBatch();
     }
-    if (this.queue.length > 0 && this.timer === undefined && !this.closed) {
+    while (this.inFlight < this.maxConcurrent && this.ready.length > 0) this.send(this.ready.shift()!);
+    if (this.queued > 0 && this.timer === undefined && !this.closed) {
       this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
       this.timer.unref();
     }
@@ -120,40 +165,39 @@ export class BatchOtlpExporter {
     }
   }
 
-  private send(batch: SpanRecord[]): void {
+  private send(batch: Batch): void {
     this.inFlight++;
+    this.queued -= batch.spans;
     this.stats.requests++;
-    const writer = this.options.protocol === 'http/json' ? undefined : this.writers.pop() ?? new ProtoWriter();
     let finished = false;
     const done = (error: Error | undefined) => {
       if (finished) return;
       finished = true;
       this.inFlight--;
-      if (writer) this.writers.push(writer);
+      if (batch.writer) {
+        batch.writer.reset();
+        this.writers.push(batch.writer);
+      }
       if (error) {
-        this.stats.failed += batch.length;
+        this.stats.failed += batch.spans;
         try {
-          this.options.onExportFailure?.(batch.length, error);
+          this.options.onExportFailure?.(batch.spans, error);
         } catch {
           // reporting is best effort
         }
       } else {
-        this.stats.exported += batch.length;
+        this.stats.exported += batch.spans;
       }
       for (const w of this.waiters.splice(0)) w();
       if (!this.closed) this.exportBatches(false);
     };
-    let body: Buffer | string;
-    try {
-      body = writer ? encodeProtobuf(writer, this.envelope, batch) : encodeJson(this.options.envelope, batch);
-    } catch (err) {
-      done(err as Error);
-      return;
-    }
+    const head = batch.writer ? protobufHeader(this.header, this.envelope, batch.writer.pos) : undefined;
+    const body = batch.writer ? batch.writer.bytes() : jsonRequest(this.options.envelope, batch.json!);
+    const length = head ? head.length + body.length : Buffer.byteLength(body);
     const req = this.request(this.options.url, {
       method: 'POST',
       agent: this.agent,
-      headers: { ...this.headers, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length },
+      headers: { ...this.headers, 'content-length': length },
       timeout: this.options.timeoutMs,
     });
     req.on('response', (res) => {
@@ -164,12 +208,14 @@ export class BatchOtlpExporter {
     });
     req.on('timeout', () => req.destroy(new Error(`OTLP export timed out after ${this.options.timeoutMs} ms`)));
     req.on('error', (err) => done(err));
+    // The header writer is shared: its bytes are copied (a few dozen) before the next batch reuses it.
+    if (head) req.write(Buffer.from(head));
     req.end(body);
   }
 
   /** Exports everything queued and waits for the requests in flight. */
   async forceFlush(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight > 0) {
+    while (this.queued > 0 || this.inFlight > 0) {
       const wait = new Promise<void>((resolve) => this.waiters.push(resolve));
       this.exportBatches(true);
       await wait;
@@ -177,13 +223,36 @@ export class BatchOtlpExporter {
     this.reportDrops();
   }
 
-  /** Flushes, then refuses new spans (counted as dropped) and closes the sockets. */
-  async shutdown(): Promise<void> {
+  /**
+   * Flushes for at most `timeoutMs`, then refuses new spans (counted as dropped) and closes the
+   * sockets: a hanging endpoint cannot hold the sidecar's shutdown. What had not left by then is
+   * reported as a failed export; requests still in flight are aborted and reported as they fail.
+   */
+  async shutdown(timeoutMs = 5_000): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    let deadline: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(true), timeoutMs);
+      deadline.unref();
+    });
     try {
-      await this.forceFlush();
+      const timedOut = await Promise.race([this.forceFlush().then(() => false), expired]);
+      this.closed = true;
+      if (timedOut && this.queued > 0) {
+        const lost = this.queued;
+        this.queued = 0;
+        this.ready.length = 0;
+        this.pending = this.newBatch();
+        this.stats.failed += lost;
+        try {
+          this.options.onExportFailure?.(lost, new Error(`shutdown: the OTLP endpoint did not take ${lost} spans within ${timeoutMs} ms`));
+        } catch {
+          // reporting is best effort
+        }
+      }
     } finally {
+      clearTimeout(deadline);
       this.closed = true;
       this.agent.destroy();
     }

@@ -23,15 +23,18 @@ import type { BatchOtlpExporter } from './otlp-exporter.js';
 import { IdGenerator } from './id-generator.js';
 import { SpanRecord } from './span-record.js';
 
+/** Read once: `performance.timeOrigin` is a getter that calls into the runtime. */
+const ORIGIN = performance.timeOrigin;
+
 /** Epoch milliseconds now, from the monotonic clock (as the OTel SDK takes its span times). */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return ORIGIN + performance.now();
 }
 
 /** An API TimeInput as epoch milliseconds (numbers below timeOrigin are performance.now() values, as in the SDK). */
 function toEpochMs(t: TimeInput | undefined): number {
   if (t === undefined) return nowMs();
-  if (typeof t === 'number') return t < performance.timeOrigin ? performance.timeOrigin + t : t;
+  if (typeof t === 'number') return t < ORIGIN ? ORIGIN + t : t;
   if (t instanceof Date) return t.getTime();
   return t[0] * 1000 + t[1] / 1e6;
 }

@@ -37,6 +37,8 @@ export class SpanRecord {
   endMs = 0;
   statusCode: number = OtlpStatusCode.unset;
   statusMessage: string | undefined = undefined;
+  /** `attributes` already encoded as protobuf KeyValues (set by whoever sets the last attribute), else undefined. */
+  encoded: Uint8Array | undefined = undefined;
   /** Links given through the API (never by the sidecar itself): not exported, counted. */
   droppedLinks = 0;
 
