@@ -128,6 +128,11 @@ export class BatchOtlpExporter {
   private drop(): void {
     this.stats.dropped++;
     this.unreportedDrops++;
+    // Drops are reported in sums from the timer: while every slot hangs, nothing else would run.
+    if (this.timer === undefined && !this.closed) {
+      this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
+      this.timer.unref();
+    }
   }
 
   private readonly onImmediate = (): void => {

@@ -74,14 +74,19 @@ describe('traces over OTLP/HTTP from the sidecar', () => {
     await post(`${sc.url}/v2/models/credit/infer`, inferBody([[1, 2, 3]]), { traceparent: PARENT });
     await post(`${sc.url}/v2/models/credit/versions/1/infer`, inferBody([[1, 2, 3]]));
     await until(() => receiver.spans().length === 4);
-    const [ok, bad, child, versioned] = receiver.spans();
-    expect(ok.attributes['http.response.status_code']).toBe(200);
+    // Batches may arrive out of order (two requests in flight): find each call's span by what identifies it.
+    const spans = receiver.spans();
+    const bad = spans.find((s) => s.attributes['http.response.status_code'] === 400)!;
+    const child = spans.find((s) => s.traceId === PARENT_TRACE)!;
+    const versioned = spans.find((s) => s.attributes['url.path'] !== '/v2/models/credit/infer')!;
+    const ok = spans.find((s) => s !== bad && s !== child && s !== versioned)!;
+    expect(ok.attributes).toMatchObject({ 'http.response.status_code': 200, 'url.path': '/v2/models/credit/infer' });
     expect(ok.attributes).not.toHaveProperty('error.type');
     expect(bad.attributes).toMatchObject({ 'http.response.status_code': 400, 'error.type': 'malformed_json' });
     expect(bad.status.code).toBe(0);
     expect(child).toMatchObject({ traceId: PARENT_TRACE, parentSpanId: '00f067aa0ba902b7' });
     expect(child.attributes).not.toHaveProperty('error.type');
-    expect(versioned.attributes['url.path']).toBe('/v2/models/credit/versions/1/infer');
+    expect(versioned.attributes).toMatchObject({ 'url.path': '/v2/models/credit/versions/1/infer', 'http.response.status_code': 200 });
     expect(new Set(receiver.spans().map((s) => s.spanId)).size).toBe(4);
   });
 
@@ -108,6 +113,7 @@ describe('traces over OTLP/HTTP from the sidecar', () => {
     for (let i = 0; i < 6; i++) await post(`${sc.url}/v2/models/credit/infer`, inferBody([[1, 2, 3]]));
     await until(() => receiver.received.length === 3);
     expect(receiver.received.map((r) => r.decoded.spans.length)).toEqual([2, 2, 2]);
-    expect(new Set(receiver.received.map((r) => r.clientPort)).size).toBe(1);
+    // Keep-alive: three exports over fewer connections (two may be open when two batches overlap).
+    expect(new Set(receiver.received.map((r) => r.clientPort)).size).toBeLessThan(3);
   });
 });
