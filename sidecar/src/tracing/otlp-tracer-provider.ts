@@ -49,7 +49,8 @@ export class OtlpTracerProvider implements TracerProvider {
 
   constructor(readonly exporter: BatchOtlpExporter) {}
 
-  getTracer(): Tracer {
+  /** One tracer for every name: spans carry the sidecar's one instrumentation scope. */
+  getTracer(_name?: string, _version?: string): Tracer {
     return new RecordTracer(this);
   }
 
