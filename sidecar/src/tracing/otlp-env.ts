@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_SERVICE_NAME, ATTR_TELEMETRY_SDK_LANGUAGE } from '@opentelemetry/semantic-conventions';
+import { readCaFile } from '@modelwatch/core';
 import { ConfigError, ConfigErrorCode, show } from '../config/errors.js';
 import type { OtlpExporterOptions, OtlpProtocol } from './otlp-exporter.js';
 
@@ -81,6 +84,37 @@ export function resourceFromEnv(env: NodeJS.ProcessEnv): Attributes {
 }
 
 /**
+ * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE (CA bundle), CLIENT_CERTIFICATE and CLIENT_KEY (mTLS):
+ * read once at startup, a file that is missing or not PEM fails with a coded error naming the variable.
+ */
+function tlsFromEnv(env: NodeJS.ProcessEnv): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  const ca = pick(env, 'CERTIFICATE');
+  if (ca) tls.ca = readCaFile(ca[1], ca[0]);
+  const cert = pick(env, 'CLIENT_CERTIFICATE');
+  const key = pick(env, 'CLIENT_KEY');
+  if ((cert === undefined) !== (key === undefined)) {
+    const [given, missing] = cert ? [cert[0], 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY'] : [key![0], 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE'];
+    throw new ConfigError(ConfigErrorCode.tls, given, `a client certificate needs its key and the key its certificate: set ${missing} (or its OTEL_EXPORTER_OTLP_ form) too`);
+  }
+  if (cert && key) {
+    for (const [k, path, field] of [[cert[0], cert[1], 'cert'], [key[0], key[1], 'key']] as const) {
+      try {
+        tls[field] = readFileSync(path);
+      } catch (err) {
+        throw new ConfigError(ConfigErrorCode.file, k, `cannot read ${show(path)}: ${(err as Error).message}`);
+      }
+    }
+    try {
+      createSecureContext({ cert: tls.cert, key: tls.key });
+    } catch (err) {
+      throw new ConfigError(ConfigErrorCode.tls, cert[0], `${cert[1]} and ${key[1]} are not a usable certificate and key: ${(err as Error).message}`);
+    }
+  }
+  return tls;
+}
+
+/**
  * Exporter options from the standard OTEL_* variables, or undefined when traces are off
  * (OTEL_TRACES_EXPORTER without `otlp`, or no endpoint). A value that is set but wrong fails
  * startup with a coded ConfigError naming the variable.
@@ -103,6 +137,7 @@ export function otlpOptionsFromEnv(env: NodeJS.ProcessEnv): Omit<OtlpExporterOpt
   const timeoutEntry = pick(env, 'TIMEOUT');
   return {
     url,
+    tls: tlsFromEnv(env),
     protocol,
     headers: headersEntry ? parseOtlpHeaders(headersEntry[0], headersEntry[1]) : {},
     timeoutMs: timeoutEntry ? positiveInt({ [timeoutEntry[0]]: timeoutEntry[1] }, timeoutEntry[0], 10_000) : 10_000,

@@ -11,6 +11,8 @@ export interface OtlpExporterOptions {
   url: string;
   protocol: OtlpProtocol;
   headers: Record<string, string>;
+  /** https endpoints: CA bundle to verify the endpoint, client certificate and key (mTLS), PEM. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Per export request (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT). */
   timeoutMs: number;
   /** Spans waiting for export; over it new spans are dropped and counted (OTEL_BSP_MAX_QUEUE_SIZE). */
@@ -72,7 +74,9 @@ export class BatchOtlpExporter {
     this.json = options.protocol === 'http/json';
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? 2);
     const secure = new URL(options.url).protocol === 'https:';
-    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: this.maxConcurrent });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: this.maxConcurrent, ...options.tls })
+      : new http.Agent({ keepAlive: true, maxSockets: this.maxConcurrent });
     this.request = secure ? https.request : http.request;
     this.headers = {
       ...options.headers,
