@@ -76,6 +76,8 @@ interface Backend<S extends ServerSpan> {
 class RecordBackend implements Backend<SpanRecord> {
   private readonly constant: ConstantAttributes;
   private readonly blocks = new ServerAttributeBlocks();
+  /** The span name of the last method and route: one string for all spans of a route. */
+  private lastName = { method: '', route: '', name: '' };
 
   constructor(
     private readonly provider: OtlpTracerProvider,
@@ -100,12 +102,19 @@ class RecordBackend implements Backend<SpanRecord> {
       parent ? parent.traceId : ids.traceId(),
       ids.spanId(),
       parent ? parent.spanId : undefined,
-      `${method} ${route}`,
+      this.spanName(method, route),
       OtlpSpanKind.server,
       nowMs(),
       attributes,
       this.constant,
     );
+  }
+
+  private spanName(method: string, route: string): string {
+    const last = this.lastName;
+    if (last.method === method && last.route === route) return last.name;
+    this.lastName = { method, route, name: `${method} ${route}` };
+    return this.lastName.name;
   }
 
   event(span: SpanRecord, name: string, attributes?: Attributes): void {
@@ -122,12 +131,17 @@ class RecordBackend implements Backend<SpanRecord> {
       // 4xx are the client's fault: recorded, but the server span stays unset (semconv).
       a[ATTR_ERROR_TYPE] = errorType;
     }
-    span.encoded = this.blocks.encoded(span.attributes, a[ATTR_HTTP_REQUEST_METHOD] as string, a[ATTR_HTTP_ROUTE] as string, a[ATTR_URL_PATH] as string,
-      a[ATTR_NETWORK_PROTOCOL_VERSION] as string, a[ATTR_USER_AGENT_ORIGINAL] as string | undefined, status, a[ATTR_ERROR_TYPE] as string | undefined);
+    span.encoded = this.blocks.encoded(span.attributes);
     span.endMs = nowMs();
     this.provider.record(span);
   }
 }
+
+/** The attributes RecordBackend sets on a server span (all of them: the block cache compares these). */
+const SERVER_KEYS = [
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE, ATTR_URL_PATH, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_USER_AGENT_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE,
+] as const;
 
 /**
  * The HTTP attributes of server spans, encoded once per distinct set: under steady traffic every
@@ -136,25 +150,30 @@ class RecordBackend implements Backend<SpanRecord> {
  * Bounded: the map is cleared when full, so request-derived paths cannot grow it.
  */
 class ServerAttributeBlocks {
-  private last: { key: readonly unknown[]; bytes: Uint8Array } | undefined;
+  private last: Attributes | undefined;
+  private lastBytes: Uint8Array | undefined;
   private readonly byKey = new Map<string, Uint8Array>();
   private readonly writer = new ProtoWriter(512);
 
-  encoded(attributes: Attributes, ...key: [string, string, string, string, string | undefined, number, string | undefined]): Uint8Array {
+  encoded(a: Attributes): Uint8Array {
     const last = this.last;
-    if (last && last.key[0] === key[0] && last.key[1] === key[1] && last.key[2] === key[2] && last.key[3] === key[3]
-      && last.key[4] === key[4] && last.key[5] === key[5] && last.key[6] === key[6]) return last.bytes;
+    if (last !== undefined) {
+      let same = true;
+      for (let i = 0; i < SERVER_KEYS.length && same; i++) same = last[SERVER_KEYS[i]] === a[SERVER_KEYS[i]];
+      if (same) return this.lastBytes!;
+    }
     // Header values cannot hold a newline: it separates the parts unambiguously.
-    const k = key.join('\n');
+    const k = SERVER_KEYS.map((key) => a[key] ?? '').join('\n');
     let bytes = this.byKey.get(k);
     if (bytes === undefined) {
       this.writer.reset();
-      writeAttributes(this.writer, 9, attributes);
+      writeAttributes(this.writer, 9, a);
       bytes = Uint8Array.prototype.slice.call(this.writer.bytes());
       if (this.byKey.size >= 256) this.byKey.clear();
       this.byKey.set(k, bytes);
     }
-    this.last = { key, bytes };
+    this.last = a;
+    this.lastBytes = bytes;
     return bytes;
   }
 }
