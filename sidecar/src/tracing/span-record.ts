@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { jsonKeyValues } from './json-attributes.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /** OTLP's SpanKind enum (protobuf numbering: the API's SpanKind + 1). */
@@ -19,11 +20,18 @@ export interface SpanEventRecord {
  */
 export class ConstantAttributes {
   readonly proto: Uint8Array;
+  private jsonFragment: string | undefined;
 
   constructor(readonly attributes: Attributes) {
     const w = new ProtoWriter(1024);
     writeAttributes(w, 9, attributes);
     this.proto = Uint8Array.prototype.slice.call(w.bytes());
+  }
+
+  /** The same KeyValues as OTLP/JSON array elements (made on first use: only http/json needs them). */
+  get json(): string {
+    this.jsonFragment ??= jsonKeyValues(this.attributes);
+    return this.jsonFragment;
   }
 }
 

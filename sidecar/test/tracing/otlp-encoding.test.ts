@@ -85,7 +85,7 @@ describe('OTLP protobuf encoding, decoded with the official opentelemetry-proto 
   });
 
   it('encodes the same spans as OTLP/JSON: hex ids, enum numbers, 64-bit integers as decimal strings', () => {
-    const span = createSpan(1, { parent: '00f067aa0ba902b7' });
+    const span = createSpan(1, { parent: '00f067aa0ba902b7', attributes: { 'http.response.status_code': 200, quoted: 'a "b"\n\u00e9', ratio: 0.5, flag: false, none: undefined } });
     span.addEvent('upstream answered', span.startMs + 0.125, { 'http.response.status_code': 200 });
     const body = JSON.parse(encodeJson(ENVELOPE, [span]));
     const rs = body.resourceSpans[0];
@@ -98,6 +98,10 @@ describe('OTLP protobuf encoding, decoded with the official opentelemetry-proto 
     });
     expect(s.attributes).toContainEqual({ key: 'http.response.status_code', value: { intValue: '200' } });
     expect(s.attributes).toContainEqual({ key: 'modelwatch.model', value: { stringValue: 'credit' } });
+    expect(s.attributes).toContainEqual({ key: 'quoted', value: { stringValue: 'a "b"\n\u00e9' } });
+    expect(s.attributes).toContainEqual({ key: 'ratio', value: { doubleValue: 0.5 } });
+    expect(s.attributes).toContainEqual({ key: 'flag', value: { boolValue: false } });
+    expect(s.attributes.map((kv: { key: string }) => kv.key)).not.toContain('none');
     expect(s.events).toEqual([{ timeUnixNano: '1764400000124625000', name: 'upstream answered', attributes: [{ key: 'http.response.status_code', value: { intValue: '200' } }] }]);
   });
 
