@@ -145,5 +145,7 @@ export function otlpOptionsFromEnv(env: NodeJS.ProcessEnv): Omit<OtlpExporterOpt
     maxBatchSize: positiveInt(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
     scheduleDelayMs: positiveInt(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000),
     envelope: { resource: resourceFromEnv(env), scopeName: '@modelwatch/sidecar' },
+    // Comparison side of bench/sidecar/embedded.ts (as MODELWATCH_UPSTREAM_CLIENT is for the proxy).
+    exportThread: env.MODELWATCH_TRACE_EXPORT_THREAD === '1',
   };
 }

@@ -1,6 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import { jsonRequest, jsonSpan, protobufHeader, ProtobufEnvelope, writeSpan, type TraceEnvelope } from './otlp-encoding.js';
+import { HttpPoster, type BatchPoster } from './otlp-http-poster.js';
+import { ThreadPoster } from './otlp-thread-poster.js';
 import { ProtoWriter } from './proto-writer.js';
 import type { SpanRecord } from './span-record.js';
 
@@ -23,6 +23,8 @@ export interface OtlpExporterOptions {
   scheduleDelayMs: number;
   /** Export requests in flight at once (each holds one encoding buffer and one keep-alive socket). */
   maxConcurrentExports?: number;
+  /** Post batches from a worker thread (MODELWATCH_TRACE_EXPORT_THREAD=1): encoding stays here, the socket writes leave. */
+  exportThread?: boolean;
   envelope: TraceEnvelope;
   /** A batch the endpoint did not take (refused, down, too slow): its spans are lost. */
   onExportFailure?: (spans: number, error: Error) => void;
@@ -59,10 +61,8 @@ export class BatchOtlpExporter {
   private readonly header = new ProtoWriter(256);
   private readonly waiters: (() => void)[] = [];
   private readonly envelope: ProtobufEnvelope;
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
+  private readonly poster: BatchPoster;
   private readonly maxConcurrent: number;
-  private readonly headers: Record<string, string>;
   private readonly json: boolean;
   private unreportedDrops = 0;
   private closed = false;
@@ -73,15 +73,14 @@ export class BatchOtlpExporter {
     this.envelope = new ProtobufEnvelope(options.envelope);
     this.json = options.protocol === 'http/json';
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? 2);
-    const secure = new URL(options.url).protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: this.maxConcurrent, ...options.tls })
-      : new http.Agent({ keepAlive: true, maxSockets: this.maxConcurrent });
-    this.request = secure ? https.request : http.request;
-    this.headers = {
-      ...options.headers,
-      'content-type': this.json ? 'application/json' : 'application/x-protobuf',
+    const posterOptions = {
+      url: options.url,
+      headers: { ...options.headers, 'content-type': this.json ? 'application/json' : 'application/x-protobuf' },
+      timeoutMs: options.timeoutMs,
+      maxConcurrent: this.maxConcurrent,
+      ...(options.tls ? { tls: options.tls } : {}),
     };
+    this.poster = options.exportThread ? new ThreadPoster(posterOptions) : new HttpPoster(posterOptions);
     this.pending = this.newBatch();
   }
 
@@ -202,24 +201,11 @@ export class BatchOtlpExporter {
     };
     const head = batch.writer ? protobufHeader(this.header, this.envelope, batch.writer.pos) : undefined;
     const body = batch.writer ? batch.writer.bytes() : jsonRequest(this.options.envelope, batch.json!);
-    const length = head ? head.length + body.length : Buffer.byteLength(body);
-    const req = this.request(this.options.url, {
-      method: 'POST',
-      agent: this.agent,
-      headers: { ...this.headers, 'content-length': length },
-      timeout: this.options.timeoutMs,
+    this.poster.post(head, body, (error, returned) => {
+      // Back from the export thread: the writer's buffer again.
+      if (returned && batch.writer) batch.writer.buf = Buffer.from(returned);
+      done(error);
     });
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      res.on('error', (err) => done(err));
-      res.on('end', () => done(status >= 200 && status < 300 ? undefined : new Error(`OTLP endpoint answered HTTP ${status}`)));
-      res.resume();
-    });
-    req.on('timeout', () => req.destroy(new Error(`OTLP export timed out after ${this.options.timeoutMs} ms`)));
-    req.on('error', (err) => done(err));
-    // The header writer is shared: its bytes are copied (a few dozen) before the next batch reuses it.
-    if (head) req.write(Buffer.from(head));
-    req.end(body);
   }
 
   /** Exports everything queued and waits for the requests in flight. */
@@ -263,7 +249,7 @@ export class BatchOtlpExporter {
     } finally {
       clearTimeout(deadline);
       this.closed = true;
-      this.agent.destroy();
+      this.poster.close();
     }
   }
 }

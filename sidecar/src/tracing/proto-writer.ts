@@ -31,7 +31,8 @@ export class ProtoWriter {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // (A buffer that travelled to the export thread and was not given back has length 0.)
+    let size = Math.max(this.buf.length * 2, 1024);
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
