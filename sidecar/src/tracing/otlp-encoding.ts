@@ -151,11 +151,16 @@ export function jsonSpan(s: SpanRecord): string {
     `,"status":{"code":${s.statusCode}${s.statusMessage ? `,"message":${JSON.stringify(s.statusMessage)}` : ''}}}`;
 }
 
+/** OTLP/JSON of an ExportTraceServiceRequest up to its spans array; JSON_TAIL closes it. */
+export function jsonRequestHead(env: TraceEnvelope): string {
+  const scope = JSON.stringify({ name: env.scopeName, ...(env.scopeVersion ? { version: env.scopeVersion } : {}) });
+  return `{"resourceSpans":[{"resource":{"attributes":[${jsonKeyValues(env.resource)}]},"scopeSpans":[{"scope":${scope},"spans":[`;
+}
+export const JSON_TAIL = ']}]}]}';
+
 /** An OTLP/JSON ExportTraceServiceRequest from spans encoded by jsonSpan. */
 export function jsonRequest(env: TraceEnvelope, spans: readonly string[]): string {
-  const resource = `{"attributes":[${jsonKeyValues(env.resource)}]}`;
-  const scope = JSON.stringify({ name: env.scopeName, ...(env.scopeVersion ? { version: env.scopeVersion } : {}) });
-  return `{"resourceSpans":[{"resource":${resource},"scopeSpans":[{"scope":${scope},"spans":[${spans.join(',')}]}]}]}`;
+  return `${jsonRequestHead(env)}${spans.join(',')}${JSON_TAIL}`;
 }
 
 /** Encodes `spans[from..to)` as one OTLP/JSON ExportTraceServiceRequest. */

@@ -6,7 +6,7 @@ import { HttpPoster, type PosterOptions } from './otlp-http-poster.js';
  * so the socket writes of about 300 KB per batch leave the request thread. A batch's buffer comes
  * in transferred (no copy) and goes back the same way for reuse.
  */
-interface PostMessage { id: number; head: Uint8Array | undefined; body: ArrayBuffer | string; length: number }
+interface PostMessage { id: number; head: Uint8Array; body: ArrayBuffer; length: number }
 
 const poster = new HttpPoster(workerData as PosterOptions);
 parentPort!.on('message', (m: PostMessage | 'close') => {
@@ -15,9 +15,7 @@ parentPort!.on('message', (m: PostMessage | 'close') => {
     parentPort!.close();
     return;
   }
-  const body = typeof m.body === 'string' ? m.body : new Uint8Array(m.body, 0, m.length);
-  poster.post(m.head, body, (error) => {
-    const buffer = typeof m.body === 'string' ? undefined : m.body;
-    parentPort!.postMessage({ id: m.id, error: error?.message, body: buffer }, buffer ? [buffer] : []);
+  poster.post(m.head, new Uint8Array(m.body, 0, m.length), (error) => {
+    parentPort!.postMessage({ id: m.id, error: error?.message, body: m.body }, [m.body]);
   });
 });

@@ -1,4 +1,4 @@
-import { jsonRequest, jsonSpan, protobufHeader, ProtobufEnvelope, writeSpan, type TraceEnvelope } from './otlp-encoding.js';
+import { JSON_TAIL, jsonRequestHead, jsonSpan, protobufHeader, ProtobufEnvelope, writeSpan, type TraceEnvelope } from './otlp-encoding.js';
 import { HttpPoster, type BatchPoster } from './otlp-http-poster.js';
 import { ThreadPoster } from './otlp-thread-poster.js';
 import { ProtoWriter } from './proto-writer.js';
@@ -32,11 +32,10 @@ export interface OtlpExporterOptions {
   onDropped?: (spans: number) => void;
 }
 
-/** Spans encoded as they ended, waiting to leave together: protobuf bytes in a reused writer, or JSON strings. */
+/** Spans encoded as they ended, waiting to leave together: protobuf, or JSON array elements, in a reused writer. */
 interface Batch {
   spans: number;
-  writer: ProtoWriter | undefined;
-  json: string[] | undefined;
+  writer: ProtoWriter;
 }
 
 /**
@@ -64,6 +63,8 @@ export class BatchOtlpExporter {
   private readonly poster: BatchPoster;
   private readonly maxConcurrent: number;
   private readonly json: boolean;
+  /** OTLP/JSON up to the spans array, made once. */
+  private readonly jsonHead: Uint8Array;
   private unreportedDrops = 0;
   private closed = false;
   /** Totals since start (benchmarks and tests read them; operators read the metrics). */
@@ -72,6 +73,7 @@ export class BatchOtlpExporter {
   constructor(private readonly options: OtlpExporterOptions) {
     this.envelope = new ProtobufEnvelope(options.envelope);
     this.json = options.protocol === 'http/json';
+    this.jsonHead = Buffer.from(jsonRequestHead(options.envelope));
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? 2);
     const posterOptions = {
       url: options.url,
@@ -85,7 +87,7 @@ export class BatchOtlpExporter {
   }
 
   private newBatch(): Batch {
-    return this.json ? { spans: 0, writer: undefined, json: [] } : { spans: 0, writer: this.writers.pop() ?? new ProtoWriter(), json: undefined };
+    return { spans: 0, writer: this.writers.pop() ?? new ProtoWriter() };
   }
 
   /** Encodes a finished span into the current batch; never throws, never waits. */
@@ -95,23 +97,20 @@ export class BatchOtlpExporter {
       return;
     }
     const b = this.pending;
-    if (b.writer) {
-      const mark = b.writer.pos;
-      try {
+    const mark = b.writer.pos;
+    try {
+      if (this.json) {
+        // JSON bytes go off-heap at once too: a string per span kept until the batch leaves is the GC cost avoided above.
+        if (b.spans > 0) b.writer.utf8(',');
+        b.writer.utf8(jsonSpan(span));
+      } else {
         writeSpan(b.writer, span);
-      } catch {
-        // A value the encoder cannot take: lose the span, never the request.
-        b.writer.pos = mark;
-        this.drop();
-        return;
       }
-    } else {
-      try {
-        b.json!.push(jsonSpan(span));
-      } catch {
-        this.drop();
-        return;
-      }
+    } catch {
+      // A value the encoder cannot take: lose the span, never the request.
+      b.writer.pos = mark;
+      this.drop();
+      return;
     }
     b.spans++;
     this.queued++;
@@ -182,10 +181,8 @@ export class BatchOtlpExporter {
       if (finished) return;
       finished = true;
       this.inFlight--;
-      if (batch.writer) {
-        batch.writer.reset();
-        this.writers.push(batch.writer);
-      }
+      batch.writer.reset();
+      this.writers.push(batch.writer);
       if (error) {
         this.stats.failed += batch.spans;
         try {
@@ -199,11 +196,16 @@ export class BatchOtlpExporter {
       for (const w of this.waiters.splice(0)) w();
       if (!this.closed) this.exportBatches(false);
     };
-    const head = batch.writer ? protobufHeader(this.header, this.envelope, batch.writer.pos) : undefined;
-    const body = batch.writer ? batch.writer.bytes() : jsonRequest(this.options.envelope, batch.json!);
-    this.poster.post(head, body, (error, returned) => {
+    let head: Uint8Array;
+    if (this.json) {
+      head = this.jsonHead;
+      batch.writer.utf8(JSON_TAIL);
+    } else {
+      head = protobufHeader(this.header, this.envelope, batch.writer.pos);
+    }
+    this.poster.post(head, batch.writer.bytes(), (error, returned) => {
       // Back from the export thread: the writer's buffer again.
-      if (returned && batch.writer) batch.writer.buf = Buffer.from(returned);
+      if (returned) batch.writer.buf = Buffer.from(returned);
       done(error);
     });
   }

@@ -15,7 +15,7 @@ export type PostDone = (error: Error | undefined, returned: ArrayBuffer | undefi
 
 /** Where a finished batch goes: this thread's sockets, or the export thread's. */
 export interface BatchPoster {
-  post(head: Uint8Array | undefined, body: Uint8Array | string, done: PostDone): void;
+  post(head: Uint8Array, body: Uint8Array, done: PostDone): void;
   close(): void;
 }
 
@@ -32,14 +32,14 @@ export class HttpPoster implements BatchPoster {
     this.request = secure ? https.request : http.request;
   }
 
-  post(head: Uint8Array | undefined, body: Uint8Array | string, done: PostDone): void {
+  post(head: Uint8Array, body: Uint8Array, done: PostDone): void {
     let finished = false;
     const finish = (error: Error | undefined) => {
       if (finished) return;
       finished = true;
       done(error, undefined);
     };
-    const length = (head ? head.length : 0) + (typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    const length = head.length + body.length;
     const req = this.request(this.options.url, {
       method: 'POST',
       agent: this.agent,
@@ -54,8 +54,8 @@ export class HttpPoster implements BatchPoster {
     });
     req.on('timeout', () => req.destroy(new Error(`OTLP export timed out after ${this.options.timeoutMs} ms`)));
     req.on('error', (err) => finish(err));
-    // The head comes from a shared writer: copied (a few dozen bytes) before the next batch reuses it.
-    if (head) req.write(Buffer.from(head));
+    // The head may come from a shared writer: copied (a few dozen bytes) before the next batch reuses it.
+    req.write(Buffer.from(head));
     req.end(body);
   }
 

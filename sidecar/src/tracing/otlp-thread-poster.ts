@@ -27,16 +27,12 @@ export class ThreadPoster implements BatchPoster {
     this.worker.on('exit', () => fail(new Error('the OTLP export thread stopped')));
   }
 
-  post(head: Uint8Array | undefined, body: Uint8Array | string, done: PostDone): void {
+  post(head: Uint8Array, body: Uint8Array, done: PostDone): void {
     const id = this.nextId++;
     this.pending.set(id, done);
-    if (typeof body === 'string') {
-      this.worker.postMessage({ id, head: head && Uint8Array.prototype.slice.call(head), body, length: body.length });
-      return;
-    }
-    // The whole buffer moves (a writer's buffer is its own ArrayBuffer, from offset 0).
+    // The whole buffer moves (a writer's buffer is its own ArrayBuffer, from offset 0); the head is copied.
     const buffer = body.buffer as ArrayBuffer;
-    this.worker.postMessage({ id, head: head && Uint8Array.prototype.slice.call(head), body: buffer, length: body.byteOffset + body.length }, [buffer]);
+    this.worker.postMessage({ id, head: Uint8Array.prototype.slice.call(head), body: buffer, length: body.byteOffset + body.length }, [buffer]);
   }
 
   close(): void {

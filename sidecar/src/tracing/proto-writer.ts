@@ -188,6 +188,12 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
+  /** A string's UTF-8 bytes with no tag or length (JSON text). */
+  utf8(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
   /** Bytes written elsewhere (a pre-encoded constant part), copied in; short ones by a loop (cheaper than set()). */
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
