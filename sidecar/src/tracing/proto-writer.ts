@@ -17,7 +17,8 @@ export class ProtoWriter {
   private readonly cache = new Map<string, Uint8Array>();
 
   constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    // Never from Node's shared pool: a batch buffer may be transferred to the export thread whole.
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
   }
 
   reset(): void {
@@ -34,7 +35,7 @@ export class ProtoWriter {
     // (A buffer that travelled to the export thread and was not given back has length 0.)
     let size = Math.max(this.buf.length * 2, 1024);
     while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
