@@ -10,6 +10,7 @@ export class ThreadPoster implements BatchPoster {
   private readonly worker: Worker;
   private readonly pending = new Map<number, PostDone>();
   private nextId = 0;
+  private stopped: Error | undefined;
 
   constructor(options: PosterOptions) {
     this.worker = new Worker(new URL('./otlp-export-thread.js', import.meta.url), { workerData: options });
@@ -20,6 +21,7 @@ export class ThreadPoster implements BatchPoster {
       done?.(m.error === undefined ? undefined : new Error(m.error), m.body);
     });
     const fail = (err: Error) => {
+      this.stopped ??= err;
       for (const done of this.pending.values()) done(err, undefined);
       this.pending.clear();
     };
@@ -28,6 +30,11 @@ export class ThreadPoster implements BatchPoster {
   }
 
   post(head: Uint8Array, body: Uint8Array, done: PostDone): void {
+    // A thread that died takes no more batches: each is reported failed at once, never left hanging.
+    if (this.stopped) {
+      done(this.stopped, undefined);
+      return;
+    }
     const id = this.nextId++;
     this.pending.set(id, done);
     // The whole buffer moves (a writer's buffer is its own ArrayBuffer, from offset 0); the head is copied.
