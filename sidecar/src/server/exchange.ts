@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { correlationId, ErrorReason, internalError, Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
 import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
+import type { ServerReply, ServerRequest } from './http-types.js';
 import { sendError, sendJson } from './respond.js';
 import type { Runtime } from './runtime.js';
 import { timedOut } from './overload.js';
@@ -20,8 +20,8 @@ export class InferenceExchange {
 
   constructor(
     readonly rt: Runtime,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: ServerRequest,
+    readonly res: ServerReply,
     route: string,
     path: string,
   ) {
