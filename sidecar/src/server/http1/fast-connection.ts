@@ -146,15 +146,19 @@ export class FastConnection implements RequestOwner, ResponseOwner {
     if (this.state === State.head) this.parse();
   };
 
+  /**
+   * The client closed its side: as node:http does (httpAllowHalfOpen false), the exchange is over,
+   * the socket is ended, and a call still waiting for its answer is recorded as abandoned (499)
+   * when the socket has closed.
+   */
   private readonly onEnd = (): void => {
-    if (this.state === State.head && this.buf === undefined) this.socket.end();
-    else if (this.state === State.body) {
-      // The client stopped sending in the middle of the body.
-      this.mustClose = true;
+    this.mustClose = true;
+    this.timer = Timer.none;
+    if (this.state === State.body) {
       this.state = State.answering;
-      this.timer = Timer.none;
       this.req?.bodyEnded(false);
-    } else this.mustClose = true;
+    }
+    this.socket.end();
   };
 
   private readonly onClose = (): void => {
