@@ -105,7 +105,7 @@ export class ProxyHandler {
   handle(req: ServerRequest, res: ServerReply, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
     if (route && (route.model === undefined || route.model === this.rt.config.name)) {
-      void this.monitored(req, res, path);
+      this.monitored(req, res, path);
       return;
     }
     // Streamed through: node:http's messages only (the sidecar's own server hands such calls to node:http).
@@ -145,11 +145,24 @@ export class ProxyHandler {
     req.pipe(up);
   }
 
-  private async monitored(req: ServerRequest, res: ServerReply, path: string): Promise<void> {
+  private monitored(req: ServerRequest, res: ServerReply, path: string): void {
     const ex = new InferenceExchange(this.rt, req, res, this.route, path);
+    const ready = ex.readyBody();
+    if (ready !== undefined) this.checked(req, res, ex, ready);
+    else void this.whenBody(req, res, ex);
+  }
+
+  private async whenBody(req: ServerRequest, res: ServerReply, ex: InferenceExchange): Promise<void> {
     try {
       const body = await ex.body();
-      if (!body) return;
+      if (body) this.checked(req, res, ex, body);
+    } catch (err) {
+      ex.internal(err);
+    }
+  }
+
+  private checked(req: ServerRequest, res: ServerReply, ex: InferenceExchange, body: Buffer): void {
+    try {
       // The request is parsed before forwarding: bad input is refused here and never reaches the model.
       const request = this.codec.parseRequest(body, req.headers);
       if (!request.ok && request.kind === 'invalid') {

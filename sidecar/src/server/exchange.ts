@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { correlationId, ErrorReason, internalError, Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
 import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
+import { FastRequest } from './http1/fast-request.js';
 import type { ServerReply, ServerRequest } from './http-types.js';
 import { sendError, sendJson } from './respond.js';
 import type { Runtime } from './runtime.js';
@@ -32,6 +33,17 @@ export class InferenceExchange {
     res.once('close', () => {
       if (!this.done) this.finish(Outcome.clientError, 499, 0);
     });
+  }
+
+  /**
+   * The body, when the sidecar's own HTTP server read all of it with the head (the usual inference
+   * call): no promise and no turn of the microtask queue. Otherwise undefined: use body().
+   */
+  readyBody(): Buffer | undefined {
+    if (!(this.req instanceof FastRequest)) return undefined;
+    const body = this.req.completeBody(this.rt.config.limits.maxBodyBytes);
+    if (body !== undefined) this.requestBytes = body.length;
+    return body;
   }
 
   async body(): Promise<Buffer | undefined> {

@@ -61,6 +61,13 @@ export class FastRequest {
     });
   }
 
+  /** The body if it is complete and within `limit` already (read with the head), else undefined. */
+  completeBody(limit: number): Buffer | undefined {
+    if (!this.bodyComplete || this.overLimit || this.received > limit || this.discard) return undefined;
+    const c = this.chunks;
+    return c.length === 1 ? c[0] : Buffer.concat(c, this.received);
+  }
+
   /** Discards the body (node:http's `req.resume()`): the connection skips it. */
   resume(): void {
     this.discard = true;
