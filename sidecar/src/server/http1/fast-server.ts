@@ -62,8 +62,8 @@ export class FastHttpServer implements ConnectionHost {
   attach(server: http.Server): void {
     const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
     server.off('connection', nodeListener);
+    // node:http's Server sets noDelay on accepted sockets already (its default).
     server.prependListener('connection', (socket: Socket) => {
-      socket.setNoDelay(true);
       this.connections.add(new FastConnection(socket, this));
     });
     this.nodeConnection = (socket) => nodeListener.call(server, socket);
