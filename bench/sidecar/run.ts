@@ -1,6 +1,8 @@
 /**
  * Sidecar benchmarks, side by side in one run:
- *   npx tsc -b && npx tsx bench/sidecar/run.ts [--seconds 5] [--rounds 3] [--pin] [--proxy-only]
+ *   npx tsc -b && npx tsx bench/sidecar/run.ts [--seconds 5] [--rounds 3] [--pin] [--proxy-only] [--cpu-prof]
+ * (--cpu-prof: every modelwatch server process writes a V8 CPU profile into a directory printed at
+ * the end; `node bench/sidecar/profile-top.mjs <dir>/<file>` lists its self and inclusive times)
  * (the servers run the compiled sidecar from sidecar/dist, as `modelwatch sidecar` does)
  *  1. proxy: the same upstream called directly, through nginx (Debian, proxy_pass), through nginx with
  *     the modelwatch tap (deploy/nginx, copies to `--tap nginx`), through a bare node:http forwarder and
@@ -42,6 +44,7 @@ const hasTaskset = args.includes('--pin') && (() => {
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 const children: ChildProcess[] = [];
+const profileDir = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'mw-bench-prof-')) : undefined;
 const nginxes: NginxProcess[] = [];
 
 function pin(pid: number | undefined, cpu: string): void {
@@ -63,7 +66,9 @@ function waitPort(child: ChildProcess): Promise<number> {
 interface Server { port: number; tapPort?: number; cpu(): Promise<number> }
 
 async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
-  const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
+  // Profiles are named after the side's port, printed with the tables (servers exit on SIGTERM, which writes them).
+  const execArgv = profileDir && kind !== 'bare' && kind !== 'bare-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
   const { port, tapPort } = await waitPorts(child);
   pin(child.pid, SERVER_CPU);
@@ -314,6 +319,7 @@ async function main(): Promise<void> {
     for (const [step, us] of [...benchTelemetry(), ...await benchExport()]) console.log(`| ${step} | ${f(us, 2)} |`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    if (profileDir) console.log(`\nCPU profiles (CPU.<date>.<pid>…): ${profileDir}; pids ${children.map((c) => c.pid).join(' ')} in start order`);
     await Promise.all(nginxes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
   }

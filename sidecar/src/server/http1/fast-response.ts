@@ -44,6 +44,7 @@ export class FastResponse {
   private head = '';
   private mode: Body = Body.unsent;
   private hasLength = false;
+  private hasConnection = false;
   private close: boolean;
   private onFinish: Listener[] | undefined;
   private onClose: Listener[] | undefined;
@@ -131,7 +132,10 @@ export class FastResponse {
     if (SPLITS.test(value)) throw new TypeError(`invalid character in header "${name}"`);
     switch (name.length) {
       case 10:
-        if (name.toLowerCase() === 'connection' && value.toLowerCase().includes('close')) this.close = true;
+        if (name.toLowerCase() === 'connection') {
+          this.hasConnection = true;
+          if (value.toLowerCase().includes('close')) this.close = true;
+        }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') this.hasLength = true;
@@ -160,8 +164,11 @@ export class FastResponse {
       this.mode = Body.chunked;
       extra += 'transfer-encoding: chunked\r\n';
     } else this.mode = Body.untilClose;
-    if (this.close || this.mode === Body.untilClose) extra += 'connection: close\r\n';
-    else if (!this.v11) extra += 'connection: keep-alive\r\n';
+    if (this.mode === Body.untilClose) this.close = true;
+    if (!this.hasConnection) {
+      if (this.close) extra += 'connection: close\r\n';
+      else if (!this.v11) extra += 'connection: keep-alive\r\n';
+    }
     this.head += `${extra}\r\n`;
   }
 
