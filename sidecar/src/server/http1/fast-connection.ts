@@ -82,6 +82,10 @@ export class FastConnection implements RequestOwner, ResponseOwner {
     return true;
   }
 
+  get draining(): boolean {
+    return this.host.draining;
+  }
+
   /** Called by the server's sweep timer. */
   check(now: number): void {
     if (this.timer === Timer.none || now < this.deadline) return;

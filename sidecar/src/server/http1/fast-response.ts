@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 /** What a response tells the connection it is written on. */
 export interface ResponseOwner {
   readonly socket: Socket;
+  /** The server is shutting down: this answer is the connection's last. */
+  readonly draining: boolean;
   /** The response is complete (its last byte handed to the socket). */
   responseFinished(res: FastResponse, close: boolean): void;
 }
@@ -164,7 +166,7 @@ export class FastResponse {
       this.mode = Body.chunked;
       extra += 'transfer-encoding: chunked\r\n';
     } else this.mode = Body.untilClose;
-    if (this.mode === Body.untilClose) this.close = true;
+    if (this.mode === Body.untilClose || this.owner.draining) this.close = true;
     if (!this.hasConnection) {
       if (this.close) extra += 'connection: close\r\n';
       else if (!this.v11) extra += 'connection: keep-alive\r\n';

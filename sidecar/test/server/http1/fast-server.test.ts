@@ -397,3 +397,26 @@ describe('the sidecar\'s own HTTP/1.1 server', () => {
     node.destroy();
   });
 });
+
+describe('the sidecar\'s own HTTP/1.1 server at shutdown', () => {
+  it('closes idle connections at once and lets a call in flight finish, saying connection: close', async () => {
+    const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const draining = await startSidecar({ upstream: url, protocol: 'oip', name: 'm', port: 0 }, { log: () => {}, defaultMetrics: false });
+    const idle = new RawClient(draining.port);
+    await idle.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await idle.answer()).status).toBe(200);
+    holdNext = true;
+    const busy = new RawClient(draining.port);
+    await busy.send(inferRequest());
+    await until(() => held.length === 1);
+    const closed = draining.close();
+    await idle.closedByServer();
+    expect(busy.closed).toBe(false);
+    held.shift()!();
+    const a = await busy.answer();
+    expect(a.status).toBe(200);
+    expect(a.headers.connection).toBe('close');
+    await busy.closedByServer();
+    await closed;
+  });
+});
