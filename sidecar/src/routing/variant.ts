@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerReply, ServerRequest } from '../server/http-types.js';
-import { FastRequest } from '../server/http1/fast-request.js';
 import type { TracerProvider } from '@opentelemetry/api';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
 import type { ModelSource, SidecarConfig } from '../config/types.js';
@@ -11,6 +9,8 @@ import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { ServerReply, ServerRequest } from '../server/http-types.js';
+import { FastRequest } from '../server/http1/fast-request.js';
 import { probeUntilReady } from '../server/readiness.js';
 import type { Runtime } from '../server/runtime.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';

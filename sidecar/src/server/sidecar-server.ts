@@ -39,10 +39,10 @@ export interface SidecarDeps {
 }
 
 /**
- * Which HTTP server carries the proxy's inference calls: the sidecar's own HTTP/1.1 server
- * (`fast`, the default for a plain-HTTP proxy) or node:http for everything
- * (`MODELWATCH_HTTP_SERVER=node`: the fallback, and the comparison side of bench/sidecar/run.ts).
- * TLS, embedded and tap sidecars always use node:http(s).
+ * Which HTTP server carries the proxy's inference calls: the sidecar's own HTTP/1.1 server (the
+ * default for a plain-HTTP proxy), or node:http for everything with `MODELWATCH_HTTP_SERVER=node`
+ * (the fallback, and the comparison side of bench/sidecar/run.ts). TLS, embedded and tap sidecars
+ * always use node:http(s).
  */
 export const HTTP_SERVER_ENV = 'MODELWATCH_HTTP_SERVER';
 
