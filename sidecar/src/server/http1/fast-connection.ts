@@ -55,6 +55,8 @@ export class FastConnection implements RequestOwner, ResponseOwner {
   private remaining = 0;
   private chunk = Chunk.size;
   private line = '';
+  /** Where the search for the end of the head resumes (a trickled head is not rescanned from its start). */
+  private headScan = 0;
   private continueOwed = false;
   /** The connection cannot carry another request (body not fully read, client half-closed, …). */
   private mustClose = false;
@@ -187,17 +189,20 @@ export class FastConnection implements RequestOwner, ResponseOwner {
         }
         buf = buf.subarray(start);
         this.buf = buf;
+        this.headScan = 0;
       }
       if (this.timer !== Timer.head) {
         this.timer = Timer.head;
         this.requestStart = Date.now();
         this.deadline = this.requestStart + this.host.headersTimeoutMs;
       } else if (this.requestStart === 0) this.requestStart = Date.now();
-      const end = buf.indexOf(CRLF_CRLF);
+      const end = buf.indexOf(CRLF_CRLF, this.headScan);
       if (end < 0) {
         if (buf.length > this.host.maxHeaderBytes) this.finishWith('headersTooLarge');
+        else this.headScan = Math.max(0, buf.length - 3);
         return;
       }
+      this.headScan = 0;
       if (end > this.host.maxHeaderBytes) {
         this.finishWith('headersTooLarge');
         return;
