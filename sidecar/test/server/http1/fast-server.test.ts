@@ -374,6 +374,17 @@ describe('the sidecar\'s own HTTP/1.1 server', () => {
     c.destroy();
   });
 
+  it('keeps node:http\'s header timeout on a connection it was handed', async () => {
+    const c = new RawClient(sc.port);
+    await c.send('GET /v2/models/m HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.answer()).headers['x-pass']).toBe('through');
+    await c.send('POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\n');
+    const a = await c.answer();
+    expect(a.status).toBe(408);
+    expect(code(a)).toBe('MW_ERR_REQUEST_TIMEOUT');
+    await c.closedByServer();
+  });
+
   it('hands CONNECT to node:http, which answers 405', async () => {
     const c = new RawClient(sc.port);
     await c.send('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
