@@ -6,7 +6,9 @@
  *    rollup (what the collector does), the coverage counts over the raw records, and for comparison
  *    reading the joined rows out and computing in JavaScript (what a naive join would do);
  *  - the concept-drift detectors over N errors.
- * Run: `npx tsx bench/collector/ground-truth.ts [N]` (default 1,000,000; after `npx tsc -b`).
+ * Run: `npx tsx bench/collector/ground-truth.ts [N] [--store sqlite|postgres]` (default 1,000,000 and
+ * both stores; after `npx tsc -b`). The join also prints its first, median and last batch: equal
+ * times mean the join does not slow down as the log grows.
  * PostgreSQL comes from collector/test/helpers/postgres.ts (Debian's postgresql 15, fsync off like the tests).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +21,11 @@ import type { PredictionStore } from '../../collector/src/store/prediction-store
 import { SqlitePredictionStore } from '../../collector/src/store/sqlite-prediction-store.js';
 import { startPostgres } from '../../collector/test/helpers/postgres.js';
 
-const N = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const storeArg = args.indexOf('--store');
+const only = storeArg >= 0 ? args.splice(storeArg, 2)[1] : undefined;
+if (only !== undefined && only !== 'sqlite' && only !== 'postgres') throw new Error('--store is sqlite or postgres');
+const N = Number(args[0] ?? 1_000_000);
 const CLASSES = ['drizzle', 'fog', 'rain', 'snow', 'sun'];
 const T0 = Date.now() - 3_600_000;
 
@@ -48,8 +54,15 @@ async function run(name: string, store: PredictionStore): Promise<void> {
   const items: FeedbackItem[] = records.map((r, i) => ({ predictionId: r.id, label: CLASSES[(i * 7) % 5] }));
   const ctx = { nowMs: Date.now(), retainedFromMs: 0, events: new Set<string>() };
   t = process.hrtime.bigint();
-  for (let i = 0; i < N; i += 10_000) await store.applyFeedback('bench', items.slice(i, i + 10_000), ctx);
+  const batches: number[] = [];
+  for (let i = 0; i < N; i += 10_000) {
+    const tb = process.hrtime.bigint();
+    await store.applyFeedback('bench', items.slice(i, i + 10_000), ctx);
+    batches.push(seconds(tb));
+  }
   const joinS = seconds(t);
+  const sorted = [...batches].sort((a, b) => a - b);
+  const batchMs = [batches[0], sorted[sorted.length >> 1], batches[batches.length - 1]].map((x) => (x * 1000).toFixed(0)).join(' / ');
   t = process.hrtime.bigint();
   const stats = await store.performanceCounts('bench', T0 - 1, Date.now());
   const perf = stats.map((v) => performanceFromCounts(v.counts, { classes: CLASSES }));
@@ -66,7 +79,7 @@ async function run(name: string, store: PredictionStore): Promise<void> {
   const acc = perf.map((p) => (p?.task === 'classification' ? p.accuracy.toFixed(3) : '-')).join('/');
   console.log(
     `${name.padEnd(10)} ingest ${Math.round(N / ingest).toLocaleString('en')} records/s (${ingest.toFixed(1)} s) | ` +
-      `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s)\n` +
+      `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s; batch of 10,000 first / median / last ${batchMs} ms)\n` +
       `${''.padEnd(10)} window of ${rows.length.toLocaleString('en')} labelled: from the rollup ${aggregated.toFixed(3)} s (+ coverage counts ${counts.toFixed(2)} s; accuracy ${acc}) | ` +
       `rows out ${read.toFixed(2)} s + JS ${compute.toFixed(3)} s`,
   );
@@ -105,19 +118,25 @@ function detectors(): void {
 const dir = mkdtempSync(join(tmpdir(), 'mw-bench-gt-'));
 try {
   console.log(`N = ${N.toLocaleString('en')} (2 shared cores: figures are noisy, compare within this run)`);
-  const sqlite = new SqlitePredictionStore(join(dir, 'bench.db'));
-  await run('SQLite', sqlite);
-  await sqlite.close();
-  const pg = await startPostgres();
-  try {
-    const store = await PostgresPredictionStore.open(pg.url);
-    await run('PostgreSQL', store);
-    await store.close();
-  } finally {
-    pg.stop();
+  if (only !== 'postgres') {
+    const sqlite = new SqlitePredictionStore(join(dir, 'bench.db'));
+    await run('SQLite', sqlite);
+    await sqlite.close();
   }
-  await httpIngest(dir, Math.min(N, 100_000));
-  detectors();
+  if (only !== 'sqlite') {
+    const pg = await startPostgres();
+    try {
+      const store = await PostgresPredictionStore.open(pg.url);
+      await run('PostgreSQL', store);
+      await store.close();
+    } finally {
+      pg.stop();
+    }
+  }
+  if (only === undefined) {
+    await httpIngest(dir, Math.min(N, 100_000));
+    detectors();
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -18,6 +18,12 @@ import type { PerformanceReport, StoredPerformanceReport } from '../performance/
 import { openPool, SchemaLock, transaction } from './postgres-pool.js';
 import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
+const LABEL_COLUMNS = 'model, id, variant, version, time_ms, prediction, confidence, label_text, label_value, label_ms, label_seq';
+
+// Labels live in their own append-only table, not in the record's row: joining a label is then one
+// narrow INSERT (first label wins through the primary key) instead of rewriting the wide record row
+// and its indexes, which made 1M labels take 36 s (docs/performance.md, "Ground truth"). The record
+// columns realized performance needs are copied in, so label reads never touch the records.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
   model TEXT NOT NULL,
@@ -33,15 +39,36 @@ CREATE TABLE IF NOT EXISTS predictions (
   trace_id TEXT,
   subject TEXT,
   payload JSONB NOT NULL,
-  label_text TEXT,
-  label_value DOUBLE PRECISION,
-  label_ms BIGINT,
-  label_seq BIGINT,
   PRIMARY KEY (model, id)
 );
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
-CREATE INDEX IF NOT EXISTS predictions_label_seq ON predictions (model, label_seq) WHERE label_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS prediction_labels (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  version TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  prediction TEXT NOT NULL,
+  confidence DOUBLE PRECISION,
+  label_text TEXT,
+  label_value DOUBLE PRECISION,
+  label_ms BIGINT NOT NULL,
+  label_seq BIGINT NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS prediction_labels_seq ON prediction_labels (model, label_seq);
+CREATE INDEX IF NOT EXISTS prediction_labels_time ON prediction_labels (model, time_ms);
+-- Databases created before labels had their own table kept them in the record row: move them once.
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'predictions' AND column_name = 'label_seq') THEN
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+      SELECT ${LABEL_COLUMNS} FROM predictions WHERE label_seq IS NOT NULL ON CONFLICT DO NOTHING;
+    DROP INDEX IF EXISTS predictions_label_seq;
+    ALTER TABLE predictions DROP COLUMN label_text, DROP COLUMN label_value, DROP COLUMN label_ms, DROP COLUMN label_seq;
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS prediction_events (
   model TEXT NOT NULL,
   prediction_id TEXT NOT NULL,
@@ -86,15 +113,37 @@ CREATE TABLE IF NOT EXISTS performance_history (
 CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
 `;
 
-const EVENTS_JSON = `(SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
-  FROM prediction_events e WHERE e.model = p.model AND e.prediction_id = p.id) AS events`;
+/** A record with its label (if any) and events, in the shared PredictionRow shape. */
+const RECORD_SELECT = `SELECT p.*, l.label_text, l.label_value, l.label_ms, l.label_seq, (SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
+  FROM prediction_events e WHERE e.model = p.model AND e.prediction_id = p.id) AS events
+  FROM predictions p LEFT JOIN prediction_labels l ON l.model = p.model AND l.id = p.id`;
+
+/**
+ * The record of each id of a batch, by primary key. A LATERAL subquery with LIMIT cannot be
+ * flattened, so PostgreSQL must probe the primary key once per id: as a plain join, whenever the
+ * statistics are stale (a young table, autovacuum not yet run) the planner hashed a scan of the
+ * whole log for every batch, which made 1M labels take minutes instead of seconds.
+ */
+const BY_ID = 'SELECT * FROM predictions p WHERE p.model = $1 AND p.id = f.id LIMIT 1';
+
+/** What the label join returns and erasure deletes: a label with the record columns the rollup needs. */
+interface JoinedRow {
+  id: string;
+  variant: string;
+  time_ms: number | string;
+  prediction: string;
+  confidence: number | null;
+  label_text: string | null;
+  label_value: number | null;
+  label_ms: number | string;
+}
 
 const COLUMN_TYPES = ['text', 'text', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'jsonb'];
 
 /**
  * The prediction log in PostgreSQL. Batches go in as one statement over `unnest` arrays (one round
  * trip per batch, which is what makes ≥ 20,000 records/s possible); label arrival order comes from
- * a sequence, values drawn in item order before the update so order follows the batch.
+ * a sequence, values drawn in item order before the insert so order follows the batch.
  */
 export class PostgresPredictionStore implements PredictionStore {
   private constructor(private readonly pool: pg.Pool) {}
@@ -137,65 +186,33 @@ export class PostgresPredictionStore implements PredictionStore {
       }
     });
     return this.tx(async (c) => {
-      // (`p.id = ANY(…)` as well as the join: it makes PostgreSQL read the batch's rows by primary key
-      // instead of hashing a scan of the whole table for every batch, which made joins quadratic.)
-      // Labels: one UPDATE joins every candidate whose record has no label yet (sequence values drawn
-      // in item order first; a value left unused is a harmless gap), then one lookup says why the rest missed.
+      // Labels: one INSERT … SELECT joins every candidate to its record by primary key; the labels
+      // table's primary key keeps the first label (ON CONFLICT DO NOTHING). Sequence values are drawn
+      // in item order first (a value left unused is a harmless gap); one lookup of the misses then
+      // says why they missed.
       if (labels.length > 0) {
         const it = labels.map((i) => items[i] as LabelFeedback);
         const { rows: seqRows } = await c.query("SELECT nextval('label_seq') AS seq FROM generate_series(1, $1)", [it.length]);
         const seqs = seqRows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-        const { rows: updated } = await c.query(
-          `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
+        const { rows: joinedRows } = await c.query(
+          `INSERT INTO prediction_labels (${LABEL_COLUMNS})
+           SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, f.seq
            FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           WHERE p.model = $1 AND p.id = ANY($2::text[]) AND p.id = f.id AND p.label_ms IS NULL
-           RETURNING p.id, p.variant, p.time_ms, p.prediction, p.confidence, p.label_text, p.label_value, p.label_ms`,
+           CROSS JOIN LATERAL (${BY_ID}) p
+           ON CONFLICT DO NOTHING
+           RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms`,
           [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
         );
-        const joined = new Set(updated.map((r) => r.id as string));
-        const batch = new RollupBatch();
-        for (const r of updated) {
-          batch.add({
-            variant: r.variant,
-            timeMs: Number(r.time_ms),
-            prediction: r.prediction,
-            confidence: r.confidence,
-            label: r.label_text,
-            value: r.label_text === null ? r.label_value : null,
-            labelMs: Number(r.label_ms),
-          });
-        }
-        const deltas = batch.values();
-        if (deltas.length > 0) {
-          const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
-          await c.query(
-            `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
-             SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
-               $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
-             ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
-               n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
-               correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
-               rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
-            [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
-          );
-        }
+        const joined = new Set(joinedRows.map((r) => r.id as string));
+        await this.addToRollup(c, model, joinedRows as JoinedRow[], 1);
         const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
-        const exists = new Set<string>();
-        if (missed.length > 0) {
-          const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, missed]);
-          for (const r of rows) exists.add(r.id);
-        }
+        const exists = await this.storedIds(c, model, missed);
         for (const i of labels) {
           const id = items[i].predictionId;
           outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
         }
       }
-      const existing = new Set<string>();
-      const eventIds = [...new Set(events.map((i) => items[i].predictionId))];
-      if (eventIds.length > 0) {
-        const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, eventIds]);
-        for (const r of rows) existing.add(r.id);
-      }
+      const existing = await this.storedIds(c, model, [...new Set(events.map((i) => items[i].predictionId))]);
       const newEvents = events.filter((i) => {
         if (!existing.has(items[i].predictionId)) {
           outcomes[i] = missingOutcome(items[i], ctx);
@@ -221,15 +238,53 @@ export class PostgresPredictionStore implements PredictionStore {
     });
   }
 
+  /** Which of `ids` have a stored record (a join on the primary key, whatever the batch size). */
+  private async storedIds(c: pg.PoolClient, model: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await c.query(`SELECT p.id FROM unnest($2::text[]) AS f(id) CROSS JOIN LATERAL (${BY_ID}) p`, [model, ids]);
+    return new Set(rows.map((r) => r.id as string));
+  }
+
+  /** Adds (sign 1, a join) or removes (sign -1, an erasure) labels' contributions to the rollup. */
+  private async addToRollup(c: pg.PoolClient, model: string, rows: readonly JoinedRow[], sign: 1 | -1): Promise<void> {
+    const batch = new RollupBatch(sign);
+    for (const r of rows) {
+      batch.add({
+        variant: r.variant,
+        timeMs: Number(r.time_ms),
+        prediction: r.prediction,
+        confidence: r.confidence,
+        label: r.label_text,
+        value: r.label_text === null ? r.label_value : null,
+        labelMs: Number(r.label_ms),
+      });
+    }
+    const deltas = batch.values();
+    if (deltas.length === 0) return;
+    const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
+    await c.query(
+      `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
+         $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
+       ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+         n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+         correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+         rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
+      [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
+    );
+    // An erasure that empties a row removes it (what is left of its float sums is rounding).
+    if (batch.sign < 0) await c.query('DELETE FROM performance_rollup WHERE model = $1 AND minute = ANY($2::bigint[]) AND n <= 0', [model, batch.minutes()]);
+  }
+
   async getPrediction(model: string, id: string): Promise<StoredPrediction | undefined> {
-    const { rows } = await this.pool.query(`SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE p.model = $1 AND p.id = $2`, [model, id]);
+    const { rows } = await this.pool.query(`${RECORD_SELECT} WHERE p.model = $1 AND p.id = $2`, [model, id]);
     return rows[0] ? toStoredPrediction(model, rows[0] as PredictionRow) : undefined;
   }
 
   async predictions(model: string, q: PredictionQuery): Promise<StoredPrediction[]> {
     const args: unknown[] = [model, q.fromMs, q.toMs];
     const where = ['p.model = $1', 'p.time_ms > $2', 'p.time_ms <= $3'];
-    if (q.labelled !== undefined) where.push(q.labelled ? 'p.label_ms IS NOT NULL' : 'p.label_ms IS NULL');
+    if (q.labelled !== undefined) where.push(q.labelled ? 'l.label_ms IS NOT NULL' : 'l.label_ms IS NULL');
     if (q.variant !== undefined) {
       args.push(q.variant);
       where.push(`p.variant = $${args.length}`);
@@ -240,7 +295,7 @@ export class PostgresPredictionStore implements PredictionStore {
     }
     args.push(q.limit);
     const { rows } = await this.pool.query(
-      `SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE ${where.join(' AND ')} ORDER BY p.time_ms, p.id COLLATE "C" LIMIT $${args.length}`,
+      `${RECORD_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.time_ms, p.id COLLATE "C" LIMIT $${args.length}`,
       args,
     );
     return rows.map((r) => toStoredPrediction(model, r as PredictionRow));
@@ -248,8 +303,7 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async labelledPredictions(model: string, fromMs: number, toMs: number): Promise<LabelledPrediction[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${LABELLED_COLUMNS} FROM predictions
-       WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 AND label_seq IS NOT NULL ORDER BY label_seq`,
+      `SELECT ${LABELLED_COLUMNS} FROM prediction_labels WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 ORDER BY label_seq`,
       [model, fromMs, toMs],
     );
     return rows.map((r) => toLabelled(r as LabelledRow));
@@ -257,7 +311,7 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async labelsSince(model: string, afterSeq: number, limit: number): Promise<LabelledPrediction[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${LABELLED_COLUMNS} FROM predictions WHERE model = $1 AND label_seq > $2 ORDER BY label_seq LIMIT $3`,
+      `SELECT ${LABELLED_COLUMNS} FROM prediction_labels WHERE model = $1 AND label_seq > $2 ORDER BY label_seq LIMIT $3`,
       [model, afterSeq, limit],
     );
     return rows.map((r) => toLabelled(r as LabelledRow));
@@ -277,10 +331,15 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
     const totals = await this.pool.query(
-      `SELECT variant, COUNT(*)::int AS predictions, COUNT(label_ms)::int AS labelled FROM predictions
+      `SELECT variant, COUNT(*)::int AS predictions FROM predictions
        WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 GROUP BY variant ORDER BY variant COLLATE "C"`,
       [model, fromMs, toMs],
     );
+    const labelled = await this.pool.query(
+      'SELECT variant, COUNT(*)::int AS n FROM prediction_labels WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 GROUP BY variant',
+      [model, fromMs, toMs],
+    );
+    const labelledBy = new Map(labelled.rows.map((r) => [r.variant as string, r.n as number]));
     const events = await this.pool.query(
       `SELECT p.variant, e.event, COUNT(*)::int AS n FROM prediction_events e
        JOIN predictions p ON p.model = e.model AND p.id = e.prediction_id
@@ -290,7 +349,7 @@ export class PostgresPredictionStore implements PredictionStore {
     return totals.rows.map((t) => ({
       variant: t.variant,
       predictions: t.predictions,
-      labelled: t.labelled,
+      labelled: labelledBy.get(t.variant) ?? 0,
       events: Object.fromEntries(events.rows.filter((e) => e.variant === t.variant).map((e) => [e.event, e.n])),
     }));
   }
@@ -302,6 +361,12 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async deleteBySubject(model: string, subject: string): Promise<number> {
     return this.tx(async (c) => {
+      const { rows: erased } = await c.query(
+        `DELETE FROM prediction_labels l USING predictions p WHERE p.model = $1 AND p.subject = $2 AND l.model = p.model AND l.id = p.id
+         RETURNING l.id, l.variant, l.time_ms, l.prediction, l.confidence, l.label_text, l.label_value, l.label_ms`,
+        [model, subject],
+      );
+      await this.addToRollup(c, model, erased as JoinedRow[], -1);
       await c.query(
         'DELETE FROM prediction_events WHERE model = $1 AND prediction_id IN (SELECT id FROM predictions WHERE model = $1 AND subject = $2)',
         [model, subject],
@@ -318,6 +383,7 @@ export class PostgresPredictionStore implements PredictionStore {
          WHERE p.model = e.model AND p.id = e.prediction_id AND p.time_ms < $1`,
         [beforeMs],
       );
+      await c.query('DELETE FROM prediction_labels WHERE time_ms < $1', [beforeMs]);
       await c.query('DELETE FROM performance_rollup WHERE minute < $1', [Math.floor(beforeMs / 60_000)]);
       const res = await c.query('DELETE FROM predictions WHERE time_ms < $1', [beforeMs]);
       return res.rowCount ?? 0;

@@ -102,6 +102,8 @@ export class SqlitePredictionStore implements PredictionStore {
   private readonly insert: Database.Statement;
   private readonly putTx: (model: string, records: readonly PredictionRecord[], receivedMs: number) => number;
   private readonly feedbackTx: (model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => FeedbackOutcome[];
+  /** Adds a batch's deltas to the rollup (inside the caller's transaction). */
+  private readonly writeRollup: (model: string, batch: RollupBatch) => void;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -165,11 +167,17 @@ export class SqlitePredictionStore implements PredictionStore {
         return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
       });
       writeSeq.run(seq);
+      this.writeRollup(model, batch);
+      return outcomes;
+    });
+    const dropEmpty = this.db.prepare('DELETE FROM performance_rollup WHERE model = ? AND minute = ? AND n <= 0');
+    this.writeRollup = (model, batch) => {
       for (const d of batch.values()) {
         rollup.run(model, d.variant, d.minute, d.prediction, d.label, d.bin, d.delay, d.n, d.csum, d.correct, d.rn, d.rabs, d.rsq, d.rs);
       }
-      return outcomes;
-    });
+      // An erasure that empties a row removes it (what is left of its float sums is rounding).
+      if (batch.sign < 0) for (const m of batch.minutes()) dropEmpty.run(model, m);
+    };
   }
 
   async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
@@ -270,7 +278,28 @@ export class SqlitePredictionStore implements PredictionStore {
           `DELETE FROM prediction_events WHERE model = ? AND prediction_id IN (SELECT id FROM predictions WHERE model = ? AND subject = ?)`,
         )
         .run(model, model, subject);
-      return this.db.prepare('DELETE FROM predictions WHERE model = ? AND subject = ?').run(model, subject).changes;
+      const erased = this.db
+        .prepare(
+          `DELETE FROM predictions WHERE model = ? AND subject = ?
+           RETURNING variant, time_ms, prediction, confidence, label_text, label_value, label_ms`,
+        )
+        .all(model, subject) as { variant: string; time_ms: number; prediction: string; confidence: number | null; label_text: string | null; label_value: number | null; label_ms: number | null }[];
+      // The erased labels leave the rollup too: realized performance is then that of the remaining data.
+      const batch = new RollupBatch(-1);
+      for (const r of erased) {
+        if (r.label_ms === null) continue;
+        batch.add({
+          variant: r.variant,
+          timeMs: r.time_ms,
+          prediction: r.prediction,
+          confidence: r.confidence,
+          label: r.label_text,
+          value: r.label_text === null ? r.label_value : null,
+          labelMs: r.label_ms,
+        });
+      }
+      this.writeRollup(model, batch);
+      return erased.length;
     })();
   }
 

@@ -190,6 +190,53 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
       expect(await store.applyFeedback('m', [{ predictionId: a.id, event: 'redo' }], ctx())).toEqual(['unknown_id']);
     });
 
+    it('erasure takes the erased labels out of realized performance: it equals that of the remaining data', async () => {
+      const store = await fresh();
+      const erasedToo = await fresh();
+      // Same minute, same answers: the erased subject's labels share rollup rows with the kept ones.
+      const kept = [0, 1, 2].map((i) => createRecord('m', i, { subject: 'keep', prediction: 'sun', confidence: 0.72 }));
+      const gone = [3, 4].map((i) => createRecord('m', i, { subject: 'gone', prediction: 'sun', confidence: 0.71 }));
+      const goneReg = createRecord('m', 5, { subject: 'gone', variant: 'canary', prediction: 4.5, confidence: undefined });
+      const keptReg = createRecord('m', 6, { subject: 'keep', variant: 'canary', prediction: 2, confidence: undefined });
+      const labels = [
+        { predictionId: kept[0].id, label: 'sun' },
+        { predictionId: kept[1].id, label: 'rain' },
+        { predictionId: gone[0].id, label: 'sun' },
+        { predictionId: gone[1].id, label: 'rain' },
+        { predictionId: goneReg.id, value: 1 },
+        { predictionId: keptReg.id, value: 1.5 },
+      ];
+      await store.putPredictions('m', [...kept, ...gone, goneReg, keptReg], RECORD_T0);
+      expect(await store.applyFeedback('m', labels, ctx())).toEqual(labels.map(() => 'accepted'));
+      expect(await store.deleteBySubject('m', 'gone')).toBe(3);
+      // The reference: a store that only ever saw the remaining data.
+      await erasedToo.putPredictions('m', [...kept, keptReg], RECORD_T0);
+      await erasedToo.applyFeedback('m', labels.filter((l) => l.predictionId !== goneReg.id && !gone.some((g) => g.id === l.predictionId)), ctx());
+      const window = [RECORD_T0 - 60_000, RECORD_T0 + DAY] as const;
+      const after = await store.performanceCounts('m', ...window);
+      const reference = await erasedToo.performanceCounts('m', ...window);
+      expect(after.map((v) => v.variant)).toEqual(['canary', 'primary']);
+      const sortPairs = (c: { prediction: string | null; label: string; n: number }[]) =>
+        [...c].sort((x, y) => `${x.prediction}${x.label}`.localeCompare(`${y.prediction}${y.label}`));
+      for (const [i, v] of after.entries()) {
+        const ref = reference[i];
+        expect(v.variant).toBe(ref.variant);
+        expect(sortPairs(v.counts.confusion)).toEqual(sortPairs(ref.counts.confusion));
+        expect(v.counts.calibration.map((b) => [b.bin, b.n, b.correct])).toEqual(ref.counts.calibration.map((b) => [b.bin, b.n, b.correct]));
+        v.counts.calibration.forEach((b, k) => expect(b.confidenceSum).toBeCloseTo(ref.counts.calibration[k].confidenceSum, 9));
+        expect(v.counts.regression.n).toBe(ref.counts.regression.n);
+        expect(v.counts.regression.absSum).toBeCloseTo(ref.counts.regression.absSum, 9);
+        expect(v.counts.regression.sqSum).toBeCloseTo(ref.counts.regression.sqSum, 9);
+        expect(v.counts.regression.sum).toBeCloseTo(ref.counts.regression.sum, 9);
+        expect(v.delays).toEqual(ref.delays);
+      }
+      expect(after[1].counts.confusion.reduce((n, p) => n + p.n, 0)).toBe(2);
+      expect(after[0].counts.regression.n).toBe(1);
+      // Erasing the last labels of a variant leaves no variant behind.
+      await store.deleteBySubject('m', 'keep');
+      expect(await store.performanceCounts('m', ...window)).toEqual([]);
+    });
+
     it('prunes records older than the retention cut with what was joined to them', async () => {
       const store = await fresh();
       const records = [0, 10, 20].map((i) => createRecord('m', i));
