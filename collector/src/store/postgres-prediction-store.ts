@@ -1,10 +1,12 @@
 import pg from 'pg';
-import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
+import { CALIBRATION_BINS, isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
+import { DELAY_EDGES_SECONDS } from './delay-buckets.js';
 import { RollupBatch } from './rollup.js';
 import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
+  ExpiredPending,
   FeedbackContext,
   LabelledPrediction,
   PredictionCounts,
@@ -20,14 +22,16 @@ import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
 const LABEL_COLUMNS = 'model, id, variant, version, time_ms, prediction, confidence, label_text, label_value, label_ms, label_seq';
 
+// Keys are COLLATE "C": ids and model names are compared for equality only (and ordered bytewise
+// where order matters), and a byte comparison spares the collation library on every index probe.
 // Labels live in their own append-only table, not in the record's row: joining a label is then one
 // narrow INSERT (first label wins through the primary key) instead of rewriting the wide record row
 // and its indexes, which made 1M labels take 36 s (docs/performance.md, "Ground truth"). The record
 // columns realized performance needs are copied in, so label reads never touch the records.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
-  model TEXT NOT NULL,
-  id TEXT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
   time_ms BIGINT NOT NULL,
   received_ms BIGINT NOT NULL,
   version TEXT NOT NULL,
@@ -44,8 +48,8 @@ CREATE TABLE IF NOT EXISTS predictions (
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
 CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS prediction_labels (
-  model TEXT NOT NULL,
-  id TEXT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
   variant TEXT NOT NULL,
   version TEXT NOT NULL,
   time_ms BIGINT NOT NULL,
@@ -58,7 +62,7 @@ CREATE TABLE IF NOT EXISTS prediction_labels (
   PRIMARY KEY (model, id)
 );
 CREATE INDEX IF NOT EXISTS prediction_labels_seq ON prediction_labels (model, label_seq);
-CREATE INDEX IF NOT EXISTS prediction_labels_time ON prediction_labels (model, time_ms);
+CREATE INDEX IF NOT EXISTS prediction_labels_time ON prediction_labels USING brin (time_ms);
 -- Databases created before labels had their own table kept them in the record row: move them once.
 DO $$ BEGIN
   IF EXISTS (SELECT 1 FROM information_schema.columns
@@ -69,6 +73,17 @@ DO $$ BEGIN
     ALTER TABLE predictions DROP COLUMN label_text, DROP COLUMN label_value, DROP COLUMN label_ms, DROP COLUMN label_seq;
   END IF;
 END $$;
+-- Labels whose record has not arrived yet (records ship asynchronously from the sidecars).
+CREATE TABLE IF NOT EXISTS prediction_pending (
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  label_text TEXT,
+  label_value DOUBLE PRECISION,
+  label_ms BIGINT NOT NULL,
+  arrived_ms BIGINT NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS prediction_pending_arrived ON prediction_pending (arrived_ms);
 CREATE TABLE IF NOT EXISTS prediction_events (
   model TEXT NOT NULL,
   prediction_id TEXT NOT NULL,
@@ -138,6 +153,73 @@ interface JoinedRow {
   label_ms: number | string;
 }
 
+const DELAY_EDGES_MS = DELAY_EDGES_SECONDS.map((s) => s * 1000);
+
+/**
+ * The rollup deltas of the rows of CTE `joined` (labels just joined), grouped by rollup key and
+ * added in one statement: the same arithmetic as RollupBatch (rollup.ts), in SQL, so 10,000 joined
+ * rows never travel back to the collector. `edges` is the parameter holding DELAY_EDGES_MS: width_bucket counts the edges ≤ the
+ * delay, which is delayBucket's index. A class answer is right when its JSON equals the label's
+ * JSON (a string answer) or its JSON text equals the label (a number: JSON text = String(number)).
+ */
+const rollupFromJoined = (edges: string) => `
+  INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+  SELECT $1, variant, minute, prediction, label, bin, delay, COUNT(*), COALESCE(SUM(c), 0), COUNT(*) FILTER (WHERE correct),
+    COUNT(e), COALESCE(SUM(ABS(e)), 0), COALESCE(SUM(e * e), 0), COALESCE(SUM(e), 0)
+  FROM (
+    SELECT variant, floor(time_ms / 60000.0)::bigint AS minute,
+      CASE WHEN label_text IS NULL THEN '#' ELSE prediction END AS prediction,
+      COALESCE(label_text, '') AS label,
+      CASE WHEN label_text IS NULL OR confidence IS NULL THEN -1 ELSE LEAST(${CALIBRATION_BINS - 1}, GREATEST(0, floor(confidence * ${CALIBRATION_BINS})))::int END AS bin,
+      width_bucket(label_ms - time_ms, ${edges}::bigint[]) AS delay,
+      CASE WHEN label_text IS NOT NULL THEN LEAST(1, GREATEST(0, confidence)) END AS c,
+      label_text IS NOT NULL AND prediction <> 'null'
+        AND (prediction = to_json(label_text)::text OR (left(prediction, 1) <> '"' AND prediction = label_text)) AS correct,
+      CASE WHEN label_text IS NULL AND prediction ~ '^-?[0-9]' THEN prediction::float8 - label_value END AS e
+    FROM joined WHERE label_text IS NOT NULL OR label_value IS NOT NULL
+  ) r
+  GROUP BY variant, minute, prediction, label, bin, delay
+  ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+    n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+    correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+    rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`;
+
+/**
+ * The label join of one batch: $2–$5 are the items' ids, labels, values and times in item order.
+ * Each id probes its record by primary key (BY_ID); the labels table's primary key keeps the first
+ * label (ON CONFLICT DO NOTHING); the new labels' rollup deltas are added (rollupFromJoined) in the
+ * same statement, so only ids come back. Sequence values are drawn in item order (rows leave the
+ * ordinality scan in order, no sort, and a volatile output column is evaluated per row as they go),
+ * so arrival order follows the batch; a value drawn for a duplicate is a harmless gap.
+ */
+const JOIN_LABELS = `WITH joined AS (
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+    SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, nextval('label_seq')
+    FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS f(id, label, value, at, ord)
+    CROSS JOIN LATERAL (${BY_ID}) p
+    ORDER BY f.ord
+    ON CONFLICT DO NOTHING
+    RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms
+  ), rolled AS (${rollupFromJoined('$6')})
+  SELECT id FROM joined`;
+
+/**
+ * Held labels of a batch of new records ($2: the records' ids) join like any label, in one
+ * statement; those that arrived before $3 are past the grace period and left to expire.
+ */
+const JOIN_PENDING = `WITH moved AS (
+    DELETE FROM prediction_pending WHERE model = $1 AND id = ANY($2::text[]) AND arrived_ms >= $3
+    RETURNING id, label_text, label_value, label_ms, arrived_ms
+  ), joined AS (
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+    SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label_text, f.label_value, f.label_ms, nextval('label_seq')
+    FROM (SELECT * FROM moved ORDER BY arrived_ms, id) f
+    CROSS JOIN LATERAL (${BY_ID}) p
+    ON CONFLICT DO NOTHING
+    RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms
+  ), rolled AS (${rollupFromJoined('$4')})
+  SELECT COUNT(*)::int AS n FROM joined`;
+
 const COLUMN_TYPES = ['text', 'text', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'jsonb'];
 
 /**
@@ -156,18 +238,41 @@ export class PostgresPredictionStore implements PredictionStore {
     return transaction(this.pool, fn);
   }
 
-  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
-    if (records.length === 0) return { accepted: 0, duplicate: 0 };
+  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs = 0): Promise<PutPredictionsResult> {
+    if (records.length === 0) return { accepted: 0, duplicate: 0, labelsJoined: 0 };
     const columns: unknown[][] = COLUMN_TYPES.map(() => []);
     for (const r of records) recordColumns(model, r, receivedMs).forEach((v, i) => columns[i].push(v));
     const params = columns.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ');
-    const res = await this.pool.query(
-      `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
-       SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING`,
-      columns,
+    return this.tx(async (c) => {
+      const res = await c.query(
+        `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
+         SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING`,
+        columns,
+      );
+      const accepted = res.rowCount ?? 0;
+      let labelsJoined = 0;
+      // Held labels are rare; one indexed probe skips the join statement when the model has none.
+      const { rows: held } = await c.query('SELECT 1 FROM prediction_pending WHERE model = $1 LIMIT 1', [model]);
+      if (accepted > 0 && held.length > 0) {
+        const { rows } = await c.query(JOIN_PENDING, [model, records.map((r) => r.id), pendingFromMs, DELAY_EDGES_MS]);
+        labelsJoined = rows[0].n as number;
+      }
+      return { accepted, duplicate: records.length - accepted, labelsJoined };
+    });
+  }
+
+  async expirePending(beforeMs: number): Promise<ExpiredPending[]> {
+    const { rows } = await this.pool.query(
+      `WITH gone AS (DELETE FROM prediction_pending WHERE arrived_ms < $1 RETURNING model)
+       SELECT model, COUNT(*)::int AS n FROM gone GROUP BY model ORDER BY model`,
+      [beforeMs],
     );
-    const accepted = res.rowCount ?? 0;
-    return { accepted, duplicate: records.length - accepted };
+    return rows.map((r) => ({ model: r.model as string, expired: r.n as number }));
+  }
+
+  async pendingCount(model: string): Promise<number> {
+    const { rows } = await this.pool.query('SELECT COUNT(*)::int AS n FROM prediction_pending WHERE model = $1', [model]);
+    return rows[0].n as number;
   }
 
   async applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]> {
@@ -186,31 +291,26 @@ export class PostgresPredictionStore implements PredictionStore {
       }
     });
     return this.tx(async (c) => {
-      // Labels: one INSERT … SELECT joins every candidate to its record by primary key; the labels
-      // table's primary key keeps the first label (ON CONFLICT DO NOTHING). Sequence values are drawn
-      // in item order first (a value left unused is a harmless gap); one lookup of the misses then
-      // says why they missed.
+      // Labels: one statement (JOIN_LABELS) joins every candidate to its record and adds the
+      // joined labels to the rollup; only ids come back. One lookup of the misses then says why.
       if (labels.length > 0) {
         const it = labels.map((i) => items[i] as LabelFeedback);
-        const { rows: seqRows } = await c.query("SELECT nextval('label_seq') AS seq FROM generate_series(1, $1)", [it.length]);
-        const seqs = seqRows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-        const { rows: joinedRows } = await c.query(
-          `INSERT INTO prediction_labels (${LABEL_COLUMNS})
-           SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, f.seq
-           FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           CROSS JOIN LATERAL (${BY_ID}) p
-           ON CONFLICT DO NOTHING
-           RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms`,
-          [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
-        );
+        const { rows: joinedRows } = await c.query(JOIN_LABELS, [
+          model,
+          it.map((x) => x.predictionId),
+          it.map((x) => x.label ?? null),
+          it.map((x) => x.value ?? null),
+          it.map((x) => feedbackMs(x, ctx)),
+          DELAY_EDGES_MS,
+        ]);
         const joined = new Set(joinedRows.map((r) => r.id as string));
-        await this.addToRollup(c, model, joinedRows as JoinedRow[], 1);
         const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
         const exists = await this.storedIds(c, model, missed);
         for (const i of labels) {
           const id = items[i].predictionId;
           outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
         }
+        await this.holdLabels(c, model, items, labels.filter((i) => outcomes[i] === 'unknown_id'), outcomes, ctx);
       }
       const existing = await this.storedIds(c, model, [...new Set(events.map((i) => items[i].predictionId))]);
       const newEvents = events.filter((i) => {
@@ -238,6 +338,43 @@ export class PostgresPredictionStore implements PredictionStore {
     });
   }
 
+  /**
+   * Labels for records not stored yet: already held → duplicate; held while the model has room
+   * (outcome pending); the rest stay unknown_id.
+   */
+  private async holdLabels(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    missing: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const max = ctx.maxPending ?? 0;
+    if (missing.length === 0 || max <= 0) return;
+    const ids = missing.map((i) => items[i].predictionId);
+    const { rows: held } = await c.query('SELECT id FROM prediction_pending WHERE model = $1 AND id = ANY($2::text[])', [model, ids]);
+    const already = new Set(held.map((r) => r.id as string));
+    const { rows: count } = await c.query('SELECT COUNT(*)::int AS n FROM prediction_pending WHERE model = $1', [model]);
+    let room = max - (count[0].n as number);
+    const hold: LabelFeedback[] = [];
+    for (const i of missing) {
+      const item = items[i] as LabelFeedback;
+      if (already.has(item.predictionId)) outcomes[i] = 'duplicate';
+      else if (room > 0) {
+        room--;
+        hold.push(item);
+        outcomes[i] = 'pending';
+      }
+    }
+    if (hold.length === 0) return;
+    await c.query(
+      `INSERT INTO prediction_pending (model, id, label_text, label_value, label_ms, arrived_ms)
+       SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING`,
+      [model, hold.map((x) => x.predictionId), hold.map((x) => x.label ?? null), hold.map((x) => x.value ?? null), hold.map((x) => feedbackMs(x, ctx)), ctx.nowMs],
+    );
+  }
+
   /** Which of `ids` have a stored record (a join on the primary key, whatever the batch size). */
   private async storedIds(c: pg.PoolClient, model: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
@@ -245,9 +382,9 @@ export class PostgresPredictionStore implements PredictionStore {
     return new Set(rows.map((r) => r.id as string));
   }
 
-  /** Adds (sign 1, a join) or removes (sign -1, an erasure) labels' contributions to the rollup. */
-  private async addToRollup(c: pg.PoolClient, model: string, rows: readonly JoinedRow[], sign: 1 | -1): Promise<void> {
-    const batch = new RollupBatch(sign);
+  /** Erasure: removes deleted labels' contributions from the rollup. */
+  private async subtractFromRollup(c: pg.PoolClient, model: string, rows: readonly JoinedRow[]): Promise<void> {
+    const batch = new RollupBatch(-1);
     for (const r of rows) {
       batch.add({
         variant: r.variant,
@@ -259,6 +396,11 @@ export class PostgresPredictionStore implements PredictionStore {
         labelMs: Number(r.label_ms),
       });
     }
+    await this.writeRollup(c, model, batch);
+  }
+
+  /** Adds a batch's deltas to the rollup (inside the caller's transaction). */
+  private async writeRollup(c: pg.PoolClient, model: string, batch: RollupBatch): Promise<void> {
     const deltas = batch.values();
     if (deltas.length === 0) return;
     const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
@@ -366,7 +508,7 @@ export class PostgresPredictionStore implements PredictionStore {
          RETURNING l.id, l.variant, l.time_ms, l.prediction, l.confidence, l.label_text, l.label_value, l.label_ms`,
         [model, subject],
       );
-      await this.addToRollup(c, model, erased as JoinedRow[], -1);
+      await this.subtractFromRollup(c, model, erased as JoinedRow[]);
       await c.query(
         'DELETE FROM prediction_events WHERE model = $1 AND prediction_id IN (SELECT id FROM predictions WHERE model = $1 AND subject = $2)',
         [model, subject],

@@ -20,8 +20,8 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
     it('stores records once: a retried batch is counted as duplicates and changes nothing', async () => {
       const store = await fresh();
       const records = [createRecord('m', 0, { inputs: { temp: 3.5, city: 'x' }, traceId: 'a'.repeat(32), pipeline: 'p', subject: 's1' }), createRecord('m', 1)];
-      expect(await store.putPredictions('m', records, RECORD_T0 + 5)).toEqual({ accepted: 2, duplicate: 0 });
-      expect(await store.putPredictions('m', [records[1], createRecord('m', 2)], RECORD_T0 + 6)).toEqual({ accepted: 1, duplicate: 1 });
+      expect(await store.putPredictions('m', records, RECORD_T0 + 5)).toEqual({ accepted: 2, duplicate: 0, labelsJoined: 0 });
+      expect(await store.putPredictions('m', [records[1], createRecord('m', 2)], RECORD_T0 + 6)).toEqual({ accepted: 1, duplicate: 1, labelsJoined: 0 });
       const got = await store.getPrediction('m', records[0].id);
       expect(got).toEqual({ ...records[0], receivedAt: new Date(RECORD_T0 + 5).toISOString(), events: [] });
       expect(await store.getPrediction('other', records[0].id)).toBeUndefined();
@@ -77,6 +77,69 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
         ctx(),
       );
       expect(out).toEqual(['late', 'unknown_id', 'unknown_id', 'late']);
+    });
+
+    it('holds a label that arrives before its record and joins it when the record arrives', async () => {
+      const store = await fresh();
+      const [a, b, other] = [0, 1, 2].map((i) => createRecord('m', i, { prediction: 'sun', confidence: 0.75 }));
+      await store.putPredictions('m', [other], RECORD_T0);
+      const held = ctx({ maxPending: 10, nowMs: RECORD_T0 + 5_000 });
+      expect(
+        await store.applyFeedback(
+          'm',
+          [
+            { predictionId: a.id, label: 'sun' },
+            { predictionId: b.id, value: 2.5 },
+            { predictionId: a.id, label: 'rain' },
+            { predictionId: other.id, label: 'sun' },
+            { predictionId: a.id, event: 'redo' },
+          ],
+          held,
+        ),
+      ).toEqual(['pending', 'pending', 'duplicate', 'accepted', 'unknown_id']);
+      // Sent again before the record arrived: still the first label, held once.
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, label: 'rain' }], held)).toEqual(['duplicate']);
+      expect(await store.pendingCount('m')).toBe(2);
+      expect(await store.getPrediction('m', a.id)).toBeUndefined();
+      expect(await store.putPredictions('m', [a, b], RECORD_T0 + 6_000, RECORD_T0)).toEqual({ accepted: 2, duplicate: 0, labelsJoined: 2 });
+      expect(await store.pendingCount('m')).toBe(0);
+      const labelled = await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY);
+      expect(labelled.map((l) => [l.id, l.label, l.labelValue, l.labelMs])).toEqual([
+        [other.id, 'sun', undefined, RECORD_T0 + 5_000],
+        [a.id, 'sun', undefined, RECORD_T0 + 5_000],
+        [b.id, undefined, 2.5, RECORD_T0 + 5_000],
+      ]);
+      // Counted in realized performance like any label.
+      const [primary] = await store.performanceCounts('m', RECORD_T0 - 60_000, RECORD_T0 + DAY);
+      expect(primary.counts.confusion.reduce((n, p) => n + p.n, 0)).toBe(2);
+      expect(primary.counts.regression.n).toBe(0);
+      expect(primary.delays.reduce((n, d) => n + d, 0)).toBe(3);
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, label: 'rain' }], held)).toEqual(['duplicate']);
+      expect(await store.expirePending(RECORD_T0 + DAY)).toEqual([]);
+    });
+
+    it('holds at most maxPending labels per model and expires those whose record never came', async () => {
+      const store = await fresh();
+      const ids = [0, 1, 2, 3].map((i) => createRecord('m', i));
+      const at = (nowMs: number) => ctx({ maxPending: 2, nowMs });
+      expect(await store.applyFeedback('m', [{ predictionId: ids[0].id, label: 'sun' }], at(RECORD_T0 + 1_000))).toEqual(['pending']);
+      expect(
+        await store.applyFeedback('m', [{ predictionId: ids[1].id, label: 'sun' }, { predictionId: ids[2].id, label: 'sun' }], at(RECORD_T0 + 2_000)),
+      ).toEqual(['pending', 'unknown_id']);
+      // The bound is per model.
+      expect(await store.applyFeedback('n', [{ predictionId: ids[3].id, label: 'sun' }], at(RECORD_T0 + 2_000))).toEqual(['pending']);
+      // Without maxPending nothing is held.
+      expect(await store.applyFeedback('m', [{ predictionId: ids[3].id, label: 'sun' }], ctx())).toEqual(['unknown_id']);
+      expect(await store.pendingCount('m')).toBe(2);
+      expect(await store.expirePending(RECORD_T0 + 1_500)).toEqual([{ model: 'm', expired: 1 }]);
+      // ids[1]'s label is past the grace period when its record arrives (pendingFromMs): not joined, left to expire.
+      expect((await store.putPredictions('m', [ids[0], ids[1]], RECORD_T0 + 9_000, RECORD_T0 + 2_500)).labelsJoined).toBe(0);
+      expect(await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([]);
+      expect(await store.expirePending(RECORD_T0 + 2_500)).toEqual([
+        { model: 'm', expired: 1 },
+        { model: 'n', expired: 1 },
+      ]);
+      expect(await store.pendingCount('m')).toBe(0);
     });
 
     it('records one event per prediction and name, refuses unconfigured names, and counts them per variant', async () => {
