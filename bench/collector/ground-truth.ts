@@ -11,8 +11,9 @@
  * times mean the join does not slow down as the log grows.
  * PostgreSQL comes from collector/test/helpers/postgres.ts (Debian's postgresql 15, fsync off like the tests).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADWIN, DDM, PAGE_HINKLEY, newPredictionId, performanceFromCounts, realizedPerformance, type FeedbackItem, type PredictionRecord } from '../../core/src/index.js';
 import { startCollector } from '../../collector/src/server.js';
@@ -46,13 +47,41 @@ function record(i: number): PredictionRecord {
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-async function run(name: string, store: PredictionStore): Promise<void> {
+/**
+ * CPU seconds used so far by the PostgreSQL server listening on `port` (postmaster and its
+ * children, from /proc): on a shared machine the engine's CPU, unlike wall time, barely depends
+ * on what else runs.
+ */
+function postgresCpuSeconds(port: string): number {
+  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
+  const master = ps.find((f) => f[2]?.endsWith('/postgres') && f.join(' ').includes(`-p ${port} `));
+  if (!master) return NaN;
+  let ticks = 0;
+  for (const pid of [master[0], ...ps.filter((f) => f[1] === master[0]).map((f) => f[0])]) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+async function run(name: string, store: PredictionStore, pgPort?: string): Promise<void> {
   const records = Array.from({ length: N }, (_, i) => record(i));
   let t = process.hrtime.bigint();
   for (let i = 0; i < N; i += 1000) await store.putPredictions('bench', records.slice(i, i + 1000), Date.now());
   const ingest = seconds(t);
   const items: FeedbackItem[] = records.map((r, i) => ({ predictionId: r.id, label: CLASSES[(i * 7) % 5] }));
   const ctx = { nowMs: Date.now(), retainedFromMs: 0, events: new Set<string>() };
+  const engine0 = pgPort === undefined ? 0 : postgresCpuSeconds(pgPort);
+  const cpu0 = process.cpuUsage();
   t = process.hrtime.bigint();
   const batches: number[] = [];
   for (let i = 0; i < N; i += 10_000) {
@@ -61,6 +90,8 @@ async function run(name: string, store: PredictionStore): Promise<void> {
     batches.push(seconds(tb));
   }
   const joinS = seconds(t);
+  const joinCpu = cpuSeconds(process.cpuUsage(cpu0));
+  const engineCpu = pgPort === undefined ? undefined : postgresCpuSeconds(pgPort) - engine0;
   const sorted = [...batches].sort((a, b) => a - b);
   const batchMs = [batches[0], sorted[sorted.length >> 1], batches[batches.length - 1]].map((x) => (x * 1000).toFixed(0)).join(' / ');
   t = process.hrtime.bigint();
@@ -79,7 +110,7 @@ async function run(name: string, store: PredictionStore): Promise<void> {
   const acc = perf.map((p) => (p?.task === 'classification' ? p.accuracy.toFixed(3) : '-')).join('/');
   console.log(
     `${name.padEnd(10)} ingest ${Math.round(N / ingest).toLocaleString('en')} records/s (${ingest.toFixed(1)} s) | ` +
-      `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s; batch of 10,000 first / median / last ${batchMs} ms)\n` +
+      `join ${N.toLocaleString('en')} labels ${joinS.toFixed(1)} s (${Math.round(N / joinS).toLocaleString('en')}/s; batch of 10,000 first / median / last ${batchMs} ms; CPU: collector ${joinCpu.toFixed(1)} s${engineCpu === undefined ? '' : ` + PostgreSQL ${engineCpu.toFixed(1)} s`})\n` +
       `${''.padEnd(10)} window of ${rows.length.toLocaleString('en')} labelled: from the rollup ${aggregated.toFixed(3)} s (+ coverage counts ${counts.toFixed(2)} s; accuracy ${acc}) | ` +
       `rows out ${read.toFixed(2)} s + JS ${compute.toFixed(3)} s`,
   );
@@ -117,7 +148,7 @@ function detectors(): void {
 
 const dir = mkdtempSync(join(tmpdir(), 'mw-bench-gt-'));
 try {
-  console.log(`N = ${N.toLocaleString('en')} (2 shared cores: figures are noisy, compare within this run)`);
+  console.log(`N = ${N.toLocaleString('en')}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 shared cores: figures are noisy, compare within this run)`);
   if (only !== 'postgres') {
     const sqlite = new SqlitePredictionStore(join(dir, 'bench.db'));
     await run('SQLite', sqlite);
@@ -127,12 +158,13 @@ try {
     const pg = await startPostgres();
     try {
       const store = await PostgresPredictionStore.open(pg.url);
-      await run('PostgreSQL', store);
+      await run('PostgreSQL', store, new URL(pg.url).port);
       await store.close();
     } finally {
       pg.stop();
     }
   }
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (only === undefined) {
     await httpIngest(dir, Math.min(N, 100_000));
     detectors();

@@ -65,6 +65,12 @@ export interface CollectorOptions {
   predictionRetention?: string;
   /** User-signal names the feedback API accepts (they become the `event` label). */
   feedbackEvents?: string[];
+  /**
+   * Labels that arrive before their prediction record (records ship asynchronously) are held for
+   * `grace` (default 1h) and joined when the record comes; at most `max` per model (default
+   * 100,000; 0 turns holding off: such labels are answered unknown_id).
+   */
+  pendingLabels?: { max?: number; grace?: string };
   /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
   review?: ReviewQueueConfig;
   /** Retraining policy per model and the webhook it calls (collector/src/retraining/policy.ts); unset = no automatic trigger. */
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  pendingLabels: { max: number; graceMs: number };
   review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
   retraining?: ResolvedRetraining;
   windowsFrom: 'raw' | 'recorded';
@@ -281,6 +288,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   for (const e of feedbackEvents) {
     if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
+  const pendingLabels = resolvePendingLabels(o.pendingLabels ?? {});
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
   }
@@ -320,12 +328,29 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     historyKeep,
     predictionRetentionMs,
     feedbackEvents,
+    pendingLabels,
     windowsFrom,
     modelConcurrency,
     roundBudgetMs,
     featuresPerQuery,
     leaseTtlMs,
   };
+}
+
+/** Held labels per model: enough for minutes of traffic whose records are late, bounded in memory and disk. */
+const MAX_PENDING_LABELS = 10_000_000;
+
+function resolvePendingLabels(p: { max?: number; grace?: string }): ResolvedOptions['pendingLabels'] {
+  const max = p.max ?? 100_000;
+  if (!Number.isInteger(max) || max < 0 || max > MAX_PENDING_LABELS) {
+    fail(FeedbackErrors.pendingConfig, 'pendingLabels.max', `pendingLabels.max ${max} must be an integer from 0 (off) to ${MAX_PENDING_LABELS.toLocaleString('en')}`);
+  }
+  const graceText = p.grace ?? '1h';
+  const graceMs = parseDuration(graceText);
+  if (graceMs === undefined || graceMs < 1_000) {
+    fail(FeedbackErrors.pendingConfig, 'pendingLabels.grace', `pendingLabels.grace "${graceText}" is not a duration of at least 1s like 15m or 1h`);
+  }
+  return { max, graceMs };
 }
 
 function resolveReview(r: ReviewQueueConfig): ResolvedOptions['review'] {

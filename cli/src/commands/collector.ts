@@ -36,6 +36,8 @@ Options:
   --history N            drift reports kept per model and window (default 1440)
   --prediction-retention D  how long prediction records and their labels are kept (default 30d)
   --feedback-events LIST    user signals accepted on the feedback API (default redo,switch_to_typing,click,conversion)
+  --pending-labels-max N    labels held per model while their prediction record has not arrived (default 100000; 0 = off)
+  --pending-labels-grace D  how long such a label waits for its record before it expires (default 1h)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
   --review-max-pending N review items waiting per model (default 10000)
   --review-overflow P    what a full review queue does: drop-oldest (default, counted) or refuse-new (503)
@@ -80,6 +82,8 @@ export async function run(argv: string[]): Promise<number> {
         'lease-ttl': { type: 'string' },
         'prediction-retention': { type: 'string' },
         'feedback-events': { type: 'string' },
+        'pending-labels-max': { type: 'string' },
+        'pending-labels-grace': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -132,6 +136,9 @@ export async function run(argv: string[]): Promise<number> {
       leaseTtl: values['lease-ttl'],
       ...(values['prediction-retention'] !== undefined ? { predictionRetention: values['prediction-retention'] } : {}),
       ...(values['feedback-events'] !== undefined ? { feedbackEvents: values['feedback-events'].split(',').map((e) => e.trim()).filter(Boolean) } : {}),
+      ...(values['pending-labels-max'] !== undefined || values['pending-labels-grace'] !== undefined
+        ? { pendingLabels: { max: int('pending-labels-max', values['pending-labels-max']), grace: values['pending-labels-grace'] } }
+        : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {

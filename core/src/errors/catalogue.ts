@@ -125,6 +125,7 @@ export const FeedbackErrors = {
   labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
   retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
   eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
+  pendingConfig: spec('MW_COLLECTOR_PENDING_LABELS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */
