@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolveRetraining, type ResolvedRetraining, type RetrainingConfigInput } from './retraining/policy.js';
 import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, ReviewErrors, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
+import { resolveDetectorParams, type DetectorParams, type DetectorParamsInput } from './performance/detector-params.js';
 
 export { ConfigError };
 
@@ -71,6 +72,11 @@ export interface CollectorOptions {
    * 100,000; 0 turns holding off: such labels are answered unknown_id).
    */
   pendingLabels?: { max?: number; grace?: string };
+  /**
+   * Concept-drift detector parameters, any subset, e.g. `{"ddm": {"warmStart": 100},
+   * "page_hinkley": {"threshold": 25}}`; unset ones keep River's defaults.
+   */
+  conceptDrift?: DetectorParamsInput;
   /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
   review?: ReviewQueueConfig;
   /** Retraining policy per model and the webhook it calls (collector/src/retraining/policy.ts); unset = no automatic trigger. */
@@ -107,6 +113,7 @@ export interface ResolvedOptions {
   predictionRetentionMs: number;
   feedbackEvents: string[];
   pendingLabels: { max: number; graceMs: number };
+  conceptDrift: DetectorParams;
   review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
   retraining?: ResolvedRetraining;
   windowsFrom: 'raw' | 'recorded';
@@ -289,6 +296,12 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
   const pendingLabels = resolvePendingLabels(o.pendingLabels ?? {});
+  let conceptDrift: DetectorParams;
+  try {
+    conceptDrift = resolveDetectorParams(o.conceptDrift ?? {});
+  } catch (err) {
+    fail(ConfigErrors.collectorConceptDrift, 'conceptDrift', `concept-drift detector parameters: ${(err as Error).message}`);
+  }
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
   }
@@ -329,6 +342,7 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     predictionRetentionMs,
     feedbackEvents,
     pendingLabels,
+    conceptDrift,
     windowsFrom,
     modelConcurrency,
     roundBudgetMs,

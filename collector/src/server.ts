@@ -123,6 +123,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     historyKeep: opts.historyKeep,
     owns: (model) => leases.owns(model),
     log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+    detectorParams: opts.conceptDrift,
   });
 
   try {

@@ -49,6 +49,8 @@ describe('collector options', () => {
     ['MW_COLLECTOR_ROUND_BUDGET', { roundBudget: 'forever' }],
     ['MW_COLLECTOR_FEATURES_PER_QUERY', { featuresPerQuery: -1 }],
     ['MW_COLLECTOR_LEASE_TTL', { leaseTtl: '500ms' }],
+    ['MW_COLLECTOR_CONCEPT_DRIFT', { conceptDrift: { adwin: { delta: 2 } } }],
+    ['MW_COLLECTOR_CONCEPT_DRIFT', { conceptDrift: { kswin: {} } as object }],
     ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { max: -1 } }],
     ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { max: 2.5 } }],
     ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { grace: 'soon' } }],

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigErrors, ReviewErrors } from '@modelwatch/core';
+import { ConfigErrors, ReviewErrors, type ErrorSpec } from '@modelwatch/core';
 import { ConfigError, startCollector, type RetrainingConfigInput } from '@modelwatch/collector';
 
 const USAGE = `Usage: modelwatch collector [options]
@@ -39,6 +39,10 @@ Options:
   --pending-labels-max N    labels held per model while their prediction record has not arrived (default 100000; 0 = off)
   --pending-labels-grace D  how long such a label waits for its record before it expires (default 1h)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
+  --concept-drift-config FILE  JSON concept-drift detector parameters, any subset of
+                         {"ddm": {"warmStart","warningThreshold","driftThreshold"}, "adwin": {"delta","clock","maxBuckets",
+                         "minWindowLength","gracePeriod"}, "page_hinkley": {"minInstances","delta","threshold","alpha","mode"}}
+                         (default: River's defaults)
   --review-max-pending N review items waiting per model (default 10000)
   --review-overflow P    what a full review queue does: drop-oldest (default, counted) or refuse-new (503)
   --review-claim-ttl D   how long a reviewer's claim holds an item, e.g. 5m (default)
@@ -69,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
+        'concept-drift-config': { type: 'string' },
         history: { type: 'string' },
         'review-max-pending': { type: 'string' },
         'review-overflow': { type: 'string' },
@@ -103,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   let collector;
   try {
     const drift = values['drift-config'] === undefined ? undefined : readDriftConfig(values['drift-config']);
+    const conceptDrift = values['concept-drift-config'] === undefined ? undefined : readJsonObject(values['concept-drift-config'], 'concept-drift-config', ConfigErrors.collectorConceptDrift);
     const retraining = values['retraining-config'] === undefined ? undefined : readRetrainingConfig(values['retraining-config']);
     const maxPending = int('review-max-pending', values['review-max-pending']);
     collector = await startCollector({
@@ -121,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
+      ...(conceptDrift ? { conceptDrift } : {}),
       historyKeep: int('history', values.history),
       review: {
         ...(maxPending !== undefined ? { maxPending } : {}),
@@ -176,6 +183,20 @@ function readDriftConfig(path: string): Record<string, unknown> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `${path} must hold a JSON object of drift options`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A JSON object file whose content the collector validates at startup. */
+function readJsonObject(path: string, flag: string, spec: ErrorSpec): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(spec, flag, `--${flag}: cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(spec, flag, `--${flag}: ${path} must hold a JSON object`);
   }
   return parsed as Record<string, unknown>;
 }
