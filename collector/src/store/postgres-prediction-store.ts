@@ -139,7 +139,7 @@ const RECORD_SELECT = `SELECT p.*, l.label_text, l.label_value, l.label_ms, l.la
  * statistics are stale (a young table, autovacuum not yet run) the planner hashed a scan of the
  * whole log for every batch, which made 1M labels take minutes instead of seconds.
  */
-const BY_ID = 'SELECT * FROM predictions p WHERE p.model = $1 AND p.id = f.id LIMIT 1';
+const BY_ID = 'SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence FROM predictions p WHERE p.model = $1 AND p.id = f.id LIMIT 1';
 
 /** What the label join returns and erasure deletes: a label with the record columns the rollup needs. */
 interface JoinedRow {
@@ -179,6 +179,7 @@ const rollupFromJoined = (edges: string) => `
     FROM joined WHERE label_text IS NOT NULL OR label_value IS NOT NULL
   ) r
   GROUP BY variant, minute, prediction, label, bin, delay
+  ORDER BY minute, variant COLLATE "C", prediction COLLATE "C", label COLLATE "C", bin, delay
   ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
     n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
     correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
@@ -192,6 +193,9 @@ const rollupFromJoined = (edges: string) => `
  * ordinality scan in order, no sort, and a volatile output column is evaluated per row as they go),
  * so arrival order follows the batch; a value drawn for a duplicate is a harmless gap.
  */
+/** Batches with at least this many labels are joined by two transactions at once. */
+const PARALLEL_JOIN_FROM = 2_000;
+
 const JOIN_LABELS = `WITH joined AS (
     INSERT INTO prediction_labels (${LABEL_COLUMNS})
     SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, nextval('label_seq')
@@ -290,52 +294,82 @@ export class PostgresPredictionStore implements PredictionStore {
         (isEventFeedback(item) ? events : labels).push(i);
       }
     });
-    return this.tx(async (c) => {
-      // Labels: one statement (JOIN_LABELS) joins every candidate to its record and adds the
-      // joined labels to the rollup; only ids come back. One lookup of the misses then says why.
-      if (labels.length > 0) {
-        const it = labels.map((i) => items[i] as LabelFeedback);
-        const { rows: joinedRows } = await c.query(JOIN_LABELS, [
-          model,
-          it.map((x) => x.predictionId),
-          it.map((x) => x.label ?? null),
-          it.map((x) => x.value ?? null),
-          it.map((x) => feedbackMs(x, ctx)),
-          DELAY_EDGES_MS,
-        ]);
-        const joined = new Set(joinedRows.map((r) => r.id as string));
-        const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
-        const exists = await this.storedIds(c, model, missed);
-        for (const i of labels) {
-          const id = items[i].predictionId;
-          outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
-        }
-        await this.holdLabels(c, model, items, labels.filter((i) => outcomes[i] === 'unknown_id'), outcomes, ctx);
+    // A large batch's labels are joined by two transactions at once: the join is the database's
+    // CPU, and a second backend uses a second core (1M labels: docs/performance.md). The halves
+    // hold disjoint ids; their rollup upserts take row locks in key order, so they never deadlock.
+    // Each item's outcome is exact either way; if one half fails the request fails, and a resend
+    // answers the other half's labels as duplicates (first label wins).
+    const halves = labels.length >= PARALLEL_JOIN_FROM ? [labels.slice(0, labels.length >> 1), labels.slice(labels.length >> 1)] : [labels];
+    await Promise.all(
+      halves.map((part, k) =>
+        this.tx(async (c) => {
+          if (part.length > 0) await this.joinLabels(c, model, items, part, outcomes, ctx);
+          if (k === 0) await this.joinEvents(c, model, items, events, outcomes, ctx);
+        }),
+      ),
+    );
+    return outcomes as FeedbackOutcome[];
+  }
+
+  /** Labels: one statement (JOIN_LABELS) joins them and adds them to the rollup; one lookup of the misses says why they missed. */
+  private async joinLabels(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    labels: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const it = labels.map((i) => items[i] as LabelFeedback);
+    const { rows: joinedRows } = await c.query(JOIN_LABELS, [
+      model,
+      it.map((x) => x.predictionId),
+      it.map((x) => x.label ?? null),
+      it.map((x) => x.value ?? null),
+      it.map((x) => feedbackMs(x, ctx)),
+      DELAY_EDGES_MS,
+    ]);
+    const joined = new Set(joinedRows.map((r) => r.id as string));
+    const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
+    const exists = await this.storedIds(c, model, missed);
+    for (const i of labels) {
+      const id = items[i].predictionId;
+      outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
+    }
+    await this.holdLabels(c, model, items, labels.filter((i) => outcomes[i] === 'unknown_id'), outcomes, ctx);
+  }
+
+  /** User signals: one per prediction and name, for stored records only. */
+  private async joinEvents(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    events: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const existing = await this.storedIds(c, model, [...new Set(events.map((i) => items[i].predictionId))]);
+    const newEvents = events.filter((i) => {
+      if (!existing.has(items[i].predictionId)) {
+        outcomes[i] = missingOutcome(items[i], ctx);
+        return false;
       }
-      const existing = await this.storedIds(c, model, [...new Set(events.map((i) => items[i].predictionId))]);
-      const newEvents = events.filter((i) => {
-        if (!existing.has(items[i].predictionId)) {
-          outcomes[i] = missingOutcome(items[i], ctx);
-          return false;
-        }
-        return true;
-      });
-      if (newEvents.length > 0) {
-        const ev = newEvents.map((i) => items[i] as EventFeedback);
-        const { rows } = await c.query(
-          `INSERT INTO prediction_events (model, prediction_id, event, value, time_ms)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING
-           RETURNING prediction_id, event`,
-          [model, ev.map((x) => x.predictionId), ev.map((x) => x.event), ev.map((x) => x.value ?? null), ev.map((x) => feedbackMs(x, ctx))],
-        );
-        const inserted = new Set(rows.map((r) => `${r.prediction_id}\u0000${r.event}`));
-        for (const i of newEvents) {
-          const e = items[i] as EventFeedback;
-          outcomes[i] = inserted.has(`${e.predictionId}\u0000${e.event}`) ? 'accepted' : 'duplicate';
-        }
-      }
-      return outcomes as FeedbackOutcome[];
+      return true;
     });
+    if (newEvents.length > 0) {
+      const ev = newEvents.map((i) => items[i] as EventFeedback);
+      const { rows } = await c.query(
+        `INSERT INTO prediction_events (model, prediction_id, event, value, time_ms)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING
+         RETURNING prediction_id, event`,
+        [model, ev.map((x) => x.predictionId), ev.map((x) => x.event), ev.map((x) => x.value ?? null), ev.map((x) => feedbackMs(x, ctx))],
+      );
+      const inserted = new Set(rows.map((r) => `${r.prediction_id}\u0000${r.event}`));
+      for (const i of newEvents) {
+        const e = items[i] as EventFeedback;
+        outcomes[i] = inserted.has(`${e.predictionId}\u0000${e.event}`) ? 'accepted' : 'duplicate';
+      }
+    }
   }
 
   /**
