@@ -155,17 +155,17 @@ export class SqlitePredictionStore implements PredictionStore {
     );
     this.countPending = (model) => (countPending.get(model) as { n: number }).n;
     this.putTx = this.db.transaction((model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs: number) => {
+      // Held labels of the new records join below (one indexed probe skips that when the model has none).
+      const fresh: PredictionRecord[] | undefined = anyPending.get(model) ? [] : undefined;
       let accepted = 0;
-      const fresh: PredictionRecord[] = [];
       for (const r of records) {
         if (this.insert.run(...recordColumns(model, r, receivedMs)).changes > 0) {
           accepted++;
-          fresh.push(r);
+          fresh?.push(r);
         }
       }
-      // Held labels of the new records join now (one indexed probe skips this when the model has none).
       let labelsJoined = 0;
-      if (fresh.length > 0 && anyPending.get(model)) {
+      if (fresh && fresh.length > 0) {
         let seq = (readSeq.get() as { value: number }).value;
         const batch = new RollupBatch();
         for (const r of fresh) {
