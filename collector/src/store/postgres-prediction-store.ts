@@ -247,22 +247,24 @@ export class PostgresPredictionStore implements PredictionStore {
     const columns: unknown[][] = COLUMN_TYPES.map(() => []);
     for (const r of records) recordColumns(model, r, receivedMs).forEach((v, i) => columns[i].push(v));
     const params = columns.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ');
-    return this.tx(async (c) => {
-      const res = await c.query(
-        `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
-         SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING`,
-        columns,
-      );
-      const accepted = res.rowCount ?? 0;
-      let labelsJoined = 0;
-      // Held labels are rare; one indexed probe skips the join statement when the model has none.
-      const { rows: held } = await c.query('SELECT 1 FROM prediction_pending WHERE model = $1 LIMIT 1', [model]);
-      if (accepted > 0 && held.length > 0) {
-        const { rows } = await c.query(JOIN_PENDING, [model, records.map((r) => r.id), pendingFromMs, DELAY_EDGES_MS]);
-        labelsJoined = rows[0].n as number;
-      }
-      return { accepted, duplicate: records.length - accepted, labelsJoined };
-    });
+    // One statement stores the batch and says whether the model holds labels at all (rare): only
+    // then does a second statement join them. That one takes every id of the batch, not only the
+    // accepted ones, so a batch resent after a failure between the two still joins its labels.
+    const { rows } = await this.pool.query(
+      `WITH ins AS (
+         INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
+         SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT (SELECT COUNT(*) FROM ins)::int AS accepted, EXISTS (SELECT 1 FROM prediction_pending WHERE model = $${columns.length + 1}) AS held`,
+      [...columns, model],
+    );
+    const accepted = rows[0].accepted as number;
+    let labelsJoined = 0;
+    if (rows[0].held) {
+      const { rows: joined } = await this.pool.query(JOIN_PENDING, [model, records.map((r) => r.id), pendingFromMs, DELAY_EDGES_MS]);
+      labelsJoined = joined[0].n as number;
+    }
+    return { accepted, duplicate: records.length - accepted, labelsJoined };
   }
 
   async expirePending(beforeMs: number): Promise<ExpiredPending[]> {
