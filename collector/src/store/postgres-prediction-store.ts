@@ -158,8 +158,8 @@ const DELAY_EDGES_MS = DELAY_EDGES_SECONDS.map((s) => s * 1000);
 /**
  * The rollup deltas of the rows of CTE `joined` (labels just joined), grouped by rollup key and
  * added in one statement: the same arithmetic as RollupBatch (rollup.ts), in SQL, so 10,000 joined
- * rows never travel back to the collector. `edges` is the parameter holding DELAY_EDGES_MS: width_bucket counts the edges ≤ the
- * delay, which is delayBucket's index. A class answer is right when its JSON equals the label's
+ * rows never travel back to the collector. `edges` is the parameter holding DELAY_EDGES_MS:
+ * width_bucket counts the edges ≤ the delay, which is delayBucket's index. A class answer is right when its JSON equals the label's
  * JSON (a string answer) or its JSON text equals the label (a number: JSON text = String(number)).
  */
 const rollupFromJoined = (edges: string) => `
@@ -185,6 +185,9 @@ const rollupFromJoined = (edges: string) => `
     correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
     rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`;
 
+/** Batches with at least this many labels are joined by two transactions at once. */
+const PARALLEL_JOIN_FROM = 2_000;
+
 /**
  * The label join of one batch: $2–$5 are the items' ids, labels, values and times in item order.
  * Each id probes its record by primary key (BY_ID); the labels table's primary key keeps the first
@@ -193,9 +196,6 @@ const rollupFromJoined = (edges: string) => `
  * ordinality scan in order, no sort, and a volatile output column is evaluated per row as they go),
  * so arrival order follows the batch; a value drawn for a duplicate is a harmless gap.
  */
-/** Batches with at least this many labels are joined by two transactions at once. */
-const PARALLEL_JOIN_FROM = 2_000;
-
 const JOIN_LABELS = `WITH joined AS (
     INSERT INTO prediction_labels (${LABEL_COLUMNS})
     SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, nextval('label_seq')
@@ -228,8 +228,8 @@ const COLUMN_TYPES = ['text', 'text', 'bigint', 'bigint', 'text', 'text', 'text'
 
 /**
  * The prediction log in PostgreSQL. Batches go in as one statement over `unnest` arrays (one round
- * trip per batch, which is what makes ≥ 20,000 records/s possible); label arrival order comes from
- * a sequence, values drawn in item order before the insert so order follows the batch.
+ * trip per batch, which is what makes ≥ 20,000 records/s possible); labels go into their own table,
+ * numbered in arrival order by a sequence drawn inside the join statement (JOIN_LABELS).
  */
 export class PostgresPredictionStore implements PredictionStore {
   private constructor(private readonly pool: pg.Pool) {}
