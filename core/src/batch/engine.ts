@@ -74,7 +74,7 @@ export class UnsupportedForEngine extends Error {}
  */
 export function sourceSql(path: string, format: EngineFormat, textColumns: readonly string[] = [], sniffed: readonly SourceColumn[] = []): string {
   const text = new Set(textColumns);
-  if (format === 'parquet') return `read_parquet(${literal(path)})`;
+  if (format === 'parquet') return parquetSql(path);
   if (format === 'jsonl' || format === 'json') {
     const columns = text.size && sniffed.length ? `, columns = {${sniffed.map((c) => `${literal(c.name)}: ${literal(text.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}` : '';
     return `read_json(${literal(path)}, format = '${format === 'jsonl' ? 'newline_delimited' : 'array'}'${columns})`;
@@ -83,6 +83,11 @@ export function sourceSql(path: string, format: EngineFormat, textColumns: reado
   // The streaming reader's dialect (RFC 4180, comma, double quotes), strictly: a ragged row is an
   // error here, and the caller then falls back to the streaming reader, which skips and reports it.
   return `read_csv(${literal(path)}, header = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, auto_detect = true${types})`;
+}
+
+/** `read_parquet(...)`; with `rowNumbers`, each row's number in the file as `file_row_number` (free, parallel). */
+export function parquetSql(path: string, rowNumbers = false): string {
+  return `read_parquet(${literal(path)}${rowNumbers ? ', file_row_number = true' : ''})`;
 }
 
 export interface Source {
@@ -125,5 +130,7 @@ export function categoryExpr(c: SourceColumn | undefined): string {
   const id = ident(c.name);
   if (c.sqlType === 'BOOLEAN') return `CAST(${id} AS VARCHAR)`;
   if (c.sqlType !== 'VARCHAR') throw new UnsupportedForEngine(`column ${c.name} is ${c.sqlType}, not text`);
-  return `CASE WHEN lower(trim(${id})) IN (${MISSING.map(literal).join(', ')}) THEN NULL ELSE trim(${id}) END`;
+  // A simple CASE, not `IN (…)`: DuckDB plans an IN list of this length as a join against the
+  // list, and that join does not keep the rows in file order, which numbering rows relies on.
+  return `CASE lower(trim(${id})) ${MISSING.map((m) => `WHEN ${literal(m)} THEN NULL`).join(' ')} ELSE trim(${id}) END`;
 }
