@@ -12,12 +12,21 @@ import type { FeatureType } from '../baseline/profile.js';
 
 /**
  * DuckDB's buffer pool; beyond it, temp tables and sorts go to the temp directory. The process
- * needs ≈ 180 MB more than this (Node, DuckDB's allocations outside the pool): peak RSS of
- * `baseline create` on 20 numeric columns was 404–432 MiB at 1M rows and 440 MiB at 10M (goal
- * ≤ 450). At 200 MB it stayed near 400 MiB, but the profile's temp table spilled more and every
- * pass over it cost about twice the CPU (the longest thread 2.2 s instead of 1.5 s at 1M rows).
+ * needs ≈ 180 MB more than this (Node, DuckDB's allocations outside the pool).
  */
 export const BATCH_MEMORY_LIMIT = '256MB';
+
+/**
+ * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 8 bytes
+ * per numeric cell, about 1.2× the text). Up to ≈ 190 MB of text that table nearly fits 256 MB;
+ * beyond, it spills whatever the pool, and a smaller one keeps peak RSS away from the 450 MB goal
+ * at no measured CPU cost. Measured on 20 numeric columns: 1M rows (132 MB) at 256 MB: 404–441 MiB
+ * peak RSS (at 200 MB ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU);
+ * 10M rows (1.3 GB) at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
+ */
+export function profileMemoryLimit(fileBytes: number): string {
+  return fileBytes <= 190e6 ? BATCH_MEMORY_LIMIT : '200MB';
+}
 
 export interface BatchEngine {
   con: DuckDBConnection;
@@ -25,13 +34,13 @@ export interface BatchEngine {
   close(): void;
 }
 
-export async function openEngine(): Promise<BatchEngine> {
+export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<BatchEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'modelwatch-duckdb-'));
   let instance: DuckDBInstance | undefined;
   try {
     instance = await DuckDBInstance.create(join(dir, 'batch.duckdb'), {
       threads: String(availableParallelism()),
-      memory_limit: BATCH_MEMORY_LIMIT,
+      memory_limit: memoryLimit,
       temp_directory: join(dir, 'spill'),
       // Row order is what calibration chunks are cut by.
       preserve_insertion_order: 'true',
