@@ -169,7 +169,8 @@ export async function profileWithEngine(
     return `histogram(${index}) AS h_${c.col}`;
   };
   const meanOf = new Map(numeric.map((c) => [c.col, Number(stats![`n_${c.col}`]) ? Number(stats![`sum_${c.col}`]) / Number(stats![`n_${c.col}`]) : 0]));
-  const spread = numeric.map((c) => `fsum((${c.col} - ${meanOf.get(c.col)})::DOUBLE ^ 2) AS m2_${c.col}`);
+  // (A sum that overflowed to ±Infinity is no SQL literal: the spread is then summed around 0.)
+  const spread = numeric.map((c) => `fsum((${c.col} - ${Number.isFinite(meanOf.get(c.col)) ? meanOf.get(c.col) : 0})::DOUBLE ^ 2) AS m2_${c.col}`);
   const counted = await engine.query(`SELECT rn // ${chunkRows} AS chunk, count(*) AS n${[...planned.map(hist), ...spread].map((x) => ', ' + x).join('')} FROM ${rowsSql} GROUP BY chunk`);
   // Chunk by chunk in file order: the same sums whatever order DuckDB returns the groups in.
   counted.sort((a, b) => Number(a.chunk) - Number(b.chunk));
