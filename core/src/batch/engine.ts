@@ -44,6 +44,10 @@ export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<Batc
       temp_directory: join(dir, 'spill'),
       // Row order is what calibration chunks are cut by.
       preserve_insertion_order: 'true',
+      // Hand freed memory back after each task above 16 MB instead of DuckDB's default 128 MB:
+      // peak RSS of a 1M-row CSV profile was 400–469 MiB with the default, 410–426 MiB with this
+      // (four runs each, alternating; CPU within the run-to-run noise).
+      allocator_flush_threshold: '16MB',
     });
     const con = await instance.connect();
     const inst = instance;
