@@ -21,8 +21,9 @@ export {
   AutomationLevel,
   RoundModelOutcome,
   WindowQueryOutcome,
+  TraceDropReason,
 } from './contract/labels.js';
-export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
+export type { LabelKey, OutcomeValue, ErrorReasonValue, TapOutcomeValue, TraceDropReasonValue, WindowQueryOutcomeValue, PerformanceMeasureValue } from './contract/labels.js';
 export type {
   VariantRoleValue,
   RolloutActionValue,

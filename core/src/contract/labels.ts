@@ -87,6 +87,15 @@ export const TapOutcome = {
 } as const;
 export type TapOutcomeValue = (typeof TapOutcome)[keyof typeof TapOutcome];
 
+/** Why spans did not reach the OTLP endpoint (`reason` label of trace_spans_dropped_total). */
+export const TraceDropReason = {
+  /** The bounded export queue was full: the endpoint is slower than the traffic (or down). */
+  queueFull: 'queue_full',
+  /** The endpoint did not take the batch (refused, unreachable, timed out). */
+  exportFailed: 'export_failed',
+} as const;
+export type TraceDropReasonValue = (typeof TraceDropReason)[keyof typeof TraceDropReason];
+
 /** Reasons a request is rejected or fails (`reason` label of request_errors_total). */
 export const ErrorReason = {
   malformedJson: 'malformed_json',

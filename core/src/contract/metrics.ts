@@ -63,6 +63,9 @@ export const SidecarSoftware = {
     [...ID], 'Windows waiting in the edge pusher\'s disk buffer for the collector.'),
   traceExportFailures: metric('sidecar', 'counter', 'modelwatch_trace_export_failures_total', '',
     [...ID], 'Batches of spans the OTLP exporter failed to deliver (endpoint down, slow or refusing); inference is never affected.'),
+  traceSpansDropped: metric('sidecar', 'counter', 'modelwatch_trace_spans_dropped_total', '',
+    [...ID, Label.reason],
+    'Spans that never reached the OTLP endpoint, by reason: queue_full (the bounded export queue was full, the request was not slowed) or export_failed (their batch was not taken).'),
   connections: metric('sidecar', 'gauge', 'modelwatch_open_connections', '',
     [...ID], 'Client connections currently open on the sidecar (capped by limits.maxConnections).'),
 } as const;

@@ -3,11 +3,13 @@ import {
   Label,
   SidecarInput,
   SidecarSoftware,
+  TraceDropReason,
   type BaselineProfile,
   type ErrorReasonValue,
   type FeatureCounter,
   type MetricDescriptor,
   type OutcomeValue,
+  type TraceDropReasonValue,
 } from '@modelwatch/core';
 import type { InputBatch, OutputBatch } from '../protocols/types.js';
 import { header, renderLabels } from './exposition.js';
@@ -59,6 +61,7 @@ export class SidecarTelemetry {
   private readonly unmonitored: Counter;
   private readonly baselineLoaded: Gauge;
   private readonly traceExportFailures: Counter;
+  private readonly spansDropped: Counter;
   private readonly connections: Gauge;
   private readonly ignoredHeader: string;
   private readonly ignoredLabels: string;
@@ -93,6 +96,8 @@ export class SidecarTelemetry {
     this.baselineLoaded = gauge(S.baselineLoaded);
     this.traceExportFailures = counter(S.traceExportFailures);
     this.traceExportFailures.inc(this.id, 0);
+    this.spansDropped = counter(S.traceSpansDropped);
+    for (const reason of Object.values(TraceDropReason)) this.spansDropped.inc({ ...this.id, [Label.reason]: reason }, 0);
     this.connections = gauge(S.connections);
     this.connections.set(this.id, 0);
     this.ignoredHeader = header(SidecarInput.ignoredFeatures.name, 'counter', SidecarInput.ignoredFeatures.help);
@@ -144,6 +149,11 @@ export class SidecarTelemetry {
   /** A batch of spans the OTLP endpoint did not take (down, hanging, refusing). */
   traceExportFailed(): void {
     this.traceExportFailures.inc(this.id);
+  }
+
+  /** Spans that will never reach the OTLP endpoint (reported in sums, off the request path). */
+  traceSpansDropped(reason: TraceDropReasonValue, spans: number): void {
+    this.spansDropped.inc({ ...this.id, [Label.reason]: reason }, spans);
   }
 
   /** Open client connections (set when one opens or closes, not per request). */

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
-import { ErrorReason, ModelwatchError, Outcome, SidecarTap, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
+import { ErrorReason, ModelwatchError, Outcome, SidecarTap, TraceDropReason, readCaFile, readTlsFiles, type BaselineProfile } from '@modelwatch/core';
 import { header } from '../metrics/exposition.js';
 import { pollCollectorBaseline, readBaselineFile } from '../baseline/baseline-loader.js';
 import { ConfigError, ConfigErrorCode } from '../config/errors.js';
@@ -78,8 +78,9 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   let primaryTelemetry: SidecarTelemetry | undefined;
   const ownedProvider = deps.tracerProvider ? undefined : tracerProviderFromEnv(deps.env ?? process.env, (spans, error) => {
     primaryTelemetry?.traceExportFailed();
+    primaryTelemetry?.traceSpansDropped(TraceDropReason.exportFailed, spans);
     log(`OTLP trace export failed (${spans} spans dropped): ${(error?.message ?? 'unknown error').slice(0, 200)}`);
-  });
+  }, (spans) => primaryTelemetry?.traceSpansDropped(TraceDropReason.queueFull, spans));
   // Variants (primary, canary, shadow, blue/green) each own a handler and telemetry; the router picks.
   // Prediction ids and the sampled prediction log: one queue and shipper, each variant's answers under its own name.
   const predictions = await openPredictionLog(config, log, classLabelsOf(fileBaseline), collectorFetch).catch(async (err: unknown) => {

@@ -51,4 +51,26 @@ describe('OTLP export failures', () => {
     await expect(sc.close()).resolves.toBeUndefined();
     sc = undefined;
   });
+
+  it('count the spans a full queue refused while the endpoint hangs, and never slow or fail a prediction', async () => {
+    // An endpoint that accepts the connection and never answers.
+    endpoint = createServer(() => {});
+    await new Promise<void>((r) => endpoint!.listen(0, '127.0.0.1', () => r()));
+    const port = (endpoint.address() as AddressInfo).port;
+    sc = await startSidecar({ model: writeClassifier(tmp.dir, 'q.onnx'), name: 'credit', port: 0 }, {
+      log: () => {},
+      defaultMetrics: false,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_MAX_QUEUE_SIZE: '2', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
+        OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000',
+      },
+    });
+    for (let i = 0; i < 12; i++) expect((await post(`${sc.url}/v2/models/credit/infer`, inferBody([[1, 2, 3]]))).status).toBe(200);
+    const dropped = async () => sample(await (await fetch(`${sc!.url}/metrics`)).text(), 'modelwatch_trace_spans_dropped_total', { reason: 'queue_full' }) ?? 0;
+    // 2 batches in flight (hanging) + 2 queued: at least 8 of 12 spans had no room.
+    await until(async () => (await dropped()) >= 8);
+    await expect(sc.close()).resolves.toBeUndefined();
+    sc = undefined;
+  });
 });
+

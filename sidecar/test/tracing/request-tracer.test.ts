@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
-import { post, until } from './fixtures/http.js';
-import { inferBody, tempDir, writeClassifier } from './fixtures/model.js';
-import { startUpstream, type UpstreamProcess } from './fixtures/upstream.js';
+import { post, until } from '../runtime/fixtures/http.js';
+import { inferBody, tempDir, writeClassifier } from '../runtime/fixtures/model.js';
+import { startUpstream, type UpstreamProcess } from '../runtime/fixtures/upstream.js';
 
 const PARENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = `00-${PARENT_TRACE}-00f067aa0ba902b7-01`;

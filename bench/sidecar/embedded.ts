@@ -1,0 +1,141 @@
+/**
+ * Embedded mode with every request traced vs a bare node:http + onnxruntime server, side by side
+ * (issue 13's goal: traced ≥ 0.8× bare):
+ *   npx tsc -b && npx tsx bench/sidecar/embedded.ts [--seconds 4] [--rounds 3] [--concurrency 32]
+ * Sides, each its own process, in interleaved rounds (medians shown):
+ *   bare                 bench/sidecar/servers.mjs bare: node:http + the same ONNX session
+ *   traced, protobuf     the sidecar, all telemetry, spans exported by our OTLP exporter (default)
+ *   traced, JSON         the same with OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+ *   traced, before       SDK spans + @opentelemetry/exporter-trace-otlp-http (sdk-traced-sidecar.mjs)
+ *   traced, thread       protobuf, batches posted from a worker thread (MODELWATCH_TRACE_EXPORT_THREAD=1)
+ *   metrics only         the sidecar with OTEL_TRACES_EXPORTER=none
+ * Each traced side exports to its own OTLP sink process (otlp-sink.mjs), whose counts are shown so
+ * a side that silently stopped exporting would show. The load generator (load.mjs, closed loop)
+ * runs in its own process too. CPU per 1k req/s is the server process's process.cpuUsage().
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDenseModel } from '../../examples/src/onnx-builder.js';
+import { baselineFor, CLASSES, FEATURES, requestBody } from './workload.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
+const seconds = flag('--seconds', 4);
+const rounds = flag('--rounds', 3);
+const concurrency = flag('--concurrency', 32);
+const children: ChildProcess[] = [];
+
+interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p99Ms: number }
+interface Proc { child: ChildProcess; port: number }
+
+async function start(script: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
+  const child = fork(join(here, script), argv, { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
+  children.push(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function ask<T>(p: Proc, message: string): Promise<T> {
+  return new Promise((resolve) => {
+    p.child.once('message', (m) => resolve(m as T));
+    p.child.send(message);
+  });
+}
+
+const cpuSeconds = async (p: Proc) => {
+  const u = await ask<{ user: number; system: number }>(p, 'cpu');
+  return (u.user + u.system) / 1e6;
+};
+
+function load(url: string, body: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, concurrency })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-embedded-bench-'));
+  try {
+    const modelPath = join(dir, 'bench.onnx');
+    writeFileSync(modelPath, buildDenseModel({
+      inputName: 'input', featureNames: FEATURES, outputName: 'probabilities', classLabels: CLASSES,
+      weights: FEATURES.map((_, i) => CLASSES.map((__, j) => ((i * 7 + j * 3) % 11) / 10 - 0.5)), bias: CLASSES.map(() => 0),
+    }));
+    const baselinePath = join(dir, 'baseline.json');
+    writeFileSync(baselinePath, JSON.stringify(baselineFor('bench')));
+    const body = requestBody(1);
+    const config = JSON.stringify({ model: modelPath, name: 'bench', port: 0, baseline: baselinePath });
+    const before = loadavg();
+
+    const sinks = await Promise.all([0, 1, 2, 3].map(() => start('otlp-sink.mjs', [])));
+    const endpoint = (i: number) => ({ ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinks[i].port}`, OTEL_TRACES_EXPORTER: 'otlp' });
+    const sides: [string, Proc, Proc | undefined][] = [
+      ['bare node:http + onnxruntime', await start('servers.mjs', ['bare', modelPath]), undefined],
+      ['sidecar, every request traced, our OTLP exporter (protobuf, default)', await start('servers.mjs', ['sidecar', config], { ...endpoint(0), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }), sinks[0]],
+      ['sidecar, every request traced, our OTLP exporter (http/json)', await start('servers.mjs', ['sidecar', config], { ...endpoint(1), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), sinks[1]],
+      ['sidecar, every request traced, before: SDK spans + OTel JSON exporter', await start('sdk-traced-sidecar.mjs', [config], endpoint(2)), sinks[2]],
+      ['sidecar, every request traced, our OTLP exporter (protobuf), batches posted from a worker thread', await start('servers.mjs', ['sidecar', config], { ...endpoint(3), MODELWATCH_TRACE_EXPORT_THREAD: '1' }), sinks[3]],
+      ['sidecar, metrics only (OTEL_TRACES_EXPORTER=none)', await start('servers.mjs', ['sidecar', config], { ...process.env, OTEL_TRACES_EXPORTER: 'none' }), undefined],
+    ];
+    const results: { rps: number[]; p50: number[]; p99: number[]; cores: number[]; errors: number }[] = sides.map(() => ({ rps: [], p50: [], p99: [], cores: [], errors: 0 }));
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < sides.length; i++) {
+        const server = sides[i][1];
+        const c0 = await cpuSeconds(server);
+        const res = await load(`http://127.0.0.1:${server.port}/v2/models/bench/infer`, body);
+        const cpu = (await cpuSeconds(server)) - c0;
+        // load.mjs warms up for 1 s before measuring `seconds`.
+        results[i].rps.push(res.rps);
+        results[i].p50.push(res.p50Ms);
+        results[i].p99.push(res.p99Ms);
+        results[i].cores.push(cpu / (seconds + 1) / (res.rps / 1000));
+        results[i].errors += res.errors;
+      }
+    }
+    const exported = await Promise.all(sides.map(([, , sink]) => (sink ? ask<{ requests: number; bytes: number }>(sink, 'stats') : undefined)));
+    const after = loadavg();
+
+    console.log(`embedded benchmark: ${rounds} interleaved rounds of ${seconds} s per side, ${concurrency} connections (closed loop), ` +
+      `20-feature OIP requests; load average ${before.map((l) => l.toFixed(2)).join(' ')} at start, ${after.map((l) => l.toFixed(2)).join(' ')} at end, ${cpus().length} cores\n`);
+    console.log('| server | req/s | p50 ms | p99 ms | cores per 1k req/s | / bare | OTLP requests (MB) received |');
+    console.log('|---|---|---|---|---|---|---|');
+    const bare = median(results[0].rps);
+    sides.forEach(([name], i) => {
+      const r = results[i];
+      const e = exported[i];
+      console.log(`| ${name} | ${Math.round(median(r.rps))} | ${f(median(r.p50))} | ${f(median(r.p99))} | ${f(median(r.cores))} | ${f(median(r.rps) / bare, 2)} | ${e ? `${e.requests} (${(e.bytes / 1e6).toFixed(1)})` : ''} |`);
+    });
+    const m = (i: number) => median(results[i].rps);
+    console.log(`\ntraced (protobuf) / bare ${f(m(1) / bare, 2)} (goal ≥ 0.8); with the export thread ${f(m(4) / bare, 2)}; traced before / bare ${f(m(3) / bare, 2)}; ` +
+      `metrics only / bare ${f(m(5) / bare, 2)}; traced (protobuf) / metrics only ${f(m(1) / m(5), 2)}; errors ${results.reduce((a, r) => a + r.errors, 0)}`);
+    // Per-round ratios: the same round's bare run is the fairest reference on a shared machine.
+    const perRound = (i: number) => results[i].rps.map((v, k) => f(v / results[0].rps[k], 2)).join(', ');
+    console.log(`per-round / bare: traced (protobuf) ${perRound(1)}; with the export thread ${perRound(4)}; metrics only ${perRound(5)}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
