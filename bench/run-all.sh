@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 npx tsc -b
 run() { echo; echo "=== $* ==="; npx tsx "$@"; }
 run bench/sidecar/run.ts --seconds 5 --rounds 3
+run bench/sidecar/server-ab.ts --seconds 3 --rounds 5
 run bench/sidecar/embedded.ts --seconds 5 --rounds 3
 run bench/sidecar/review-marker.ts
 run bench/sidecar/shadow.ts --seconds 5 --rounds 3
