@@ -15,6 +15,7 @@ run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
 run bench/core/batch.ts
+run bench/core/wasserstein.ts
 run bench/collector/evaluation.ts
 run bench/sidecar/prediction-log.ts
 run bench/collector/ground-truth.ts 200000
