@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 npx tsc -b
 run() { echo; echo "=== $* ==="; npx tsx "$@"; }
 run bench/sidecar/run.ts --seconds 5 --rounds 3
+run bench/sidecar/server-ab.ts --seconds 3 --rounds 5
 run bench/sidecar/embedded.ts --seconds 5 --rounds 3
 run bench/sidecar/review-marker.ts
 run bench/sidecar/shadow.ts --seconds 5 --rounds 3
@@ -14,6 +15,7 @@ run bench/codecs.ts
 run bench/core/profile.ts
 run bench/core/drift.ts
 run bench/core/batch.ts
+run bench/core/wasserstein.ts
 run bench/collector/evaluation.ts
 run bench/sidecar/prediction-log.ts
 run bench/collector/ground-truth.ts 200000

@@ -123,6 +123,7 @@ try {
     `SciPy 1.10 on the same ${COLUMNS} column pairs, already in memory: ks_2samp ${sp.ksS.toFixed(2)} s, wasserstein_distance ${sp.wassersteinS.toFixed(2)} s (load of raw float64 ${sp.loadS.toFixed(2)} s, not counted)`,
   );
   console.log(`Evidently DataDriftPreset (quoted, same shape): ~${EVIDENTLY.wallS} s, ~${EVIDENTLY.rssMB} MB peak RSS`);
+  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (values.big) {
     const big = Number(values.big);
     rmSync(files.trainBin, { force: true });

@@ -1,10 +1,13 @@
 /**
  * Sidecar benchmarks, side by side in one run:
- *   npx tsc -b && npx tsx bench/sidecar/run.ts [--seconds 5] [--rounds 3] [--pin]
+ *   npx tsc -b && npx tsx bench/sidecar/run.ts [--seconds 5] [--rounds 3] [--pin] [--proxy-only] [--cpu-prof]
+ * (--cpu-prof: every modelwatch server process writes a V8 CPU profile into a directory printed at
+ * the end; `node bench/sidecar/profile-top.mjs <dir>/<file>` lists its self and inclusive times)
  * (the servers run the compiled sidecar from sidecar/dist, as `modelwatch sidecar` does)
  *  1. proxy: the same upstream called directly, through nginx (Debian, proxy_pass), through nginx with
  *     the modelwatch tap (deploy/nginx, copies to `--tap nginx`), through a bare node:http forwarder and
- *     through the sidecar; at 1,000 req/s with two load generators (the open-loop one, and `hey` with
+ *     through the sidecar (its own HTTP/1.1 server, and node:http as the server: MODELWATCH_HTTP_SERVER=node);
+ *     at 1,000 req/s with two load generators (the open-loop one, and `hey` with
  *     10 connections whose workers fire together: bursty arrivals), and at saturation (with --workers 2)
  *  2. embedded: sidecar (all telemetry on, traces exported over OTLP/HTTP) vs a bare node:http server
  *     calling the same ONNX session
@@ -41,6 +44,7 @@ const hasTaskset = args.includes('--pin') && (() => {
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 const children: ChildProcess[] = [];
+const profileDir = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'mw-bench-prof-')) : undefined;
 const nginxes: NginxProcess[] = [];
 
 function pin(pid: number | undefined, cpu: string): void {
@@ -62,7 +66,9 @@ function waitPort(child: ChildProcess): Promise<number> {
 interface Server { port: number; tapPort?: number; cpu(): Promise<number> }
 
 async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
-  const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
+  // Profiles are named after the side's port, printed with the tables (servers exit on SIGTERM, which writes them).
+  const execArgv = profileDir && kind !== 'bare' && kind !== 'bare-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
   const { port, tapPort } = await waitPorts(child);
   pin(child.pid, SERVER_CPU);
@@ -223,6 +229,8 @@ async function main(): Promise<void> {
     const bareProxy = await startServer('bare-proxy', upstream);
     // The same sidecar with node:http as the upstream client instead of the raw socket pool.
     const nodeClient = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, MODELWATCH_UPSTREAM_CLIENT: 'node' });
+    // The same sidecar with node:http as its server (the fallback) instead of its own HTTP/1.1 server.
+    const nodeServer = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, MODELWATCH_HTTP_SERVER: 'node' });
     const tap = await startServer('sidecar', JSON.stringify({ tap: 'nginx', tapPort: 0, name: 'bench', port: 0, baseline: baselinePath }));
     nginxes.push(await startNginx({ upstream }), await startNginx({ upstream, tap: `127.0.0.1:${tap.tapPort}` }));
     const [nginx, nginxTap] = nginxes;
@@ -241,12 +249,21 @@ async function main(): Promise<void> {
       ['direct', up, direct], ['nginx proxy_pass', nginxCpu(nginx), viaNginx], ['nginx + modelwatch tap (CPU: nginx + tap sidecar)', withTap, viaTap],
       ['bare node:http proxy (no monitoring)', bareProxy, viaBare], ['modelwatch sidecar inline', proxy, via],
       ['modelwatch sidecar inline, node:http upstream client', nodeClient, `http://127.0.0.1:${nodeClient.port}${path}`],
+      ['modelwatch sidecar inline, node:http server', nodeServer, `http://127.0.0.1:${nodeServer.port}${path}`],
     ] as const;
     const open = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => load(url, body, { rate: 1000 }))));
     const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile), 0)));
     const workers = await startServer('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
     const viaWorkers = `http://127.0.0.1:${workers.port}${path}`;
-    const satSides = [['direct', up, direct], ['nginx proxy_pass (1 worker)', nginxCpu(nginx), viaNginx], ['modelwatch sidecar inline', proxy, via], ['modelwatch sidecar inline --workers 2', workers, viaWorkers]] as const;
+    // --workers 2 with the kernel spreading connections (NODE_CLUSTER_SCHED_POLICY=none: the workers
+    // accept on one shared socket; Node 20 has no SO_REUSEPORT) instead of the primary's round-robin.
+    const shared = await startServer('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }), { ...process.env, NODE_CLUSTER_SCHED_POLICY: 'none' });
+    const satSides = [
+      ['direct', up, direct], ['nginx proxy_pass (1 worker)', nginxCpu(nginx), viaNginx], ['modelwatch sidecar inline', proxy, via],
+      ['modelwatch sidecar inline --workers 2', workers, viaWorkers],
+      ['modelwatch sidecar inline --workers 2, shared accept (sched none)', shared, `http://127.0.0.1:${shared.port}${path}`],
+      ['modelwatch sidecar inline, node:http server', nodeServer, `http://127.0.0.1:${nodeServer.port}${path}`],
+    ] as const;
     const sat = await interleaved(...satSides.map(([, server, url]) => () => measured(server, () => load(url, body, { concurrency: 32 }))));
 
     console.log('## 1. proxy mode (same upstream; direct, nginx, nginx + tap, bare forwarder, sidecar)\n');
@@ -264,12 +281,17 @@ async function main(): Promise<void> {
       const add = (r: Measured, k: 'p50Ms' | 'p99Ms') => r[k] - d[k];
       console.log(`\n${label}: inline/nginx added p50 ${f(add(s, 'p50Ms') / add(n, 'p50Ms'), 2)}× (goal ≤ 1.5), added p99 ${f(add(s, 'p99Ms') / add(n, 'p99Ms'), 2)}× (goal ≤ 2), ` +
         `CPU per 1k ${f(s.coresPer1k / n.coresPer1k, 2)}× (goal ≤ 2); tap vs plain nginx added p50 ${f(add(t, 'p50Ms') - add(n, 'p50Ms'))} ms (goal within 0.05)`);
+      const ns = rs[6];
+      console.log(`${label}: own HTTP server vs node:http server, same sidecar: added p50 ${f(add(s, 'p50Ms'))} vs ${f(add(ns, 'p50Ms'))} ms, ` +
+        `added p99 ${f(add(s, 'p99Ms'))} vs ${f(add(ns, 'p99Ms'))} ms, CPU per 1k ${f(s.coresPer1k)} vs ${f(ns.coresPer1k)} (${f(s.coresPer1k / ns.coresPer1k, 2)}×)`);
     };
     goals('open loop', open);
     goals('hey (bursty)', bursty);
-    console.log(`saturation: sidecar --workers 2 / direct ${f(sat[3].rps / sat[0].rps, 2)} (goal ≥ 0.7), sidecar (1 process) / direct ${f(sat[2].rps / sat[0].rps, 2)}, nginx / direct ${f(sat[1].rps / sat[0].rps, 2)}; ` +
+    console.log(`saturation: sidecar --workers 2 / direct ${f(sat[3].rps / sat[0].rps, 2)} (goal ≥ 0.7; shared accept ${f(sat[4].rps / sat[0].rps, 2)}), ` +
+      `sidecar (1 process) / direct ${f(sat[2].rps / sat[0].rps, 2)}, with node:http as its server ${f(sat[5].rps / sat[0].rps, 2)}, nginx / direct ${f(sat[1].rps / sat[0].rps, 2)}; ` +
       `errors ${[...open, ...bursty, ...sat].reduce((a, r) => a + r.errors, 0)}\n`);
 
+    if (args.includes('--proxy-only')) return;
     // 2. embedded
     const sink = await otlpSink();
     const env = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
@@ -297,6 +319,7 @@ async function main(): Promise<void> {
     for (const [step, us] of [...benchTelemetry(), ...await benchExport()]) console.log(`| ${step} | ${f(us, 2)} |`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    if (profileDir) console.log(`\nCPU profiles (CPU.<date>.<pid>…): ${profileDir}; pids ${children.map((c) => c.pid).join(' ')} in start order`);
     await Promise.all(nginxes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolveRetraining, type ResolvedRetraining, type RetrainingConfigInput } from './retraining/policy.js';
 import { ConfigError, ConfigErrors, EVENT_NAME, FeedbackErrors, parseDriftOptions, readTlsFiles, ReviewErrors, type DriftOptions, type ErrorSpec, type TlsFiles } from '@modelwatch/core';
 import { SCOPES, TokenTable, type Scope, type TokenSpec } from './api/auth.js';
+import { resolveDetectorParams, type DetectorParams, type DetectorParamsInput } from './performance/detector-params.js';
 
 export { ConfigError };
 
@@ -65,6 +66,17 @@ export interface CollectorOptions {
   predictionRetention?: string;
   /** User-signal names the feedback API accepts (they become the `event` label). */
   feedbackEvents?: string[];
+  /**
+   * Labels that arrive before their prediction record (records ship asynchronously) are held for
+   * `grace` (default 1h) and joined when the record comes; at most `max` per model (default
+   * 100,000; 0 turns holding off: such labels are answered unknown_id).
+   */
+  pendingLabels?: { max?: number; grace?: string };
+  /**
+   * Concept-drift detector parameters, any subset, e.g. `{"ddm": {"warmStart": 100},
+   * "page_hinkley": {"threshold": 25}}`; unset ones keep River's defaults.
+   */
+  conceptDrift?: DetectorParamsInput;
   /** Review queue: bound per model, what a full queue does, how long a claim holds an item. */
   review?: ReviewQueueConfig;
   /** Retraining policy per model and the webhook it calls (collector/src/retraining/policy.ts); unset = no automatic trigger. */
@@ -100,6 +112,8 @@ export interface ResolvedOptions {
   historyKeep: number;
   predictionRetentionMs: number;
   feedbackEvents: string[];
+  pendingLabels: { max: number; graceMs: number };
+  conceptDrift: DetectorParams;
   review: { maxPending: number; overflow: 'drop-oldest' | 'refuse-new'; claimTtlMs: number };
   retraining?: ResolvedRetraining;
   windowsFrom: 'raw' | 'recorded';
@@ -281,6 +295,13 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
   for (const e of feedbackEvents) {
     if (!EVENT_NAME.test(e)) fail(FeedbackErrors.eventsConfig, 'feedbackEvents', `user-signal name "${e}" must be lowercase letters, digits and _ (e.g. redo)`);
   }
+  const pendingLabels = resolvePendingLabels(o.pendingLabels ?? {});
+  let conceptDrift: DetectorParams;
+  try {
+    conceptDrift = resolveDetectorParams(o.conceptDrift ?? {});
+  } catch (err) {
+    fail(ConfigErrors.collectorConceptDrift, 'conceptDrift', `concept-drift detector parameters: ${(err as Error).message}`);
+  }
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     fail(ConfigErrors.collectorTls, 'tls', 'give both --tls-cert and --tls-key, or neither');
   }
@@ -320,12 +341,30 @@ export function resolveOptions(o: CollectorOptions = {}): ResolvedOptions {
     historyKeep,
     predictionRetentionMs,
     feedbackEvents,
+    pendingLabels,
+    conceptDrift,
     windowsFrom,
     modelConcurrency,
     roundBudgetMs,
     featuresPerQuery,
     leaseTtlMs,
   };
+}
+
+/** Held labels per model: enough for minutes of traffic whose records are late, bounded in memory and disk. */
+const MAX_PENDING_LABELS = 10_000_000;
+
+function resolvePendingLabels(p: { max?: number; grace?: string }): ResolvedOptions['pendingLabels'] {
+  const max = p.max ?? 100_000;
+  if (!Number.isInteger(max) || max < 0 || max > MAX_PENDING_LABELS) {
+    fail(FeedbackErrors.pendingConfig, 'pendingLabels.max', `pendingLabels.max ${max} must be an integer from 0 (off) to ${MAX_PENDING_LABELS.toLocaleString('en')}`);
+  }
+  const graceText = p.grace ?? '1h';
+  const graceMs = parseDuration(graceText);
+  if (graceMs === undefined || graceMs < 1_000) {
+    fail(FeedbackErrors.pendingConfig, 'pendingLabels.grace', `pendingLabels.grace "${graceText}" is not a duration of at least 1s like 15m or 1h`);
+  }
+  return { max, graceMs };
 }
 
 function resolveReview(r: ReviewQueueConfig): ResolvedOptions['review'] {

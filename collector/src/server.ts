@@ -123,6 +123,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     historyKeep: opts.historyKeep,
     owns: (model) => leases.owns(model),
     log: rateLimitedLog((line) => process.stderr.write(`${line}\n`), { prefix: 'modelwatch collector' }),
+    detectorParams: opts.conceptDrift,
   });
 
   try {
@@ -173,6 +174,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       metrics: feedbackMetrics,
       retentionMs: opts.predictionRetentionMs,
       events: new Set(opts.feedbackEvents),
+      pendingLabels: opts.pendingLabels,
       performance,
       feedbackApplied: () => automationMetrics.labelsArrived(),
     },
@@ -206,7 +208,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   // GET /drift serves the reports restored from the history).
   await evaluator.refreshBaselines().catch(() => {});
   evaluator.start(opts.evaluateEveryMs);
-  const retention = new RetentionLoop(predictions, opts.predictionRetentionMs, feedbackMetrics);
+  const retention = new RetentionLoop(
+    predictions,
+    opts.predictionRetentionMs,
+    feedbackMetrics,
+    undefined,
+    opts.pendingLabels.max > 0 ? opts.pendingLabels.graceMs : undefined,
+  );
   retention.start();
   const reviewLoop = new ReviewLoop(reviewQueue, opts.predictionRetentionMs, undefined, (nowMs) => automationMetrics.refresh(nowMs));
   reviewLoop.start();

@@ -49,8 +49,19 @@ describe('collector options', () => {
     ['MW_COLLECTOR_ROUND_BUDGET', { roundBudget: 'forever' }],
     ['MW_COLLECTOR_FEATURES_PER_QUERY', { featuresPerQuery: -1 }],
     ['MW_COLLECTOR_LEASE_TTL', { leaseTtl: '500ms' }],
+    ['MW_COLLECTOR_CONCEPT_DRIFT', { conceptDrift: { adwin: { delta: 2 } } }],
+    ['MW_COLLECTOR_CONCEPT_DRIFT', { conceptDrift: { kswin: {} } as object }],
+    ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { max: -1 } }],
+    ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { max: 2.5 } }],
+    ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { grace: 'soon' } }],
+    ['MW_COLLECTOR_PENDING_LABELS', { pendingLabels: { grace: '100ms' } }],
   ])('fails fast with %s', (code, options) => {
     expect(codeOf(() => resolveOptions(options))).toBe(code);
+  });
+
+  it('holds up to 100,000 early labels per model for 1h by default; max 0 turns holding off', () => {
+    expect(resolveOptions().pendingLabels).toEqual({ max: 100_000, graceMs: 3_600_000 });
+    expect(resolveOptions({ pendingLabels: { max: 0, grace: '15m' } }).pendingLabels).toEqual({ max: 0, graceMs: 900_000 });
   });
 
   it('strips trailing slashes from the Prometheus URL', () => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigErrors, ReviewErrors } from '@modelwatch/core';
+import { ConfigErrors, ReviewErrors, type ErrorSpec } from '@modelwatch/core';
 import { ConfigError, startCollector, type RetrainingConfigInput } from '@modelwatch/collector';
 
 const USAGE = `Usage: modelwatch collector [options]
@@ -36,7 +36,13 @@ Options:
   --history N            drift reports kept per model and window (default 1440)
   --prediction-retention D  how long prediction records and their labels are kept (default 30d)
   --feedback-events LIST    user signals accepted on the feedback API (default redo,switch_to_typing,click,conversion)
+  --pending-labels-max N    labels held per model while their prediction record has not arrived (default 100000; 0 = off)
+  --pending-labels-grace D  how long such a label waits for its record before it expires (default 1h)
   --drift-config FILE    JSON drift options for every model, e.g. {"datasetDriftShare":0.3,"thresholdByFeature":{"wind":0.2}}
+  --concept-drift-config FILE  JSON concept-drift detector parameters, any subset of
+                         {"ddm": {"warmStart","warningThreshold","driftThreshold"}, "adwin": {"delta","clock","maxBuckets",
+                         "minWindowLength","gracePeriod"}, "page_hinkley": {"minInstances","delta","threshold","alpha","mode"}}
+                         (default: River's defaults)
   --review-max-pending N review items waiting per model (default 10000)
   --review-overflow P    what a full review queue does: drop-oldest (default, counted) or refuse-new (503)
   --review-claim-ttl D   how long a reviewer's claim holds an item, e.g. 5m (default)
@@ -67,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
         interval: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'drift-config': { type: 'string' },
+        'concept-drift-config': { type: 'string' },
         history: { type: 'string' },
         'review-max-pending': { type: 'string' },
         'review-overflow': { type: 'string' },
@@ -80,6 +87,8 @@ export async function run(argv: string[]): Promise<number> {
         'lease-ttl': { type: 'string' },
         'prediction-retention': { type: 'string' },
         'feedback-events': { type: 'string' },
+        'pending-labels-max': { type: 'string' },
+        'pending-labels-grace': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -99,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   let collector;
   try {
     const drift = values['drift-config'] === undefined ? undefined : readDriftConfig(values['drift-config']);
+    const conceptDrift = values['concept-drift-config'] === undefined ? undefined : readJsonObject(values['concept-drift-config'], 'concept-drift-config', ConfigErrors.collectorConceptDrift);
     const retraining = values['retraining-config'] === undefined ? undefined : readRetrainingConfig(values['retraining-config']);
     const maxPending = int('review-max-pending', values['review-max-pending']);
     collector = await startCollector({
@@ -117,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       evaluateEvery: values.interval,
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes']),
       drift,
+      ...(conceptDrift ? { conceptDrift } : {}),
       historyKeep: int('history', values.history),
       review: {
         ...(maxPending !== undefined ? { maxPending } : {}),
@@ -132,6 +143,9 @@ export async function run(argv: string[]): Promise<number> {
       leaseTtl: values['lease-ttl'],
       ...(values['prediction-retention'] !== undefined ? { predictionRetention: values['prediction-retention'] } : {}),
       ...(values['feedback-events'] !== undefined ? { feedbackEvents: values['feedback-events'].split(',').map((e) => e.trim()).filter(Boolean) } : {}),
+      ...(values['pending-labels-max'] !== undefined || values['pending-labels-grace'] !== undefined
+        ? { pendingLabels: { max: int('pending-labels-max', values['pending-labels-max']), grace: values['pending-labels-grace'] } }
+        : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -169,6 +183,20 @@ function readDriftConfig(path: string): Record<string, unknown> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(ConfigErrors.collectorDriftConfig, 'drift-config', `${path} must hold a JSON object of drift options`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A JSON object file whose content the collector validates at startup. */
+function readJsonObject(path: string, flag: string, spec: ErrorSpec): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(spec, flag, `--${flag}: cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(spec, flag, `--${flag}: ${path} must hold a JSON object`);
   }
   return parsed as Record<string, unknown>;
 }

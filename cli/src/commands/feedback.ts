@@ -1,7 +1,7 @@
 /**
  * `modelwatch feedback push labels.csv`: sends a batch label file (ground truth that arrived
  * later, from a data warehouse or a labelling tool) to the collector's feedback API in batches,
- * and prints what became of every row by outcome (accepted, duplicate, unknown_id, late, …).
+ * and prints what became of every row by outcome (accepted, pending, duplicate, unknown_id, late, …).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -172,6 +172,12 @@ async function push(argv: string[]): Promise<number> {
   }
   const parts = Object.entries(totals.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   console.log(`${file}: ${totals.rows} rows sent to ${values.model}: ${parts.join(', ') || 'nothing'}`);
+  if ((totals.outcomes.pending ?? 0) > 0) {
+    console.log(
+      `${totals.outcomes.pending} pending: their prediction records have not reached the collector yet; the collector holds these ` +
+        'labels and joins them when the records arrive (within its --pending-labels-grace; no need to resend)',
+    );
+  }
   return 0;
 }
 

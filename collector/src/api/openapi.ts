@@ -183,7 +183,11 @@ export const OPENAPI = {
         responses: {
           '200': json({
             type: 'object',
-            description: 'counts by outcome (accepted, duplicate, unknown_id, late, unknown_event) and the items not accepted',
+            description:
+              'counts by outcome and the items not accepted. Outcomes: accepted; pending (a label whose prediction record has not arrived yet: ' +
+              'held for the collector\'s grace period, --pending-labels-grace, and joined when the record arrives; expired ones are counted ' +
+              'on modelwatch_feedback_pending_labels_total); duplicate; unknown_id (no such prediction: an event, or a label when the model ' +
+              'already holds its maximum of pending labels); late (prediction past retention); unknown_event',
             properties: { received: { type: 'integer' }, outcomes: { type: 'object' }, notAccepted: { type: 'array' } },
           }),
           '400': error,

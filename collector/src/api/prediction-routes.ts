@@ -22,6 +22,8 @@ export interface PredictionRouteDeps {
   retentionMs: number;
   /** User-signal names accepted on the feedback route. */
   events: ReadonlySet<string>;
+  /** Labels whose record has not arrived: held up to `max` per model for `graceMs` (max 0: not held). */
+  pendingLabels?: { max: number; graceMs: number };
   maxBodyBytes: number;
   /**
    * Scope checks. Intended scopes: reader reads stored payloads, writer ships records (sidecars),
@@ -91,10 +93,14 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
       metrics.recordsIngested(model, 'rejected', 1);
       throw new ModelwatchError(FeedbackErrors.invalidRecords, { detail: checked.error });
     }
-    const result = await store.putPredictions(model, checked.value, Date.now());
+    const nowMs = Date.now();
+    const result = await store.putPredictions(model, checked.value, nowMs, nowMs - (deps.pendingLabels?.graceMs ?? 0));
     metrics.recordsIngested(model, 'accepted', result.accepted);
     metrics.recordsIngested(model, 'duplicate', result.duplicate);
-    res.status(202).json(result);
+    metrics.pendingLabels(model, 'joined', result.labelsJoined);
+    // Held labels just joined: realized performance and detectors catch up as after feedback.
+    if (result.labelsJoined > 0) deps.feedbackApplied?.(model);
+    res.status(202).json({ accepted: result.accepted, duplicate: result.duplicate });
   });
 
   router.post('/api/v1/models/:model/feedback', auth.labeller, body, async (req, res) => {
@@ -103,14 +109,18 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
     if (!checked.ok) throw new ModelwatchError(FeedbackErrors.invalidFeedback, { detail: checked.error });
     const items = checked.value;
     const nowMs = Date.now();
-    const outcomes = await store.applyFeedback(model, items, { nowMs, retainedFromMs: nowMs - deps.retentionMs, events: deps.events });
+    const maxPending = deps.pendingLabels?.max ?? 0;
+    const outcomes = await store.applyFeedback(model, items, { nowMs, retainedFromMs: nowMs - deps.retentionMs, events: deps.events, maxPending });
     const byKind: Record<'label' | 'event', FeedbackOutcome[]> = { label: [], event: [] };
     items.forEach((item, i) => byKind[isEventFeedback(item) ? 'event' : 'label'].push(outcomes[i]));
     if (byKind.label.length > 0) metrics.feedbackApplied(model, 'label', byKind.label);
     if (byKind.event.length > 0) metrics.feedbackApplied(model, 'event', byKind.event);
+    // With holding on, a label is unknown_id only when its model already held its maximum.
+    if (maxPending > 0) metrics.pendingLabels(model, 'dropped', byKind.label.filter((o) => o === 'unknown_id').length);
     const counts: Partial<Record<FeedbackOutcome, number>> = {};
     for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
-    // Items not accepted are listed so a client can tell a retry-worthy unknown_id from a duplicate.
+    // Items not accepted are listed so a client can tell a retry-worthy unknown_id from a duplicate
+    // (and which labels are pending: joined once their record arrives within the grace period).
     const notAccepted = items.flatMap((item, i) => (outcomes[i] === 'accepted' ? [] : [{ predictionId: item.predictionId, outcome: outcomes[i] }]));
     if ((counts.accepted ?? 0) > 0) deps.feedbackApplied?.(model);
     res.json({ model, received: items.length, outcomes: counts, notAccepted });

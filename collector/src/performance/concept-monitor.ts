@@ -1,5 +1,6 @@
 import { CONCEPT_DETECTORS, predictionError, type ConceptDetector, type ConceptDetectorName } from '@modelwatch/core';
 import type { DetectorStateRow, LabelledPrediction, PredictionStore } from '../store/prediction-store.js';
+import { resolveDetectorParams, sameParams, type DetectorParams } from './detector-params.js';
 import type { PerformanceMetrics } from './performance-metrics.js';
 
 /** Labels read per round and model: a backlog is worked off over several rounds, memory stays bounded. */
@@ -34,6 +35,8 @@ export class ConceptMonitor {
     private readonly store: PredictionStore,
     private readonly metrics: PerformanceMetrics,
     private readonly detectors: readonly ConceptDetectorName[] = ['ddm', 'adwin', 'page_hinkley'],
+    /** Configured parameters (collector option conceptDrift); River's defaults when not given. */
+    private readonly params: DetectorParams = resolveDetectorParams(),
   ) {}
 
   async run(model: string): Promise<ConceptEvent[]> {
@@ -66,7 +69,13 @@ export class ConceptMonitor {
         const detector = CONCEPT_DETECTORS[name] as unknown as ConceptDetector<unknown, unknown>;
         const key = `${variant}\u0000${name}`;
         const previous = states.get(key)?.state as Persisted | undefined;
-        const persisted: Persisted = previous && detector.isState(previous.detector) ? previous : { detector: detector.init(), detections: 0 };
+        // A stored state made with other parameters (the configuration changed) starts over with
+        // the configured ones; its detection count and last detection are kept.
+        const params = this.params[name];
+        const persisted: Persisted =
+          previous && detector.isState(previous.detector) && sameParams(previous.detector, params)
+            ? previous
+            : { ...(previous?.lastDetectionMs !== undefined ? { lastDetectionMs: previous.lastDetectionMs } : {}), detector: detector.init(params), detections: previous?.detections ?? 0 };
         const result = detector.run(persisted.detector, scored.map((x) => x.e!));
         const next: Persisted = { detector: result.state, detections: persisted.detections };
         if (persisted.lastDetectionMs !== undefined) next.lastDetectionMs = persisted.lastDetectionMs;

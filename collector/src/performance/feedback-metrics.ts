@@ -7,6 +7,7 @@ function counter(registry: Registry, d: MetricDescriptor): Counter {
 
 export type RecordOutcome = 'accepted' | 'duplicate' | 'rejected';
 export type DeleteReason = 'retention' | 'subject';
+export type PendingOutcome = 'joined' | 'expired' | 'dropped';
 
 /**
  * Counters of the prediction log and the feedback API. Outcomes and reasons are closed sets, and
@@ -16,11 +17,13 @@ export class FeedbackMetrics {
   private readonly records: Counter;
   private readonly feedback: Counter;
   private readonly deleted: Counter;
+  private readonly pending: Counter;
 
   constructor(registry: Registry) {
     this.records = counter(registry, CollectorPerformance.predictionRecords);
     this.feedback = counter(registry, CollectorPerformance.feedback);
     this.deleted = counter(registry, CollectorPerformance.recordsDeleted);
+    this.pending = counter(registry, CollectorPerformance.pendingLabels);
   }
 
   recordsIngested(model: string, outcome: RecordOutcome, n: number): void {
@@ -32,6 +35,11 @@ export class FeedbackMetrics {
     const counts = new Map<FeedbackOutcome, number>(FEEDBACK_OUTCOMES.map((o) => [o, 0]));
     for (const o of outcomes) counts.set(o, counts.get(o)! + 1);
     for (const [outcome, n] of counts) this.feedback.inc({ model, kind, outcome }, n);
+  }
+
+  /** Held labels by what became of them (joined, expired past the grace period, dropped when the model was full). */
+  pendingLabels(model: string, outcome: PendingOutcome, n: number): void {
+    if (n > 0) this.pending.inc({ model, outcome }, n);
   }
 
   recordsDeleted(reason: DeleteReason, n: number): void {

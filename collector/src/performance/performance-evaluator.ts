@@ -1,6 +1,7 @@
 import type { BaselineStore } from '../store/baseline-store.js';
 import type { PredictionStore } from '../store/prediction-store.js';
 import { ConceptMonitor, type ConceptEvent } from './concept-monitor.js';
+import type { DetectorParams } from './detector-params.js';
 import type { PerformanceMetrics } from './performance-metrics.js';
 import type { PerformanceReport } from './report.js';
 import { windowPerformance } from './window-performance.js';
@@ -16,6 +17,8 @@ export interface PerformanceEvaluatorOptions {
   owns?: (model: string) => boolean;
   log?: (message: string) => void;
   now?: () => number;
+  /** Concept-drift detector parameters; River's defaults when unset. */
+  detectorParams?: DetectorParams;
 }
 
 /**
@@ -34,7 +37,7 @@ export class PerformanceEvaluator {
   private readonly recentEvents: ConceptEvent[] = [];
 
   constructor(private readonly o: PerformanceEvaluatorOptions) {
-    this.concept = new ConceptMonitor(o.predictions, o.metrics);
+    this.concept = new ConceptMonitor(o.predictions, o.metrics, undefined, o.detectorParams);
   }
 
   latestReports(model: string): PerformanceReport[] {

@@ -3,6 +3,7 @@ import { DELAY_EDGES_SECONDS, delayBucket } from './delay-buckets.js';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
 import type {
   DetectorStateRow,
+  ExpiredPending,
   FeedbackContext,
   LabelledPrediction,
   PredictionCounts,
@@ -54,6 +55,8 @@ function toLabelled(r: Row): LabelledPrediction {
 export class MemoryPredictionStore implements PredictionStore {
   private readonly models = new Map<string, Map<string, Row>>();
   private readonly detectors = new Map<string, Map<string, DetectorStateRow>>();
+  /** Labels whose record has not arrived yet, per model and id. */
+  private readonly pending = new Map<string, Map<string, { label?: string; value?: number; labelMs: number; arrivedMs: number }>>();
   private seq = 0;
   private readonly history: { evaluatedAt: string; report: PerformanceReport }[] = [];
 
@@ -66,15 +69,46 @@ export class MemoryPredictionStore implements PredictionStore {
     return m;
   }
 
-  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
+  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs = 0): Promise<PutPredictionsResult> {
     const rows = this.rows(model);
+    const held = this.pending.get(model);
     let accepted = 0;
+    let labelsJoined = 0;
     for (const record of records) {
       if (rows.has(record.id)) continue;
-      rows.set(record.id, { record: structuredClone(record), timeMs: Date.parse(record.time), receivedMs, events: [] });
+      const row: Row = { record: structuredClone(record), timeMs: Date.parse(record.time), receivedMs, events: [] };
+      rows.set(record.id, row);
       accepted++;
+      const label = held?.get(record.id);
+      if (label && label.arrivedMs >= pendingFromMs) {
+        held!.delete(record.id);
+        if (label.label !== undefined) row.label = label.label;
+        if (label.value !== undefined) row.labelValue = label.value;
+        row.labelMs = label.labelMs;
+        row.seq = ++this.seq;
+        labelsJoined++;
+      }
     }
-    return { accepted, duplicate: records.length - accepted };
+    return { accepted, duplicate: records.length - accepted, labelsJoined };
+  }
+
+  async expirePending(beforeMs: number): Promise<ExpiredPending[]> {
+    const out: ExpiredPending[] = [];
+    for (const [model, held] of [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      let expired = 0;
+      for (const [id, p] of held) {
+        if (p.arrivedMs < beforeMs) {
+          held.delete(id);
+          expired++;
+        }
+      }
+      if (expired > 0) out.push({ model, expired });
+    }
+    return out;
+  }
+
+  async pendingCount(model: string): Promise<number> {
+    return this.pending.get(model)?.size ?? 0;
   }
 
   async applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]> {
@@ -83,8 +117,18 @@ export class MemoryPredictionStore implements PredictionStore {
       const refused = precheck(item, ctx);
       if (refused) return refused;
       const row = rows?.get(item.predictionId);
-      if (!row) return missingOutcome(item, ctx);
       const at = feedbackMs(item, ctx);
+      if (!row) {
+        const missing = missingOutcome(item, ctx);
+        if (missing !== 'unknown_id' || isEventFeedback(item) || (ctx.maxPending ?? 0) <= 0) return missing;
+        // No record yet: hold the label while the model has room (it joins when the record arrives).
+        let held = this.pending.get(model);
+        if (!held) this.pending.set(model, (held = new Map()));
+        if (held.has(item.predictionId)) return 'duplicate';
+        if (held.size >= ctx.maxPending!) return 'unknown_id';
+        held.set(item.predictionId, { ...(item.label !== undefined ? { label: item.label } : {}), ...(item.value !== undefined ? { value: item.value } : {}), labelMs: at, arrivedMs: ctx.nowMs });
+        return 'pending';
+      }
       if (isEventFeedback(item)) {
         if (row.events.some((e) => e.event === item.event)) return 'duplicate';
         row.events.push({ event: item.event, ...(item.value !== undefined ? { value: item.value } : {}), timeMs: at });

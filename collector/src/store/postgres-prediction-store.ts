@@ -1,10 +1,12 @@
 import pg from 'pg';
-import { isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
+import { CALIBRATION_BINS, isEventFeedback, type FeedbackItem, type FeedbackOutcome, type LabelFeedback, type EventFeedback, type PredictionRecord } from '@modelwatch/core';
 import { feedbackMs, missingOutcome, precheck } from './feedback-rules.js';
+import { DELAY_EDGES_SECONDS } from './delay-buckets.js';
 import { RollupBatch } from './rollup.js';
 import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
+  ExpiredPending,
   FeedbackContext,
   LabelledPrediction,
   PredictionCounts,
@@ -18,10 +20,18 @@ import type { PerformanceReport, StoredPerformanceReport } from '../performance/
 import { openPool, SchemaLock, transaction } from './postgres-pool.js';
 import { historyQuery, pruneHistoryQuery } from './report-history.js';
 
+const LABEL_COLUMNS = 'model, id, variant, version, time_ms, prediction, confidence, label_text, label_value, label_ms, label_seq';
+
+// Keys are COLLATE "C": ids and model names are compared for equality only (and ordered bytewise
+// where order matters), and a byte comparison spares the collation library on every index probe.
+// Labels live in their own append-only table, not in the record's row: joining a label is then one
+// narrow INSERT (first label wins through the primary key) instead of rewriting the wide record row
+// and its indexes, which made 1M labels take 36 s (docs/performance.md, "Ground truth"). The record
+// columns realized performance needs are copied in, so label reads never touch the records.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
-  model TEXT NOT NULL,
-  id TEXT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
   time_ms BIGINT NOT NULL,
   received_ms BIGINT NOT NULL,
   version TEXT NOT NULL,
@@ -33,15 +43,47 @@ CREATE TABLE IF NOT EXISTS predictions (
   trace_id TEXT,
   subject TEXT,
   payload JSONB NOT NULL,
-  label_text TEXT,
-  label_value DOUBLE PRECISION,
-  label_ms BIGINT,
-  label_seq BIGINT,
   PRIMARY KEY (model, id)
 );
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (model, time_ms);
-CREATE INDEX IF NOT EXISTS predictions_label_seq ON predictions (model, label_seq) WHERE label_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS predictions_subject ON predictions (model, subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS prediction_labels (
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  variant TEXT NOT NULL,
+  version TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  prediction TEXT NOT NULL,
+  confidence DOUBLE PRECISION,
+  label_text TEXT,
+  label_value DOUBLE PRECISION,
+  label_ms BIGINT NOT NULL,
+  label_seq BIGINT NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS prediction_labels_seq ON prediction_labels (model, label_seq);
+CREATE INDEX IF NOT EXISTS prediction_labels_time ON prediction_labels USING brin (time_ms);
+-- Databases created before labels had their own table kept them in the record row: move them once.
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'predictions' AND column_name = 'label_seq') THEN
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+      SELECT ${LABEL_COLUMNS} FROM predictions WHERE label_seq IS NOT NULL ON CONFLICT DO NOTHING;
+    DROP INDEX IF EXISTS predictions_label_seq;
+    ALTER TABLE predictions DROP COLUMN label_text, DROP COLUMN label_value, DROP COLUMN label_ms, DROP COLUMN label_seq;
+  END IF;
+END $$;
+-- Labels whose record has not arrived yet (records ship asynchronously from the sidecars).
+CREATE TABLE IF NOT EXISTS prediction_pending (
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  label_text TEXT,
+  label_value DOUBLE PRECISION,
+  label_ms BIGINT NOT NULL,
+  arrived_ms BIGINT NOT NULL,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS prediction_pending_arrived ON prediction_pending (arrived_ms);
 CREATE TABLE IF NOT EXISTS prediction_events (
   model TEXT NOT NULL,
   prediction_id TEXT NOT NULL,
@@ -86,15 +128,108 @@ CREATE TABLE IF NOT EXISTS performance_history (
 CREATE INDEX IF NOT EXISTS performance_history_model ON performance_history (model, win, id);
 `;
 
-const EVENTS_JSON = `(SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
-  FROM prediction_events e WHERE e.model = p.model AND e.prediction_id = p.id) AS events`;
+/** A record with its label (if any) and events, in the shared PredictionRow shape. */
+const RECORD_SELECT = `SELECT p.*, l.label_text, l.label_value, l.label_ms, l.label_seq, (SELECT json_agg(json_build_object('event', e.event, 'value', e.value, 'time_ms', e.time_ms) ORDER BY e.time_ms, e.event)
+  FROM prediction_events e WHERE e.model = p.model AND e.prediction_id = p.id) AS events
+  FROM predictions p LEFT JOIN prediction_labels l ON l.model = p.model AND l.id = p.id`;
+
+/**
+ * The record of each id of a batch, by primary key. A LATERAL subquery with LIMIT cannot be
+ * flattened, so PostgreSQL must probe the primary key once per id: as a plain join, whenever the
+ * statistics are stale (a young table, autovacuum not yet run) the planner hashed a scan of the
+ * whole log for every batch, which made 1M labels take minutes instead of seconds.
+ */
+const BY_ID = 'SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence FROM predictions p WHERE p.model = $1 AND p.id = f.id LIMIT 1';
+
+/** What the label join returns and erasure deletes: a label with the record columns the rollup needs. */
+interface JoinedRow {
+  id: string;
+  variant: string;
+  time_ms: number | string;
+  prediction: string;
+  confidence: number | null;
+  label_text: string | null;
+  label_value: number | null;
+  label_ms: number | string;
+}
+
+const DELAY_EDGES_MS = DELAY_EDGES_SECONDS.map((s) => s * 1000);
+
+/**
+ * The rollup deltas of the rows of CTE `joined` (labels just joined), grouped by rollup key and
+ * added in one statement: the same arithmetic as RollupBatch (rollup.ts), in SQL, so 10,000 joined
+ * rows never travel back to the collector. `edges` is the parameter holding DELAY_EDGES_MS:
+ * width_bucket counts the edges ≤ the delay, which is delayBucket's index. A class answer is right when its JSON equals the label's
+ * JSON (a string answer) or its JSON text equals the label (a number: JSON text = String(number)).
+ */
+const rollupFromJoined = (edges: string) => `
+  INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+  SELECT $1, variant, minute, prediction, label, bin, delay, COUNT(*), COALESCE(SUM(c), 0), COUNT(*) FILTER (WHERE correct),
+    COUNT(e), COALESCE(SUM(ABS(e)), 0), COALESCE(SUM(e * e), 0), COALESCE(SUM(e), 0)
+  FROM (
+    SELECT variant, floor(time_ms / 60000.0)::bigint AS minute,
+      CASE WHEN label_text IS NULL THEN '#' ELSE prediction END AS prediction,
+      COALESCE(label_text, '') AS label,
+      CASE WHEN label_text IS NULL OR confidence IS NULL THEN -1 ELSE LEAST(${CALIBRATION_BINS - 1}, GREATEST(0, floor(confidence * ${CALIBRATION_BINS})))::int END AS bin,
+      width_bucket(label_ms - time_ms, ${edges}::bigint[]) AS delay,
+      CASE WHEN label_text IS NOT NULL THEN LEAST(1, GREATEST(0, confidence)) END AS c,
+      label_text IS NOT NULL AND prediction <> 'null'
+        AND (prediction = to_json(label_text)::text OR (left(prediction, 1) <> '"' AND prediction = label_text)) AS correct,
+      CASE WHEN label_text IS NULL AND prediction ~ '^-?[0-9]' THEN prediction::float8 - label_value END AS e
+    FROM joined WHERE label_text IS NOT NULL OR label_value IS NOT NULL
+  ) r
+  GROUP BY variant, minute, prediction, label, bin, delay
+  ORDER BY minute, variant COLLATE "C", prediction COLLATE "C", label COLLATE "C", bin, delay
+  ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+    n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+    correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+    rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`;
+
+/** Batches with at least this many labels are joined by two transactions at once. */
+const PARALLEL_JOIN_FROM = 2_000;
+
+/**
+ * The label join of one batch: $2–$5 are the items' ids, labels, values and times in item order.
+ * Each id probes its record by primary key (BY_ID); the labels table's primary key keeps the first
+ * label (ON CONFLICT DO NOTHING); the new labels' rollup deltas are added (rollupFromJoined) in the
+ * same statement, so only ids come back. Sequence values are drawn in item order (rows leave the
+ * ordinality scan in order, no sort, and a volatile output column is evaluated per row as they go),
+ * so arrival order follows the batch; a value drawn for a duplicate is a harmless gap.
+ */
+const JOIN_LABELS = `WITH joined AS (
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+    SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label, f.value, f.at, nextval('label_seq')
+    FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS f(id, label, value, at, ord)
+    CROSS JOIN LATERAL (${BY_ID}) p
+    ORDER BY f.ord
+    ON CONFLICT DO NOTHING
+    RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms
+  ), rolled AS (${rollupFromJoined('$6')})
+  SELECT id FROM joined`;
+
+/**
+ * Held labels of a batch of new records ($2: the records' ids) join like any label, in one
+ * statement; those that arrived before $3 are past the grace period and left to expire.
+ */
+const JOIN_PENDING = `WITH moved AS (
+    DELETE FROM prediction_pending WHERE model = $1 AND id = ANY($2::text[]) AND arrived_ms >= $3
+    RETURNING id, label_text, label_value, label_ms, arrived_ms
+  ), joined AS (
+    INSERT INTO prediction_labels (${LABEL_COLUMNS})
+    SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence, f.label_text, f.label_value, f.label_ms, nextval('label_seq')
+    FROM (SELECT * FROM moved ORDER BY arrived_ms, id) f
+    CROSS JOIN LATERAL (${BY_ID}) p
+    ON CONFLICT DO NOTHING
+    RETURNING id, variant, time_ms, prediction, confidence, label_text, label_value, label_ms
+  ), rolled AS (${rollupFromJoined('$4')})
+  SELECT COUNT(*)::int AS n FROM joined`;
 
 const COLUMN_TYPES = ['text', 'text', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'jsonb'];
 
 /**
  * The prediction log in PostgreSQL. Batches go in as one statement over `unnest` arrays (one round
- * trip per batch, which is what makes ≥ 20,000 records/s possible); label arrival order comes from
- * a sequence, values drawn in item order before the update so order follows the batch.
+ * trip per batch, which is what makes ≥ 20,000 records/s possible); labels go into their own table,
+ * numbered in arrival order by a sequence drawn inside the join statement (JOIN_LABELS).
  */
 export class PostgresPredictionStore implements PredictionStore {
   private constructor(private readonly pool: pg.Pool) {}
@@ -107,18 +242,43 @@ export class PostgresPredictionStore implements PredictionStore {
     return transaction(this.pool, fn);
   }
 
-  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
-    if (records.length === 0) return { accepted: 0, duplicate: 0 };
+  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs = 0): Promise<PutPredictionsResult> {
+    if (records.length === 0) return { accepted: 0, duplicate: 0, labelsJoined: 0 };
     const columns: unknown[][] = COLUMN_TYPES.map(() => []);
     for (const r of records) recordColumns(model, r, receivedMs).forEach((v, i) => columns[i].push(v));
     const params = columns.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ');
-    const res = await this.pool.query(
-      `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
-       SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING`,
-      columns,
+    // One statement stores the batch and says whether the model holds labels at all (rare): only
+    // then does a second statement join them. That one takes every id of the batch, not only the
+    // accepted ones, so a batch resent after a failure between the two still joins its labels.
+    const { rows } = await this.pool.query(
+      `WITH ins AS (
+         INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
+         SELECT * FROM unnest(${params}) ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT (SELECT COUNT(*) FROM ins)::int AS accepted, EXISTS (SELECT 1 FROM prediction_pending WHERE model = $${columns.length + 1}) AS held`,
+      [...columns, model],
     );
-    const accepted = res.rowCount ?? 0;
-    return { accepted, duplicate: records.length - accepted };
+    const accepted = rows[0].accepted as number;
+    let labelsJoined = 0;
+    if (rows[0].held) {
+      const { rows: joined } = await this.pool.query(JOIN_PENDING, [model, records.map((r) => r.id), pendingFromMs, DELAY_EDGES_MS]);
+      labelsJoined = joined[0].n as number;
+    }
+    return { accepted, duplicate: records.length - accepted, labelsJoined };
+  }
+
+  async expirePending(beforeMs: number): Promise<ExpiredPending[]> {
+    const { rows } = await this.pool.query(
+      `WITH gone AS (DELETE FROM prediction_pending WHERE arrived_ms < $1 RETURNING model)
+       SELECT model, COUNT(*)::int AS n FROM gone GROUP BY model ORDER BY model`,
+      [beforeMs],
+    );
+    return rows.map((r) => ({ model: r.model as string, expired: r.n as number }));
+  }
+
+  async pendingCount(model: string): Promise<number> {
+    const { rows } = await this.pool.query('SELECT COUNT(*)::int AS n FROM prediction_pending WHERE model = $1', [model]);
+    return rows[0].n as number;
   }
 
   async applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]> {
@@ -136,100 +296,173 @@ export class PostgresPredictionStore implements PredictionStore {
         (isEventFeedback(item) ? events : labels).push(i);
       }
     });
-    return this.tx(async (c) => {
-      // (`p.id = ANY(…)` as well as the join: it makes PostgreSQL read the batch's rows by primary key
-      // instead of hashing a scan of the whole table for every batch, which made joins quadratic.)
-      // Labels: one UPDATE joins every candidate whose record has no label yet (sequence values drawn
-      // in item order first; a value left unused is a harmless gap), then one lookup says why the rest missed.
-      if (labels.length > 0) {
-        const it = labels.map((i) => items[i] as LabelFeedback);
-        const { rows: seqRows } = await c.query("SELECT nextval('label_seq') AS seq FROM generate_series(1, $1)", [it.length]);
-        const seqs = seqRows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-        const { rows: updated } = await c.query(
-          `UPDATE predictions p SET label_text = f.label, label_value = f.value, label_ms = f.at, label_seq = f.seq
-           FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[]) AS f(id, label, value, at, seq)
-           WHERE p.model = $1 AND p.id = ANY($2::text[]) AND p.id = f.id AND p.label_ms IS NULL
-           RETURNING p.id, p.variant, p.time_ms, p.prediction, p.confidence, p.label_text, p.label_value, p.label_ms`,
-          [model, it.map((x) => x.predictionId), it.map((x) => x.label ?? null), it.map((x) => x.value ?? null), it.map((x) => feedbackMs(x, ctx)), seqs],
-        );
-        const joined = new Set(updated.map((r) => r.id as string));
-        const batch = new RollupBatch();
-        for (const r of updated) {
-          batch.add({
-            variant: r.variant,
-            timeMs: Number(r.time_ms),
-            prediction: r.prediction,
-            confidence: r.confidence,
-            label: r.label_text,
-            value: r.label_text === null ? r.label_value : null,
-            labelMs: Number(r.label_ms),
-          });
-        }
-        const deltas = batch.values();
-        if (deltas.length > 0) {
-          const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
-          await c.query(
-            `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
-             SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
-               $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
-             ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
-               n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
-               correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
-               rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
-            [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
-          );
-        }
-        const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
-        const exists = new Set<string>();
-        if (missed.length > 0) {
-          const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, missed]);
-          for (const r of rows) exists.add(r.id);
-        }
-        for (const i of labels) {
-          const id = items[i].predictionId;
-          outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
-        }
+    // A large batch's labels are joined by two transactions at once: the join is the database's
+    // CPU, and a second backend uses a second core (1M labels: docs/performance.md). The halves
+    // hold disjoint ids; their rollup upserts take row locks in key order, so they never deadlock.
+    // Each item's outcome is exact either way; if one half fails the request fails, and a resend
+    // answers the other half's labels as duplicates (first label wins).
+    const halves = labels.length >= PARALLEL_JOIN_FROM ? [labels.slice(0, labels.length >> 1), labels.slice(labels.length >> 1)] : [labels];
+    await Promise.all(
+      halves.map((part, k) =>
+        this.tx(async (c) => {
+          if (part.length > 0) await this.joinLabels(c, model, items, part, outcomes, ctx);
+          if (k === 0) await this.joinEvents(c, model, items, events, outcomes, ctx);
+        }),
+      ),
+    );
+    return outcomes as FeedbackOutcome[];
+  }
+
+  /** Labels: one statement (JOIN_LABELS) joins them and adds them to the rollup; one lookup of the misses says why they missed. */
+  private async joinLabels(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    labels: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const it = labels.map((i) => items[i] as LabelFeedback);
+    const { rows: joinedRows } = await c.query(JOIN_LABELS, [
+      model,
+      it.map((x) => x.predictionId),
+      it.map((x) => x.label ?? null),
+      it.map((x) => x.value ?? null),
+      it.map((x) => feedbackMs(x, ctx)),
+      DELAY_EDGES_MS,
+    ]);
+    const joined = new Set(joinedRows.map((r) => r.id as string));
+    const missed = it.filter((x) => !joined.has(x.predictionId)).map((x) => x.predictionId);
+    const exists = await this.storedIds(c, model, missed);
+    for (const i of labels) {
+      const id = items[i].predictionId;
+      outcomes[i] = joined.has(id) ? 'accepted' : exists.has(id) ? 'duplicate' : missingOutcome(items[i], ctx);
+    }
+    await this.holdLabels(c, model, items, labels.filter((i) => outcomes[i] === 'unknown_id'), outcomes, ctx);
+  }
+
+  /** User signals: one per prediction and name, for stored records only. */
+  private async joinEvents(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    events: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const existing = await this.storedIds(c, model, [...new Set(events.map((i) => items[i].predictionId))]);
+    const newEvents = events.filter((i) => {
+      if (!existing.has(items[i].predictionId)) {
+        outcomes[i] = missingOutcome(items[i], ctx);
+        return false;
       }
-      const existing = new Set<string>();
-      const eventIds = [...new Set(events.map((i) => items[i].predictionId))];
-      if (eventIds.length > 0) {
-        const { rows } = await c.query('SELECT id FROM predictions WHERE model = $1 AND id = ANY($2::text[])', [model, eventIds]);
-        for (const r of rows) existing.add(r.id);
-      }
-      const newEvents = events.filter((i) => {
-        if (!existing.has(items[i].predictionId)) {
-          outcomes[i] = missingOutcome(items[i], ctx);
-          return false;
-        }
-        return true;
-      });
-      if (newEvents.length > 0) {
-        const ev = newEvents.map((i) => items[i] as EventFeedback);
-        const { rows } = await c.query(
-          `INSERT INTO prediction_events (model, prediction_id, event, value, time_ms)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING
-           RETURNING prediction_id, event`,
-          [model, ev.map((x) => x.predictionId), ev.map((x) => x.event), ev.map((x) => x.value ?? null), ev.map((x) => feedbackMs(x, ctx))],
-        );
-        const inserted = new Set(rows.map((r) => `${r.prediction_id}\u0000${r.event}`));
-        for (const i of newEvents) {
-          const e = items[i] as EventFeedback;
-          outcomes[i] = inserted.has(`${e.predictionId}\u0000${e.event}`) ? 'accepted' : 'duplicate';
-        }
-      }
-      return outcomes as FeedbackOutcome[];
+      return true;
     });
+    if (newEvents.length > 0) {
+      const ev = newEvents.map((i) => items[i] as EventFeedback);
+      const { rows } = await c.query(
+        `INSERT INTO prediction_events (model, prediction_id, event, value, time_ms)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING
+         RETURNING prediction_id, event`,
+        [model, ev.map((x) => x.predictionId), ev.map((x) => x.event), ev.map((x) => x.value ?? null), ev.map((x) => feedbackMs(x, ctx))],
+      );
+      const inserted = new Set(rows.map((r) => `${r.prediction_id}\u0000${r.event}`));
+      for (const i of newEvents) {
+        const e = items[i] as EventFeedback;
+        outcomes[i] = inserted.has(`${e.predictionId}\u0000${e.event}`) ? 'accepted' : 'duplicate';
+      }
+    }
+  }
+
+  /**
+   * Labels for records not stored yet: already held → duplicate; held while the model has room
+   * (outcome pending); the rest stay unknown_id.
+   */
+  private async holdLabels(
+    c: pg.PoolClient,
+    model: string,
+    items: readonly FeedbackItem[],
+    missing: readonly number[],
+    outcomes: (FeedbackOutcome | undefined)[],
+    ctx: FeedbackContext,
+  ): Promise<void> {
+    const max = ctx.maxPending ?? 0;
+    if (missing.length === 0 || max <= 0) return;
+    const ids = missing.map((i) => items[i].predictionId);
+    const { rows: held } = await c.query('SELECT id FROM prediction_pending WHERE model = $1 AND id = ANY($2::text[])', [model, ids]);
+    const already = new Set(held.map((r) => r.id as string));
+    const { rows: count } = await c.query('SELECT COUNT(*)::int AS n FROM prediction_pending WHERE model = $1', [model]);
+    let room = max - (count[0].n as number);
+    const hold: LabelFeedback[] = [];
+    for (const i of missing) {
+      const item = items[i] as LabelFeedback;
+      if (already.has(item.predictionId)) outcomes[i] = 'duplicate';
+      else if (room > 0) {
+        room--;
+        hold.push(item);
+        outcomes[i] = 'pending';
+      }
+    }
+    if (hold.length === 0) return;
+    await c.query(
+      `INSERT INTO prediction_pending (model, id, label_text, label_value, label_ms, arrived_ms)
+       SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[]) ON CONFLICT DO NOTHING`,
+      [model, hold.map((x) => x.predictionId), hold.map((x) => x.label ?? null), hold.map((x) => x.value ?? null), hold.map((x) => feedbackMs(x, ctx)), ctx.nowMs],
+    );
+  }
+
+  /** Which of `ids` have a stored record (a join on the primary key, whatever the batch size). */
+  private async storedIds(c: pg.PoolClient, model: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await c.query(`SELECT p.id FROM unnest($2::text[]) AS f(id) CROSS JOIN LATERAL (${BY_ID}) p`, [model, ids]);
+    return new Set(rows.map((r) => r.id as string));
+  }
+
+  /** Erasure: removes deleted labels' contributions from the rollup. */
+  private async subtractFromRollup(c: pg.PoolClient, model: string, rows: readonly JoinedRow[]): Promise<void> {
+    const batch = new RollupBatch(-1);
+    for (const r of rows) {
+      batch.add({
+        variant: r.variant,
+        timeMs: Number(r.time_ms),
+        prediction: r.prediction,
+        confidence: r.confidence,
+        label: r.label_text,
+        value: r.label_text === null ? r.label_value : null,
+        labelMs: Number(r.label_ms),
+      });
+    }
+    await this.writeRollup(c, model, batch);
+  }
+
+  /** Adds a batch's deltas to the rollup (inside the caller's transaction). */
+  private async writeRollup(c: pg.PoolClient, model: string, batch: RollupBatch): Promise<void> {
+    const deltas = batch.values();
+    if (deltas.length === 0) return;
+    const col = <K extends keyof (typeof deltas)[number]>(k: K) => deltas.map((d) => d[k]);
+    await c.query(
+      `INSERT INTO performance_rollup (model, variant, minute, prediction, label, bin, delay, n, csum, correct, rn, rabs, rsq, rs)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::float8[],
+         $10::bigint[], $11::bigint[], $12::float8[], $13::float8[], $14::float8[])
+       ON CONFLICT (model, minute, variant, prediction, label, bin, delay) DO UPDATE SET
+         n = performance_rollup.n + excluded.n, csum = performance_rollup.csum + excluded.csum,
+         correct = performance_rollup.correct + excluded.correct, rn = performance_rollup.rn + excluded.rn,
+         rabs = performance_rollup.rabs + excluded.rabs, rsq = performance_rollup.rsq + excluded.rsq, rs = performance_rollup.rs + excluded.rs`,
+      [model, col('variant'), col('minute'), col('prediction'), col('label'), col('bin'), col('delay'), col('n'), col('csum'), col('correct'), col('rn'), col('rabs'), col('rsq'), col('rs')],
+    );
+    // An erasure that empties a row removes it (what is left of its float sums is rounding).
+    if (batch.sign < 0) await c.query('DELETE FROM performance_rollup WHERE model = $1 AND minute = ANY($2::bigint[]) AND n <= 0', [model, batch.minutes()]);
   }
 
   async getPrediction(model: string, id: string): Promise<StoredPrediction | undefined> {
-    const { rows } = await this.pool.query(`SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE p.model = $1 AND p.id = $2`, [model, id]);
+    const { rows } = await this.pool.query(`${RECORD_SELECT} WHERE p.model = $1 AND p.id = $2`, [model, id]);
     return rows[0] ? toStoredPrediction(model, rows[0] as PredictionRow) : undefined;
   }
 
   async predictions(model: string, q: PredictionQuery): Promise<StoredPrediction[]> {
     const args: unknown[] = [model, q.fromMs, q.toMs];
     const where = ['p.model = $1', 'p.time_ms > $2', 'p.time_ms <= $3'];
-    if (q.labelled !== undefined) where.push(q.labelled ? 'p.label_ms IS NOT NULL' : 'p.label_ms IS NULL');
+    if (q.labelled !== undefined) where.push(q.labelled ? 'l.label_ms IS NOT NULL' : 'l.label_ms IS NULL');
     if (q.variant !== undefined) {
       args.push(q.variant);
       where.push(`p.variant = $${args.length}`);
@@ -240,7 +473,7 @@ export class PostgresPredictionStore implements PredictionStore {
     }
     args.push(q.limit);
     const { rows } = await this.pool.query(
-      `SELECT p.*, ${EVENTS_JSON} FROM predictions p WHERE ${where.join(' AND ')} ORDER BY p.time_ms, p.id COLLATE "C" LIMIT $${args.length}`,
+      `${RECORD_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.time_ms, p.id COLLATE "C" LIMIT $${args.length}`,
       args,
     );
     return rows.map((r) => toStoredPrediction(model, r as PredictionRow));
@@ -248,8 +481,7 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async labelledPredictions(model: string, fromMs: number, toMs: number): Promise<LabelledPrediction[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${LABELLED_COLUMNS} FROM predictions
-       WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 AND label_seq IS NOT NULL ORDER BY label_seq`,
+      `SELECT ${LABELLED_COLUMNS} FROM prediction_labels WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 ORDER BY label_seq`,
       [model, fromMs, toMs],
     );
     return rows.map((r) => toLabelled(r as LabelledRow));
@@ -257,7 +489,7 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async labelsSince(model: string, afterSeq: number, limit: number): Promise<LabelledPrediction[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${LABELLED_COLUMNS} FROM predictions WHERE model = $1 AND label_seq > $2 ORDER BY label_seq LIMIT $3`,
+      `SELECT ${LABELLED_COLUMNS} FROM prediction_labels WHERE model = $1 AND label_seq > $2 ORDER BY label_seq LIMIT $3`,
       [model, afterSeq, limit],
     );
     return rows.map((r) => toLabelled(r as LabelledRow));
@@ -277,10 +509,15 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async predictionCounts(model: string, fromMs: number, toMs: number): Promise<PredictionCounts[]> {
     const totals = await this.pool.query(
-      `SELECT variant, COUNT(*)::int AS predictions, COUNT(label_ms)::int AS labelled FROM predictions
+      `SELECT variant, COUNT(*)::int AS predictions FROM predictions
        WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 GROUP BY variant ORDER BY variant COLLATE "C"`,
       [model, fromMs, toMs],
     );
+    const labelled = await this.pool.query(
+      'SELECT variant, COUNT(*)::int AS n FROM prediction_labels WHERE model = $1 AND time_ms > $2 AND time_ms <= $3 GROUP BY variant',
+      [model, fromMs, toMs],
+    );
+    const labelledBy = new Map(labelled.rows.map((r) => [r.variant as string, r.n as number]));
     const events = await this.pool.query(
       `SELECT p.variant, e.event, COUNT(*)::int AS n FROM prediction_events e
        JOIN predictions p ON p.model = e.model AND p.id = e.prediction_id
@@ -290,7 +527,7 @@ export class PostgresPredictionStore implements PredictionStore {
     return totals.rows.map((t) => ({
       variant: t.variant,
       predictions: t.predictions,
-      labelled: t.labelled,
+      labelled: labelledBy.get(t.variant) ?? 0,
       events: Object.fromEntries(events.rows.filter((e) => e.variant === t.variant).map((e) => [e.event, e.n])),
     }));
   }
@@ -302,6 +539,12 @@ export class PostgresPredictionStore implements PredictionStore {
 
   async deleteBySubject(model: string, subject: string): Promise<number> {
     return this.tx(async (c) => {
+      const { rows: erased } = await c.query(
+        `DELETE FROM prediction_labels l USING predictions p WHERE p.model = $1 AND p.subject = $2 AND l.model = p.model AND l.id = p.id
+         RETURNING l.id, l.variant, l.time_ms, l.prediction, l.confidence, l.label_text, l.label_value, l.label_ms`,
+        [model, subject],
+      );
+      await this.subtractFromRollup(c, model, erased as JoinedRow[]);
       await c.query(
         'DELETE FROM prediction_events WHERE model = $1 AND prediction_id IN (SELECT id FROM predictions WHERE model = $1 AND subject = $2)',
         [model, subject],
@@ -318,6 +561,7 @@ export class PostgresPredictionStore implements PredictionStore {
          WHERE p.model = e.model AND p.id = e.prediction_id AND p.time_ms < $1`,
         [beforeMs],
       );
+      await c.query('DELETE FROM prediction_labels WHERE time_ms < $1', [beforeMs]);
       await c.query('DELETE FROM performance_rollup WHERE minute < $1', [Math.floor(beforeMs / 60_000)]);
       const res = await c.query('DELETE FROM predictions WHERE time_ms < $1', [beforeMs]);
       return res.rowCount ?? 0;

@@ -48,6 +48,8 @@ export interface VariantPerformanceCounts {
 export interface PutPredictionsResult {
   accepted: number;
   duplicate: number;
+  /** Held (`pending`) labels joined to this batch's records. */
+  labelsJoined: number;
 }
 
 export interface FeedbackContext {
@@ -56,6 +58,18 @@ export interface FeedbackContext {
   retainedFromMs: number;
   /** User-signal names accepted (others: `unknown_event`). */
   events: ReadonlySet<string>;
+  /**
+   * Labels whose record is not stored (and not past retention) are held, outcome `pending`, up
+   * to this many per model; beyond it, or when unset or 0, they are `unknown_id`. Concurrent
+   * batches may overshoot the bound by at most one batch.
+   */
+  maxPending?: number;
+}
+
+/** Held labels deleted by the grace-period sweep, per model. */
+export interface ExpiredPending {
+  model: string;
+  expired: number;
 }
 
 export interface PredictionQuery {
@@ -87,9 +101,17 @@ export interface DetectorStateRow {
  * suite (collector/test/store/prediction-store-contract.ts) runs against all three.
  */
 export interface PredictionStore {
-  /** Stores new records; a record whose (model, id) is already stored is a duplicate and left as it was. */
-  putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult>;
-  /** Joins feedback to stored records; one outcome per item, in item order. */
+  /**
+   * Stores new records; a record whose (model, id) is already stored is a duplicate and left as it
+   * was. Held labels of the new records are joined in the same transaction, unless they arrived
+   * before `pendingFromMs` (past the grace period: left for `expirePending` to count).
+   */
+  putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs?: number): Promise<PutPredictionsResult>;
+  /** Deletes held labels that arrived before `beforeMs` (their record never came). */
+  expirePending(beforeMs: number): Promise<ExpiredPending[]>;
+  /** Held labels of a model (a gauge, and what the bound is checked against). */
+  pendingCount(model: string): Promise<number>;
+  /** Joins feedback to stored records (or holds labels whose record is not there yet); one outcome per item, in item order. */
   applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]>;
   getPrediction(model: string, id: string): Promise<StoredPrediction | undefined>;
   /** Records in (time, id) order, for export and review. */

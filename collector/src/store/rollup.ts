@@ -6,8 +6,8 @@ import { delayBucket } from './delay-buckets.js';
  * prediction, answer, truth, confidence bin, delay bucket), updated in the same transaction that
  * joins the labels. A window's realized performance then sums a few rows per minute instead of
  * scanning every prediction (a day of 1M labelled predictions is ~1,440 × a few dozen rows).
- * Rollup rows hold counts only, no record or subject: erasure by subject leaves them, retention
- * prunes them with the records.
+ * Rollup rows hold counts only, no record or subject: erasure by subject subtracts the erased
+ * labels' contributions (a batch built with sign -1), retention prunes whole minutes with the records.
  */
 export interface RollupKey {
   variant: string;
@@ -44,30 +44,37 @@ export interface JoinedLabel {
   labelMs: number;
 }
 
-/** Accumulates one batch's joined labels into rollup deltas (one per distinct key). */
+/**
+ * Accumulates one batch's joined labels into rollup deltas (one per distinct key). With sign -1 the
+ * deltas remove those labels again (erasure), so a window over the remaining data reads as if the
+ * erased ones had never been joined.
+ */
 export class RollupBatch {
   private readonly deltas = new Map<string, RollupDelta>();
 
+  constructor(readonly sign: 1 | -1 = 1) {}
+
   add(j: JoinedLabel): void {
+    const s = this.sign;
     const minute = Math.floor(j.timeMs / 60_000);
     const delay = delayBucket(j.labelMs - j.timeMs);
     if (j.label !== null) {
       const answer = JSON.parse(j.prediction) as unknown;
       const bin = j.confidence === null ? -1 : calibrationBin(j.confidence);
       const d = this.delta({ variant: j.variant, minute, prediction: j.prediction, label: j.label, bin, delay });
-      d.n++;
-      if (j.confidence !== null) d.csum += Math.min(1, Math.max(0, j.confidence));
-      if (answer !== null && String(answer) === j.label) d.correct++;
+      d.n += s;
+      if (j.confidence !== null) d.csum += s * Math.min(1, Math.max(0, j.confidence));
+      if (answer !== null && String(answer) === j.label) d.correct += s;
     } else if (j.value !== null) {
       const d = this.delta({ variant: j.variant, minute, prediction: '#', label: '', bin: -1, delay });
-      d.n++;
+      d.n += s;
       const answer = JSON.parse(j.prediction) as unknown;
       if (typeof answer === 'number' && Number.isFinite(answer)) {
         const e = answer - j.value;
-        d.rn++;
-        d.rabs += Math.abs(e);
-        d.rsq += e * e;
-        d.rs += e;
+        d.rn += s;
+        d.rabs += s * Math.abs(e);
+        d.rsq += s * e * e;
+        d.rs += s * e;
       }
     }
   }
@@ -81,5 +88,10 @@ export class RollupBatch {
 
   values(): RollupDelta[] {
     return [...this.deltas.values()];
+  }
+
+  /** Minutes the batch touches (erasure drops the rows it empties there). */
+  minutes(): number[] {
+    return [...new Set(this.values().map((d) => d.minute))];
   }
 }

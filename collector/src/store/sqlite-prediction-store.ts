@@ -5,6 +5,7 @@ import { RollupBatch } from './rollup.js';
 import { assembleCounts, LABELLED_COLUMNS, recordColumns, windowMinutes, type RollupRow, toLabelled, toStoredPrediction, type LabelledRow, type PredictionRow } from './prediction-rows.js';
 import type {
   DetectorStateRow,
+  ExpiredPending,
   FeedbackContext,
   LabelledPrediction,
   PredictionCounts,
@@ -82,6 +83,17 @@ CREATE TABLE IF NOT EXISTS performance_rollup (
   rs REAL NOT NULL,
   PRIMARY KEY (model, minute, variant, prediction, label, bin, delay)
 ) WITHOUT ROWID;
+-- Labels whose record has not arrived yet (records ship asynchronously from the sidecars).
+CREATE TABLE IF NOT EXISTS prediction_pending (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  label_text TEXT,
+  label_value REAL,
+  label_ms INTEGER NOT NULL,
+  arrived_ms INTEGER NOT NULL,
+  PRIMARY KEY (model, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS prediction_pending_arrived ON prediction_pending (arrived_ms);
 CREATE TABLE IF NOT EXISTS label_sequence (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   value INTEGER NOT NULL
@@ -100,8 +112,11 @@ const EVENTS_JSON = `(SELECT json_group_array(json_object('event', e.event, 'val
 export class SqlitePredictionStore implements PredictionStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
-  private readonly putTx: (model: string, records: readonly PredictionRecord[], receivedMs: number) => number;
+  private readonly putTx: (model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs: number) => PutPredictionsResult;
+  private readonly countPending: (model: string) => number;
   private readonly feedbackTx: (model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => FeedbackOutcome[];
+  /** Adds a batch's deltas to the rollup (inside the caller's transaction). */
+  private readonly writeRollup: (model: string, batch: RollupBatch) => void;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -113,11 +128,6 @@ export class SqlitePredictionStore implements PredictionStore {
       `INSERT INTO predictions (model, id, time_ms, received_ms, version, variant, stage, pipeline, prediction, confidence, trace_id, subject, payload)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    this.putTx = this.db.transaction((model: string, records: readonly PredictionRecord[], receivedMs: number) => {
-      let accepted = 0;
-      for (const r of records) accepted += this.insert.run(...recordColumns(model, r, receivedMs)).changes;
-      return accepted;
-    });
     const lookup = this.db.prepare('SELECT 1 FROM predictions WHERE model = ? AND id = ?');
     const setLabel = this.db.prepare(
       `UPDATE predictions SET label_text = ?, label_value = ?, label_ms = ?, label_seq = ? WHERE model = ? AND id = ? AND label_ms IS NULL
@@ -134,8 +144,56 @@ export class SqlitePredictionStore implements PredictionStore {
     );
     const readSeq = this.db.prepare('SELECT value FROM label_sequence WHERE one = 1');
     const writeSeq = this.db.prepare('UPDATE label_sequence SET value = ? WHERE one = 1');
+    const anyPending = this.db.prepare('SELECT 1 FROM prediction_pending WHERE model = ? LIMIT 1');
+    const takePending = this.db.prepare(
+      'DELETE FROM prediction_pending WHERE model = ? AND id = ? AND arrived_ms >= ? RETURNING label_text, label_value, label_ms',
+    );
+    const isPending = this.db.prepare('SELECT 1 FROM prediction_pending WHERE model = ? AND id = ?');
+    const countPending = this.db.prepare('SELECT COUNT(*) AS n FROM prediction_pending WHERE model = ?');
+    const hold = this.db.prepare(
+      'INSERT INTO prediction_pending (model, id, label_text, label_value, label_ms, arrived_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.countPending = (model) => (countPending.get(model) as { n: number }).n;
+    this.putTx = this.db.transaction((model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs: number) => {
+      // Held labels of the new records join below (one indexed probe skips that when the model has none).
+      const fresh: PredictionRecord[] | undefined = anyPending.get(model) ? [] : undefined;
+      let accepted = 0;
+      for (const r of records) {
+        if (this.insert.run(...recordColumns(model, r, receivedMs)).changes > 0) {
+          accepted++;
+          fresh?.push(r);
+        }
+      }
+      let labelsJoined = 0;
+      if (fresh && fresh.length > 0) {
+        let seq = (readSeq.get() as { value: number }).value;
+        const batch = new RollupBatch();
+        for (const r of fresh) {
+          const held = takePending.get(model, r.id, pendingFromMs) as { label_text: string | null; label_value: number | null; label_ms: number } | undefined;
+          if (!held) continue;
+          const joined = setLabel.get(held.label_text, held.label_value, held.label_ms, ++seq, model, r.id) as
+            | { variant: string; time_ms: number; prediction: string; confidence: number | null }
+            | undefined;
+          if (!joined) continue;
+          labelsJoined++;
+          batch.add({
+            variant: joined.variant,
+            timeMs: joined.time_ms,
+            prediction: joined.prediction,
+            confidence: joined.confidence,
+            label: held.label_text,
+            value: held.label_text === null ? held.label_value : null,
+            labelMs: held.label_ms,
+          });
+        }
+        writeSeq.run(seq);
+        this.writeRollup(model, batch);
+      }
+      return { accepted, duplicate: records.length - accepted, labelsJoined };
+    });
     this.feedbackTx = this.db.transaction((model: string, items: readonly FeedbackItem[], ctx: FeedbackContext) => {
       let seq = (readSeq.get() as { value: number }).value;
+      let pending: number | undefined;
       const batch = new RollupBatch();
       const outcomes = items.map((item): FeedbackOutcome => {
         const refused = precheck(item, ctx);
@@ -159,22 +217,49 @@ export class SqlitePredictionStore implements PredictionStore {
             });
             return 'accepted';
           }
-          return lookup.get(model, item.predictionId) ? 'duplicate' : missingOutcome(item, ctx);
+          if (lookup.get(model, item.predictionId)) return 'duplicate';
+          const missing = missingOutcome(item, ctx);
+          if (missing !== 'unknown_id' || (ctx.maxPending ?? 0) <= 0) return missing;
+          // No record yet: hold the label while the model has room (it joins when the record arrives).
+          if (isPending.get(model, item.predictionId)) return 'duplicate';
+          pending ??= this.countPending(model);
+          if (pending >= ctx.maxPending!) return 'unknown_id';
+          hold.run(model, item.predictionId, item.label ?? null, item.value ?? null, at, ctx.nowMs);
+          pending++;
+          return 'pending';
         }
         if (!lookup.get(model, item.predictionId)) return missingOutcome(item, ctx);
         return addEvent.run(model, item.predictionId, item.event, item.value ?? null, at).changes > 0 ? 'accepted' : 'duplicate';
       });
       writeSeq.run(seq);
+      this.writeRollup(model, batch);
+      return outcomes;
+    });
+    const dropEmpty = this.db.prepare('DELETE FROM performance_rollup WHERE model = ? AND minute = ? AND n <= 0');
+    this.writeRollup = (model, batch) => {
       for (const d of batch.values()) {
         rollup.run(model, d.variant, d.minute, d.prediction, d.label, d.bin, d.delay, d.n, d.csum, d.correct, d.rn, d.rabs, d.rsq, d.rs);
       }
-      return outcomes;
-    });
+      // An erasure that empties a row removes it (what is left of its float sums is rounding).
+      if (batch.sign < 0) for (const m of batch.minutes()) dropEmpty.run(model, m);
+    };
   }
 
-  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number): Promise<PutPredictionsResult> {
-    const accepted = this.putTx(model, records, receivedMs);
-    return { accepted, duplicate: records.length - accepted };
+  async putPredictions(model: string, records: readonly PredictionRecord[], receivedMs: number, pendingFromMs = 0): Promise<PutPredictionsResult> {
+    return this.putTx(model, records, receivedMs, pendingFromMs);
+  }
+
+  async expirePending(beforeMs: number): Promise<ExpiredPending[]> {
+    const rows = this.db
+      .prepare('DELETE FROM prediction_pending WHERE arrived_ms < ? RETURNING model')
+      .all(beforeMs) as { model: string }[];
+    const by = new Map<string, number>();
+    for (const r of rows) by.set(r.model, (by.get(r.model) ?? 0) + 1);
+    return [...by].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([model, expired]) => ({ model, expired }));
+  }
+
+  async pendingCount(model: string): Promise<number> {
+    return this.countPending(model);
   }
 
   async applyFeedback(model: string, items: readonly FeedbackItem[], ctx: FeedbackContext): Promise<FeedbackOutcome[]> {
@@ -270,7 +355,28 @@ export class SqlitePredictionStore implements PredictionStore {
           `DELETE FROM prediction_events WHERE model = ? AND prediction_id IN (SELECT id FROM predictions WHERE model = ? AND subject = ?)`,
         )
         .run(model, model, subject);
-      return this.db.prepare('DELETE FROM predictions WHERE model = ? AND subject = ?').run(model, subject).changes;
+      const erased = this.db
+        .prepare(
+          `DELETE FROM predictions WHERE model = ? AND subject = ?
+           RETURNING variant, time_ms, prediction, confidence, label_text, label_value, label_ms`,
+        )
+        .all(model, subject) as { variant: string; time_ms: number; prediction: string; confidence: number | null; label_text: string | null; label_value: number | null; label_ms: number | null }[];
+      // The erased labels leave the rollup too: realized performance is then that of the remaining data.
+      const batch = new RollupBatch(-1);
+      for (const r of erased) {
+        if (r.label_ms === null) continue;
+        batch.add({
+          variant: r.variant,
+          timeMs: r.time_ms,
+          prediction: r.prediction,
+          confidence: r.confidence,
+          label: r.label_text,
+          value: r.label_text === null ? r.label_value : null,
+          labelMs: r.label_ms,
+        });
+      }
+      this.writeRollup(model, batch);
+      return erased.length;
     })();
   }
 

@@ -171,20 +171,23 @@ describe('feedback', () => {
           { predictionId: a.id, label: 'sun' },
           { predictionId: b.id, event: 'redo' },
           { predictionId: b.id, event: 'teleport' },
-          { predictionId: 'never-seen', label: 'x' },
+          { predictionId: 'not-yet-shipped', label: 'x' },
+          { predictionId: 'never-seen', event: 'redo' },
           { predictionId: old, label: 'x' },
         ],
       },
     });
     expect(res.status).toBe(200);
-    expect(res.body.received).toBe(6);
-    expect(res.body.outcomes).toEqual({ accepted: 2, duplicate: 1, unknown_event: 1, unknown_id: 1, late: 1 });
+    expect(res.body.received).toBe(7);
+    expect(res.body.outcomes).toEqual({ accepted: 2, duplicate: 1, unknown_event: 1, pending: 1, unknown_id: 1, late: 1 });
     expect(res.body.notAccepted).toEqual([
       { predictionId: a.id, outcome: 'duplicate' },
       { predictionId: b.id, outcome: 'unknown_event' },
+      { predictionId: 'not-yet-shipped', outcome: 'pending' },
       { predictionId: 'never-seen', outcome: 'unknown_id' },
       { predictionId: old, outcome: 'late' },
     ]);
+    expect(await metricValue('modelwatch_feedback_total', { model: m, kind: 'label', outcome: 'pending' })).toBe(1);
     expect(await metricValue('modelwatch_feedback_total', { model: m, kind: 'label', outcome: 'late' })).toBe(1);
     expect(await metricValue('modelwatch_feedback_total', { model: m, kind: 'event', outcome: 'unknown_event' })).toBe(1);
     expect(await metricValue('modelwatch_feedback_total', { model: m, kind: 'label', outcome: 'accepted' })).toBe(1);
@@ -200,5 +203,66 @@ describe('feedback', () => {
     const notJson = await call(api(`/models/${newModel()}/feedback`), { token: TOKEN, body: '{', type: 'application/json' });
     expect(notJson.status).toBe(400);
     expect(notJson.body.code).toBe('MW_ERR_REQUEST_MALFORMED_JSON');
+  });
+});
+
+describe('labels that arrive before their record', () => {
+  let held: RunningCollector;
+  const heldApi = (path: string) => `${held.url}/api/v1${path}`;
+  const heldMetric = async (name: string, labels: Record<string, string>) => {
+    const text = await (await fetch(`${held.url}/metrics`)).text();
+    const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+    return line ? Number(line.split(' ').at(-1)) : undefined;
+  };
+  const label = (m: string, items: unknown[]) => call(heldApi(`/models/${m}/feedback`), { token: TOKEN, body: { items } });
+
+  beforeAll(async () => {
+    held = await startCollector({
+      port: 0,
+      db: join(dir, 'held.db'),
+      token: TOKEN,
+      evaluateEvery: '1h',
+      predictionRetention: '1d',
+      pendingLabels: { max: 2, grace: '2s' },
+    });
+  });
+  afterAll(async () => {
+    await held?.close();
+  });
+
+  it('answers pending, joins the label when the record arrives, and counts it', async () => {
+    const m = newModel();
+    const r = fresh(m, 0, { prediction: 'sun' });
+    const res = await label(m, [{ predictionId: r.id, label: 'sun' }]);
+    expect(res.body.outcomes).toEqual({ pending: 1 });
+    expect(res.body.notAccepted).toEqual([{ predictionId: r.id, outcome: 'pending' }]);
+    expect((await call(heldApi(`/models/${m}/predictions`), { body: { records: [r] }, token: TOKEN })).body).toEqual({ accepted: 1, duplicate: 0 });
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'joined' })).toBe(1);
+    const got = await call(heldApi(`/models/${m}/predictions/${r.id}`), { token: TOKEN });
+    expect(got.body.label).toBe('sun');
+    const labelled = await call(heldApi(`/models/${m}/predictions?labelled=true`), { token: TOKEN });
+    expect(labelled.body.records.map((x: { id: string }) => x.id)).toEqual([r.id]);
+  });
+
+  it('holds at most the configured number per model and counts the labels it drops', async () => {
+    const m = newModel();
+    const res = await label(m, [0, 1, 2].map((i) => ({ predictionId: `late-record-${i}`, label: 'sun' })));
+    expect(res.body.outcomes).toEqual({ pending: 2, unknown_id: 1 });
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'dropped' })).toBe(1);
+  });
+
+  it('expires a held label whose record does not arrive within the grace period and counts it', async () => {
+    const m = newModel();
+    const r = fresh(m, 0);
+    expect((await label(m, [{ predictionId: r.id, label: 'sun' }])).body.outcomes).toEqual({ pending: 1 });
+    const deadline = Date.now() + 10_000;
+    while ((await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'expired' })) !== 1) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await call(heldApi(`/models/${m}/predictions`), { body: { records: [r] }, token: TOKEN });
+    expect((await call(heldApi(`/models/${m}/predictions/${r.id}`), { token: TOKEN })).body.label).toBeUndefined();
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'joined' })).toBeUndefined();
   });
 });

@@ -55,7 +55,9 @@ describe('modelwatch feedback push', () => {
     const r = await cli(['push', file, '--model', 'weather', '--collector', c.url, '--batch', '3']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('8 rows sent to weather: 6 accepted, 1 duplicate, 1 unknown_id');
+    // never-seen-1 has no record yet: the collector holds its label (pending) instead of losing it.
+    expect(r.stdout).toContain('8 rows sent to weather: 6 accepted, 1 duplicate, 1 pending');
+    expect(r.stdout).toContain('1 pending: their prediction records have not reached the collector yet');
     const stored = await (await fetch(`${c.url}/api/v1/models/weather/predictions/${records[1].id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(stored.label).toBe('rain');
     expect(stored.labelTime).toBe('2026-11-29T05:00:00.000Z');

@@ -20,8 +20,8 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
     it('stores records once: a retried batch is counted as duplicates and changes nothing', async () => {
       const store = await fresh();
       const records = [createRecord('m', 0, { inputs: { temp: 3.5, city: 'x' }, traceId: 'a'.repeat(32), pipeline: 'p', subject: 's1' }), createRecord('m', 1)];
-      expect(await store.putPredictions('m', records, RECORD_T0 + 5)).toEqual({ accepted: 2, duplicate: 0 });
-      expect(await store.putPredictions('m', [records[1], createRecord('m', 2)], RECORD_T0 + 6)).toEqual({ accepted: 1, duplicate: 1 });
+      expect(await store.putPredictions('m', records, RECORD_T0 + 5)).toEqual({ accepted: 2, duplicate: 0, labelsJoined: 0 });
+      expect(await store.putPredictions('m', [records[1], createRecord('m', 2)], RECORD_T0 + 6)).toEqual({ accepted: 1, duplicate: 1, labelsJoined: 0 });
       const got = await store.getPrediction('m', records[0].id);
       expect(got).toEqual({ ...records[0], receivedAt: new Date(RECORD_T0 + 5).toISOString(), events: [] });
       expect(await store.getPrediction('other', records[0].id)).toBeUndefined();
@@ -77,6 +77,69 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
         ctx(),
       );
       expect(out).toEqual(['late', 'unknown_id', 'unknown_id', 'late']);
+    });
+
+    it('holds a label that arrives before its record and joins it when the record arrives', async () => {
+      const store = await fresh();
+      const [a, b, other] = [0, 1, 2].map((i) => createRecord('m', i, { prediction: 'sun', confidence: 0.75 }));
+      await store.putPredictions('m', [other], RECORD_T0);
+      const held = ctx({ maxPending: 10, nowMs: RECORD_T0 + 5_000 });
+      expect(
+        await store.applyFeedback(
+          'm',
+          [
+            { predictionId: a.id, label: 'sun' },
+            { predictionId: b.id, value: 2.5 },
+            { predictionId: a.id, label: 'rain' },
+            { predictionId: other.id, label: 'sun' },
+            { predictionId: a.id, event: 'redo' },
+          ],
+          held,
+        ),
+      ).toEqual(['pending', 'pending', 'duplicate', 'accepted', 'unknown_id']);
+      // Sent again before the record arrived: still the first label, held once.
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, label: 'rain' }], held)).toEqual(['duplicate']);
+      expect(await store.pendingCount('m')).toBe(2);
+      expect(await store.getPrediction('m', a.id)).toBeUndefined();
+      expect(await store.putPredictions('m', [a, b], RECORD_T0 + 6_000, RECORD_T0)).toEqual({ accepted: 2, duplicate: 0, labelsJoined: 2 });
+      expect(await store.pendingCount('m')).toBe(0);
+      const labelled = await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY);
+      expect(labelled.map((l) => [l.id, l.label, l.labelValue, l.labelMs])).toEqual([
+        [other.id, 'sun', undefined, RECORD_T0 + 5_000],
+        [a.id, 'sun', undefined, RECORD_T0 + 5_000],
+        [b.id, undefined, 2.5, RECORD_T0 + 5_000],
+      ]);
+      // Counted in realized performance like any label.
+      const [primary] = await store.performanceCounts('m', RECORD_T0 - 60_000, RECORD_T0 + DAY);
+      expect(primary.counts.confusion.reduce((n, p) => n + p.n, 0)).toBe(2);
+      expect(primary.counts.regression.n).toBe(0);
+      expect(primary.delays.reduce((n, d) => n + d, 0)).toBe(3);
+      expect(await store.applyFeedback('m', [{ predictionId: a.id, label: 'rain' }], held)).toEqual(['duplicate']);
+      expect(await store.expirePending(RECORD_T0 + DAY)).toEqual([]);
+    });
+
+    it('holds at most maxPending labels per model and expires those whose record never came', async () => {
+      const store = await fresh();
+      const ids = [0, 1, 2, 3].map((i) => createRecord('m', i));
+      const at = (nowMs: number) => ctx({ maxPending: 2, nowMs });
+      expect(await store.applyFeedback('m', [{ predictionId: ids[0].id, label: 'sun' }], at(RECORD_T0 + 1_000))).toEqual(['pending']);
+      expect(
+        await store.applyFeedback('m', [{ predictionId: ids[1].id, label: 'sun' }, { predictionId: ids[2].id, label: 'sun' }], at(RECORD_T0 + 2_000)),
+      ).toEqual(['pending', 'unknown_id']);
+      // The bound is per model.
+      expect(await store.applyFeedback('n', [{ predictionId: ids[3].id, label: 'sun' }], at(RECORD_T0 + 2_000))).toEqual(['pending']);
+      // Without maxPending nothing is held.
+      expect(await store.applyFeedback('m', [{ predictionId: ids[3].id, label: 'sun' }], ctx())).toEqual(['unknown_id']);
+      expect(await store.pendingCount('m')).toBe(2);
+      expect(await store.expirePending(RECORD_T0 + 1_500)).toEqual([{ model: 'm', expired: 1 }]);
+      // ids[1]'s label is past the grace period when its record arrives (pendingFromMs): not joined, left to expire.
+      expect((await store.putPredictions('m', [ids[0], ids[1]], RECORD_T0 + 9_000, RECORD_T0 + 2_500)).labelsJoined).toBe(0);
+      expect(await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([]);
+      expect(await store.expirePending(RECORD_T0 + 2_500)).toEqual([
+        { model: 'm', expired: 1 },
+        { model: 'n', expired: 1 },
+      ]);
+      expect(await store.pendingCount('m')).toBe(0);
     });
 
     it('records one event per prediction and name, refuses unconfigured names, and counts them per variant', async () => {
@@ -188,6 +251,53 @@ export function predictionStoreContract(name: string, fresh: () => Promise<Predi
       expect(await store.labelledPredictions('m', RECORD_T0 - 1, RECORD_T0 + DAY)).toEqual([]);
       // A re-shipped copy of an erased record is stored again: erasure is not a tombstone.
       expect(await store.applyFeedback('m', [{ predictionId: a.id, event: 'redo' }], ctx())).toEqual(['unknown_id']);
+    });
+
+    it('erasure takes the erased labels out of realized performance: it equals that of the remaining data', async () => {
+      const store = await fresh();
+      const erasedToo = await fresh();
+      // Same minute, same answers: the erased subject's labels share rollup rows with the kept ones.
+      const kept = [0, 1, 2].map((i) => createRecord('m', i, { subject: 'keep', prediction: 'sun', confidence: 0.72 }));
+      const gone = [3, 4].map((i) => createRecord('m', i, { subject: 'gone', prediction: 'sun', confidence: 0.71 }));
+      const goneReg = createRecord('m', 5, { subject: 'gone', variant: 'canary', prediction: 4.5, confidence: undefined });
+      const keptReg = createRecord('m', 6, { subject: 'keep', variant: 'canary', prediction: 2, confidence: undefined });
+      const labels = [
+        { predictionId: kept[0].id, label: 'sun' },
+        { predictionId: kept[1].id, label: 'rain' },
+        { predictionId: gone[0].id, label: 'sun' },
+        { predictionId: gone[1].id, label: 'rain' },
+        { predictionId: goneReg.id, value: 1 },
+        { predictionId: keptReg.id, value: 1.5 },
+      ];
+      await store.putPredictions('m', [...kept, ...gone, goneReg, keptReg], RECORD_T0);
+      expect(await store.applyFeedback('m', labels, ctx())).toEqual(labels.map(() => 'accepted'));
+      expect(await store.deleteBySubject('m', 'gone')).toBe(3);
+      // The reference: a store that only ever saw the remaining data.
+      await erasedToo.putPredictions('m', [...kept, keptReg], RECORD_T0);
+      await erasedToo.applyFeedback('m', labels.filter((l) => l.predictionId !== goneReg.id && !gone.some((g) => g.id === l.predictionId)), ctx());
+      const window = [RECORD_T0 - 60_000, RECORD_T0 + DAY] as const;
+      const after = await store.performanceCounts('m', ...window);
+      const reference = await erasedToo.performanceCounts('m', ...window);
+      expect(after.map((v) => v.variant)).toEqual(['canary', 'primary']);
+      const sortPairs = (c: { prediction: string | null; label: string; n: number }[]) =>
+        [...c].sort((x, y) => `${x.prediction}${x.label}`.localeCompare(`${y.prediction}${y.label}`));
+      for (const [i, v] of after.entries()) {
+        const ref = reference[i];
+        expect(v.variant).toBe(ref.variant);
+        expect(sortPairs(v.counts.confusion)).toEqual(sortPairs(ref.counts.confusion));
+        expect(v.counts.calibration.map((b) => [b.bin, b.n, b.correct])).toEqual(ref.counts.calibration.map((b) => [b.bin, b.n, b.correct]));
+        v.counts.calibration.forEach((b, k) => expect(b.confidenceSum).toBeCloseTo(ref.counts.calibration[k].confidenceSum, 9));
+        expect(v.counts.regression.n).toBe(ref.counts.regression.n);
+        expect(v.counts.regression.absSum).toBeCloseTo(ref.counts.regression.absSum, 9);
+        expect(v.counts.regression.sqSum).toBeCloseTo(ref.counts.regression.sqSum, 9);
+        expect(v.counts.regression.sum).toBeCloseTo(ref.counts.regression.sum, 9);
+        expect(v.delays).toEqual(ref.delays);
+      }
+      expect(after[1].counts.confusion.reduce((n, p) => n + p.n, 0)).toBe(2);
+      expect(after[0].counts.regression.n).toBe(1);
+      // Erasing the last labels of a variant leaves no variant behind.
+      await store.deleteBySubject('m', 'keep');
+      expect(await store.performanceCounts('m', ...window)).toEqual([]);
     });
 
     it('prunes records older than the retention cut with what was joined to them', async () => {

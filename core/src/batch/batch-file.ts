@@ -11,7 +11,7 @@ import { formatOf, type TableFormat } from '../io/open.js';
 import { profileFile, windowFromFile, type ProfileFileResult, type ProgressEvent, type ReferenceOptions } from '../io/profile-file.js';
 import { newStats, type ReadStats, type TableReadOptions } from '../io/table.js';
 import { statSync } from 'node:fs';
-import { openEngine, type EngineFormat } from './engine.js';
+import { openEngine, profileMemoryLimit, type EngineFormat } from './engine.js';
 import { profileWithEngine } from './profile.js';
 import { windowWithEngine } from './window.js';
 
@@ -44,10 +44,10 @@ export async function profileFileBatch(
   const format = engineFormat(path, read);
   let fallbackReason: string | undefined;
   if (format) {
-    statSync(path); // a missing file is the user's error, not a reason to try another reader
+    const size = statSync(path).size; // a missing file is the user's error, not a reason to try another reader
     let engine;
     try {
-      engine = await openEngine();
+      engine = await openEngine(profileMemoryLimit(size));
       const { profile, rows } = await profileWithEngine(engine, path, format, { ...options, metadata: { source: path, ...options.metadata } });
       return { profile, stats: statsFor(path, rows), engine: 'duckdb' };
     } catch (err) {

@@ -1,17 +1,20 @@
 /**
  * `baseline create` on the embedded engine: the same profile the streaming ProfileBuilder makes
- * (same chunks, same bin convention, same category order), computed by DuckDB in two passes over
- * the file, each read with every core:
- *   1. moments per numeric column and 201 quantiles of a systematic row sample (the bin edges
- *      and the profile's sketch), top-category candidates per categorical column;
- *   2. exact counts per chunk and bin of every column (`histogram(x, edges)`), one GROUP BY.
- * Memory does not grow with the file: both passes stream, only aggregates are kept.
+ * (same chunks, same bin convention, same category order), computed by DuckDB with every core:
+ *   0. the rows numbered in file order without a window function (which would run the whole
+ *      scan on one thread): Parquet's `file_row_number`, or for CSV / JSON one parallel,
+ *      order-preserving load into a temp table whose `rowid` is the number (`numberedRows`);
+ *   1. moments and top-category candidates per column, then 201 quantiles of a systematic row
+ *      sample (the bin edges and the profile's sketch);
+ *   2. exact counts per chunk and bin of every column (`histogram(x, edges)`) and the spread
+ *      around the mean, one GROUP BY.
+ * Memory does not grow with the file: the temp table spills to disk beyond the engine's memory
+ * limit, and the passes keep only aggregates.
  */
 import { BASELINE_SCHEMA, type BaselineProfile, type CategoricalFeatureProfile, type ChunkProfile, type FeatureType, type NumericFeatureProfile, type OutputProfile } from '../baseline/profile.js';
 import { DEFAULT_BINS, DEFAULT_TOP_K, type ProfileBuilderOptions } from '../baseline/builder.js';
 import { KLL_DEFAULT_K, type KllSketchData } from '../baseline/sketch.js';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { categoryExpr, inferredType, literal, numericExpr, openSource, type BatchEngine, type EngineFormat, type SourceColumn } from './engine.js';
+import { categoryExpr, inferredType, literal, numericExpr, openSource, parquetSql, type BatchEngine, type EngineFormat, type SourceColumn } from './engine.js';
 
 const MAX_CHUNKS = 200;
 /** Quantiles kept per numeric column: the bin edges (i/bins) are among them when bins divides this. */
@@ -55,19 +58,27 @@ const QUANTILE_SAMPLE = 32_768;
 /** Candidates for a categorical table: the top-K is then chosen on their exact counts. */
 const candidatesFor = (topK: number) => Math.max(2 * topK, 100);
 
-/** Rows in the file, estimated from its size and its first lines (CSV) or read from its footer (Parquet). */
-async function estimateRows(engine: BatchEngine, path: string, format: EngineFormat): Promise<number> {
-  if (format === 'parquet') return Number((await engine.query(`SELECT count(*) AS n FROM read_parquet(${literal(path)})`))[0]!.n);
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(size, 1 << 16));
-    readSync(fd, head, 0, head.length, 0);
-    const lines = head.toString('utf8').split('\n').length - 1;
-    return lines > 1 ? Math.ceil((size / head.length) * (lines - 1)) : 1;
-  } finally {
-    closeSync(fd);
+/**
+ * The profiled columns with each row's number in the file (`rn`, from 0), as a relation every pass
+ * reads in parallel. A window function (`row_number() OVER ()`) would number them too, but it
+ * runs the whole scan on one thread. Parquet has the number for free (`file_row_number`); CSV and
+ * JSON are parsed once, with every core, into a temp table (insertion order preserved, so its
+ * `rowid` is the row's number in the file), and the passes then scan columns instead of parsing
+ * text again. The table lives in DuckDB's buffer pool and spills to its temp directory, so memory
+ * stays flat whatever the file's size.
+ */
+async function numberedRows(engine: BatchEngine, path: string, format: EngineFormat, sourceSql: string, planned: Column[], select: string[]): Promise<string> {
+  if (format === 'parquet') {
+    return `(SELECT file_row_number AS rn${select.length ? ', ' + select.join(', ') : ''} FROM ${parquetSql(path, true)})`;
   }
+  const load = `CREATE TEMP TABLE profiled AS SELECT ${select.length ? select.join(', ') : '1 AS dummy'} FROM ${sourceSql}`;
+  // Only DuckDB's batch insert keeps file order across threads; a plan without it (a join in the
+  // projection, say) would load the rows shuffled and cut wrong chunks: refuse, and the caller
+  // falls back to the streaming reader.
+  const plan = (await engine.query(`EXPLAIN ${load}`)).map((r) => String(r.explain_value)).join('\n');
+  if (!plan.includes('BATCH_CREATE_TABLE_AS')) throw new Error('the engine would not load this file in row order');
+  await engine.query(load);
+  return `(SELECT rowid AS rn${planned.length ? ', ' + planned.map((c) => c.col).join(', ') : ''} FROM profiled)`;
 }
 
 /** `histogram(x, boundaries)` → counts per bin, in the profile's `le` order (open top bin last). */
@@ -96,39 +107,39 @@ export async function profileWithEngine(
   });
   const byName = new Map(source.columns.map((c) => [c.name, c]));
   const select = planned.map((c) => `${c.type === 'numeric' ? numericExpr(byName.get(c.name)) : categoryExpr(byName.get(c.name))} AS ${c.col}`);
-  // Two passes over the file, as the streaming builder makes, each parsed by every core; row
-  // numbers (file order) cut the calibration chunks and pick the quantile sample.
-  const rowsSql = `(SELECT row_number() OVER () - 1 AS rn${select.length ? ', ' + select.join(', ') : ''} FROM ${source.sql})`;
-  const every = Math.max(1, Math.floor((await estimateRows(engine, path, format)) / QUANTILE_SAMPLE));
-
+  const rowsSql = await numberedRows(engine, path, format, source.sql, planned, select);
   const numeric = planned.filter((c) => c.type === 'numeric');
   const categorical = planned.filter((c) => c.type === 'categorical');
   const qs = Array.from({ length: SKETCH_POINTS + 1 }, (_, i) => i / SKETCH_POINTS);
   const edgeQs = Array.from({ length: bins + 1 }, (_, i) => i / bins);
-  const sample = `FILTER (WHERE rn % ${every} = 0)`;
   const pass1 = [
     'count(*) AS rows',
     ...numeric.flatMap((c) => [
       `count(${c.col}) AS n_${c.col}`,
       `min(${c.col}) AS min_${c.col}`,
       `max(${c.col}) AS max_${c.col}`,
-      `avg(${c.col}) AS mean_${c.col}`,
-      `stddev_pop(${c.col}) AS std_${c.col}`,
-      // A systematic sample (every M-th row) for the quantiles: deterministic, rank error ~0.3%
-      // at 32k rows where the streaming path's KLL sketch has ~1.7%. Sorted here: DuckDB's
-      // holistic quantile under a FILTER cost more CPU than both passes' parsing.
-      `list(${c.col}) ${sample} AS s_${c.col}`,
+      // Compensated sums: the passes run on every core and the threads' parts add up in varying
+      // order; fsum keeps that to the last bit or two (CSV and Parquet profiles of one file agree
+      // to about 1e-15 relative; the test allows 1e-12). The spread is summed around this mean in pass 2.
+      `fsum(${c.col}) AS sum_${c.col}`,
     ]),
     ...categorical.flatMap((c) => [`count(${c.col}) AS n_${c.col}`, `approx_top_k(${c.col}, ${candidatesFor(topK)}) AS k_${c.col}`]),
   ];
   const [stats] = await engine.query(`SELECT ${pass1.join(', ')} FROM ${rowsSql}`);
   const rows = Number(stats!.rows);
-
+  // A systematic sample (every M-th row) for the quantiles: deterministic, rank error ~0.3% at
+  // 32k rows where the streaming path's KLL sketch has ~1.7%. One filter on the row number, the
+  // columns sorted here: DuckDB's holistic quantile, or one FILTER clause per column, cost more
+  // CPU than the passes' parsing.
+  const every = Math.max(1, Math.floor(rows / QUANTILE_SAMPLE));
+  const [sampled] = numeric.length
+    ? await engine.query(`SELECT ${numeric.map((c) => `list(${c.col}) AS s_${c.col}`).join(', ')} FROM ${rowsSql} WHERE rn % ${every} = 0`)
+    : [{}];
   const edgesOf = new Map<string, number[]>();
   const sketchOf = new Map<string, number[]>();
   for (const c of numeric) {
     const n = Number(stats![`n_${c.col}`]);
-    const sorted = Float64Array.from(((stats![`s_${c.col}`] as unknown[] | null) ?? []).filter((v) => v !== null).map(Number)).sort();
+    const sorted = Float64Array.from(((sampled![`s_${c.col}`] as unknown[] | null) ?? []).filter((v) => v !== null).map(Number)).sort();
     const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
     sketchOf.set(c.col, sorted.length ? qs.map(at) : []);
     const raw = n && sorted.length ? edgeQs.map(at) : [];
@@ -158,7 +169,13 @@ export async function profileWithEngine(
     const index = cands.length ? `CASE ${c.col} ${cands.map((v, i) => `WHEN ${literal(v)} THEN ${i}`).join(' ')} ELSE ${cands.length} END` : `CASE WHEN ${c.col} IS NULL THEN NULL ELSE 0 END`;
     return `histogram(${index}) AS h_${c.col}`;
   };
-  const counted = await engine.query(`SELECT rn // ${chunkRows} AS chunk, count(*) AS n${planned.length ? ', ' + planned.map(hist).join(', ') : ''} FROM ${rowsSql} GROUP BY chunk`);
+  const meanOf = new Map(numeric.map((c) => [c.col, Number(stats![`n_${c.col}`]) ? Number(stats![`sum_${c.col}`]) / Number(stats![`n_${c.col}`]) : 0]));
+  // (A sum that overflowed to ±Infinity is no SQL literal: the spread is then summed around 0.)
+  const spread = numeric.map((c) => `fsum((${c.col} - ${Number.isFinite(meanOf.get(c.col)) ? meanOf.get(c.col) : 0})::DOUBLE ^ 2) AS m2_${c.col}`);
+  const counted = await engine.query(`SELECT rn // ${chunkRows} AS chunk, count(*) AS n${[...planned.map(hist), ...spread].map((x) => ', ' + x).join('')} FROM ${rowsSql} GROUP BY chunk`);
+  // Chunk by chunk in file order: the same sums whatever order DuckDB returns the groups in.
+  counted.sort((a, b) => Number(a.chunk) - Number(b.chunk));
+  const m2Of = new Map(numeric.map((c) => [c.col, counted.reduce((s, r) => s + Number(r[`m2_${c.col}`] ?? 0), 0)]));
   const perChunk = planned.map(() => Array.from({ length: nChunks }, () => ({ counts: [] as number[], missing: 0 })));
   for (const r of counted) {
     const k = Number(r.chunk);
@@ -232,8 +249,8 @@ export async function profileWithEngine(
         missing,
         min,
         max,
-        mean: n ? Number(stats![`mean_${c.col}`]) : 0,
-        std: n ? Number(stats![`std_${c.col}`]) : 0,
+        mean: n ? meanOf.get(c.col)! : 0,
+        std: n ? Math.sqrt(m2Of.get(c.col)! / n) : 0,
         bins: { edges, counts: edges.length ? totals : [0] },
         sketch: sketchFrom(n ? sketchOf.get(c.col)! : [], n, min, max),
       };

@@ -49,6 +49,8 @@ export const ConfigErrors = {
   collectorTls: spec('MW_COLLECTOR_TLS', 400, '{detail}'),
   collectorDrift: spec('MW_COLLECTOR_DRIFT', 400, '{detail}'),
   collectorDriftConfig: spec('MW_COLLECTOR_DRIFT_CONFIG', 400, '{detail}'),
+  /** Concept-drift detector parameters (DDM, ADWIN, Page-Hinkley). */
+  collectorConceptDrift: spec('MW_COLLECTOR_CONCEPT_DRIFT', 400, '{detail}'),
   collectorFlag: spec('MW_COLLECTOR_FLAG', 400, '{detail}'),
   collectorQueryTimeout: spec('MW_COLLECTOR_QUERY_TIMEOUT', 400, '{detail}'),
   collectorWindowsFrom: spec('MW_COLLECTOR_WINDOWS_FROM', 400, '{detail}'),
@@ -125,6 +127,7 @@ export const FeedbackErrors = {
   labelFile: spec('MW_ERR_FEEDBACK_FILE', 400, '{file}: {detail}'),
   retentionConfig: spec('MW_COLLECTOR_RETENTION', 400, '{detail}'),
   eventsConfig: spec('MW_COLLECTOR_EVENTS', 400, '{detail}'),
+  pendingConfig: spec('MW_COLLECTOR_PENDING_LABELS', 400, '{detail}'),
 } as const;
 
 /** Humans in the loop: review queue, retraining triggers, dataset export. */

@@ -29,10 +29,12 @@ export function isEventFeedback(item: FeedbackItem): item is EventFeedback {
 /**
  * What became of one feedback item. Everything not accepted is counted by this reason on
  * `modelwatch_feedback_total`, and answered per item, so nothing is lost without a trace.
+ * `pending`: a label whose prediction record has not arrived yet (records ship asynchronously),
+ * held by the collector for a grace period and joined when the record arrives.
  */
-export type FeedbackOutcome = 'accepted' | 'duplicate' | 'unknown_id' | 'late' | 'unknown_event';
+export type FeedbackOutcome = 'accepted' | 'pending' | 'duplicate' | 'unknown_id' | 'late' | 'unknown_event';
 
-export const FEEDBACK_OUTCOMES: readonly FeedbackOutcome[] = ['accepted', 'duplicate', 'unknown_id', 'late', 'unknown_event'];
+export const FEEDBACK_OUTCOMES: readonly FeedbackOutcome[] = ['accepted', 'pending', 'duplicate', 'unknown_id', 'late', 'unknown_event'];
 
 export const FEEDBACK_LIMITS = { batch: 10_000, labelLength: 256, eventLength: 64 } as const;
 

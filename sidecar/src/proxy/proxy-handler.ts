@@ -1,4 +1,4 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { ErrorReason, Outcome } from '@modelwatch/core';
@@ -9,6 +9,8 @@ import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { heldAnswer } from '../review/held-answer.js';
 import { InferenceExchange } from '../server/exchange.js';
 import { sendError } from '../server/respond.js';
+import type { ServerReply, ServerRequest } from '../server/http-types.js';
+import { internalFailure } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
 import { TRACE_ID_HEADER } from '../tracing/tracing.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
@@ -94,14 +96,26 @@ export class ProxyHandler {
     this.forwarder.close();
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+  /** True for the calls handle() monitors (the ones the sidecar's own HTTP server may carry). */
+  monitors(method: string, path: string): boolean {
+    const route = this.codec.matchInference(method, path);
+    return route !== null && (route.model === undefined || route.model === this.rt.config.name);
+  }
+
+  handle(req: ServerRequest, res: ServerReply, path: string): void {
     const route = this.codec.matchInference(req.method ?? 'GET', path);
-    if (route && route.model !== undefined && route.model !== this.rt.config.name) {
-      // Issue 12, item 8: another model's traffic was counted under this one's name.
-      this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
-      this.passThrough(req, res);
-    } else if (route) void this.monitored(req, res, path);
-    else this.passThrough(req, res);
+    if (route && (route.model === undefined || route.model === this.rt.config.name)) {
+      this.monitored(req, res, path);
+      return;
+    }
+    // Streamed through: node:http's messages only (the sidecar's own server hands such calls to node:http).
+    if (!(req instanceof IncomingMessage)) {
+      internalFailure(this.rt, res, new Error(`pass-through of ${req.method} ${path} reached the fast server`));
+      return;
+    }
+    // Issue 12, item 8: another model's traffic was counted under this one's name.
+    if (route) this.rt.telemetry.unmonitoredPayload(UNMONITORABLE_OTHER_MODEL);
+    this.passThrough(req, res as ServerResponse);
   }
 
   private upstreamOptions(req: IncomingMessage, headers: OutgoingHttpHeaders): http.RequestOptions {
@@ -131,11 +145,24 @@ export class ProxyHandler {
     req.pipe(up);
   }
 
-  private async monitored(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  private monitored(req: ServerRequest, res: ServerReply, path: string): void {
     const ex = new InferenceExchange(this.rt, req, res, this.route, path);
+    const ready = ex.readyBody();
+    if (ready !== undefined) this.checked(req, res, ex, ready);
+    else void this.whenBody(req, res, ex);
+  }
+
+  private async whenBody(req: ServerRequest, res: ServerReply, ex: InferenceExchange): Promise<void> {
     try {
       const body = await ex.body();
-      if (!body) return;
+      if (body) this.checked(req, res, ex, body);
+    } catch (err) {
+      ex.internal(err);
+    }
+  }
+
+  private checked(req: ServerRequest, res: ServerReply, ex: InferenceExchange, body: Buffer): void {
+    try {
       // The request is parsed before forwarding: bad input is refused here and never reaches the model.
       const request = this.codec.parseRequest(body, req.headers);
       if (!request.ok && request.kind === 'invalid') {
@@ -153,7 +180,7 @@ export class ProxyHandler {
    * monitor up to the response limit (beyond it the copy is dropped and the answer counted
    * unmonitored; memory stays bounded). Parsing and metrics run after res.end().
    */
-  private forward(req: IncomingMessage, res: ServerResponse, ex: InferenceExchange, body: Buffer, request: Parsed<InputBatch>): void {
+  private forward(req: ServerRequest, res: ServerReply, ex: InferenceExchange, body: Buffer, request: Parsed<InputBatch>): void {
     const t0 = performance.now();
     let settled = false;
     let status = 502;
@@ -270,8 +297,8 @@ export class ProxyHandler {
    * the review header (and, for OIP, `parameters.modelwatch_review`), and recorded.
    */
   private answerHeld(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: ServerRequest,
+    res: ServerReply,
     ex: InferenceExchange,
     body: Buffer,
     request: Parsed<InputBatch>,

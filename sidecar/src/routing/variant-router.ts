@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
   AutomationLevel,
@@ -8,6 +7,7 @@ import {
 } from '@modelwatch/core';
 import type { RolloutConfig } from '../config/types.js';
 import { readBody } from '../server/body.js';
+import type { ServerReply, ServerRequest } from '../server/http-types.js';
 import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
 import { sendJson } from '../server/respond.js';
 import type { AnsweredExchange } from './answered.js';
@@ -132,8 +132,19 @@ export class VariantRouter {
       : undefined);
   }
 
+  /**
+   * True when the variant(s) answering this call monitor it inline as proxies (what the sidecar's
+   * own HTTP/1.1 server carries; everything else is left to node:http).
+   */
+  servesInline(method: string, path: string): boolean {
+    const a = this.automation;
+    if (a !== AutomationLevel.full && a !== AutomationLevel.partial && a !== AutomationLevel.assistance) return false;
+    if (this.primary.monitorsInline?.(method, path) !== true) return false;
+    return this.canary === undefined || this.canary.monitorsInline?.(method, path) === true;
+  }
+
   /** Routes one request; false when no variant has such a route (the server answers 404). */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  handle(req: ServerRequest, res: ServerReply, path: string): boolean {
     const primary = this.primary;
     if (this.automation === AutomationLevel.full || this.automation === AutomationLevel.partial || this.automation === AutomationLevel.assistance) {
       let v = primary;
@@ -162,7 +173,7 @@ export class VariantRouter {
     return true;
   }
 
-  private async acceptForShadow(req: IncomingMessage, res: ServerResponse, primary: Variant): Promise<void> {
+  private async acceptForShadow(req: ServerRequest, res: ServerReply, primary: Variant): Promise<void> {
     const r = await readBody(req, this.maxBodyBytes);
     if (!r.ok) {
       if (!res.headersSent) sendJson(res, r.tooLarge ? 413 : 400, JSON.stringify({ error: r.tooLarge ? `request body exceeds the limit of ${this.maxBodyBytes} bytes` : 'unreadable request body' }));

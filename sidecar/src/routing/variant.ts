@@ -9,6 +9,8 @@ import { SidecarTelemetry } from '../metrics/telemetry.js';
 import { createCodec, readinessPath } from '../proxy/codecs.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { ServerReply, ServerRequest } from '../server/http-types.js';
+import { FastRequest } from '../server/http1/fast-request.js';
 import { probeUntilReady } from '../server/readiness.js';
 import type { Runtime } from '../server/runtime.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
@@ -34,7 +36,9 @@ export interface Variant {
   /** True for the calls the handler monitors as inference (the ones routing splits). */
   isInference(method: string, path: string): boolean;
   /** False when the path is no route of this variant (the server answers 404). */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  handle(req: ServerRequest, res: ServerReply, path: string): boolean;
+  /** Proxy variants: true for the calls monitored inline (the ones the sidecar's own HTTP server may carry). */
+  monitorsInline?(method: string, path: string): boolean;
   setObserver(observer: ExchangeObserver | undefined): void;
   /** Tap nginx: the UDP port of the syslog listener. */
   readonly tapPort?: number;
@@ -100,7 +104,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       classLabels: m.classLabels,
       featureNames: config.features.length > 0 ? config.features.map((f) => f.name) : m.featureNames,
       isInference: (method, path) => method === 'POST' && path.endsWith('/infer'),
-      handle: (req, res, path) => handler.handle(req, res, path),
+      handle: (req, res, path) => handler.handle(...nodeMessages(req, res), path),
       setObserver: (o) => {
         handler.observer = o;
       },
@@ -120,7 +124,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       isInference: () => false,
       handle: (req, res) => {
         if (!tap.handle) return false;
-        tap.handle(req, res);
+        tap.handle(...nodeMessages(req, res));
         return true;
       },
       setObserver: () => {},
@@ -147,6 +151,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
     classLabels: undefined,
     featureNames,
     isInference: (method, path) => codec.matchInference(method, path) !== null,
+    monitorsInline: (method, path) => handler.monitors(method, path),
     handle: (req, res, path) => {
       handler.handle(req, res, path);
       return true;
@@ -161,4 +166,13 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       target.close();
     },
   };
+}
+
+/**
+ * Embedded and tap handlers read node:http's messages. The sidecar's own HTTP server only carries
+ * proxy variants' inference calls (VariantRouter.servesInline), so a FastRequest never gets here.
+ */
+function nodeMessages(req: ServerRequest, res: ServerReply): [IncomingMessage, ServerResponse] {
+  if (req instanceof FastRequest) throw new Error('an embedded or tap handler was given a request of the fast HTTP server');
+  return [req as IncomingMessage, res as ServerResponse];
 }

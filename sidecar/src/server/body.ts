@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { FastRequest } from './http1/fast-request.js';
+import type { ServerRequest } from './http-types.js';
 
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: true; received: number } | { ok: false; tooLarge: false };
 
@@ -7,11 +9,17 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: tru
  * before reading anything; a streamed body stops being read (and the connection is dropped after
  * the 413 answer) as soon as it crosses the limit, so a huge upload costs at most `limit` bytes.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+export function readBody(req: ServerRequest, limit: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
+  // The sidecar's own server has usually read the body with the head already.
+  if (req instanceof FastRequest) return req.readBody(limit, Number.isFinite(declared) ? declared : 0);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.resolve({ ok: false, tooLarge: true, received: declared });
   }
+  return readStream(req as IncomingMessage, limit);
+}
+
+function readStream(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

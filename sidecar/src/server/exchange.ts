@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { correlationId, ErrorReason, internalError, Outcome, type ErrorReasonValue, type OutcomeValue } from '@modelwatch/core';
 import { TRACE_ID_HEADER, type ServerSpan } from '../tracing/tracing.js';
 import { readBody, type BodyResult } from './body.js';
+import { FastRequest } from './http1/fast-request.js';
+import type { ServerReply, ServerRequest } from './http-types.js';
 import { sendError, sendJson } from './respond.js';
 import type { Runtime } from './runtime.js';
 import { timedOut } from './overload.js';
@@ -20,8 +21,8 @@ export class InferenceExchange {
 
   constructor(
     readonly rt: Runtime,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: ServerRequest,
+    readonly res: ServerReply,
     route: string,
     path: string,
   ) {
@@ -32,6 +33,17 @@ export class InferenceExchange {
     res.once('close', () => {
       if (!this.done) this.finish(Outcome.clientError, 499, 0);
     });
+  }
+
+  /**
+   * The body, when the sidecar's own HTTP server read all of it with the head (the usual inference
+   * call): no promise and no turn of the microtask queue. Otherwise undefined: use body().
+   */
+  readyBody(): Buffer | undefined {
+    if (!(this.req instanceof FastRequest)) return undefined;
+    const body = this.req.completeBody(this.rt.config.limits.maxBodyBytes);
+    if (body !== undefined) this.requestBytes = body.length;
+    return body;
   }
 
   async body(): Promise<Buffer | undefined> {

@@ -22,9 +22,27 @@ function rawAnswer(status: number, reason: string, err: ModelwatchError, extra =
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`;
 }
 
+/** Marks a socket as answered 408 (the exchange reading its body then records a 408, not a 400). */
+export function markTimedOut(socket: Duplex): void {
+  (socket as unknown as Record<symbol, unknown>)[TIMED_OUT] = true;
+}
+
+/** The raw answers written on a socket when no handler is involved (built once per server). */
+export function rawRefusals(limits: Limits): { timeout: string; malformed: string; headersTooLarge: string; connect: string } {
+  const timeout = new ModelwatchError(RequestErrors.timeout, { ms: limits.headersTimeoutMs + limits.bodyTimeoutMs });
+  return {
+    timeout: rawAnswer(408, 'Request Timeout', timeout),
+    malformed: rawAnswer(400, 'Bad Request', new ModelwatchError(RequestErrors.malformedHttp)),
+    headersTooLarge: rawAnswer(431, 'Request Header Fields Too Large', new ModelwatchError(RequestErrors.invalid, { detail: 'request headers are too large' })),
+    connect: rawAnswer(405, 'Method Not Allowed', new ModelwatchError(RequestErrors.connectNotSupported), 'allow: GET, POST, PUT, DELETE, HEAD, OPTIONS\r\n'),
+  };
+}
+
 export interface OverloadOptions {
   limits: Limits;
   telemetry: SidecarTelemetry;
+  /** Closes the idle connections node:http does not know of (the sidecar's own HTTP/1.1 server). */
+  closeIdle?: () => void;
 }
 
 /** Server options for node:http derived from the limits (timeouts are enforced by Node itself). */
@@ -38,20 +56,12 @@ export function serverTimeouts(limits: Limits): { headersTimeout: number; reques
   };
 }
 
-export function protect(server: Server, { limits, telemetry }: OverloadOptions): void {
-  const timeout = new ModelwatchError(RequestErrors.timeout, { ms: limits.headersTimeoutMs + limits.bodyTimeoutMs });
-  const malformed = new ModelwatchError(RequestErrors.malformedHttp);
-  const connect = new ModelwatchError(RequestErrors.connectNotSupported);
-  const answers = {
-    timeout: rawAnswer(408, 'Request Timeout', timeout),
-    malformed: rawAnswer(400, 'Bad Request', malformed),
-    tooLarge: rawAnswer(431, 'Request Header Fields Too Large', new ModelwatchError(RequestErrors.invalid, { detail: 'request headers are too large' })),
-    connect: rawAnswer(405, 'Method Not Allowed', connect, 'allow: GET, POST, PUT, DELETE, HEAD, OPTIONS\r\n'),
-  };
+export function protect(server: Server, { limits, telemetry, closeIdle }: OverloadOptions): void {
+  const answers = rawRefusals(limits);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      (socket as unknown as Record<symbol, unknown>)[TIMED_OUT] = true;
+      markTimedOut(socket);
       // A timeout before any handler saw the request is counted here; one during the body is
       // counted by the exchange that was reading it.
       if (!(socket as unknown as { _httpMessage?: unknown })._httpMessage) telemetry.error(ErrorReason.requestTimeout);
@@ -64,7 +74,7 @@ export function protect(server: Server, { limits, telemetry }: OverloadOptions):
       socket.destroy();
       return;
     }
-    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? answers.tooLarge : answers.malformed);
+    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? answers.headersTooLarge : answers.malformed);
   });
 
   // Without a listener Node drops a CONNECT without a word: this is not a forward proxy, say so.
@@ -79,6 +89,7 @@ export function protect(server: Server, { limits, telemetry }: OverloadOptions):
     if (open > limits.maxConnections) {
       // Make room from idle keep-alive connections before refusing a new client.
       server.closeIdleConnections();
+      closeIdle?.();
     }
     telemetry.setConnections(open);
     socket.once('close', () => {

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import {
   correlationId,
   ErrorReason,
@@ -8,12 +7,13 @@ import {
   RequestErrors,
   type ErrorReasonValue,
 } from '@modelwatch/core';
+import type { ServerReply } from './http-types.js';
 import type { Runtime } from './runtime.js';
 
 const JSON_TYPE = 'application/json';
 
 /** Writes a JSON body; returns its size in bytes (for the response size histogram). */
-export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): number {
+export function sendJson(res: ServerReply, status: number, body: string, headers?: Record<string, string>): number {
   const len = Buffer.byteLength(body);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': len, ...headers });
   res.end(body);
@@ -56,7 +56,7 @@ export function errorCode(status: number, reason?: ErrorReasonValue): string {
 }
 
 /** A JSON error answer `{"error", "code"}`, the code from the catalogue (by reason, else by status). */
-export function sendError(res: ServerResponse, status: number, message: string, headers?: Record<string, string>, reason?: ErrorReasonValue): number {
+export function sendError(res: ServerReply, status: number, message: string, headers?: Record<string, string>, reason?: ErrorReasonValue): number {
   return sendJson(res, status, JSON.stringify({ error: message, code: errorCode(status, reason) }), headers);
 }
 
@@ -65,7 +65,7 @@ export function sendError(res: ServerResponse, status: number, message: string, 
  * (no stack, no path), counted as request_errors_total{reason="internal"}, and logged once with
  * the same id and the stack so the operator can find it.
  */
-export function internalFailure(rt: Pick<Runtime, 'log' | 'telemetry'>, res: ServerResponse, err: unknown): void {
+export function internalFailure(rt: Pick<Runtime, 'log' | 'telemetry'>, res: ServerReply, err: unknown): void {
   const id = correlationId();
   rt.telemetry.error(ErrorReason.internal);
   rt.log(`internal error ${id}: ${(err as Error)?.stack ?? String(err)}`);

@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
 import { join } from 'node:path';
 import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
@@ -21,7 +21,9 @@ import { openReview } from '../review/open-review.js';
 import { classLabelsOf, openPredictionLog } from '../predictions/open-prediction-log.js';
 import { internalFailure, sendError, sendJson } from './respond.js';
 import { rateLimitedLog } from './runtime.js';
-import { overloadAnswer, protect, serverTimeouts } from './overload.js';
+import { markTimedOut, overloadAnswer, protect, rawRefusals, serverTimeouts } from './overload.js';
+import type { ServerReply, ServerRequest } from './http-types.js';
+import { FastHttpServer } from './http1/fast-server.js';
 
 export interface SidecarDeps {
   /** Tracer provider to use instead of the OTEL_* environment (tests pass an in-memory one). */
@@ -35,6 +37,14 @@ export interface SidecarDeps {
   /** --workers: /metrics serves what this returns (every worker's metrics, merged by the primary). */
   aggregateMetrics?: () => Promise<string>;
 }
+
+/**
+ * Which HTTP server carries the proxy's inference calls: the sidecar's own HTTP/1.1 server (the
+ * default for a plain-HTTP proxy), or node:http for everything with `MODELWATCH_HTTP_SERVER=node`
+ * (the fallback, and the comparison side of bench/sidecar/run.ts). TLS, embedded and tap sidecars
+ * always use node:http(s).
+ */
+export const HTTP_SERVER_ENV = 'MODELWATCH_HTTP_SERVER';
 
 export interface RunningSidecar {
   url: string;
@@ -194,7 +204,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     const r = router.current;
     return (telemetryOf.get(r.primary)?.inFlight ?? 0) + (r.canary ? telemetryOf.get(r.canary.variant)?.inFlight ?? 0 : 0);
   };
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: ServerRequest, res: ServerReply) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -231,7 +241,7 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
     sendError(res, 404, `no route for ${req.method} ${path}; this sidecar serves the Open Inference Protocol v2 under /v2`);
   };
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: ServerRequest, res: ServerReply) => {
     try {
       handle(req, res);
     } catch (err) {
@@ -242,9 +252,24 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const server: http.Server = serverMaterial
     ? https.createServer({ ...serverOptions, ...serverMaterial }, listener)
     : http.createServer(serverOptions, listener);
-  protect(server, { limits: config.limits, telemetry });
+  // The proxy's hot path off node:http (docs/performance.md, "Data path"): decided once, here.
+  const fast = !serverMaterial && config.source.kind === 'proxy' && (deps.env ?? process.env)[HTTP_SERVER_ENV] !== 'node'
+    ? new FastHttpServer({
+        limits: config.limits,
+        keepAliveTimeoutMs: serverOptions.keepAliveTimeout,
+        checkIntervalMs: serverOptions.connectionsCheckingInterval,
+        refusals: rawRefusals(config.limits),
+        serves: (method, path) => path === '/healthz' || path === '/readyz' || (path === '/metrics' && method === 'GET') || router.servesInline(method, path),
+        onRequest: listener,
+        onHeadersTimeout: () => telemetry.error(ErrorReason.requestTimeout),
+        onBodyTimeout: markTimedOut,
+      })
+    : undefined;
+  fast?.attach(server);
+  protect(server, { limits: config.limits, telemetry, ...(fast ? { closeIdle: () => fast.closeIdle() } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
+      fast?.close();
       void rollouts.close().then(() => reject(err));
     });
     server.listen(config.port, config.host, () => {
@@ -283,9 +308,16 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), Math.min(config.limits.upstreamTimeoutMs, 10_000));
+        fast?.drain();
+        const grace = setTimeout(() => {
+          server.closeAllConnections();
+          fast?.destroyAll();
+        }, Math.min(config.limits.upstreamTimeoutMs, 10_000));
         grace.unref();
-        server.once('close', () => clearTimeout(grace));
+        server.once('close', () => {
+          clearTimeout(grace);
+          fast?.close();
+        });
       });
       await rollouts.close();
       await predictions.close();

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamPool } from '../../src/proxy/upstream-pool.js';
 
 /** A real TCP server that answers each request with the bytes `reply` returns, split as given. */
-async function rawServer(reply: (request: string, n: number) => { parts: string[]; close?: boolean }): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
+async function rawServer(reply: (request: string, n: number) => { parts: string[]; close?: boolean }): Promise<{ port: number; connections: () => number; closeIdle(): Promise<void>; close(): Promise<void> }> {
   let connections = 0;
   let n = 0;
   const sockets = new Set<net.Socket>();
@@ -32,6 +32,11 @@ async function rawServer(reply: (request: string, n: number) => { parts: string[
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => connections,
+    /** Ends every connection and resolves once the client side has closed them too. */
+    closeIdle: async () => {
+      for (const s of sockets) s.end();
+      while (sockets.size > 0) await new Promise((r) => setTimeout(r, 5));
+    },
     close: () => new Promise<void>((r) => {
       for (const s of sockets) s.destroy();
       server.close(() => r());
@@ -102,6 +107,15 @@ describe('UpstreamPool (raw HTTP/1.1 client of the proxy hop)', () => {
     expect((await call(pool)).error).toBe('ECONNRESET');
     const closedPool = new UpstreamPool('127.0.0.1', 1);
     expect((await call(closedPool)).error).toBe('ECONNREFUSED');
+  });
+
+  it('forgets a keep-alive connection the upstream closed while idle, and calls on a new one', async () => {
+    const { srv, pool } = await setup(() => ({ parts: ['HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\na'] }));
+    expect((await call(pool)).body).toBe('a');
+    // The upstream's idle timeout: it closes without a word after answering.
+    await srv.closeIdle();
+    expect(await call(pool)).toMatchObject({ status: 200, body: 'a' });
+    expect(srv.connections()).toBe(2);
   });
 
   it('refuses a malformed status line with EBADRESPONSE', async () => {

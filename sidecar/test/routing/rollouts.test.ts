@@ -119,32 +119,43 @@ describe('variants of one model in a sidecar', () => {
     }, { defaultMetrics: false });
     try {
       const statuses = new Map<number, number>();
-      const seen: string[] = [];
+      // Which variant answered, by the routing phase the request was sent in. A request sent
+      // while an admin call is in flight may land on either side, so only settled phases count.
+      type Phase = 'blue' | 'switching' | 'green' | 'rolling-back' | 'blue-again';
+      let phase: Phase = 'blue';
+      const servedIn = new Map<Phase, Set<string>>();
       let stop = false;
       const load = (async () => {
         await pool(1e9, 8, async () => {
           if (stop) throw new Error('stop');
+          const sentIn = phase;
           const res = await infer(`${sc.url}/v1/models/m:predict`, tfBody(0.3));
           await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const by = res.headers.get('x-served-by')!;
-          if (seen.at(-1) !== by) seen.push(by);
+          servedIn.set(sentIn, (servedIn.get(sentIn) ?? new Set()).add(by));
         }).catch(() => undefined);
       })();
       await until(() => (statuses.get(200) ?? 0) > 200);
+      phase = 'switching';
       const sw = await admin(sc, 'PUT', '/admin/routing', { primary: 'green', reason: 'release 2' });
+      phase = 'green';
       expect(sw.status).toBe(200);
       expect(sw.json.event).toMatchObject({ action: 'switch', actor: 'alice', variant: 'green', reason: 'release 2', before: { primary: 'blue' }, after: { primary: 'green' } });
       const afterSwitch = statuses.get(200)!;
       await until(() => (statuses.get(200) ?? 0) > afterSwitch + 200);
+      phase = 'rolling-back';
       const back = await admin(sc, 'POST', '/admin/rollback', { reason: 'errors on green' });
+      phase = 'blue-again';
       expect(back.json.event).toMatchObject({ action: 'rollback', actor: 'alice', after: { primary: 'blue' } });
       const afterBack = statuses.get(200)!;
       await until(() => (statuses.get(200) ?? 0) > afterBack + 200);
       stop = true;
       await load;
       expect([...statuses.keys()]).toEqual([200]);
-      expect(seen).toEqual(['blue', 'green', 'blue']);
+      expect([...servedIn.get('blue')!]).toEqual(['blue']);
+      expect([...servedIn.get('green')!]).toEqual(['green']);
+      expect([...servedIn.get('blue-again')!]).toEqual(['blue']);
       const text = await (await fetch(`${sc.url}/metrics`)).text();
       expect(sample(text, 'modelwatch_rollout_events_total', { variant: 'green', action: 'switch', trigger: 'manual' })).toBe(1);
       expect(sample(text, 'modelwatch_rollout_events_total', { variant: 'green', action: 'rollback', trigger: 'manual' })).toBe(1);
