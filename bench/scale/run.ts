@@ -330,7 +330,7 @@ async function rawRun(kind: 'prometheus' | 'victoria-metrics', replicas: number)
         extra.recordedBucketSeries = Number(body.data?.result?.[0]?.value[1] ?? 0);
       }
     }
-    const peakAll = e.peakAnon();
+    const peakAll = Math.max(e.peakAnon(), mem.anon || 0);
     extra.vmHwmTotal = e.capped() ? '-' : gb(memory(e.pid).peak);
     let collectorDefaultLimit: CollectorCheck[] | undefined;
     if (kind === 'victoria-metrics' && !e.capped()) {
@@ -377,7 +377,7 @@ async function recordedRun(replicas: number): Promise<Record<string, unknown>> {
     // Samples the rounds saw: zero would mean the recorded series were not found.
     const samples = [...text.matchAll(/^modelwatch_drift_window_samples\{[^}]*kind="input"[^}]*\} (\S+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const mem = memory(engine.pid);
-    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.wall.toFixed(2), engineCpu: round.engineCpu.toFixed(2), collectorCpu: round.ownCpu.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.anon), peak: gb(engine.peakAnon()) };
+    return { replicas, models: MODELS, features: FEATURES, recordedSeries: series, backfill: started.backfillSeconds.toFixed(1), round: round.wall.toFixed(2), engineCpu: round.engineCpu.toFixed(2), collectorCpu: round.ownCpu.toFixed(2), modelsEvaluated: evaluated, windowSamples: samples, failures, rss: gb(mem.anon), peak: gb(Math.max(mem.anon, engine.peakAnon())) };
   } finally {
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });
