@@ -4,6 +4,13 @@ import { alert, type RuleGroup } from '../rule.js';
 const c = config.performance;
 const w = `window="${c.window}"`;
 
+/** A Prometheus duration of one unit ('90s', '15m', '1d') in seconds, for comparing with time(). */
+function durationSeconds(text: string): number {
+  const m = /^(\d+)([smhd])$/.exec(text);
+  if (!m) throw new Error(`alert-rules config: '${text}' is not a duration of one unit (s, m, h, d)`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
 export const performanceRecording: RuleGroup = {
   name: 'modelwatch-performance.rules',
   rules: [
@@ -13,10 +20,12 @@ export const performanceRecording: RuleGroup = {
       expr: `max by (model, variant, window) (modelwatch_performance_realized{metric="accuracy",${w}}) / on (model) group_left () max by (model) (modelwatch_performance_reference{metric="accuracy"})`,
     },
     {
-      // Detectors that detected a concept drift recently, per model and variant (0 when none did:
-      // ceil(clamp_max(increase, 1)) is 1 for any detection, whatever increase()'s extrapolation).
+      // Detectors whose last detection is recent, per model and variant (0 when none is). Read from
+      // the last-detection timestamp, not increase() of the detection counter: a counter series
+      // first scraped at 1 (the detector fired in the collector's first round over a backlog, or
+      // right after a restart) shows no increase, and the alert would never fire.
       record: 'model_variant:modelwatch_concept_drift_detectors:count',
-      expr: `sum by (model, variant) (ceil(clamp_max(increase(modelwatch_concept_drift_detections_total[${c.conceptAgreementRange}]), 1)))`,
+      expr: `count by (model, variant) (time() - modelwatch_concept_drift_last_detection_timestamp_seconds <= ${durationSeconds(c.conceptAgreementRange)}) or sum by (model, variant) (0 * modelwatch_concept_drift_detections_total)`,
     },
   ],
 };
