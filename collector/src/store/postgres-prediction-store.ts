@@ -142,16 +142,7 @@ const RECORD_SELECT = `SELECT p.*, l.label_text, l.label_value, l.label_ms, l.la
 const BY_ID = 'SELECT p.model, p.id, p.variant, p.version, p.time_ms, p.prediction, p.confidence FROM predictions p WHERE p.model = $1 AND p.id = f.id LIMIT 1';
 
 /** What the label join returns and erasure deletes: a label with the record columns the rollup needs. */
-interface JoinedRow {
-  id: string;
-  variant: string;
-  time_ms: number | string;
-  prediction: string;
-  confidence: number | null;
-  label_text: string | null;
-  label_value: number | null;
-  label_ms: number | string;
-}
+type JoinedRow = Omit<LabelledRow, 'version' | 'label_seq'>;
 
 const DELAY_EDGES_MS = DELAY_EDGES_SECONDS.map((s) => s * 1000);
 
