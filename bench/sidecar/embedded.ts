@@ -14,12 +14,11 @@
  * runs in its own process too. CPU per 1k req/s is the server process's process.cpuUsage().
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDenseModel } from '../../examples/src/onnx-builder.js';
-import { baselineFor, CLASSES, FEATURES, requestBody } from './workload.js';
+import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -77,13 +76,7 @@ const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-embedded-bench-'));
   try {
-    const modelPath = join(dir, 'bench.onnx');
-    writeFileSync(modelPath, buildDenseModel({
-      inputName: 'input', featureNames: FEATURES, outputName: 'probabilities', classLabels: CLASSES,
-      weights: FEATURES.map((_, i) => CLASSES.map((__, j) => ((i * 7 + j * 3) % 11) / 10 - 0.5)), bias: CLASSES.map(() => 0),
-    }));
-    const baselinePath = join(dir, 'baseline.json');
-    writeFileSync(baselinePath, JSON.stringify(baselineFor('bench')));
+    const { modelPath, baselinePath } = writeBenchFiles(dir);
     const body = requestBody(1);
     const config = JSON.stringify({ model: modelPath, name: 'bench', port: 0, baseline: baselinePath });
     const before = loadavg();

@@ -23,10 +23,9 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDenseModel } from '../../examples/src/onnx-builder.js';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
 import { benchExport, benchTelemetry } from './telemetry-cost.js';
-import { FEATURES, CLASSES, requestBody, baselineFor } from './workload.js';
+import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -210,13 +209,7 @@ const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-bench-'));
   try {
-    const modelPath = join(dir, 'bench.onnx');
-    writeFileSync(modelPath, buildDenseModel({
-      inputName: 'input', featureNames: FEATURES, outputName: 'probabilities', classLabels: CLASSES,
-      weights: FEATURES.map((_, i) => CLASSES.map((__, j) => ((i * 7 + j * 3) % 11) / 10 - 0.5)), bias: CLASSES.map(() => 0),
-    }));
-    const baselinePath = join(dir, 'baseline.json');
-    writeFileSync(baselinePath, JSON.stringify(baselineFor('bench')));
+    const { modelPath, baselinePath } = writeBenchFiles(dir);
     const body = requestBody(1);
     console.log(`sidecar benchmark: ${rounds} interleaved rounds of ${seconds}s per path (medians shown), 20-feature OIP requests ` +
       `(${Buffer.byteLength(body)} bytes), ${hasTaskset ? 'servers pinned to core 0, load generator to core 1' : 'processes unpinned'}, ` +

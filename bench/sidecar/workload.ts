@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BASELINE_SCHEMA, type BaselineProfile } from '@modelwatch/core';
+import { buildDenseModel } from '../../examples/src/onnx-builder.js';
 
 /** The benchmark workload: 20 numeric features, 5 classes. */
 export const FEATURES = Array.from({ length: 20 }, (_, i) => `f${String(i).padStart(2, '0')}`);
@@ -25,4 +28,16 @@ export function baselineFor(model: string): BaselineProfile {
     })),
     outputs: [], chunks: [],
   };
+}
+
+/** Writes the workload's 20→5 softmax ONNX model and its baseline into `dir`, for every bench side. */
+export function writeBenchFiles(dir: string): { modelPath: string; baselinePath: string } {
+  const modelPath = join(dir, 'bench.onnx');
+  writeFileSync(modelPath, buildDenseModel({
+    inputName: 'input', featureNames: FEATURES, outputName: 'probabilities', classLabels: CLASSES,
+    weights: FEATURES.map((_, i) => CLASSES.map((__, j) => ((i * 7 + j * 3) % 11) / 10 - 0.5)), bias: CLASSES.map(() => 0),
+  }));
+  const baselinePath = join(dir, 'baseline.json');
+  writeFileSync(baselinePath, JSON.stringify(baselineFor('bench')));
+  return { modelPath, baselinePath };
 }
