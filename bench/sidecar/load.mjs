@@ -1,5 +1,7 @@
 // Load generator, run in its own process so it never shares an event loop with the server.
 //   node load.mjs '{"url":..., "body":..., "rate":1000, "seconds":10}'        fixed rate (open loop)
+//   node load.mjs '{"url":..., "body":..., "rate":1000, "burst":10, "seconds":10}'  fixed rate in bursts of 10
+//       fired together (hey -c 10's arrivals, with µs instead of hey's 0.1 ms resolution)
 //   node load.mjs '{"url":..., "body":..., "concurrency":32, "seconds":10}'   saturation (closed loop)
 // Prints one JSON line: {sent, ok, errors, rps, p50Ms, p90Ms, p99Ms, maxMs}.
 import http from 'node:http';
@@ -62,7 +64,8 @@ if (opts.rate) {
       const wait = () => (inFlight === 0 ? report() : setTimeout(wait, 5));
       return wait();
     }
-    const due = Math.floor(((now - start) / 1000) * opts.rate);
+    const burst = opts.burst ?? 1;
+    const due = Math.floor(((now - start) / 1000) * (opts.rate / burst)) * burst;
     while (sent < due) fire();
     // A 1 ms timer, not a setImmediate spin: a spinning generator competes with the servers for CPU.
     setTimeout(tick, 1);

@@ -8,7 +8,9 @@
  *     the modelwatch tap (deploy/nginx, copies to `--tap nginx`), through a bare node:http forwarder and
  *     through the sidecar (its own HTTP/1.1 server, and node:http as the server: MODELWATCH_HTTP_SERVER=node);
  *     at 1,000 req/s with two load generators (the open-loop one, and `hey` with
- *     10 connections whose workers fire together: bursty arrivals), and at saturation (with --workers 2)
+ *     10 connections whose workers fire together: bursty arrivals), and at saturation (with --workers 2);
+ *     Node's floor as a side (a raw net forwarder: Content-Length framing only, no monitoring); and
+ *     saturation again in front of a realistic model server (node:http + onnxruntime, the bench's model)
  *  2. embedded: sidecar (all telemetry on, traces exported over OTLP/HTTP) vs a bare node:http server
  *     calling the same ONNX session
  *  3. telemetry cost per request for 20 features (in-process micro-benchmark, see telemetry-cost.ts)
@@ -64,9 +66,9 @@ function waitPort(child: ChildProcess): Promise<number> {
 
 interface Server { port: number; tapPort?: number; cpu(): Promise<number> }
 
-async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'raw-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
   // Profiles are named after the side's port, printed with the tables (servers exit on SIGTERM, which writes them).
-  const execArgv = profileDir && kind !== 'bare' && kind !== 'bare-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const execArgv = profileDir && kind !== 'bare' && kind !== 'bare-proxy' && kind !== 'raw-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
   const { port, tapPort } = await waitPorts(child);
@@ -220,6 +222,8 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${up.port}`;
     const proxy = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }));
     const bareProxy = await startServer('bare-proxy', upstream);
+    // Node's own floor: raw net sockets, Content-Length framing, nothing else (what any Node proxy costs here).
+    const rawProxy = await startServer('raw-proxy', upstream);
     // The same sidecar with node:http as the upstream client instead of the raw socket pool.
     const nodeClient = await startServer('sidecar', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }), { ...process.env, MODELWATCH_UPSTREAM_CLIENT: 'node' });
     // The same sidecar with node:http as its server (the fallback) instead of its own HTTP/1.1 server.
@@ -243,6 +247,7 @@ async function main(): Promise<void> {
       ['bare node:http proxy (no monitoring)', bareProxy, viaBare], ['modelwatch sidecar inline', proxy, via],
       ['modelwatch sidecar inline, node:http upstream client', nodeClient, `http://127.0.0.1:${nodeClient.port}${path}`],
       ['modelwatch sidecar inline, node:http server', nodeServer, `http://127.0.0.1:${nodeServer.port}${path}`],
+      ['raw net forwarder (Node floor, no HTTP beyond Content-Length, no monitoring)', rawProxy, `http://127.0.0.1:${rawProxy.port}${path}`],
     ] as const;
     const open = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => load(url, body, { rate: 1000 }))));
     const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile), 0)));
@@ -258,6 +263,20 @@ async function main(): Promise<void> {
       ['modelwatch sidecar inline, node:http server', nodeServer, `http://127.0.0.1:${nodeServer.port}${path}`],
     ] as const;
     const sat = await interleaved(...satSides.map(([, server, url]) => () => measured(server, () => load(url, body, { concurrency: 32 }))));
+    // The same at saturation in front of a realistic model server (node:http + onnxruntime running the
+    // bench's ONNX model, servers.mjs bare) instead of the stub that costs almost nothing per call.
+    const onnx = await startServer('bare', modelPath);
+    const onnxUpstream = `http://127.0.0.1:${onnx.port}`;
+    const onnxProxy = await startServer('sidecar', JSON.stringify({ upstream: onnxUpstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath }));
+    const onnxWorkers = await startServer('workers', JSON.stringify({ upstream: onnxUpstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
+    nginxes.push(await startNginx({ upstream: onnxUpstream }));
+    const onnxNginx = nginxes[nginxes.length - 1];
+    const onnxSides = [
+      ['direct (onnxruntime model server)', onnx, `${onnxUpstream}${path}`], ['nginx proxy_pass (1 worker)', nginxCpu(onnxNginx), `${onnxNginx.url}${path}`],
+      ['modelwatch sidecar inline', onnxProxy, `http://127.0.0.1:${onnxProxy.port}${path}`],
+      ['modelwatch sidecar inline --workers 2', onnxWorkers, `http://127.0.0.1:${onnxWorkers.port}${path}`],
+    ] as const;
+    const satOnnx = await interleaved(...onnxSides.map(([, server, url]) => () => measured(server, () => load(url, body, { concurrency: 32 }))));
 
     console.log('## 1. proxy mode (same upstream; direct, nginx, nginx + tap, bare forwarder, sidecar)\n');
     console.log('CPU is that of the process(es) in front of the upstream (for direct: the upstream itself).\n');
@@ -269,6 +288,7 @@ async function main(): Promise<void> {
     table('1,000 req/s open loop', sides, open);
     table('1,000 req/s hey -c 10 (bursty)', sides, bursty);
     table('saturation (32 conns)', satSides, sat);
+    table('saturation (32 conns), onnxruntime upstream', onnxSides, satOnnx);
     const goals = (label: string, rs: Measured[]) => {
       const [d, n, t, , s] = rs;
       const add = (r: Measured, k: 'p50Ms' | 'p99Ms') => r[k] - d[k];
@@ -282,7 +302,15 @@ async function main(): Promise<void> {
     goals('hey (bursty)', bursty);
     console.log(`saturation: sidecar --workers 2 / direct ${f(sat[3].rps / sat[0].rps, 2)} (goal ≥ 0.7; shared accept ${f(sat[4].rps / sat[0].rps, 2)}), ` +
       `sidecar (1 process) / direct ${f(sat[2].rps / sat[0].rps, 2)}, with node:http as its server ${f(sat[5].rps / sat[0].rps, 2)}, nginx / direct ${f(sat[1].rps / sat[0].rps, 2)}; ` +
-      `errors ${[...open, ...bursty, ...sat].reduce((a, r) => a + r.errors, 0)}\n`);
+      `errors ${[...open, ...bursty, ...sat, ...satOnnx].reduce((a, r) => a + r.errors, 0)}`);
+    console.log(`saturation, onnxruntime upstream: sidecar --workers 2 / direct ${f(satOnnx[3].rps / satOnnx[0].rps, 2)} (goal ≥ 0.7), ` +
+      `sidecar (1 process) / direct ${f(satOnnx[2].rps / satOnnx[0].rps, 2)}, nginx / direct ${f(satOnnx[1].rps / satOnnx[0].rps, 2)}`);
+    const floor = (label: string, rs: Measured[]) => console.log(`${label}: CPU per 1k req/s — Node floor (raw net forwarder) / nginx ${f(rs[7].coresPer1k / rs[1].coresPer1k, 2)}×, ` +
+      `sidecar / Node floor ${f(rs[4].coresPer1k / rs[7].coresPer1k, 2)}×, bare node:http forwarder / nginx ${f(rs[3].coresPer1k / rs[1].coresPer1k, 2)}×; ` +
+      `added p50 of the Node floor ${f(rs[7].p50Ms - rs[0].p50Ms)} ms`);
+    floor('open loop', open);
+    floor('hey (bursty)', bursty);
+    console.log('');
 
     if (args.includes('--proxy-only')) return;
     // 2. embedded
