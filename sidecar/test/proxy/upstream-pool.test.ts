@@ -122,4 +122,35 @@ describe('UpstreamPool (raw HTTP/1.1 client of the proxy hop)', () => {
     const { pool } = await setup(() => ({ parts: ['SMTP ready\r\n\r\n'] }));
     expect((await call(pool)).error).toBe('EBADRESPONSE');
   });
+
+  it('refuses status lines that are not HTTP/1.0 or 1.1 with a three-digit code', async () => {
+    for (const line of ['HTTP/2.0 200 OK', 'HTTP/1.1 2x0 OK', 'HTTP/1.1  200 OK', 'HTTP/1.120 OK', 'HTTP/1.1 20']) {
+      const { pool } = await setup(() => ({ parts: [`${line}\r\ncontent-length: 1\r\n\r\na`] }));
+      expect((await call(pool)).error, line).toBe('EBADRESPONSE');
+    }
+  });
+
+  it('reads the framing headers whatever their case and spacing, keeps every header as sent, skips lines without a name', async () => {
+    const { srv, pool } = await setup(() => ({
+      parts: ['HTTP/1.1 200 OK\r\nX-Model: a:b\r\nno colon here\r\n: empty name\r\nContent-LENGTH:   3  \r\nConnection: Keep-Alive\r\n\r\nabc'],
+    }));
+    expect(await call(pool)).toEqual({ status: 200, headers: ['X-Model', 'a:b', 'Content-LENGTH', '3', 'Connection', 'Keep-Alive'], body: 'abc' });
+    expect((await call(pool)).body).toBe('abc');
+    expect(srv.connections()).toBe(1);
+  });
+
+  it('keeps an HTTP/1.0 answer\'s connection only when it says keep-alive', async () => {
+    const { srv, pool } = await setup((_req, n) => ({ parts: [`HTTP/1.0 200 OK\r\n${n < 2 ? 'connection: keep-alive\r\n' : ''}content-length: 1\r\n\r\na`], close: n >= 2 }));
+    expect((await call(pool)).body).toBe('a');
+    expect((await call(pool)).body).toBe('a');
+    expect(srv.connections()).toBe(1);
+    expect((await call(pool)).body).toBe('a');
+    expect((await call(pool)).body).toBe('a');
+    expect(srv.connections()).toBe(2);
+  });
+
+  it('decodes a chunked answer announced as "Transfer-Encoding: gzip, Chunked"', async () => {
+    const { pool } = await setup(() => ({ parts: ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'] }));
+    expect((await call(pool)).body).toBe('ok');
+  });
 });
