@@ -160,7 +160,7 @@ async function main(): Promise<void> {
         sides.push({ name: `modelwatch sidecar inline${envVar ? ` (${envVar})` : ''}`, pid: s.pid, url: `http://127.0.0.1:${s.port}${path}` });
       }
     }
-    const rows = sides.map(() => ({ user: [] as number[], sys: [] as number[], p50: [] as number[], p99: [] as number[] }));
+    const rows = sides.map(() => ({ user: [] as number[], sys: [] as number[], p50: [] as number[], p99: [] as number[], rps: [] as number[] }));
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < sides.length; i++) {
         const [u0, s0] = ticks(sides[i].pid);
@@ -172,15 +172,16 @@ async function main(): Promise<void> {
         rows[i].sys.push(((s1 - s0) * 1e4) / requests);
         rows[i].p50.push(res.p50Ms);
         rows[i].p99.push(res.p99Ms);
+        rows[i].rps.push(res.rps);
       }
     }
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-    console.log('| side | user µs/req | system µs/req | total µs/req | p50 ms | p99 ms |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| side | req/s | user µs/req | system µs/req | total µs/req | p50 ms | p99 ms |');
+    console.log('|---|---|---|---|---|---|---|');
     sides.forEach((s, i) => {
       const u = med(rows[i].user);
       const y = med(rows[i].sys);
-      console.log(`| ${s.name} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${med(rows[i].p50).toFixed(3)} | ${med(rows[i].p99).toFixed(3)} |`);
+      console.log(`| ${s.name} | ${med(rows[i].rps)} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${med(rows[i].p50).toFixed(3)} | ${med(rows[i].p99).toFixed(3)} |`);
     });
     if (args.includes('--strace')) {
       console.log('\nsyscalls per request (strace -c -f during one measured run):\n');
