@@ -9,7 +9,7 @@ import {
   type FeatureCounter,
   type FeatureType,
 } from '@modelwatch/core';
-import type { Column, InputBatch } from '../protocols/types.js';
+import type { Column, InputBatch, InputMatrix } from '../protocols/types.js';
 import { escapeLabelValue, formatValue, header } from './exposition.js';
 import { DEFAULT_VALUE_BUCKETS, HistogramSeries } from './histogram-series.js';
 
@@ -76,6 +76,14 @@ export class InputMonitor {
   private readonly pending = new Map<string, number>();
   private contests = 0;
   ignored = 0;
+  /** Bumped whenever the feature table changes: invalidates the resolved matrix layout below. */
+  private version = 0;
+  /** The last matrix layout (names array, by identity) resolved to its states, for the table of `resolvedVersion`. */
+  private resolvedNames: readonly string[] | undefined;
+  private resolvedVersion = -1;
+  private resolved: NumericState[] = [];
+  /** Declared features that layout does not carry: missing, one per row. */
+  private resolvedMissing: FeatureState[] = [];
   private readonly sumCount: boolean;
   private readonly invalidSeries: boolean;
   private readonly rangeSeries: boolean;
@@ -108,6 +116,7 @@ export class InputMonitor {
     this.features = next;
     this.declaredList = [...next.values()];
     this.pending.clear();
+    this.version++;
   }
 
   private labelsFor(name: string): string {
@@ -156,6 +165,7 @@ export class InputMonitor {
     }
     this.pending.delete(name);
     this.features.delete(weakest.name);
+    this.version++;
     return this.create(name, column, count - 1);
   }
 
@@ -170,11 +180,13 @@ export class InputMonitor {
       : this.categorical(name, [], false);
     state.hits = hits;
     this.features.set(name, state);
+    this.version++;
     return state;
   }
 
   observe(batch: InputBatch): void {
     this.contests = 0;
+    if (batch.matrix !== undefined && this.observeMatrix(batch.rows, batch.matrix)) return;
     for (const [name, column] of batch.columns) {
       const state = this.features.get(name) ?? this.admit(name, column);
       if (state === undefined) {
@@ -191,6 +203,44 @@ export class InputMonitor {
         if (!batch.columns.has(state.name)) state.invalid[0] += batch.rows;
       }
     }
+  }
+
+  /**
+   * A numeric [rows, cols] tensor read in place: the same counts as its columns would give, without
+   * a lookup per feature name or a column array per feature. Only when every column has a numeric
+   * slot already (the steady state); anything else (a name without a slot, which may contest one;
+   * a categorical feature) goes the general way, false.
+   */
+  private observeMatrix(rows: number, m: InputMatrix): boolean {
+    if (m.names !== this.resolvedNames || this.resolvedVersion !== this.version) {
+      if (!this.resolve(m.names)) return false;
+    }
+    const { data, cols } = m;
+    const states = this.resolved;
+    for (let j = 0; j < cols; j++) {
+      const state = states[j];
+      state.hits++;
+      for (let i = j; i < rows * cols; i += cols) observeNumber(state, data[i]);
+    }
+    const missing = this.resolvedMissing;
+    for (let k = 0; k < missing.length; k++) missing[k].invalid[0] += rows;
+    return true;
+  }
+
+  private resolve(names: readonly string[]): boolean {
+    this.resolvedNames = undefined;
+    const states: NumericState[] = [];
+    for (const name of names) {
+      const state = this.features.get(name);
+      if (state === undefined || state.type !== 'numeric') return false;
+      states.push(state);
+    }
+    const carried = new Set(names);
+    this.resolved = states;
+    this.resolvedMissing = this.declaredList.filter((s) => !carried.has(s.name));
+    this.resolvedNames = names;
+    this.resolvedVersion = this.version;
+    return true;
   }
 
   get monitoredCount(): number {
