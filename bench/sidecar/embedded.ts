@@ -103,6 +103,8 @@ async function main(): Promise<void> {
         ['sidecar, every request traced (protobuf), batches posted from a worker thread', await start('servers.mjs', ['sidecar', config], { ...endpoint(4), MODELWATCH_TRACE_EXPORT_THREAD: '1' }), sinks[4]],
       );
     }
+    // The receivers' own start-up CPU is not theirs to carry: counted from here.
+    const sinkStart = await Promise.all(sides.map(([, , sink]) => (sink ? ask<{ cpuMicros: number }>(sink, 'stats') : undefined)));
     const results: { rps: number[]; p50: number[]; p99: number[]; cores: number[]; errors: number }[] = sides.map(() => ({ rps: [], p50: [], p99: [], cores: [], errors: 0 }));
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < sides.length; i++) {
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
         results[i].errors += res.errors;
       }
     }
-    const exported = await Promise.all(sides.map(([, , sink]) => (sink ? ask<{ requests: number; bytes: number }>(sink, 'stats') : undefined)));
+    const exported = await Promise.all(sides.map(([, , sink]) => (sink ? ask<{ requests: number; bytes: number; cpuMicros: number }>(sink, 'stats') : undefined)));
     const after = loadavg();
 
     console.log(`embedded benchmark: ${rounds} interleaved rounds of ${seconds} s per side, ${concurrency} connections (closed loop), ` +
@@ -135,6 +137,9 @@ async function main(): Promise<void> {
     const cpu = (i: number) => median(results[i].cores);
     console.log(`\ntraced / bare ${f(m(1) / bare, 2)} (goal ≥ 0.8); traced on node:http / bare ${f(m(2) / bare, 2)}; metrics only / bare ${f(m(3) / bare, 2)}; ` +
       `traced / metrics only ${f(m(1) / m(3), 2)}; errors ${results.reduce((a, r) => a + r.errors, 0)}`);
+    // The receiver runs on the same cores: its CPU per traced request is taken from the server under test.
+    const served = (i: number) => results[i].rps.reduce((a, v) => a + v * (seconds + 1), 0);
+    console.log(`OTLP receiver CPU per traced request: ${f((exported[1]!.cpuMicros - sinkStart[1]!.cpuMicros) / served(1), 2)} µs (own server side), ${f((exported[2]!.cpuMicros - sinkStart[2]!.cpuMicros) / served(2), 2)} µs (node:http side)`);
     console.log(`server CPU per request / bare's: traced ${f(cpu(1) / cpu(0), 2)}, traced on node:http ${f(cpu(2) / cpu(0), 2)}, metrics only ${f(cpu(3) / cpu(0), 2)}`);
     // Per-round ratios: the same round's bare run is the fairest reference on a shared machine.
     const perRound = (i: number) => results[i].rps.map((v, k) => f(v / results[0].rps[k], 2)).join(', ');
