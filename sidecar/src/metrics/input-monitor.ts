@@ -46,6 +46,15 @@ interface CategoricalState {
 
 type FeatureState = NumericState | CategoricalState;
 
+/** A matrix layout resolved against the feature table of `version`. */
+interface MatrixLayout {
+  version: number;
+  /** The state of each column, in column order. */
+  states: NumericState[];
+  /** Declared features the layout does not carry: missing, one per row. */
+  missing: FeatureState[];
+}
+
 export interface FeatureDeclaration {
   name: string;
   type?: FeatureType;
@@ -78,12 +87,8 @@ export class InputMonitor {
   ignored = 0;
   /** Bumped whenever the feature table changes: invalidates the resolved matrix layout below. */
   private version = 0;
-  /** The last matrix layout (names array, by identity) resolved to its states, for the table of `resolvedVersion`. */
-  private resolvedNames: readonly string[] | undefined;
-  private resolvedVersion = -1;
-  private resolved: NumericState[] = [];
-  /** Declared features that layout does not carry: missing, one per row. */
-  private resolvedMissing: FeatureState[] = [];
+  /** Matrix layouts (names arrays, by identity) resolved to their states, valid for the table of their `version`. */
+  private readonly layouts = new WeakMap<readonly string[], MatrixLayout>();
   private readonly sumCount: boolean;
   private readonly invalidSeries: boolean;
   private readonly rangeSeries: boolean;
@@ -212,35 +217,35 @@ export class InputMonitor {
    * a categorical feature) goes the general way, false.
    */
   private observeMatrix(rows: number, m: InputMatrix): boolean {
-    if (m.names !== this.resolvedNames || this.resolvedVersion !== this.version) {
-      if (!this.resolve(m.names)) return false;
+    let layout = this.layouts.get(m.names);
+    if (layout === undefined || layout.version !== this.version) {
+      layout = this.resolve(m.names);
+      if (layout === undefined) return false;
     }
     const { data, cols } = m;
-    const states = this.resolved;
+    const states = layout.states;
     for (let j = 0; j < cols; j++) {
       const state = states[j];
       state.hits++;
       for (let i = j; i < rows * cols; i += cols) observeNumber(state, data[i]);
     }
-    const missing = this.resolvedMissing;
+    const missing = layout.missing;
     for (let k = 0; k < missing.length; k++) missing[k].invalid[0] += rows;
     return true;
   }
 
-  private resolve(names: readonly string[]): boolean {
-    this.resolvedNames = undefined;
+  /** The states of a layout whose every name has a numeric slot; undefined otherwise (nothing kept). */
+  private resolve(names: readonly string[]): MatrixLayout | undefined {
     const states: NumericState[] = [];
     for (const name of names) {
       const state = this.features.get(name);
-      if (state === undefined || state.type !== 'numeric') return false;
+      if (state === undefined || state.type !== 'numeric') return undefined;
       states.push(state);
     }
     const carried = new Set(names);
-    this.resolved = states;
-    this.resolvedMissing = this.declaredList.filter((s) => !carried.has(s.name));
-    this.resolvedNames = names;
-    this.resolvedVersion = this.version;
-    return true;
+    const layout: MatrixLayout = { version: this.version, states, missing: this.declaredList.filter((s) => !carried.has(s.name)) };
+    this.layouts.set(names, layout);
+    return layout;
   }
 
   get monitoredCount(): number {

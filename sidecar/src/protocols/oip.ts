@@ -167,14 +167,18 @@ class MatrixInputBatch implements InputBatch {
   }
 }
 
-/** `<tensor>[j]` names of the last unnamed [N,F] tensor: one array for all its batches (bounded: one entry). */
-let positional: { tensor: string; names: string[] } = { tensor: '', names: [] };
+/** `<tensor>[j]` names of unnamed [N,F] tensors: one array for all batches of a layout. Bounded (tensor names come from requests): cleared when full. */
+const positional = new Map<string, string[]>();
+const POSITIONAL_LAYOUTS = 16;
 
 function positionalNames(tensor: string, f: number): string[] {
-  const last = positional;
-  if (last.tensor === tensor && last.names.length === f) return last.names;
-  const names = Array.from({ length: f }, (_, j) => `${tensor}[${j}]`);
-  positional = { tensor, names };
+  const key = `${f}:${tensor}`;
+  let names = positional.get(key);
+  if (names === undefined) {
+    names = Array.from({ length: f }, (_, j) => `${tensor}[${j}]`);
+    if (positional.size >= POSITIONAL_LAYOUTS) positional.clear();
+    positional.set(key, names);
+  }
   return names;
 }
 

@@ -93,6 +93,25 @@ describe('input monitor: numeric tensors read in place', () => {
     }
   });
 
+  it('keeps layouts apart when tensors of different layouts alternate', async () => {
+    const viaMatrix = telemetry();
+    const viaColumns = telemetry();
+    for (const t of [viaMatrix, viaColumns]) t.setBaseline(baseline([numeric('a', 0, 1), numeric('b', 0, 1)]), [], {});
+    for (let i = 0; i < 6; i++) {
+      // Named by the configuration, then positional (another tensor name), then a 3-column tensor.
+      const b = i % 3 === 0 ? oipInputBatch([tensor([[i / 10, 1 - i / 10]])], { featureNames: ['a', 'b'] })
+        : i % 3 === 1 ? oipInputBatch([{ ...tensor([[i, -i]]), name: 'other' }])
+        : oipInputBatch([tensor([[i, i, i]])], { featureNames: ['a', 'b'] });
+      expect(b.matrix).toBeDefined();
+      viaMatrix.observeInputs(b);
+      viaColumns.observeInputs(columnsOnly(b));
+    }
+    const lines = await inputLines(viaMatrix);
+    expect(lines).toEqual(await inputLines(viaColumns));
+    expect(lines.some((l) => l.includes('feature="other[1]"'))).toBe(true);
+    expect(lines.some((l) => l.includes('feature="x[2]"'))).toBe(true);
+  });
+
   it('leaves a categorical feature to the general path with the same counts', async () => {
     const viaMatrix = telemetry();
     const viaColumns = telemetry();
