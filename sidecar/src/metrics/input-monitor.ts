@@ -85,7 +85,7 @@ export class InputMonitor {
   private readonly pending = new Map<string, number>();
   private contests = 0;
   ignored = 0;
-  /** Bumped whenever the feature table changes: invalidates the resolved matrix layout below. */
+  /** Bumped whenever the feature table changes: the matrix layouts resolved before no longer apply. */
   private version = 0;
   /** Matrix layouts (names arrays, by identity) resolved to their states, valid for the table of their `version`. */
   private readonly layouts = new WeakMap<readonly string[], MatrixLayout>();
