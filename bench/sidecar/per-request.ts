@@ -6,7 +6,8 @@
  *   npx tsc -b && npx tsx bench/sidecar/per-request.ts [--seconds 4] [--rounds 2] [--rate 1000] [--strace] [--sides raw,nginx,sidecar]
  * `--burst 10`: load.mjs sends its requests in bursts of 10 fired together (hey -c 10's arrivals, µs resolution).
  * `--hey`: hey -c 10 at the same rate instead of the open-loop load.mjs.
- * Sides: direct (CPU of the upstream), nginx (1 worker), raw (Node's floor: raw net sockets, Content-Length framing, servers.mjs
+ * `--onnx`: the upstream is a node:http + onnxruntime server running the bench's model instead of the stub.
+ * Sides: direct (CPU of the upstream), nginx (1 worker), workers (the sidecar with --workers 2), raw (Node's floor: raw net sockets, Content-Length framing, servers.mjs
  * raw-proxy), bare (node:http forwarder), sidecar (own server + raw upstream pool), sidecar:NAME=VALUE[&NAME=VALUE] (with those
  * environment variables).
  */
@@ -124,11 +125,14 @@ async function straced(ps: number[], run: () => Promise<unknown>): Promise<Map<s
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-perreq-'));
   try {
-    const { baselinePath } = writeBenchFiles(dir);
+    const { modelPath, baselinePath } = writeBenchFiles(dir);
     const body = requestBody(1);
     console.log(`per-request CPU, ${rounds} rounds of ${seconds}s at ${concurrency > 0 ? `${concurrency} connections (closed loop)` : `${rate} req/s open loop`}, ` +
       `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
-    const upChild = spawn(process.execPath, [join(here, 'upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // --onnx: a realistic model server (node:http + onnxruntime running the bench's model) as the upstream.
+    const upChild = args.includes('--onnx')
+      ? fork(join(here, 'servers.mjs'), ['bare', modelPath], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+      : spawn(process.execPath, [join(here, 'upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(upChild);
     const upstream = `http://127.0.0.1:${(await firstLine(upChild)).port}`;
     const path = '/v2/models/bench/infer';
@@ -150,6 +154,9 @@ async function main(): Promise<void> {
       } else if (w === 'bare') {
         const s = await fork1('bare-proxy', upstream);
         sides.push({ name: 'bare node:http forwarder', pid: s.pid, url: `http://127.0.0.1:${s.port}${path}` });
+      } else if (w === 'workers') {
+        const s = await fork1('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
+        sides.push({ name: 'modelwatch sidecar inline --workers 2', pid: s.pid, url: `http://127.0.0.1:${s.port}${path}` });
       } else if (w.startsWith('sidecar')) {
         // `sidecar:NAME=VALUE` runs the sidecar with that environment variable (e.g. MODELWATCH_HTTP_SERVER=node).
         // `sidecar:A=1&B=2` sets both.
