@@ -4,7 +4,7 @@
  * Each run gets its own database file in a temp directory and a memory limit, so DuckDB spills
  * to disk instead of growing: memory stays flat whatever the file size.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -28,8 +28,60 @@ export function profileMemoryLimit(fileBytes: number): string {
   return fileBytes <= 190e6 ? BATCH_MEMORY_LIMIT : '200MB';
 }
 
+/**
+ * The pool while a CSV / JSONL file loads into its temp table, when that table will fit the
+ * profile's pool afterwards (`loadFitsPool`). DuckDB's order-preserving insert holds the row groups
+ * of batches that finished out of order until the earlier ones land; when the pool has no room
+ * for them it lets only the thread with the lowest batch continue, and the load runs on one core.
+ * Measured, 1M × 20 numeric CSV (a 224 MB table): at 256 or 320 MB the load's busiest thread
+ * did 0.94–1.0 s of its ~1.0 CPU-s (serial), at 352 MB or more 0.50–0.57 s (both cores). The
+ * pool goes back down right after the load, which also hands DuckDB's freed load buffers back:
+ * peak RSS of the whole profile 401–423 MiB against 459–460 MiB with 256 MB throughout.
+ */
+export const LOAD_MEMORY_LIMIT = '384MB';
+
+/** DuckDB's bytes per numeric cell of a temp table: 8, plus validity and partly filled row groups (measured 11.2). */
+const TABLE_BYTES_PER_NUMBER = 11.5;
+/** A text cell: a 16-byte string header, plus its characters when longer than 12. */
+const TABLE_BYTES_PER_TEXT = 17;
+/** The table must leave this much of the profile's pool free for the passes (their aggregates, the scan's buffers). */
+const TABLE_POOL_SHARE = 0.94;
+
+/**
+ * Whether the temp table of a CSV / JSONL file fits the profile's pool (`poolBytes`), estimated
+ * from the file's size and the rows in its first MiB: then the load may use `LOAD_MEMORY_LIMIT`
+ * and peak memory stays that of the table. Beyond (or unknown: fewer than two lines in the head),
+ * the table spills whatever the pool, so the load keeps the profile's pool.
+ */
+export function loadFitsPool(path: string, fileBytes: number, numericColumns: number, textColumns: number, sourceColumns: number, poolBytes: number): boolean {
+  const head = Buffer.alloc(Math.min(fileBytes, 1 << 20));
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let lines = 0;
+  for (let i = head.indexOf(10); i >= 0 && i < read; i = head.indexOf(10, i + 1)) lines++;
+  if (lines < 2) return false;
+  const bytesPerRow = read / lines;
+  const rows = fileBytes / bytesPerRow;
+  const textCell = TABLE_BYTES_PER_TEXT + bytesPerRow / Math.max(1, sourceColumns);
+  return rows * (numericColumns * TABLE_BYTES_PER_NUMBER + textColumns * textCell) <= poolBytes * TABLE_POOL_SHARE;
+}
+
+/** '256MB' → bytes, as DuckDB reads it (MB = 10^6 bytes). */
+export function limitBytes(limit: string): number {
+  const m = /^(\d+)MB$/.exec(limit);
+  if (!m) throw new Error(`memory limit ${limit}: expected N MB`);
+  return Number(m[1]) * 1e6;
+}
+
 export interface BatchEngine {
   con: DuckDBConnection;
+  /** DuckDB's pool as opened (`memory_limit`). */
+  memoryLimit: string;
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): void;
 }
@@ -48,11 +100,16 @@ export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<Batc
       // peak RSS of a 1M-row CSV profile was 400–469 MiB with the default, 410–426 MiB with this
       // (four runs each, alternating; CPU within the run-to-run noise).
       allocator_flush_threshold: '16MB',
+      // And after any single free above 16 MB (default 512 MB), as when a load's batches land:
+      // the rise of peak RSS during a 1M × 20 CSV load was 278–301 MiB over seven runs with this,
+      // 306–343 MiB without (load at LOAD_MEMORY_LIMIT).
+      allocator_bulk_deallocation_flush_threshold: '16MB',
     });
     const con = await instance.connect();
     const inst = instance;
     return {
       con,
+      memoryLimit,
       async query(sql) {
         return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
       },
