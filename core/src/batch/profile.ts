@@ -143,14 +143,19 @@ export async function profileWithEngine(
   // columns sorted here: DuckDB's holistic quantile, or one FILTER clause per column, cost more
   // CPU than the passes' parsing.
   const every = Math.max(1, Math.floor(rows / QUANTILE_SAMPLE));
-  const [sampled] = numeric.length
-    ? await engine.query(`SELECT ${numeric.map((c) => `list(${c.col}) AS s_${c.col}`).join(', ')} FROM ${rowsSql} WHERE rn % ${every} = 0`)
-    : [{}];
+  // Read as typed columns (NULL as NaN, which no profiled value is): converting ~33k × 20 values to
+  // row objects and filtering them was ~75 ms on the main thread, with DuckDB idle meanwhile.
+  const sampled = numeric.length
+    ? await engine.doubles(`SELECT ${numeric.map((c) => c.col).join(', ')} FROM ${rowsSql} WHERE rn % ${every} = 0`)
+    : [];
   const edgesOf = new Map<string, number[]>();
   const sketchOf = new Map<string, number[]>();
-  for (const c of numeric) {
+  for (const [ci, c] of numeric.entries()) {
     const n = Number(stats![`n_${c.col}`]);
-    const sorted = Float64Array.from(((sampled![`s_${c.col}`] as unknown[] | null) ?? []).filter((v) => v !== null).map(Number)).sort();
+    const values = sampled[ci]!;
+    let kept = 0;
+    for (const v of values) if (v === v) values[kept++] = v;
+    const sorted = values.subarray(0, kept).sort();
     const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
     sketchOf.set(c.col, sorted.length ? qs.map(at) : []);
     const raw = n && sorted.length ? edgeQs.map(at) : [];
