@@ -25,12 +25,13 @@ const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as
 export const BATCH_MEMORY_LIMIT = '256MB';
 
 /**
- * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 8 bytes
- * per numeric cell, about 1.2× the text). Up to ≈ 190 MB of text that table nearly fits 256 MB;
- * beyond, it spills whatever the pool, and a smaller one keeps peak RSS away from the 450 MB goal
- * at no measured CPU cost. Measured on 20 numeric columns: 1M rows (132 MB) at 256 MB: 404–441 MiB
- * peak RSS (at 200 MB ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU);
- * 10M rows (1.3 GB) at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
+ * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 11
+ * bytes per numeric cell: 224 MB for 1M × 20, 1.7× that file's text). Up to ≈ 190 MB of text
+ * the 256 MB pool holds most of it; beyond, it spills whatever the pool, and a smaller one keeps
+ * peak RSS away from the 450 MB goal at no measured CPU cost. Measured on 20 numeric columns
+ * (before LOAD_MEMORY_LIMIT): 1M rows (132 MB) at 256 MB: 404–441 MiB peak RSS (at 200 MB
+ * ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU); 10M rows (1.3 GB)
+ * at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
  */
 export function profileMemoryLimit(fileBytes: number): string {
   return fileBytes <= 190e6 ? BATCH_MEMORY_LIMIT : '200MB';
