@@ -172,47 +172,21 @@ export interface SourceColumn {
 export class UnsupportedForEngine extends Error {}
 
 /**
- * `read_parquet(...)` / `read_json(...)` (CSV: `sniffedCsvSql`). Columns profiled as categorical
- * are read as text exactly as written (JSON `columns` with every sniffed type; CSV the same), so a
+ * `read_csv(...)` / `read_parquet(...)` / `read_json(...)`. Columns profiled as categorical are
+ * read as text exactly as written (CSV `types`, JSON `columns` with every sniffed type), so a
  * date stays the string in the file and `07` stays `07`, as the streaming readers keep them.
  */
-export function sourceSql(path: string, format: Exclude<EngineFormat, 'csv'>, textColumns: readonly string[] = [], sniffed: readonly SourceColumn[] = []): string {
+export function sourceSql(path: string, format: EngineFormat, textColumns: readonly string[] = [], sniffed: readonly SourceColumn[] = []): string {
   const text = new Set(textColumns);
   if (format === 'parquet') return parquetSql(path);
-  const columns = text.size && sniffed.length ? `, columns = {${sniffed.map((c) => `${literal(c.name)}: ${literal(text.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}` : '';
-  return `read_json(${literal(path)}, format = '${format === 'jsonl' ? 'newline_delimited' : 'array'}'${columns})`;
-}
-
-/**
- * The streaming reader's dialect (RFC 4180, comma, double quotes), strictly: a ragged row is an
- * error here, and the caller then falls back to the streaming reader, which skips and reports it.
- */
-const CSV_DIALECT = `header = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false`;
-
-/** What DuckDB's sniffer found in a CSV file (`sniff_csv`), beyond the dialect we fix. */
-interface CsvSniff {
-  NewLineDelimiter: string;
-  SkipRows: number;
-  Comment: string;
-  DateFormat: string | null;
-  TimestampFormat: string | null;
-  Columns: { name: string; type: string }[];
-}
-
-/**
- * A CSV read with everything the sniffer found spelled out (`auto_detect = false`), so neither
- * the plan check nor the load sniffs the file again (~20 ms each on a 1M-row file).
- */
-function sniffedCsvSql(path: string, sniff: CsvSniff, columns: readonly SourceColumn[]): string {
-  const formats = [
-    sniff.DateFormat ? `, dateformat = ${literal(sniff.DateFormat)}` : '',
-    sniff.TimestampFormat ? `, timestampformat = ${literal(sniff.TimestampFormat)}` : '',
-  ].join('');
-  const comment = sniff.Comment === '(empty)' ? '' : sniff.Comment;
-  return (
-    `read_csv(${literal(path)}, ${CSV_DIALECT}, auto_detect = false, new_line = ${literal(sniff.NewLineDelimiter)}, skip = ${Number(sniff.SkipRows)}, ` +
-    `comment = ${literal(comment)}, columns = {${columns.map((c) => `${literal(c.name)}: ${literal(c.sqlType)}`).join(', ')}}${formats})`
-  );
+  if (format === 'jsonl' || format === 'json') {
+    const columns = text.size && sniffed.length ? `, columns = {${sniffed.map((c) => `${literal(c.name)}: ${literal(text.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}` : '';
+    return `read_json(${literal(path)}, format = '${format === 'jsonl' ? 'newline_delimited' : 'array'}'${columns})`;
+  }
+  const types = text.size ? `, types = {${[...text].map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : '';
+  // The streaming reader's dialect (RFC 4180, comma, double quotes), strictly: a ragged row is an
+  // error here, and the caller then falls back to the streaming reader, which skips and reports it.
+  return `read_csv(${literal(path)}, header = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, auto_detect = true${types})`;
 }
 
 /** `read_parquet(...)`; with `rowNumbers`, each row's number in the file as `file_row_number` (free, parallel). */
@@ -227,13 +201,6 @@ export interface Source {
 
 /** The file's columns as DuckDB sniffs them, then the read with the picked columns kept as text. */
 export async function openSource(engine: BatchEngine, path: string, format: EngineFormat, pickText: (sniffed: SourceColumn[]) => string[]): Promise<Source> {
-  if (format === 'csv') {
-    const [sniff] = (await engine.query(`SELECT * FROM sniff_csv(${literal(path)}, ${CSV_DIALECT})`)) as unknown as CsvSniff[];
-    const sniffed = sniff!.Columns.map((c) => ({ name: String(c.name), sqlType: String(c.type) }));
-    const text = new Set(pickText(sniffed));
-    const columns = sniffed.map((c) => (text.has(c.name) ? { name: c.name, sqlType: 'VARCHAR' } : c));
-    return { sql: sniffedCsvSql(path, sniff!, columns), columns };
-  }
   const describe = async (sql: string) =>
     (await engine.query(`DESCRIBE SELECT * FROM ${sql}`)).map((r) => ({ name: String(r.column_name), sqlType: String(r.column_type) }));
   const first = sourceSql(path, format);
