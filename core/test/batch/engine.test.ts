@@ -1,13 +1,12 @@
 /**
- * The engine's choices about a file before any pass: whether a CSV's temp table fits the pool
- * (so its load may have the room that keeps it on every core), and the one sniff of a CSV whose
- * findings the read spells out instead of sniffing again.
+ * The engine's choice about a file before any pass: whether a CSV's temp table fits the pool, so
+ * its load may have the room that keeps it on every core.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { limitBytes, loadFitsPool, openEngine, openSource } from '../../src/batch/engine.js';
+import { limitBytes, loadFitsPool } from '../../src/batch/engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelwatch-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,31 +40,5 @@ describe('loadFitsPool', () => {
   it('reads DuckDB sizes as it does: MB are 10^6 bytes', () => {
     expect(limitBytes('256MB')).toBe(256e6);
     expect(() => limitBytes('1GB')).toThrow(/N MB/);
-  });
-});
-
-describe('openSource on CSV', () => {
-  it('sniffs once and reads with what it found (date format, kept-text column) without sniffing again', async () => {
-    const path = join(dir, 'dates.csv');
-    writeFileSync(path, 'day,code,x\n31/01/2024,07,1.5\n01/02/2024,08,2.5\n15/02/2024,07,\n');
-    const engine = await openEngine();
-    try {
-      const source = await openSource(engine, path, 'csv', () => ['code']);
-      expect(source.sql).toContain('auto_detect = false');
-      expect(source.sql).toContain(`dateformat = '%d/%m/%Y'`);
-      expect(source.columns).toEqual([
-        { name: 'day', sqlType: 'DATE' },
-        { name: 'code', sqlType: 'VARCHAR' },
-        { name: 'x', sqlType: 'DOUBLE' },
-      ]);
-      const rows = await engine.query(`SELECT CAST(day AS VARCHAR) AS day, code, x FROM ${source.sql}`);
-      expect(rows).toEqual([
-        { day: '2024-01-31', code: '07', x: 1.5 },
-        { day: '2024-02-01', code: '08', x: 2.5 },
-        { day: '2024-02-15', code: '07', x: null },
-      ]);
-    } finally {
-      engine.close();
-    }
   });
 });
