@@ -45,7 +45,8 @@ export function profileMemoryLimit(fileBytes: number): string {
  * Measured, 1M × 20 numeric CSV (a 224 MB table): at 256 or 320 MB the load's busiest thread
  * did 0.94–1.0 s of its ~1.0 CPU-s (serial), at 352 MB or more 0.50–0.57 s (both cores). The
  * pool goes back down right after the load, which also hands DuckDB's freed load buffers back:
- * peak RSS of the whole profile 401–423 MiB against 459–460 MiB with 256 MB throughout.
+ * peak RSS of `baseline create` 360–376 MiB against 421–465 MiB with 256 MB throughout (8 rounds
+ * each, alternating; docs/performance.md).
  */
 export const LOAD_MEMORY_LIMIT = '384MB';
 
