@@ -1,7 +1,8 @@
 // An OTLP/HTTP endpoint for the benchmarks, in its own process so that receiving spans is not
 // counted as the sender's CPU: drains each request, answers 200 with an empty body of the same
 // content type (an empty ExportTraceServiceResponse in protobuf, `{}` in JSON).
-//   node otlp-sink.mjs      prints {"port": N}; answers the IPC message "stats" with {requests, bytes}
+//   node otlp-sink.mjs      prints {"port": N}; answers the IPC message "stats" with {requests, bytes, cpuMicros}
+// (cpuMicros: this process's CPU since start, user + system: what receiving spans takes from the machine)
 import http from 'node:http';
 
 let requests = 0;
@@ -18,7 +19,10 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
 process.on('message', (m) => {
-  if (m === 'stats') process.send({ requests, bytes });
+  if (m === 'stats') {
+    const cpu = process.cpuUsage();
+    process.send({ requests, bytes, cpuMicros: cpu.user + cpu.system });
+  }
 });
 process.on('SIGTERM', () => process.exit(0));
 process.on('disconnect', () => process.exit(0));

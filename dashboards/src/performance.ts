@@ -4,6 +4,18 @@ const M = 'model="$model"';
 const V = 'variant=~"$variant"';
 const W = 'window="$window"';
 
+// A detector's counter series first appears when it first fires (scraped at 1, or at its stored
+// count after a backlog or a restart), and increase()/changes() see nothing in a series' first
+// sample. So count detections as "now minus the range's start", taking a series that did not exist
+// at the start whole, and mark a detection wherever the counter rose or first appeared.
+export function detectionsInRange(counter: string): string {
+  return `sum by (detector) (clamp_min(${counter} - ${counter} offset $__range, 0) or ${counter})`;
+}
+
+export function detectionMarks(counter: string): string {
+  return `(${counter} - ${counter} offset $__rate_interval > 0) or (${counter} > 0 unless ${counter} offset $__rate_interval)`;
+}
+
 /**
  * Performance: realized performance against the baseline's reference per variant, label coverage
  * and delay, user signals, and concept-drift detections (also drawn as annotations).
@@ -98,7 +110,7 @@ export function performanceDashboard() {
       unit: 'short',
       w: 12,
       thresholds: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }],
-      targets: [{ expr: `sum by (detector) (increase(modelwatch_concept_drift_detections_total{${M},${V}}[$__range]))`, legendFormat: '{{detector}}', instant: true }],
+      targets: [{ expr: detectionsInRange(`modelwatch_concept_drift_detections_total{${M},${V}}`), legendFormat: '{{detector}}', instant: true }],
     })
     .add({
       title: 'DDM warning zone',
@@ -120,7 +132,7 @@ export function performanceDashboard() {
     annotations: [
       {
         name: 'Concept drift',
-        expr: `changes(modelwatch_concept_drift_detections_total{${M}}[$__rate_interval]) > 0`,
+        expr: detectionMarks(`modelwatch_concept_drift_detections_total{${M}}`),
         titleFormat: 'Concept drift: {{detector}} ({{variant}})',
         tagKeys: 'detector,variant',
         iconColor: 'red',

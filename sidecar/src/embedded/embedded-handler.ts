@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ErrorReason } from '@modelwatch/core';
 import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
 import { compilePath } from '../protocols/route.js';
 import { reviewParameters } from '../review/review-marker.js';
 import { InferenceExchange } from '../server/exchange.js';
+import type { ServerReply, ServerRequest } from '../server/http-types.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
 import type { ExchangeObserver } from '../routing/answered.js';
@@ -47,8 +47,20 @@ export class EmbeddedHandler {
     this.featureNames = rt.config.features.length > 0 ? rt.config.features.map((f) => f.name) : model.featureNames;
   }
 
-  /** Returns false when the path is not an OIP route (the server answers 404). */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  /**
+   * True for the inference calls (POST to an infer route): the ones the sidecar's own HTTP/1.1
+   * server carries (server/http1/), like a proxy's monitored calls. Every other route of this
+   * handler is served through node:http, which the connection is then handed to.
+   */
+  servesInference(method: string, path: string): boolean {
+    return method === 'POST' && path.endsWith('/infer') && (INFER.match(path) ?? INFER_VERSION.match(path)) !== null;
+  }
+
+  /**
+   * Returns false when the path is not an OIP route (the server answers 404). `req`/`res` are
+   * node:http's or the own server's (FastRequest/FastResponse): only their common subset is used.
+   */
+  handle(req: ServerRequest, res: ServerReply, path: string): boolean {
     const method = req.method ?? 'GET';
     if (path === '/v2/health/live') return this.json(res, { live: true });
     if (path === '/v2/health/ready') return this.json(res, { ready: true });
@@ -73,7 +85,7 @@ export class EmbeddedHandler {
     return this.raw(res, this.readyBody);
   }
 
-  private known(res: ServerResponse, model: string, version: string | undefined, ex?: InferenceExchange): boolean {
+  private known(res: ServerReply, model: string, version: string | undefined, ex?: InferenceExchange): boolean {
     const { name, modelVersion } = this.rt.config;
     let message: string | undefined;
     if (model !== name) message = `unknown model "${model}"; this sidecar serves "${name}"`;
@@ -87,24 +99,25 @@ export class EmbeddedHandler {
     return false;
   }
 
-  private json(res: ServerResponse, body: unknown): boolean {
+  private json(res: ServerReply, body: unknown): boolean {
     sendJson(res, 200, JSON.stringify(body));
     return true;
   }
 
-  private raw(res: ServerResponse, body: string): boolean {
+  private raw(res: ServerReply, body: string): boolean {
     sendJson(res, 200, body);
     return true;
   }
 
-  private async infer(req: IncomingMessage, res: ServerResponse, path: string, model: string, version: string | undefined): Promise<void> {
+  private async infer(req: ServerRequest, res: ServerReply, path: string, model: string, version: string | undefined): Promise<void> {
     const ex = new InferenceExchange(this.rt, req, res, INFER_ROUTE, path);
     try {
       if (!this.known(res, model, version, ex)) {
         req.resume();
         return;
       }
-      const body = await ex.body();
+      // The own server has usually read the whole body with the head: no promise to wait for then.
+      const body = ex.readyBody() ?? await ex.body();
       if (!body) return;
       const { telemetry, tracer } = this.rt;
       const parsed = parseOipRequest(body, req.headers);

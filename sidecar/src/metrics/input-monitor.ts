@@ -9,7 +9,7 @@ import {
   type FeatureCounter,
   type FeatureType,
 } from '@modelwatch/core';
-import type { Column, InputBatch } from '../protocols/types.js';
+import type { Column, InputBatch, InputMatrix } from '../protocols/types.js';
 import { escapeLabelValue, formatValue, header } from './exposition.js';
 import { DEFAULT_VALUE_BUCKETS, HistogramSeries } from './histogram-series.js';
 
@@ -46,6 +46,15 @@ interface CategoricalState {
 
 type FeatureState = NumericState | CategoricalState;
 
+/** A matrix layout resolved against the feature table of `version`. */
+interface MatrixLayout {
+  version: number;
+  /** The state of each column, in column order. */
+  states: NumericState[];
+  /** Declared features the layout does not carry: missing, one per row. */
+  missing: FeatureState[];
+}
+
 export interface FeatureDeclaration {
   name: string;
   type?: FeatureType;
@@ -76,6 +85,10 @@ export class InputMonitor {
   private readonly pending = new Map<string, number>();
   private contests = 0;
   ignored = 0;
+  /** Bumped whenever the feature table changes: the matrix layouts resolved before no longer apply. */
+  private version = 0;
+  /** Matrix layouts (names arrays, by identity) resolved to their states, valid for the table of their `version`. */
+  private readonly layouts = new WeakMap<readonly string[], MatrixLayout>();
   private readonly sumCount: boolean;
   private readonly invalidSeries: boolean;
   private readonly rangeSeries: boolean;
@@ -108,6 +121,7 @@ export class InputMonitor {
     this.features = next;
     this.declaredList = [...next.values()];
     this.pending.clear();
+    this.version++;
   }
 
   private labelsFor(name: string): string {
@@ -156,6 +170,7 @@ export class InputMonitor {
     }
     this.pending.delete(name);
     this.features.delete(weakest.name);
+    this.version++;
     return this.create(name, column, count - 1);
   }
 
@@ -170,11 +185,13 @@ export class InputMonitor {
       : this.categorical(name, [], false);
     state.hits = hits;
     this.features.set(name, state);
+    this.version++;
     return state;
   }
 
   observe(batch: InputBatch): void {
     this.contests = 0;
+    if (batch.matrix !== undefined && this.observeMatrix(batch.rows, batch.matrix)) return;
     for (const [name, column] of batch.columns) {
       const state = this.features.get(name) ?? this.admit(name, column);
       if (state === undefined) {
@@ -191,6 +208,44 @@ export class InputMonitor {
         if (!batch.columns.has(state.name)) state.invalid[0] += batch.rows;
       }
     }
+  }
+
+  /**
+   * A numeric [rows, cols] tensor read in place: the same counts as its columns would give, without
+   * a lookup per feature name or a column array per feature. Only when every column has a numeric
+   * slot already (the steady state); anything else (a name without a slot, which may contest one;
+   * a categorical feature) goes the general way, false.
+   */
+  private observeMatrix(rows: number, m: InputMatrix): boolean {
+    let layout = this.layouts.get(m.names);
+    if (layout === undefined || layout.version !== this.version) {
+      layout = this.resolve(m.names);
+      if (layout === undefined) return false;
+    }
+    const { data, cols } = m;
+    const states = layout.states;
+    for (let j = 0; j < cols; j++) {
+      const state = states[j];
+      state.hits++;
+      for (let i = j; i < rows * cols; i += cols) observeNumber(state, data[i]);
+    }
+    const missing = layout.missing;
+    for (let k = 0; k < missing.length; k++) missing[k].invalid[0] += rows;
+    return true;
+  }
+
+  /** The states of a layout whose every name has a numeric slot; undefined otherwise (nothing kept). */
+  private resolve(names: readonly string[]): MatrixLayout | undefined {
+    const states: NumericState[] = [];
+    for (const name of names) {
+      const state = this.features.get(name);
+      if (state === undefined || state.type !== 'numeric') return undefined;
+      states.push(state);
+    }
+    const carried = new Set(names);
+    const layout: MatrixLayout = { version: this.version, states, missing: this.declaredList.filter((s) => !carried.has(s.name)) };
+    this.layouts.set(names, layout);
+    return layout;
   }
 
   get monitoredCount(): number {

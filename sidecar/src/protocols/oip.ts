@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorReason } from '@modelwatch/core';
-import type { Column, DecodedTensor, InputBatch, OutputBatch, OutputColumn, Parsed } from './types.js';
+import type { Column, DecodedTensor, InputBatch, InputMatrix, OutputBatch, OutputColumn, Parsed } from './types.js';
 import type { CodecOptions, InferenceRoute, ProtocolCodec } from './codec.js';
 import { headerValue } from './codec.js';
 import { fail, invalid, isRecord, ok, parseJsonBody, preview, unmonitorable } from './parsed.js';
@@ -63,6 +63,10 @@ function parseTensors(raw: unknown, field: 'inputs' | 'outputs', what: string): 
     return invalid(ErrorReason.wrongShape, `${what} must have a non-empty "${field}" array of tensors`);
   }
   if (raw.some((t) => isRecord(t) && hasBinaryParameter(t))) return 'binary';
+  if (raw.length === 1) {
+    const t = parseTensor(raw[0], `${field}[0]`);
+    return t.ok ? ok([t.value]) : fail(t);
+  }
   const tensors: OipTensor[] = [];
   const seen = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
@@ -141,16 +145,76 @@ function column(t: DecodedTensor, rows: number, cols: number, j: number): Column
   return out;
 }
 
+/** An InputBatch of one numeric [rows, cols] tensor: the matrix as given, columns copied out on first use. */
+class MatrixInputBatch implements InputBatch {
+  requestId?: string;
+  private built: Map<string, Column> | undefined;
+
+  constructor(
+    public rows: number,
+    readonly matrix: InputMatrix,
+  ) {}
+
+  get columns(): Map<string, Column> {
+    if (this.built === undefined) {
+      const { names, data, cols } = this.matrix;
+      const t: DecodedTensor = { name: '', shape: [this.rows, cols], datatype: 'FP64', data };
+      const columns = new Map<string, Column>();
+      for (let j = 0; j < cols; j++) columns.set(names[j], column(t, this.rows, cols, j));
+      this.built = columns;
+    }
+    return this.built;
+  }
+}
+
+/** `<tensor>[j]` names of unnamed [N,F] tensors: one array for all batches of a layout. Bounded (tensor names come from requests): cleared when full. */
+const positional = new Map<string, string[]>();
+const POSITIONAL_LAYOUTS = 16;
+
+function positionalNames(tensor: string, f: number): string[] {
+  const key = `${f}:${tensor}`;
+  let names = positional.get(key);
+  if (names === undefined) {
+    names = Array.from({ length: f }, (_, j) => `${tensor}[${j}]`);
+    if (positional.size >= POSITIONAL_LAYOUTS) positional.clear();
+    positional.set(key, names);
+  }
+  return names;
+}
+
+/** Name lists already checked for repeats (configured names: a handful of arrays for the process's life). */
+const checked = new WeakMap<readonly string[], boolean>();
+
+/** True when no name repeats (a repeated name is one column in the map: the general path keeps that behaviour). */
+function distinct(names: readonly string[]): boolean {
+  let d = checked.get(names);
+  if (d === undefined) {
+    d = new Set(names).size === names.length;
+    checked.set(names, d);
+  }
+  return d;
+}
+
 /**
  * Turns decoded input tensors into feature columns: a 2-D [N,F] tensor gives F features named by
  * `featureNames` when it has exactly F names (else `<tensor>[j]`), a 1-D tensor gives one feature.
  * Higher-rank tensors (images, audio) and BYTES tensors go to `media` for the extractors, one entry per row.
  */
 export function oipInputBatch(inputs: readonly OipTensor[], options: CodecOptions = {}): InputBatch {
+  const names = options.featureNames;
+  if (inputs.length === 1) {
+    // The usual tabular call: one numeric [N,F] tensor, kept as it is (see InputBatch.matrix).
+    const t = inputs[0];
+    const d = t.data;
+    if (t.shape.length === 2 && t.shape[1] > 0 && (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array)) {
+      const f = t.shape[1];
+      const featureNames = names !== undefined && names.length === f ? names : positionalNames(t.name, f);
+      if (distinct(featureNames)) return new MatrixInputBatch(t.shape[0], { names: featureNames, data: d, cols: f });
+    }
+  }
   const columns = new Map<string, Column>();
   let media: Map<string, readonly unknown[]> | undefined;
   let rows = 0;
-  const names = options.featureNames;
   for (const t of inputs) {
     const n = t.shape.length === 0 ? 1 : t.shape[0];
     rows = Math.max(rows, n);
@@ -209,25 +273,38 @@ export function parseOipResponse(body: Buffer, headers: IncomingHttpHeaders = {}
   return ok(oipOutputBatch(outputs.value));
 }
 
-function plain(data: DecodedTensor['data']): unknown[] {
-  return Array.isArray(data) ? (data as unknown[]) : Array.from(data as ArrayLike<number>);
+/** A tensor's data as a JSON array: numbers written one by one (non-finite ones as null, as JSON.stringify does). */
+function dataJson(data: DecodedTensor['data']): string {
+  if (Array.isArray(data)) return JSON.stringify(data);
+  const d = data as Float32Array | Float64Array | Int32Array;
+  if (d.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    // String(v) is JSON's number form for every finite double (-0 included: "0").
+    out += (i === 0 ? '' : ',') + (v === v && v !== Infinity && v !== -Infinity ? String(v) : 'null');
+  }
+  return `${out}]`;
 }
 
-/** Serialises an infer response (embedded mode). Typed arrays become plain JSON arrays. */
+/**
+ * Serialises an infer response (embedded mode). Typed arrays become plain JSON arrays. Written
+ * field by field (the same text JSON.stringify gives for the object, in the same key order): no
+ * intermediate objects and no Array.from copy of every output tensor per answer.
+ */
 export function encodeOipResponse(res: OipResponse): string {
-  return JSON.stringify({
-    model_name: res.model_name,
-    ...(res.model_version !== undefined ? { model_version: res.model_version } : {}),
-    ...(res.id !== undefined ? { id: res.id } : {}),
-    ...(res.parameters !== undefined ? { parameters: res.parameters } : {}),
-    outputs: res.outputs.map((t) => ({
-      name: t.name,
-      shape: t.shape,
-      datatype: t.datatype,
-      ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
-      data: plain(t.data),
-    })),
-  });
+  let out = `{"model_name":${JSON.stringify(res.model_name)}`;
+  if (res.model_version !== undefined) out += `,"model_version":${JSON.stringify(res.model_version)}`;
+  if (res.id !== undefined) out += `,"id":${JSON.stringify(res.id)}`;
+  if (res.parameters !== undefined) out += `,"parameters":${JSON.stringify(res.parameters)}`;
+  out += ',"outputs":[';
+  for (let i = 0; i < res.outputs.length; i++) {
+    const t = res.outputs[i];
+    out += `${i === 0 ? '' : ','}{"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},"datatype":"${t.datatype}"`;
+    if (t.parameters !== undefined) out += `,"parameters":${JSON.stringify(t.parameters)}`;
+    out += `,"data":${dataJson(t.data)}}`;
+  }
+  return `${out}]}`;
 }
 
 const INFER = compilePath('/v2/models/{model}/infer');

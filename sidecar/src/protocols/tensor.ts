@@ -76,6 +76,24 @@ function countLeaves(data: readonly unknown[], depth: number): number {
   return n;
 }
 
+/** Flat float data as `array`, or undefined when some value is not a finite number the datatype can hold. */
+function flatFloats(data: readonly unknown[], array: new (n: number) => NumericArray, datatype: OipDatatype): NumericArray | undefined {
+  const n = data.length;
+  const out = new array(n);
+  const narrow = datatype !== 'FP64';
+  const half = datatype === 'FP16';
+  for (let i = 0; i < n; i++) {
+    const x = data[i];
+    if (typeof x !== 'number' || x !== x || x === Infinity || x === -Infinity) return undefined;
+    if (narrow) {
+      const f = Math.fround(x);
+      if (f === Infinity || f === -Infinity || (half && (x > 65504 || x < -65504))) return undefined;
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
 function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
@@ -95,13 +113,20 @@ export function decodeTensorData(
     return invalid(ErrorReason.wrongShape, `${where}.data must be an array, got ${preview(data)}`);
   }
   const expected = shapeSize(shape);
+  const spec = DATATYPES[datatype];
+  if (spec.kind === 'float' && data.length === expected) {
+    // The usual inference call: a flat array of floats. One tight loop; on the first value it does
+    // not accept (a nested array too) it stops, and the general walk below finds the problem again
+    // for the exact message.
+    const flat = flatFloats(data, spec.array!, datatype);
+    if (flat !== undefined) return ok(flat);
+  }
   const nested = data.some(Array.isArray);
   const actual = nested ? countLeaves(data, 1) : data.length;
   if (actual < 0) return invalid(ErrorReason.wrongShape, `${where}.data is nested deeper than ${MAX_RANK} levels`);
   if (actual !== expected) {
     return invalid(ErrorReason.wrongShape, `${where}.shape ${fmtShape(shape)} needs ${expected} values, data has ${actual}`);
   }
-  const spec = DATATYPES[datatype];
   const out: unknown[] | NumericArray = spec.array ? new spec.array(expected) : new Array<unknown>(expected);
   let i = 0;
   let error: Parsed<never> | undefined;

@@ -33,6 +33,20 @@ export interface InputBatch {
   media?: Map<string, readonly unknown[]>;
   /** The client's own id for the request (OIP `id`), honoured as the prediction id. */
   requestId?: string;
+  /**
+   * The same values row-major, when they came as one numeric [rows, cols] tensor: the input
+   * monitor reads them in place (no column array per feature per request). `columns` is then
+   * built only when something asks for it (extractors, the prediction log, review).
+   */
+  matrix?: InputMatrix;
+}
+
+/** A numeric [rows, cols] tensor as features: column j is feature `names[j]`. */
+export interface InputMatrix {
+  /** One name per column; the same array for every batch of a tensor layout (monitors cache by identity). */
+  names: readonly string[];
+  data: Float32Array | Float64Array | Int32Array;
+  cols: number;
 }
 
 /** Outputs of one response: per output name either class probabilities or plain values. */

@@ -37,7 +37,7 @@ export interface Variant {
   isInference(method: string, path: string): boolean;
   /** False when the path is no route of this variant (the server answers 404). */
   handle(req: ServerRequest, res: ServerReply, path: string): boolean;
-  /** Proxy variants: true for the calls monitored inline (the ones the sidecar's own HTTP server may carry). */
+  /** Proxy and embedded variants: true for the calls monitored inline (the ones the sidecar's own HTTP server may carry). */
   monitorsInline?(method: string, path: string): boolean;
   setObserver(observer: ExchangeObserver | undefined): void;
   /** Tap nginx: the UDP port of the syslog listener. */
@@ -104,7 +104,9 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       classLabels: m.classLabels,
       featureNames: config.features.length > 0 ? config.features.map((f) => f.name) : m.featureNames,
       isInference: (method, path) => method === 'POST' && path.endsWith('/infer'),
-      handle: (req, res, path) => handler.handle(...nodeMessages(req, res), path),
+      // Inference calls ride the sidecar's own HTTP/1.1 server, as a proxy's monitored calls do.
+      monitorsInline: (method, path) => handler.servesInference(method, path),
+      handle: (req, res, path) => handler.handle(req, res, path),
       setObserver: (o) => {
         handler.observer = o;
       },
@@ -169,10 +171,10 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
 }
 
 /**
- * Embedded and tap handlers read node:http's messages. The sidecar's own HTTP server only carries
- * proxy variants' inference calls (VariantRouter.servesInline), so a FastRequest never gets here.
+ * Tap handlers read node:http's messages. The sidecar's own HTTP server only carries proxy and
+ * embedded variants' inference calls (VariantRouter.servesInline), so a FastRequest never gets here.
  */
 function nodeMessages(req: ServerRequest, res: ServerReply): [IncomingMessage, ServerResponse] {
-  if (req instanceof FastRequest) throw new Error('an embedded or tap handler was given a request of the fast HTTP server');
+  if (req instanceof FastRequest) throw new Error('a tap handler was given a request of the fast HTTP server');
   return [req as IncomingMessage, res as ServerResponse];
 }

@@ -39,10 +39,10 @@ export interface SidecarDeps {
 }
 
 /**
- * Which HTTP server carries the proxy's inference calls: the sidecar's own HTTP/1.1 server (the
- * default for a plain-HTTP proxy), or node:http for everything with `MODELWATCH_HTTP_SERVER=node`
- * (the fallback, and the comparison side of bench/sidecar/run.ts). TLS, embedded and tap sidecars
- * always use node:http(s).
+ * Which HTTP server carries the proxy's and the embedded model's inference calls: the sidecar's own
+ * HTTP/1.1 server (the default for plain HTTP), or node:http for everything with
+ * `MODELWATCH_HTTP_SERVER=node` (the fallback, and the comparison side of bench/sidecar/run.ts and
+ * bench/sidecar/embedded.ts). TLS and tap sidecars always use node:http(s).
  */
 export const HTTP_SERVER_ENV = 'MODELWATCH_HTTP_SERVER';
 
@@ -252,8 +252,8 @@ export async function startSidecar(input: SidecarConfigInput, deps: SidecarDeps 
   const server: http.Server = serverMaterial
     ? https.createServer({ ...serverOptions, ...serverMaterial }, listener)
     : http.createServer(serverOptions, listener);
-  // The proxy's hot path off node:http (docs/performance.md, "Data path"): decided once, here.
-  const fast = !serverMaterial && config.source.kind === 'proxy' && (deps.env ?? process.env)[HTTP_SERVER_ENV] !== 'node'
+  // The proxy's and the embedded model's hot path off node:http (docs/performance.md, "Data path"): decided once, here.
+  const fast = !serverMaterial && (config.source.kind === 'proxy' || config.source.kind === 'embedded') && (deps.env ?? process.env)[HTTP_SERVER_ENV] !== 'node'
     ? new FastHttpServer({
         limits: config.limits,
         keepAliveTimeoutMs: serverOptions.keepAliveTimeout,

@@ -78,7 +78,8 @@ export function encodeProtobuf(w: ProtoWriter, env: ProtobufEnvelope, spans: rea
 
 /** Writes one span as ScopeSpans.spans (field 2): a batch is these, one after the other, behind protobufHeader(). */
 export function writeSpan(w: ProtoWriter, s: SpanRecord): void {
-  const span = w.begin(2); // ScopeSpans.spans
+  // A span is a few hundred bytes: its length is reserved as two bytes (no body moved at the end).
+  const span = w.beginSized(2); // ScopeSpans.spans
   w.hexBytes(1, s.traceId);
   w.hexBytes(2, s.spanId);
   if (s.traceState) w.string(3, s.traceState);
@@ -115,7 +116,7 @@ export function writeSpan(w: ProtoWriter, s: SpanRecord): void {
     }
     w.end(st);
   }
-  w.end(span);
+  w.endSized(span);
 }
 
 /** Unix nanoseconds as the decimal string OTLP/JSON wants, from epoch milliseconds. */

@@ -217,6 +217,33 @@ export class ProtoWriter {
     return this.pos++;
   }
 
+  /**
+   * Starts a nested message expected to take 128 to 16,383 bytes (a span): two bytes are reserved
+   * for its length, so endSized() writes it in place instead of moving the body.
+   */
+  beginSized(field: number): number {
+    this.tag(field, 2);
+    this.ensure(2);
+    const mark = this.pos;
+    this.pos += 2;
+    return mark;
+  }
+
+  /** Ends a message begun with beginSized(): the length in place, or the body moved when it is outside that range. */
+  endSized(mark: number): void {
+    const len = this.pos - mark - 2;
+    const b = this.buf;
+    if (len >= 128 && len < 16_384) {
+      b[mark] = (len & 127) | 128;
+      b[mark + 1] = len >>> 7;
+      return;
+    }
+    // A shorter or longer body: shift it so the length is a minimal varint, as end() writes it.
+    b.copyWithin(mark + 1, mark + 2, this.pos);
+    this.pos -= 1;
+    this.end(mark);
+  }
+
   /** Ends the nested message begun at `mark`, writing its length (moving the body if it needs more bytes). */
   end(mark: number): void {
     const len = this.pos - mark - 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeJson, encodeProtobuf, nanosString, ProtobufEnvelope, type TraceEnvelope } from '../../src/tracing/otlp-encoding.js';
+import { encodeJson, encodeProtobuf, nanosString, ProtobufEnvelope, writeSpan, type TraceEnvelope } from '../../src/tracing/otlp-encoding.js';
 import { ProtoWriter } from '../../src/tracing/proto-writer.js';
 import { ConstantAttributes, OtlpSpanKind, OtlpStatusCode, SpanRecord } from '../../src/tracing/span-record.js';
 import { decodeTraces } from './fixtures/otlp-decoder.js';
@@ -73,6 +73,30 @@ describe('OTLP protobuf encoding, decoded with the official opentelemetry-proto 
     expect(decoded.spans[1].attributes.path).toBe(long);
     expect(decoded.spans[299].attributes).toMatchObject({ path: '/v2/models/ü/299', big: 2 ** 40 + 299, small: -(2 ** 40) });
     expect(decoded.spans.map((s) => s.spanId)).toEqual(spans.map((s) => s.spanId));
+  });
+
+  it('writes every span length as a minimal varint, under 128, up to 16,383 and beyond', () => {
+    const tiny = new SpanRecord(TRACE, '0000000000000001', undefined, 'a', OtlpSpanKind.server, 1, {}, undefined);
+    const sizes = [tiny, createSpan(3), createSpan(4, { attributes: { path: 'y'.repeat(20_000) } })].map((span) => {
+      const w = new ProtoWriter(8);
+      writeSpan(w, span);
+      const b = w.bytes();
+      expect(b[0]).toBe((2 << 3) | 2); // ScopeSpans.spans, length-delimited
+      let len = 0;
+      let i = 1;
+      for (let shift = 0; ; shift += 7) {
+        len += (b[i] & 127) * 2 ** shift;
+        if ((b[i++] & 128) === 0) break;
+      }
+      expect(b[i - 1]).not.toBe(0); // no padding byte: minimal
+      expect(b.length).toBe(i + len);
+      return [i - 1, len];
+    });
+    expect(sizes[0][0]).toBe(1);
+    expect(sizes[0][1]).toBeLessThan(128);
+    expect(sizes[1][0]).toBe(2);
+    expect(sizes[2][0]).toBe(3);
+    expect(decodeTraces(encodeProtobuf(new ProtoWriter(8), new ProtobufEnvelope(ENVELOPE), [tiny])).spans[0].name).toBe('a');
   });
 
   it('reuses one writer for successive batches without leaking bytes of the previous one', () => {
