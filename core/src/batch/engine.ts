@@ -92,6 +92,8 @@ export interface BatchEngine {
   con: DuckDBConnection;
   /** DuckDB's pool as opened (`memory_limit`). */
   memoryLimit: string;
+  /** DuckDB's threads as opened: every core. */
+  threads: number;
   query(sql: string): Promise<Record<string, unknown>[]>;
   /**
    * A result of DOUBLE columns, each read straight out of DuckDB's vectors into a typed array
@@ -103,10 +105,11 @@ export interface BatchEngine {
 
 export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<BatchEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'modelwatch-duckdb-'));
+  const threads = availableParallelism();
   let instance: DuckDBInstanceType | undefined;
   try {
     instance = await DuckDBInstance.create(join(dir, 'batch.duckdb'), {
-      threads: String(availableParallelism()),
+      threads: String(threads),
       memory_limit: memoryLimit,
       temp_directory: join(dir, 'spill'),
       // Row order is what calibration chunks are cut by.
@@ -125,6 +128,7 @@ export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<Batc
     return {
       con,
       memoryLimit,
+      threads,
       async query(sql) {
         return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
       },

@@ -80,14 +80,20 @@ async function numberedRows(engine: BatchEngine, path: string, format: EngineFor
   const plan = (await engine.query(`EXPLAIN ${load}`)).map((r) => String(r.explain_value)).join('\n');
   if (!plan.includes('BATCH_CREATE_TABLE_AS')) throw new Error('the engine would not load this file in row order');
   // Room for the out-of-order batches keeps the load on every core (see LOAD_MEMORY_LIMIT); only
-  // when the table fits the pool that follows, so peak memory stays that of the table.
+  // when the table fits the pool that follows, so peak memory stays that of the table. A table
+  // that spills loads on one core whatever the threads: DuckDB lets only the lowest batch go on.
+  // With two threads the other one sometimes spun beside it (10M × 20 CSV: 27.0 CPU-s, busiest
+  // thread 13.5 s, against 12.2 CPU-s on one thread in other runs; the same in main's code), so
+  // that load gets one thread.
   const numeric = planned.filter((c) => c.type === 'numeric').length;
   const roomy = format !== 'json' && loadFitsPool(path, statSync(path).size, numeric, planned.length - numeric, sourceColumns, limitBytes(engine.memoryLimit));
-  if (roomy) await engine.query(`SET memory_limit = '${LOAD_MEMORY_LIMIT}'`);
+  const setting = roomy ? 'memory_limit' : 'threads';
+  const [during, after] = roomy ? [`'${LOAD_MEMORY_LIMIT}'`, `'${engine.memoryLimit}'`] : ['1', String(engine.threads)];
+  await engine.query(`SET ${setting} = ${during}`);
   try {
     await engine.query(load);
   } finally {
-    if (roomy) await engine.query(`SET memory_limit = '${engine.memoryLimit}'`);
+    await engine.query(`SET ${setting} = ${after}`);
   }
   return `(SELECT rowid AS rn${planned.length ? ', ' + planned.map((c) => c.col).join(', ') : ''} FROM profiled)`;
 }
