@@ -85,15 +85,16 @@ async function numberedRows(engine: BatchEngine, path: string, format: EngineFor
   // With two threads the other one sometimes spun beside it (10M × 20 CSV: 27.0 CPU-s, busiest
   // thread 13.5 s, against 12.2 CPU-s on one thread in other runs; the same in main's code), so
   // that load gets one thread.
+  // (A JSON array's lines say nothing of its rows: no estimate, the load as it comes.)
   const numeric = planned.filter((c) => c.type === 'numeric').length;
-  const roomy = format !== 'json' && loadFitsPool(path, statSync(path).size, numeric, planned.length - numeric, sourceColumns, limitBytes(engine.memoryLimit));
-  const setting = roomy ? 'memory_limit' : 'threads';
-  const [during, after] = roomy ? [`'${LOAD_MEMORY_LIMIT}'`, `'${engine.memoryLimit}'`] : ['1', String(engine.threads)];
-  await engine.query(`SET ${setting} = ${during}`);
+  const fits = format === 'json' ? undefined : loadFitsPool(path, statSync(path).size, numeric, planned.length - numeric, sourceColumns, limitBytes(engine.memoryLimit));
+  const [setting, during, after] =
+    fits === undefined ? [] : fits ? ['memory_limit', `'${LOAD_MEMORY_LIMIT}'`, `'${engine.memoryLimit}'`] : ['threads', '1', String(engine.threads)];
+  if (setting) await engine.query(`SET ${setting} = ${during}`);
   try {
     await engine.query(load);
   } finally {
-    await engine.query(`SET ${setting} = ${after}`);
+    if (setting) await engine.query(`SET ${setting} = ${after}`);
   }
   return `(SELECT rowid AS rn${planned.length ? ', ' + planned.map((c) => c.col).join(', ') : ''} FROM profiled)`;
 }
