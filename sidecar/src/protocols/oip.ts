@@ -167,11 +167,19 @@ class MatrixInputBatch implements InputBatch {
   }
 }
 
-/** `<tensor>[j]` names of unnamed [N,F] tensors: one array for all batches of a layout. Bounded (tensor names come from requests): cleared when full. */
+/**
+ * `<tensor>[j]` names of unnamed [N,F] tensors: one array for all batches of a layout. Tensor names
+ * and widths come from requests, so both the number of layouts and their size are bounded: a
+ * layout wider than any monitor keeps (or with a long name) gets a fresh array that is not kept —
+ * 16 cached layouts of 4M names would otherwise hold gigabytes.
+ */
 const positional = new Map<string, string[]>();
 const POSITIONAL_LAYOUTS = 16;
+const POSITIONAL_MAX_FEATURES = 1024;
+const POSITIONAL_MAX_NAME = 256;
 
 function positionalNames(tensor: string, f: number): string[] {
+  if (f > POSITIONAL_MAX_FEATURES || tensor.length > POSITIONAL_MAX_NAME) return Array.from({ length: f }, (_, j) => `${tensor}[${j}]`);
   const key = `${f}:${tensor}`;
   let names = positional.get(key);
   if (names === undefined) {
@@ -180,6 +188,13 @@ function positionalNames(tensor: string, f: number): string[] {
     positional.set(key, names);
   }
   return names;
+}
+
+/** Cached positional layouts and the names they hold (for the bound's regression test). */
+export function positionalNamesCached(): { layouts: number; names: number } {
+  let names = 0;
+  for (const n of positional.values()) names += n.length;
+  return { layouts: positional.size, names };
 }
 
 /** Name lists already checked for repeats (configured names: a handful of arrays for the process's life). */
