@@ -4,11 +4,19 @@
  * Each run gets its own database file in a temp directory and a memory limit, so DuckDB spills
  * to disk instead of growing: memory stays flat whatever the file size.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type { DuckDBConnection, DuckDBDoubleVector, DuckDBInstance as DuckDBInstanceType } from '@duckdb/node-api';
 import type { FeatureType } from '../baseline/profile.js';
+
+/**
+ * DuckDB's API is CommonJS. An ESM `import` of it makes Node lex every file it re-exports to find
+ * the export names (cjs-module-lexer, ~50 ms more of every `baseline create` / `drift` start);
+ * `require` loads the same modules without that: 45–50 ms against 95–100 ms measured.
+ */
+const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as { DuckDBInstance: typeof DuckDBInstanceType };
 
 /**
  * DuckDB's buffer pool; beyond it, temp tables and sorts go to the temp directory. The process
@@ -17,29 +25,91 @@ import type { FeatureType } from '../baseline/profile.js';
 export const BATCH_MEMORY_LIMIT = '256MB';
 
 /**
- * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 8 bytes
- * per numeric cell, about 1.2× the text). Up to ≈ 190 MB of text that table nearly fits 256 MB;
- * beyond, it spills whatever the pool, and a smaller one keeps peak RSS away from the 450 MB goal
- * at no measured CPU cost. Measured on 20 numeric columns: 1M rows (132 MB) at 256 MB: 404–441 MiB
- * peak RSS (at 200 MB ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU);
- * 10M rows (1.3 GB) at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
+ * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 11
+ * bytes per numeric cell: 224 MB for 1M × 20, 1.7× that file's text). Up to ≈ 190 MB of text
+ * the 256 MB pool holds most of it; beyond, it spills whatever the pool, and a smaller one keeps
+ * peak RSS away from the 450 MB goal at no measured CPU cost. Measured on 20 numeric columns
+ * (before LOAD_MEMORY_LIMIT): 1M rows (132 MB) at 256 MB: 404–441 MiB peak RSS (at 200 MB
+ * ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU); 10M rows (1.3 GB)
+ * at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
  */
 export function profileMemoryLimit(fileBytes: number): string {
   return fileBytes <= 190e6 ? BATCH_MEMORY_LIMIT : '200MB';
 }
 
+/**
+ * The pool while a CSV / JSONL file loads into its temp table, when that table will fit the
+ * profile's pool afterwards (`loadFitsPool`). DuckDB's order-preserving insert holds the row groups
+ * of batches that finished out of order until the earlier ones land; when the pool has no room
+ * for them it lets only the thread with the lowest batch continue, and the load runs on one core.
+ * Measured, 1M × 20 numeric CSV (a 224 MB table): at 256 or 320 MB the load's busiest thread
+ * did 0.94–1.0 s of its ~1.0 CPU-s (serial), at 352 MB or more 0.50–0.57 s (both cores). The
+ * pool goes back down right after the load, which also hands DuckDB's freed load buffers back:
+ * peak RSS of `baseline create` 360–376 MiB against 421–465 MiB with 256 MB throughout (8 rounds
+ * each, alternating; docs/performance.md).
+ */
+export const LOAD_MEMORY_LIMIT = '384MB';
+
+/** DuckDB's bytes per numeric cell of a temp table: 8, plus validity and partly filled row groups (measured 11.2). */
+const TABLE_BYTES_PER_NUMBER = 11.5;
+/** A text cell: a 16-byte string header, plus its characters when longer than 12. */
+const TABLE_BYTES_PER_TEXT = 17;
+/** The table must leave this much of the profile's pool free for the passes (their aggregates, the scan's buffers). */
+const TABLE_POOL_SHARE = 0.94;
+
+/**
+ * Whether the temp table of a CSV / JSONL file fits the profile's pool (`poolBytes`), estimated
+ * from the file's size and the rows in its first MiB: then the load may use `LOAD_MEMORY_LIMIT`
+ * and peak memory stays that of the table. Beyond (or unknown: fewer than two lines in the head),
+ * the table spills whatever the pool, so the load keeps the profile's pool.
+ */
+export function loadFitsPool(path: string, fileBytes: number, numericColumns: number, textColumns: number, sourceColumns: number, poolBytes: number): boolean {
+  const head = Buffer.alloc(Math.min(fileBytes, 1 << 20));
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let lines = 0;
+  for (let i = head.indexOf(10); i >= 0 && i < read; i = head.indexOf(10, i + 1)) lines++;
+  if (lines < 2) return false;
+  const bytesPerRow = read / lines;
+  const rows = fileBytes / bytesPerRow;
+  const textCell = TABLE_BYTES_PER_TEXT + bytesPerRow / Math.max(1, sourceColumns);
+  return rows * (numericColumns * TABLE_BYTES_PER_NUMBER + textColumns * textCell) <= poolBytes * TABLE_POOL_SHARE;
+}
+
+/** '256MB' → bytes, as DuckDB reads it (MB = 10^6 bytes). */
+export function limitBytes(limit: string): number {
+  const m = /^(\d+)MB$/.exec(limit);
+  if (!m) throw new Error(`memory limit ${limit}: expected N MB`);
+  return Number(m[1]) * 1e6;
+}
+
 export interface BatchEngine {
   con: DuckDBConnection;
+  /** DuckDB's pool as opened (`memory_limit`). */
+  memoryLimit: string;
+  /** DuckDB's threads as opened: every core. */
+  threads: number;
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * A result of DOUBLE columns, each read straight out of DuckDB's vectors into a typed array
+   * (NULL as NaN), where row objects would convert and box every value.
+   */
+  doubles(sql: string): Promise<Float64Array[]>;
   close(): void;
 }
 
 export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<BatchEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'modelwatch-duckdb-'));
-  let instance: DuckDBInstance | undefined;
+  const threads = availableParallelism();
+  let instance: DuckDBInstanceType | undefined;
   try {
     instance = await DuckDBInstance.create(join(dir, 'batch.duckdb'), {
-      threads: String(availableParallelism()),
+      threads: String(threads),
       memory_limit: memoryLimit,
       temp_directory: join(dir, 'spill'),
       // Row order is what calibration chunks are cut by.
@@ -48,13 +118,33 @@ export async function openEngine(memoryLimit = BATCH_MEMORY_LIMIT): Promise<Batc
       // peak RSS of a 1M-row CSV profile was 400–469 MiB with the default, 410–426 MiB with this
       // (four runs each, alternating; CPU within the run-to-run noise).
       allocator_flush_threshold: '16MB',
+      // And after any single free above 16 MB (default 512 MB), as when a load's batches land:
+      // the rise of peak RSS during a 1M × 20 CSV load was 278–301 MiB over seven runs with this,
+      // 306–343 MiB without (load at LOAD_MEMORY_LIMIT).
+      allocator_bulk_deallocation_flush_threshold: '16MB',
     });
     const con = await instance.connect();
     const inst = instance;
     return {
       con,
+      memoryLimit,
+      threads,
       async query(sql) {
         return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+      },
+      async doubles(sql) {
+        const result = await con.run(sql);
+        const columns = Array.from({ length: result.columnCount }, () => new Float64Array(result.rowCount));
+        for (let i = 0, row = 0; i < result.chunkCount; i++) {
+          const chunk = result.getChunk(i);
+          const size = chunk.rowCount; // a call into the binding each time it is read
+          columns.forEach((column, j) => {
+            const vector = chunk.getColumnVector(j) as DuckDBDoubleVector;
+            for (let k = 0; k < size; k++) column[row + k] = vector.getItem(k) ?? NaN;
+          });
+          row += size;
+        }
+        return columns;
       },
       close() {
         con.closeSync();

@@ -17,6 +17,8 @@ import {
   type CategoricalFeatureProfile,
   type NumericFeatureProfile,
 } from '@modelwatch/core';
+import { openEngine } from '../../src/batch/engine.js';
+import { profileWithEngine } from '../../src/batch/profile.js';
 
 /**
  * Two profiles equal in everything but the last bits of mean and std: each is a compensated sum
@@ -114,6 +116,27 @@ describe('profileFileBatch (DuckDB)', () => {
       profile.chunks.forEach((chunk, k) => expect(binCounts(f, values.slice(k * 7_000, k * 7_000 + chunk.rows)).counts, `${f.name} chunk ${k}`).toEqual(chunk.counts[f.name]));
     }
     expectSameProfile(fromParquet.profile, profile);
+  }, 60_000);
+
+  it('profiles a CSV whose table is estimated over the pool (loaded on one thread) as one that fits', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const csv = join(dir, 'spills.csv');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    // 1.2M rows × 3 numbers + 1 text column: a ≈ 70 MB table (the estimate's), over a 64 MB pool.
+    await con.run(`COPY (SELECT round(i / 1000.0 + (hash(i) % 1000) / 100.0, 3) AS x, (hash(i * 7) % 97)::DOUBLE AS y, round(ln(1 + i), 6) AS z, CASE WHEN i % 11 = 0 THEN 'a' ELSE 'c' || (i // 100000) END AS k FROM range(1200000) t(i)) TO '${csv}' (HEADER, DELIMITER ',')`);
+    con.closeSync();
+    db.closeSync();
+    const fits = await profileFileBatch(csv, { model: 'm', chunkRows: 25_000 });
+    expect(fits.engine).toBe('duckdb');
+    const small = await openEngine('64MB');
+    try {
+      const spilled = await profileWithEngine(small, csv, 'csv', { model: 'm', chunkRows: 25_000 });
+      expect(spilled.rows).toBe(1_200_000);
+      expectSameProfile(spilled.profile, fits.profile);
+    } finally {
+      small.close();
+    }
   }, 60_000);
 
   it('falls back to the streaming reader for a ragged CSV, which skips and reports the bad row', async () => {
