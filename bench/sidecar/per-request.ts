@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   try {
     const { modelPath, baselinePath } = writeBenchFiles(dir);
     const body = requestBody(1);
-    console.log(`per-request CPU, ${rounds} rounds of ${seconds}s at ${concurrency > 0 ? `${concurrency} connections (closed loop)` : `${rate} req/s open loop`}, ` +
+    console.log(`per-request CPU, ${rounds} rounds of ${seconds}s at ${concurrency > 0 ? `${concurrency} connections (closed loop)` : args.includes('--hey') ? `${rate} req/s, hey -c 10` : `${rate} req/s open loop${Number(opt('--burst', '1')) > 1 ? ` in bursts of ${opt('--burst', '1')}` : ''}`}, ` +
       `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
     // --onnx: a realistic model server (node:http + onnxruntime running the bench's model) as the upstream.
     const upChild = args.includes('--onnx')
