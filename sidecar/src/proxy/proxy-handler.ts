@@ -14,7 +14,6 @@ import { internalFailure } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
 import { TRACE_ID_HEADER } from '../tracing/tracing.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
-import { Deadlines, type Deadline } from './deadlines.js';
 import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
 
 export { UNMONITORABLE_LARGE_RESPONSE } from './call-monitor.js';
@@ -57,8 +56,6 @@ export class ProxyHandler {
   private readonly request: typeof http.request;
   private readonly basePath: string;
   private readonly timeoutMs: number;
-  /** The upstream time-outs of the calls in flight (one interval timer, not a timer per call). */
-  private readonly deadlines: Deadlines;
   /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
   observer: ExchangeObserver | undefined;
   private readonly monitor: CallMonitor;
@@ -83,7 +80,6 @@ export class ProxyHandler {
     this.request = secure ? https.request : http.request;
     this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.timeoutMs = rt.config.limits.upstreamTimeoutMs;
-    this.deadlines = new Deadlines(this.timeoutMs);
     this.monitor = new CallMonitor(rt.telemetry, codec);
     this.route = routeName(codec, rt);
     this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
@@ -193,7 +189,7 @@ export class ProxyHandler {
     let size = 0;
     let ended = false;
     let declared = -1;
-    let deadline: Deadline | undefined;
+    let timer: NodeJS.Timeout | undefined;
     // With a review rule a 2xx answer waits here until it is checked: the caller must get the
     // x-modelwatch-review header with it. An answer too big to keep is released and streams on unchecked.
     let held: Buffer[] | undefined;
@@ -206,7 +202,7 @@ export class ProxyHandler {
     const settle = () => {
       if (settled) return false;
       settled = true;
-      this.deadlines.cancel(deadline);
+      clearTimeout(timer);
       return true;
     };
     // Ground truth: the id is chosen before forwarding so that it can go out with the answer's
@@ -283,9 +279,9 @@ export class ProxyHandler {
         } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${code})`);
       },
     });
-    // One deadline for the whole exchange (connect + response), not an idle-socket timeout.
+    // One timer for the whole exchange (connect + response), not an idle-socket timeout.
     if (settled) return;
-    deadline = this.deadlines.add(() => {
+    timer = setTimeout(() => {
       if (!settle()) return;
       control.abort();
       if (res.headersSent) {
@@ -293,7 +289,7 @@ export class ProxyHandler {
         res.destroy();
         ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
       } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
-    });
+    }, this.timeoutMs);
   }
 
   /**

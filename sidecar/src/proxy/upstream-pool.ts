@@ -17,6 +17,7 @@ export interface UpstreamControl {
 }
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
 /** Response heads over this are refused (a misbehaving upstream cannot grow our memory). */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Requests up to this size are copied into one buffer and sent with one write (no writev). */
@@ -99,45 +100,30 @@ class Exchange {
   }
 
   private parseHead(text: string): 'interim' | 'body' | 'complete' | 'failed' {
-    // "HTTP/1.x NNN …", read by character: no line split or regular expression per answer.
-    const minor = text.charCodeAt(7);
-    const code = digit(text, 9) * 100 + digit(text, 10) * 10 + digit(text, 11);
-    if (!text.startsWith('HTTP/1.') || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !(code >= 0)) {
+    const lines = text.split('\r\n');
+    const status = STATUS_LINE.exec(lines[0]);
+    if (!status) {
       this.fail('EBADRESPONSE');
       return 'failed';
     }
+    const code = Number(status[2]);
     // 100 Continue and friends: an interim answer, the real one follows.
     if (code >= 100 && code < 200) return 'interim';
     const headers: string[] = [];
     let length = -1;
     let chunked = false;
-    const v11 = minor === 49;
-    this.keepAlive = v11;
-    let eol = text.indexOf('\r\n');
-    while (eol >= 0) {
-      const start = eol + 2;
-      eol = text.indexOf('\r\n', start);
-      const end = eol < 0 ? text.length : eol;
-      const colon = text.indexOf(':', start);
-      if (colon <= start || colon >= end) continue;
-      const name = text.slice(start, colon);
-      const value = text.slice(colon + 1, end).trim();
+    this.keepAlive = status[1] === '1';
+    for (let i = 1; i < lines.length; i++) {
+      const l = lines[i];
+      const colon = l.indexOf(':');
+      if (colon <= 0) continue;
+      const name = l.slice(0, colon);
+      const value = l.slice(colon + 1).trim();
       headers.push(name, value);
-      // Only three names matter here; compared by length first (no lower-casing of the others).
-      switch (name.length) {
-        case 14:
-          if (name.toLowerCase() === 'content-length') length = Number(value);
-          break;
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
-          break;
-        case 10:
-          if (name.toLowerCase() === 'connection') {
-            const v = value.toLowerCase();
-            this.keepAlive = v === 'keep-alive' || (v11 && v !== 'close');
-          }
-          break;
-      }
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') length = Number(value);
+      else if (lower === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      else if (lower === 'connection') this.keepAlive = value.toLowerCase() === 'keep-alive' || (status[1] === '1' && value.toLowerCase() !== 'close');
     }
     this.listener.head(code, headers);
     if (this.noBody || code === 204 || code === 304) {
@@ -211,12 +197,6 @@ class Exchange {
     this.listener.end();
     this.finish(this.keepAlive);
   }
-}
-
-/** The decimal digit at `i`, or NaN. */
-function digit(text: string, i: number): number {
-  const c = text.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : NaN;
 }
 
 interface PooledSocket extends net.Socket {
