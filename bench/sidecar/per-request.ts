@@ -11,12 +11,13 @@
  * raw-proxy), bare (node:http forwarder), sidecar (own server + raw upstream pool), sidecar:NAME=VALUE[&NAME=VALUE] (with those
  * environment variables).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
+import { firstLine, hey, treePids, treeTicks, type LoadResult } from './harness.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,55 +31,9 @@ const wanted = opt('--sides', 'nginx,raw,bare,sidecar').split(',');
 const children: ChildProcess[] = [];
 const nginxes: NginxProcess[] = [];
 
-function firstLine(child: ChildProcess): Promise<{ port: number }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { port: number });
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-}
-
-/** [user, system] clock ticks of a process and its descendants. */
-function ticks(pid: number): [number, number] {
-  let u = 0;
-  let s = 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    u = Number(f[11]);
-    s = Number(f[12]);
-  } catch {
-    return [0, 0];
-  }
-  let kids: string[] = [];
-  try {
-    kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    // no children
-  }
-  for (const k of kids) {
-    const [ku, ks] = ticks(Number(k));
-    u += ku;
-    s += ks;
-  }
-  return [u, s];
-}
-
-function pids(pid: number): number[] {
-  let kids: string[] = [];
-  try {
-    kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    // none
-  }
-  return [pid, ...kids.flatMap((k) => pids(Number(k)))];
-}
-
-function load(url: string, body: string): Promise<{ ok: number; rps: number; p50Ms: number; p99Ms: number; errors: number }> {
-  if (args.includes('--hey')) return hey(url, body);
+/** `--hey`: hey for `seconds` + 1, as long as load.mjs runs with its 1 s of warm-up. */
+function load(url: string, body: string, bodyFile: string): Promise<LoadResult> {
+  if (args.includes('--hey')) return hey(url, bodyFile, { seconds: seconds + 1, rate });
   return new Promise((resolve, reject) => {
     const burst = Number(opt('--burst', '1'));
     const mode = concurrency > 0 ? { concurrency } : { rate, burst };
@@ -89,26 +44,8 @@ function load(url: string, body: string): Promise<{ ok: number; rps: number; p50
   });
 }
 
-/** `hey -c 10 -q <rate/10>` for `seconds` + 1 (bursty arrivals: its workers fire together). */
-function hey(url: string, body: string): Promise<{ ok: number; rps: number; p50Ms: number; p99Ms: number; errors: number }> {
-  const file = join(mkdtempSync(join(tmpdir(), 'mw-hey-')), 'body.json');
-  writeFileSync(file, body);
-  return new Promise((resolve, reject) => {
-    const child = spawn('hey', ['-z', `${seconds + 1}s`, '-c', '10', '-q', String(rate / 10), '-m', 'POST', '-T', 'application/json', '-D', file, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`hey exited ${code}`));
-      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
-      const ok = num(/\[200\]\s+(\d+) responses/);
-      resolve({ ok, rps: ok / (seconds + 1), p50Ms: num(/50% in ([\d.]+) secs/) * 1000, p99Ms: num(/99% in ([\d.]+) secs/) * 1000, errors: 0 });
-    });
-  });
-}
-
 /** Syscall name → calls, from `strace -c -f` attached to `pid`s for the duration of `run`. */
-async function straced(ps: number[], run: () => Promise<unknown>): Promise<Map<string, number>> {
-  const out = join(mkdtempSync(join(tmpdir(), 'mw-strace-')), 'c.txt');
+async function straced(ps: number[], out: string, run: () => Promise<unknown>): Promise<Map<string, number>> {
   const st = spawn('strace', ['-c', '-f', '-o', out, ...ps.flatMap((p) => ['-p', String(p)])], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   await run();
@@ -127,6 +64,9 @@ async function main(): Promise<void> {
   try {
     const { modelPath, baselinePath } = writeBenchFiles(dir);
     const body = requestBody(1);
+    // hey reads the body from a file; strace writes its counts next to it (all under `dir`, removed at exit).
+    const bodyFile = join(dir, 'body.json');
+    writeFileSync(bodyFile, body);
     console.log(`per-request CPU, ${rounds} rounds of ${seconds}s at ${concurrency > 0 ? `${concurrency} connections (closed loop)` : args.includes('--hey') ? `${rate} req/s, hey -c 10` : `${rate} req/s open loop${Number(opt('--burst', '1')) > 1 ? ` in bursts of ${opt('--burst', '1')}` : ''}`}, ` +
       `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
     // --onnx: a realistic model server (node:http + onnxruntime running the bench's model) as the upstream.
@@ -170,9 +110,9 @@ async function main(): Promise<void> {
     const rows = sides.map(() => ({ user: [] as number[], sys: [] as number[], p50: [] as number[], p99: [] as number[], rps: [] as number[] }));
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < sides.length; i++) {
-        const [u0, s0] = ticks(sides[i].pid);
-        const res = await load(sides[i].url, body);
-        const [u1, s1] = ticks(sides[i].pid);
+        const [u0, s0] = treeTicks(sides[i].pid);
+        const res = await load(sides[i].url, body, bodyFile);
+        const [u1, s1] = treeTicks(sides[i].pid);
         // load.mjs runs 1 s of warm-up plus `seconds`; ticks are 10 ms.
         const requests = (res.rps * (seconds + 1));
         rows[i].user.push(((u1 - u0) * 1e4) / requests);
@@ -188,16 +128,16 @@ async function main(): Promise<void> {
     sides.forEach((s, i) => {
       const u = med(rows[i].user);
       const y = med(rows[i].sys);
-      console.log(`| ${s.name} | ${med(rows[i].rps)} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${med(rows[i].p50).toFixed(3)} | ${med(rows[i].p99).toFixed(3)} |`);
+      console.log(`| ${s.name} | ${Math.round(med(rows[i].rps))} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${med(rows[i].p50).toFixed(3)} | ${med(rows[i].p99).toFixed(3)} |`);
     });
     if (args.includes('--strace')) {
       console.log('\nsyscalls per request (strace -c -f during one measured run):\n');
       const all: Map<string, number>[] = [];
       const reqs: number[] = [];
-      for (const s of sides) {
+      for (const [i, s] of sides.entries()) {
         let n = 0;
-        all.push(await straced(pids(s.pid), async () => {
-          const res = await load(s.url, body);
+        all.push(await straced(treePids(s.pid), join(dir, `strace-${i}.txt`), async () => {
+          const res = await load(s.url, body, bodyFile);
           n = res.rps * (seconds + 1);
         }));
         reqs.push(n);

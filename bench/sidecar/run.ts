@@ -20,12 +20,13 @@
  * load generator to core 1 (taskset): fairer on an idle 2-core machine, worse on a shared one.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
+import { firstLine, hey, procCpu, treeCpu, type LoadResult } from './harness.js';
 import { benchExport, benchTelemetry } from './telemetry-cost.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
@@ -52,18 +53,6 @@ function pin(pid: number | undefined, cpu: string): void {
   if (hasTaskset && pid) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
-function waitPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
 interface Server { port: number; tapPort?: number; cpu(): Promise<number> }
 
 async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'raw-proxy' | 'workers', arg: string, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
@@ -71,82 +60,18 @@ async function startServer(kind: 'sidecar' | 'bare' | 'bare-proxy' | 'raw-proxy'
   const execArgv = profileDir && kind !== 'bare' && kind !== 'bare-proxy' && kind !== 'raw-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = fork(join(here, 'servers.mjs'), [kind, arg], { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
-  const { port, tapPort } = await waitPorts(child);
+  const { port, tapPort } = await firstLine<{ port: number; tapPort?: number }>(child);
   pin(child.pid, SERVER_CPU);
   // The process and its children: --workers forks the workers from this process.
   return { port, ...(tapPort ? { tapPort } : {}), cpu: async () => treeCpu(child.pid!) };
 }
 
-function waitPorts(child: ChildProcess): Promise<{ port: number; tapPort?: number }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { port: number; tapPort?: number });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
-/** CPU seconds of a process and all its descendants (nginx master + workers, sidecar primary + workers). */
-function treeCpu(pid: number): number {
-  let total = 0;
-  try {
-    total = procCpu(pid);
-  } catch {
-    return 0;
-  }
-  let kids: string[] = [];
-  try {
-    kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    // pgrep exits 1 when there are no children
-  }
-  for (const k of kids) total += treeCpu(Number(k));
-  return total;
-}
-
-/** CPU seconds (user + system) of a process, from /proc (the upstream has no IPC channel). */
-function procCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-}
-
 async function startUpstream(): Promise<{ port: number; cpu(): Promise<number> }> {
   const child = spawn(process.execPath, [join(here, 'upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
-  const port = await waitPort(child);
+  const { port } = await firstLine(child);
   pin(child.pid, SERVER_CPU);
   return { port, cpu: async () => procCpu(child.pid!) };
-}
-
-interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number }
-
-/**
- * `hey` at 1,000 req/s: 10 connections, each a worker limited to 100 req/s. hey's workers fire in
- * step, so arrivals come in bursts of 10: a per-request CPU cost turns into queueing delay.
- */
-function hey(url: string, bodyFile: string): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const argv = ['-z', `${seconds}s`, '-c', '10', '-q', '100', '-m', 'POST', '-T', 'application/json', '-D', bodyFile, url];
-    const child = spawn(hasTaskset ? 'taskset' : 'hey', hasTaskset ? ['-c', LOAD_CPU, 'hey', ...argv] : argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`hey exited ${code}`));
-      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
-      const ok = num(/\[200\]\s+(\d+) responses/);
-      const all = [...out.matchAll(/\[(\d+)\]\s+(\d+) responses/g)].reduce((a, m) => a + Number(m[2]), 0);
-      const errs = num(/Error distribution:[\s\S]*?\[(\d+)\]/);
-      resolve({
-        sent: all + (Number.isFinite(errs) ? errs : 0), ok, errors: all - ok + (Number.isFinite(errs) ? errs : 0),
-        rps: num(/Requests\/sec:\s+([\d.]+)/),
-        p50Ms: num(/50% in ([\d.]+) secs/) * 1000, p90Ms: num(/90% in ([\d.]+) secs/) * 1000,
-        p99Ms: num(/99% in ([\d.]+) secs/) * 1000, maxMs: num(/Slowest:\s+([\d.]+) secs/) * 1000,
-      });
-    });
-  });
 }
 
 function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
@@ -250,7 +175,7 @@ async function main(): Promise<void> {
       ['raw net forwarder (Node floor, no HTTP beyond Content-Length, no monitoring)', rawProxy, `http://127.0.0.1:${rawProxy.port}${path}`],
     ] as const;
     const open = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => load(url, body, { rate: 1000 }))));
-    const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile), 0)));
+    const bursty = await interleaved(...sides.map(([, server, url]) => () => measured(server, () => hey(url, bodyFile, { seconds, rate: 1000, ...(hasTaskset ? { cpu: LOAD_CPU } : {}) }), 0)));
     const workers = await startServer('workers', JSON.stringify({ upstream, protocol: 'oip', name: 'bench', port: 0, baseline: baselinePath, workers: 2 }));
     const viaWorkers = `http://127.0.0.1:${workers.port}${path}`;
     // --workers 2 with the kernel spreading connections (NODE_CLUSTER_SCHED_POLICY=none: the workers

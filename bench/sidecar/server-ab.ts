@@ -8,10 +8,11 @@
  * --cpu-prof: both sidecars write V8 profiles (directory printed; summarise with profile-top.mjs).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstLine, procCpu } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -21,23 +22,6 @@ const seconds = flag('--seconds', 3);
 const rounds = flag('--rounds', 5);
 const profileDir = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'mw-server-ab-prof-')) : undefined;
 const children: ChildProcess[] = [];
-
-function firstLine(child: ChildProcess): Promise<{ port: number }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { port: number });
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-}
-
-function procCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 interface Round { rps: number; p50Ms: number; p99Ms: number; usPerRequest: number; errors: number }
 

@@ -20,6 +20,7 @@ import { initialState } from '../../sidecar/src/routing/routing-state.js';
 import { ShadowDispatcher } from '../../sidecar/src/routing/shadow-dispatcher.js';
 import type { ShadowTarget } from '../../sidecar/src/routing/shadow-target.js';
 import type { OutputBatch } from '../../sidecar/src/protocols/types.js';
+import { firstLine, type LoadResult } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -29,22 +30,10 @@ const seconds = flag('--seconds', 5);
 const rounds = flag('--rounds', 3);
 const children: ChildProcess[] = [];
 
-function waitPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
 async function upstream(): Promise<string> {
   const child = spawn(process.execPath, [join(here, 'upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
-  return `http://127.0.0.1:${await waitPort(child)}`;
+  return `http://127.0.0.1:${(await firstLine(child)).port}`;
 }
 
 interface Sidecar {
@@ -56,7 +45,7 @@ interface Sidecar {
 async function sidecar(config: object): Promise<Sidecar> {
   const child = fork(join(here, 'servers.mjs'), ['sidecar', JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   children.push(child);
-  const url = `http://127.0.0.1:${await waitPort(child)}`;
+  const url = `http://127.0.0.1:${(await firstLine(child)).port}`;
   return {
     url,
     cpu: () => new Promise((resolve) => {
@@ -65,8 +54,6 @@ async function sidecar(config: object): Promise<Sidecar> {
     }),
   };
 }
-
-interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number }
 
 function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
