@@ -1,65 +1,15 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { sample, until } from '../runtime/fixtures/http.js';
 import { inferBody, tempDir, writeClassifier } from '../runtime/fixtures/model.js';
+import { RawClient, type Answer } from '../server/http1/fixtures/raw-client.js';
 
 /**
  * Embedded inference calls ride the sidecar's own HTTP/1.1 server (server/http1/), as a proxy's
  * monitored calls do; node:http keeps every other route (handed the connection) and serves
  * everything with MODELWATCH_HTTP_SERVER=node. Both must answer and count the same, on real sockets.
  */
-interface Answer {
-  status: number;
-  head: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A raw connection: bytes written as given, answers read off the wire (Content-Length framing). */
-class RawClient {
-  private data = Buffer.alloc(0);
-  closed = false;
-  private readonly socket: Socket;
-  private readonly ready: Promise<void>;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.ready = new Promise((r) => this.socket.once('connect', () => r()));
-    this.socket.on('data', (d: Buffer) => (this.data = Buffer.concat([this.data, d])));
-    this.socket.on('close', () => (this.closed = true));
-    this.socket.on('error', () => {});
-  }
-
-  async send(text: string): Promise<void> {
-    await this.ready;
-    this.socket.write(text);
-  }
-
-  async answer(): Promise<Answer> {
-    let parsed: { answer: Answer; used: number } | undefined;
-    await until(() => {
-      const end = this.data.indexOf('\r\n\r\n');
-      if (end < 0) return false;
-      const head = this.data.toString('latin1', 0, end);
-      const lines = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
-      const length = Number(headers['content-length'] ?? 0);
-      if (this.data.length < end + 4 + length) return false;
-      parsed = { answer: { status: Number(lines[0].split(' ')[1]), head, headers, body: this.data.toString('utf8', end + 4, end + 4 + length) }, used: end + 4 + length };
-      return true;
-    }, 5_000);
-    this.data = this.data.subarray(parsed!.used);
-    return parsed!.answer;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
-
 const request = (body: string, extra = '', path = '/v2/models/credit/infer') =>
   `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 

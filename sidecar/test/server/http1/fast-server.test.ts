@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { sample, until } from '../../runtime/fixtures/http.js';
 import { inferBody } from '../../runtime/fixtures/model.js';
+import { RawClient, type Answer } from './fixtures/raw-client.js';
 
 /**
  * The sidecar's own HTTP/1.1 server (sidecar/src/server/http1/), which carries the proxy's
@@ -56,93 +56,6 @@ afterAll(async () => {
   await nodeSc.close();
   await new Promise<void>((r) => upstream.close(() => r()));
 });
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/**
- * A raw client connection: writes bytes as given and reads answers off the wire with a minimal
- * HTTP/1.1 response parser (Content-Length, chunked, or until close), so the test sees exactly
- * what the server sent, interim 100s included.
- */
-class RawClient {
-  readonly socket: Socket;
-  private data = Buffer.alloc(0);
-  closed = false;
-  private readonly ready: Promise<void>;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.ready = new Promise((r) => this.socket.once('connect', () => r()));
-    this.socket.on('data', (d: Buffer) => (this.data = Buffer.concat([this.data, d])));
-    this.socket.on('close', () => (this.closed = true));
-    this.socket.on('error', () => {});
-  }
-
-  async send(text: string | Buffer): Promise<void> {
-    await this.ready;
-    this.socket.write(text);
-  }
-
-  /** Resolves with the next complete answer (`head`: the answer to a HEAD request, no body). */
-  async answer(head = false): Promise<Answer> {
-    let parsed: { answer: Answer; used: number } | undefined;
-    await until(() => {
-      parsed = parseAnswer(this.data, this.closed, head);
-      return parsed !== undefined;
-    }, 5_000);
-    this.data = this.data.subarray(parsed!.used);
-    return parsed!.answer;
-  }
-
-  async closedByServer(): Promise<void> {
-    await until(() => this.closed);
-  }
-
-  get pending(): number {
-    return this.data.length;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
-
-function parseAnswer(buf: Buffer, closed: boolean, head: boolean): { answer: Answer; used: number } | undefined {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const status = Number(lines[0].split(' ')[1]);
-  const headers: Record<string, string> = {};
-  for (const l of lines.slice(1)) {
-    const c = l.indexOf(':');
-    headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
-  }
-  let at = end + 4;
-  if (head || status === 100 || status === 204) return { answer: { status, headers, body: '' }, used: at };
-  if (headers['content-length'] !== undefined) {
-    const n = Number(headers['content-length']);
-    if (buf.length < at + n) return undefined;
-    return { answer: { status, headers, body: buf.toString('utf8', at, at + n) }, used: at + n };
-  }
-  if (headers['transfer-encoding'] === 'chunked') {
-    let body = '';
-    for (;;) {
-      const nl = buf.indexOf('\r\n', at);
-      if (nl < 0) return undefined;
-      const size = parseInt(buf.toString('latin1', at, nl), 16);
-      if (buf.length < nl + 2 + size + 2) return undefined;
-      body += buf.toString('utf8', nl + 2, nl + 2 + size);
-      at = nl + 2 + size + 2;
-      if (size === 0) return { answer: { status, headers, body }, used: at };
-    }
-  }
-  if (!closed) return undefined;
-  return { answer: { status, headers, body: buf.toString('utf8', at) }, used: buf.length };
-}
 
 const BODY = inferBody([[1, 2, 3]]);
 const inferRequest = (extra = '', body = BODY) =>
