@@ -18,11 +18,12 @@
  * saturation the server's one thread is the bottleneck, so µs of server CPU per request (shown)
  * explains the throughput ratio and is less sensitive to other load on the machine.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstLine, loadGen } from './harness.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -34,21 +35,12 @@ const concurrency = flag('--concurrency', 32);
 const all = args.includes('--all');
 const children: ChildProcess[] = [];
 
-interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p99Ms: number }
 interface Proc { child: ChildProcess; port: number }
 
 async function start(script: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
   const child = fork(join(here, script), argv, { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   children.push(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+  const { port } = await firstLine(child);
   return { child, port };
 }
 
@@ -64,14 +56,7 @@ const cpuSeconds = async (p: Proc) => {
   return (u.user + u.system) / 1e6;
 };
 
-function load(url: string, body: string): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, concurrency })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
-  });
-}
+const load = (url: string, body: string) => loadGen(url, body, { concurrency }, { seconds });
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);

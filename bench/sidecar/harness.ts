@@ -1,10 +1,13 @@
 /**
  * Pieces the sidecar benches share: a server's first stdout line (its port), the CPU a process
  * tree used (from /proc, so it also works for processes without an IPC channel: the upstream,
- * nginx), and `hey` as a load generator. One copy, so every bench measures the same way.
+ * nginx), and the two load generators (load.mjs, hey). One copy, so every bench measures the same way.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const loadScript = fileURLToPath(new URL('load.mjs', import.meta.url));
 
 /** The JSON object a bench server prints as its first stdout line (`{"port": …}`, more for some). */
 export function firstLine<T extends object = { port: number }>(child: ChildProcess): Promise<T> {
@@ -62,6 +65,23 @@ export function treeCpu(pid: number): number {
 }
 
 export interface LoadResult { sent: number; ok: number; errors: number; rps: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number }
+
+/** Open loop at `rate` req/s (in bursts of `burst`), or closed loop with `concurrency` connections. */
+export type LoadMode = { rate: number; burst?: number } | { concurrency: number };
+
+/**
+ * load.mjs in its own process (never sharing an event loop with a server) for 1 s of warm-up plus
+ * `seconds` measured. `cpu`: pin it to that core with taskset.
+ */
+export function loadGen(url: string, body: string, mode: LoadMode, opts: { seconds: number; cpu?: string }): Promise<LoadResult> {
+  const argv = [loadScript, JSON.stringify({ url, body, seconds: opts.seconds, ...mode })];
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.cpu ? 'taskset' : process.execPath, opts.cpu ? ['-c', opts.cpu, process.execPath, ...argv] : argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
 
 /**
  * `hey -c 10 -q <rate/10>` POSTing `bodyFile` for `seconds`: 10 connections, each a worker limited

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
-import { firstLine, hey, treePids, treeTicks, type LoadResult } from './harness.js';
+import { firstLine, hey, loadGen, treePids, treeTicks, type LoadResult } from './harness.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -34,14 +34,8 @@ const nginxes: NginxProcess[] = [];
 /** `--hey`: hey for `seconds` + 1, as long as load.mjs runs with its 1 s of warm-up. */
 function load(url: string, body: string, bodyFile: string): Promise<LoadResult> {
   if (args.includes('--hey')) return hey(url, bodyFile, { seconds: seconds + 1, rate });
-  return new Promise((resolve, reject) => {
-    const burst = Number(opt('--burst', '1'));
-    const mode = concurrency > 0 ? { concurrency } : { rate, burst };
-    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, warmupSeconds: 1, ...mode })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load.mjs exited ${code}`))));
-  });
+  const burst = Number(opt('--burst', '1'));
+  return loadGen(url, body, concurrency > 0 ? { concurrency } : { rate, burst }, { seconds });
 }
 
 /** Syscall name → calls, from `strace -c -f` attached to `pid`s for the duration of `run`. */

@@ -26,7 +26,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
-import { firstLine, hey, procCpu, treeCpu, type LoadResult } from './harness.js';
+import { firstLine, hey, loadGen, procCpu, treeCpu, type LoadMode, type LoadResult } from './harness.js';
 import { benchExport, benchTelemetry } from './telemetry-cost.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
@@ -74,16 +74,7 @@ async function startUpstream(): Promise<{ port: number; cpu(): Promise<number> }
   return { port, cpu: async () => procCpu(child.pid!) };
 }
 
-function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
-  const cmd = hasTaskset ? 'taskset' : process.execPath;
-  const argv = [...(hasTaskset ? ['-c', LOAD_CPU, process.execPath] : []), join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, ...mode })];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
-  });
-}
+const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, mode, { seconds, ...(hasTaskset ? { cpu: LOAD_CPU } : {}) });
 
 type Measured = LoadResult & { coresPer1k: number };
 

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { firstLine, procCpu } from './harness.js';
+import { firstLine, loadGen, procCpu, type LoadMode } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -25,14 +25,7 @@ const children: ChildProcess[] = [];
 
 interface Round { rps: number; p50Ms: number; p99Ms: number; usPerRequest: number; errors: number }
 
-function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<Omit<Round, 'usPerRequest'>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, ...mode })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load.mjs exited ${code}`))));
-  });
-}
+const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, mode, { seconds });
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 

@@ -20,7 +20,7 @@ import { initialState } from '../../sidecar/src/routing/routing-state.js';
 import { ShadowDispatcher } from '../../sidecar/src/routing/shadow-dispatcher.js';
 import type { ShadowTarget } from '../../sidecar/src/routing/shadow-target.js';
 import type { OutputBatch } from '../../sidecar/src/protocols/types.js';
-import { firstLine, type LoadResult } from './harness.js';
+import { firstLine, loadGen, type LoadMode, type LoadResult } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -55,14 +55,7 @@ async function sidecar(config: object): Promise<Sidecar> {
   };
 }
 
-function load(url: string, body: string, mode: { rate: number } | { concurrency: number }): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'load.mjs'), JSON.stringify({ url, body, seconds, ...mode })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
-  });
-}
+const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, mode, { seconds });
 
 function median(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
