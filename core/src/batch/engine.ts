@@ -26,9 +26,11 @@ export const BATCH_MEMORY_LIMIT = '256MB';
 
 /**
  * The pool for profiling a file: a CSV / JSON profile loads the file into a temp table (≈ 11
- * bytes per numeric cell: 224 MB for 1M × 20, 1.7× that file's text). Up to ≈ 190 MB of text
- * the 256 MB pool holds most of it; beyond, it spills whatever the pool, and a smaller one keeps
- * peak RSS away from the 450 MB goal at no measured CPU cost. Measured on 20 numeric columns
+ * bytes per numeric cell: 224 MB for 1M × 20, 1.7× that file's text). The 190 MB cut dates from
+ * when the table was taken for 1.2× the text: at 1.7× a numeric table outgrows 256 MB from
+ * ≈ 140 MB of text (`loadFitsPool`), so files of ≈ 140–190 MB keep the 256 MB pool though they
+ * spill (not re-measured); beyond, a smaller pool keeps peak RSS away from the 450 MB goal at no
+ * measured CPU cost. Measured on 20 numeric columns
  * (before LOAD_MEMORY_LIMIT): 1M rows (132 MB) at 256 MB: 404–441 MiB peak RSS (at 200 MB
  * ≈ 400 MiB, but every pass over the spilled table cost about twice the CPU); 10M rows (1.3 GB)
  * at 256 MB: 440–449 MiB, 33–35 CPU-s; at 200 MB: 399–436 MiB, 32 CPU-s.
@@ -43,7 +45,7 @@ export function profileMemoryLimit(fileBytes: number): string {
  * of batches that finished out of order until the earlier ones land; when the pool has no room
  * for them it lets only the thread with the lowest batch continue, and the load runs on one core.
  * Measured, 1M × 20 numeric CSV (a 224 MB table): at 256 or 320 MB the load's busiest thread
- * did 0.94–1.0 s of its ~1.0 CPU-s (serial), at 352 MB or more 0.50–0.57 s (both cores). The
+ * did 0.94–1.0 s of its ~1.0 CPU-s (serial), at 352 MB or more 0.45–0.57 s (both cores). The
  * pool goes back down right after the load, which also hands DuckDB's freed load buffers back:
  * peak RSS of `baseline create` 360–376 MiB against 421–465 MiB with 256 MB throughout (8 rounds
  * each, alternating; docs/performance.md).

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ErrorReason } from '@modelwatch/core';
-import { encodeOipResponse, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
+import { encodeOipResponse, matchOipInfer, oipInputBatch, oipOutputBatch, parseOipRequest } from '../protocols/oip.js';
 import { compilePath } from '../protocols/route.js';
 import { reviewParameters } from '../review/review-marker.js';
 import { InferenceExchange } from '../server/exchange.js';
@@ -53,7 +53,7 @@ export class EmbeddedHandler {
    * handler is served through node:http, which the connection is then handed to.
    */
   servesInference(method: string, path: string): boolean {
-    return method === 'POST' && path.endsWith('/infer') && (INFER.match(path) ?? INFER_VERSION.match(path)) !== null;
+    return path.endsWith('/infer') && matchOipInfer(method, path) !== null;
   }
 
   /**

@@ -63,10 +63,6 @@ function parseTensors(raw: unknown, field: 'inputs' | 'outputs', what: string): 
     return invalid(ErrorReason.wrongShape, `${what} must have a non-empty "${field}" array of tensors`);
   }
   if (raw.some((t) => isRecord(t) && hasBinaryParameter(t))) return 'binary';
-  if (raw.length === 1) {
-    const t = parseTensor(raw[0], `${field}[0]`);
-    return t.ok ? ok([t.value]) : fail(t);
-  }
   const tensors: OipTensor[] = [];
   const seen = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
@@ -197,7 +193,7 @@ export function positionalNamesCached(): { layouts: number; names: number } {
   return { layouts: positional.size, names };
 }
 
-/** Name lists already checked for repeats (configured names: a handful of arrays for the process's life). */
+/** Configured name lists already checked for repeats (a handful of arrays for the process's life). */
 const checked = new WeakMap<readonly string[], boolean>();
 
 /** True when no name repeats (a repeated name is one column in the map: the general path keeps that behaviour). */
@@ -224,7 +220,8 @@ export function oipInputBatch(inputs: readonly OipTensor[], options: CodecOption
     if (t.shape.length === 2 && t.shape[1] > 0 && (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array)) {
       const f = t.shape[1];
       const featureNames = names !== undefined && names.length === f ? names : positionalNames(t.name, f);
-      if (distinct(featureNames)) return new MatrixInputBatch(t.shape[0], { names: featureNames, data: d, cols: f });
+      // Positional names never repeat; configured ones may (then the general path keeps its behaviour).
+      if (featureNames !== names || distinct(featureNames)) return new MatrixInputBatch(t.shape[0], { names: featureNames, data: d, cols: f });
     }
   }
   const columns = new Map<string, Column>();
@@ -292,7 +289,6 @@ export function parseOipResponse(body: Buffer, headers: IncomingHttpHeaders = {}
 function dataJson(data: DecodedTensor['data']): string {
   if (Array.isArray(data)) return JSON.stringify(data);
   const d = data as Float32Array | Float64Array | Int32Array;
-  if (d.length === 0) return '[]';
   let out = '[';
   for (let i = 0; i < d.length; i++) {
     const v = d[i];

@@ -76,19 +76,20 @@ function countLeaves(data: readonly unknown[], depth: number): number {
   return n;
 }
 
-/** Flat float data as `array`, or undefined when some value is not a finite number the datatype can hold. */
+/** Whether a finite number stays finite in the datatype: FP32 overflow, FP16 beyond its largest finite 65504 (Inf in the model). */
+function fitsDatatype(x: number, datatype: OipDatatype): boolean {
+  if (datatype === 'FP32') return Number.isFinite(Math.fround(x));
+  if (datatype === 'FP16') return x <= 65504 && x >= -65504;
+  return true;
+}
+
+/** Flat float data as `array`, or undefined when some value is not a finite number the datatype can hold (the general walk then says which). */
 function flatFloats(data: readonly unknown[], array: new (n: number) => NumericArray, datatype: OipDatatype): NumericArray | undefined {
   const n = data.length;
   const out = new array(n);
-  const narrow = datatype !== 'FP64';
-  const half = datatype === 'FP16';
   for (let i = 0; i < n; i++) {
     const x = data[i];
-    if (typeof x !== 'number' || x !== x || x === Infinity || x === -Infinity) return undefined;
-    if (narrow) {
-      const f = Math.fround(x);
-      if (f === Infinity || f === -Infinity || (half && (x > 65504 || x < -65504))) return undefined;
-    }
+    if (typeof x !== 'number' || !Number.isFinite(x) || !fitsDatatype(x, datatype)) return undefined;
     out[i] = x;
   }
   return out;
@@ -153,12 +154,9 @@ export function decodeTensorData(
           error = invalid(ErrorReason.wrongDatatype, `${at()} is ${x}; ${datatype} expects integers in [${spec.min}, ${spec.max}]`);
           return false;
         }
-        if (datatype === 'FP32' || datatype === 'FP16') {
-          // Largest finite FP16 is 65504; anything beyond becomes Inf in the model.
-          if (!Number.isFinite(Math.fround(x)) || (datatype === 'FP16' && Math.abs(x) > 65504)) {
-            error = invalid(ErrorReason.nonFinite, `${at()} is ${x}, which overflows ${datatype}`);
-            return false;
-          }
+        if (!fitsDatatype(x, datatype)) {
+          error = invalid(ErrorReason.nonFinite, `${at()} is ${x}, which overflows ${datatype}`);
+          return false;
         }
         (out as NumericArray)[i++] = x;
         return true;

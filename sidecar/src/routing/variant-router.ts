@@ -133,7 +133,7 @@ export class VariantRouter {
   }
 
   /**
-   * True when the variant(s) answering this call monitor it inline as proxies (what the sidecar's
+   * True when the variant(s) answering this call monitor it inline, proxy or embedded (what the sidecar's
    * own HTTP/1.1 server carries; everything else is left to node:http).
    */
   servesInline(method: string, path: string): boolean {

@@ -103,7 +103,7 @@ export async function buildVariant(ctx: VariantContext, name: string, modelVersi
       target: new EmbeddedShadowTarget(rt, m),
       classLabels: m.classLabels,
       featureNames: config.features.length > 0 ? config.features.map((f) => f.name) : m.featureNames,
-      isInference: (method, path) => method === 'POST' && path.endsWith('/infer'),
+      isInference: (method, path) => handler.servesInference(method, path),
       // Inference calls ride the sidecar's own HTTP/1.1 server, as a proxy's monitored calls do.
       monitorsInline: (method, path) => handler.servesInference(method, path),
       handle: (req, res, path) => handler.handle(req, res, path),

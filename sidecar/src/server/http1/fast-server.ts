@@ -18,7 +18,7 @@ export interface FastServerOptions {
   /** How often deadlines are checked (node:http's connectionsCheckingInterval). */
   checkIntervalMs: number;
   refusals: RawRefusals;
-  /** True for the requests answered here (the proxy's inference calls, health, metrics). */
+  /** True for the requests answered here (inference calls of a proxy or an embedded model, health, metrics). */
   serves(method: string, path: string): boolean;
   onRequest(req: FastRequest, res: FastResponse): void;
   /** Headers that never completed in time: counted like node:http's early timeouts. */
@@ -28,7 +28,7 @@ export interface FastServerOptions {
 }
 
 /**
- * The sidecar's own HTTP/1.1 server for the proxy's hot path (docs/performance.md, "Data path"):
+ * The sidecar's own HTTP/1.1 server for the inference hot path, proxy and embedded (docs/performance.md, "Data path"):
  * it takes every connection of a node:http Server before node:http does, parses request heads by
  * hand, and answers the requests `serves` accepts with FastRequest/FastResponse: no
  * IncomingMessage, ServerResponse, header object building in C++ and JS twice, or per-request
