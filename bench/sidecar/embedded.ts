@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { firstLine, loadGen } from './harness.js';
+import { firstLine, fmt as f, loadGen, median } from './harness.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -57,12 +57,6 @@ const cpuSeconds = async (p: Proc) => {
 };
 
 const load = (url: string, body: string) => loadGen(url, body, { concurrency }, { seconds });
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-embedded-bench-'));

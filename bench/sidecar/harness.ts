@@ -110,3 +110,12 @@ export function hey(url: string, bodyFile: string, opts: { seconds: number; rate
     });
   });
 }
+
+/** The median of the rounds' figures (mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** A figure for the tables: `d` decimals, 'n/a' when there is none. */
+export const fmt = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
-import { firstLine, hey, loadGen, treePids, treeTicks, type LoadResult } from './harness.js';
+import { firstLine, hey, loadGen, median, treePids, treeTicks, type LoadResult } from './harness.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -116,13 +116,12 @@ async function main(): Promise<void> {
         rows[i].rps.push(res.rps);
       }
     }
-    const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
     console.log('| side | req/s | user µs/req | system µs/req | total µs/req | p50 ms | p99 ms |');
     console.log('|---|---|---|---|---|---|---|');
     sides.forEach((s, i) => {
-      const u = med(rows[i].user);
-      const y = med(rows[i].sys);
-      console.log(`| ${s.name} | ${Math.round(med(rows[i].rps))} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${med(rows[i].p50).toFixed(3)} | ${med(rows[i].p99).toFixed(3)} |`);
+      const u = median(rows[i].user);
+      const y = median(rows[i].sys);
+      console.log(`| ${s.name} | ${Math.round(median(rows[i].rps))} | ${u.toFixed(1)} | ${y.toFixed(1)} | ${(u + y).toFixed(1)} | ${median(rows[i].p50).toFixed(3)} | ${median(rows[i].p99).toFixed(3)} |`);
     });
     if (args.includes('--strace')) {
       console.log('\nsyscalls per request (strace -c -f during one measured run):\n');

@@ -26,7 +26,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type NginxProcess } from '../../sidecar/test/tap/fixtures/nginx.js';
-import { firstLine, hey, loadGen, procCpu, treeCpu, type LoadMode, type LoadResult } from './harness.js';
+import { firstLine, fmt as f, hey, loadGen, median, procCpu, treeCpu, type LoadMode, type LoadResult } from './harness.js';
 import { benchExport, benchTelemetry } from './telemetry-cost.js';
 import { requestBody, writeBenchFiles } from './workload.js';
 
@@ -78,11 +78,6 @@ const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, m
 
 type Measured = LoadResult & { coresPer1k: number };
 
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-}
-
 /** Median of each figure over the rounds. */
 function med(rs: Measured[]): Measured {
   const m = (k: keyof Measured) => median(rs.map((r) => r[k]));
@@ -121,8 +116,6 @@ async function otlpSink(): Promise<{ url: string; spans: () => number; close(): 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans: () => batches, close: () => server.close() };
 }
-
-const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-bench-'));

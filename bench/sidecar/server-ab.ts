@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { firstLine, loadGen, procCpu, type LoadMode } from './harness.js';
+import { firstLine, loadGen, median, procCpu, type LoadMode } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -26,8 +26,6 @@ const children: ChildProcess[] = [];
 interface Round { rps: number; p50Ms: number; p99Ms: number; usPerRequest: number; errors: number }
 
 const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, mode, { seconds });
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-server-ab-'));

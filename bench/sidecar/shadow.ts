@@ -20,7 +20,7 @@ import { initialState } from '../../sidecar/src/routing/routing-state.js';
 import { ShadowDispatcher } from '../../sidecar/src/routing/shadow-dispatcher.js';
 import type { ShadowTarget } from '../../sidecar/src/routing/shadow-target.js';
 import type { OutputBatch } from '../../sidecar/src/protocols/types.js';
-import { firstLine, loadGen, type LoadMode, type LoadResult } from './harness.js';
+import { firstLine, fmt as f, loadGen, median, type LoadMode, type LoadResult } from './harness.js';
 import { baselineFor, requestBody } from './workload.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -57,11 +57,6 @@ async function sidecar(config: object): Promise<Sidecar> {
 
 const load = (url: string, body: string, mode: LoadMode) => loadGen(url, body, mode, { seconds });
 
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-}
-
 async function shadowCounts(base: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const out: Record<string, number> = {};
@@ -71,8 +66,6 @@ async function shadowCounts(base: string): Promise<Record<string, number>> {
   }
   return out;
 }
-
-const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
 /**
  * In-process: what a copy costs the sidecar's event loop besides the shadow's HTTP exchange, on the
