@@ -6,6 +6,8 @@
  *   npx tsc -b && npx tsx bench/sidecar/per-request.ts [--seconds 4] [--rounds 2] [--rate 1000] [--strace] [--sides raw,nginx,sidecar]
  * `--burst 10`: load.mjs sends its requests in bursts of 10 fired together (hey -c 10's arrivals, µs resolution).
  * `--hey`: hey -c 10 at the same rate instead of the open-loop load.mjs.
+ * `--cpu-prof DIR`: every sidecar side writes a V8 CPU profile into DIR (named CPU.*.<pid>.*.cpuprofile, pids printed);
+ *   `node bench/sidecar/profile-top.mjs FILE 40 --requests N` then shows µs of main-thread time per request by function.
  * `--onnx`: the upstream is a node:http + onnxruntime server running the bench's model instead of the stub.
  * Sides: direct (CPU of the upstream), nginx (1 worker), workers (the sidecar with --workers 2), raw (Node's floor: raw net sockets, Content-Length framing, servers.mjs
  * raw-proxy), bare (node:http forwarder), sidecar (own server + raw upstream pool), sidecar:NAME=VALUE[&NAME=VALUE] (with those
@@ -71,8 +73,11 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${(await firstLine(upChild)).port}`;
     const path = '/v2/models/bench/infer';
     const sides: { name: string; pid: number; url: string }[] = [];
+    const profileDir = args.includes('--cpu-prof') ? opt('--cpu-prof', '') : '';
     const fork1 = async (kind: string, arg: string, env: NodeJS.ProcessEnv = process.env) => {
-      const c = fork(join(here, 'servers.mjs'), [kind, arg], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
+      // Profiles are written when the server exits on SIGTERM (servers.mjs handles it).
+      const execArgv = profileDir && (kind === 'sidecar' || kind === 'workers') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const c = fork(join(here, 'servers.mjs'), [kind, arg], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env, execArgv });
       children.push(c);
       return { pid: c.pid!, port: (await firstLine(c)).port };
     };
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
         rows[i].rps.push(res.rps);
       }
     }
+    if (profileDir) console.log(`CPU profiles in ${profileDir}: ${sides.map((s) => `${s.name} = pid ${s.pid}`).join(', ')}\n`);
     console.log('| side | req/s | user µs/req | system µs/req | total µs/req | p50 ms | p99 ms |');
     console.log('|---|---|---|---|---|---|---|');
     sides.forEach((s, i) => {
