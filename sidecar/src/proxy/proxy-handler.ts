@@ -68,6 +68,7 @@ export class ProxyHandler {
   readonly responseLimit: number;
   private readonly forwarder: Forwarder;
   private readonly routes = new Map<string, InferenceRoute | null>();
+  private readonly timerList: NodeJS.Timeout;
   /** Partial automation: 2xx answers are held until checked for review (decided once, at startup). */
   readonly holdForReview: boolean;
 
@@ -90,6 +91,13 @@ export class ProxyHandler {
     this.route = routeName(codec, rt);
     this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
     this.holdForReview = rt.predictions.reviewing;
+    // Node keeps one list per timer duration and deletes it when its last timer is cleared; at a
+    // few calls at a time the per-call time-out would create the list, queue it and arm libuv's
+    // timer on setTimeout and undo all three on clearTimeout. A timer of the same duration that
+    // stays (unref'd: it holds nothing open, and does nothing) keeps the list, so a call's timer is
+    // a list append and remove. The calls' time-outs themselves are unchanged.
+    this.timerList = setInterval(noop, this.timeoutMs);
+    this.timerList.unref();
     // Decided once: raw pooled sockets for a plain-HTTP upstream (measured cheaper, docs/performance.md);
     // node:http for https, or when MODELWATCH_UPSTREAM_CLIENT=node (the bench's comparison side).
     this.forwarder = secure || process.env.MODELWATCH_UPSTREAM_CLIENT === 'node'
@@ -98,6 +106,7 @@ export class ProxyHandler {
   }
 
   close(): void {
+    clearInterval(this.timerList);
     this.agent.destroy();
     this.forwarder.close();
   }
@@ -396,6 +405,8 @@ class ProxyCall implements UpstreamListener {
     return true;
   }
 }
+
+function noop(): void {}
 
 function upstreamTimedOut(call: ProxyCall): void {
   call.timedOut();
