@@ -43,6 +43,7 @@ export class RawForwarder implements Forwarder {
   private readonly pool: UpstreamPool;
   /** `\r\nhost: …\r\n`, built once. */
   private readonly hostLine: string;
+  private readonly starts = new WeakMap<string[], { method: string; path: string; traced: boolean; text: string }>();
 
   constructor(base: URL) {
     this.pool = new UpstreamPool(base.hostname.replace(/^\[|\]$/g, ''), Number(base.port || 80));
@@ -50,17 +51,30 @@ export class RawForwarder implements Forwarder {
   }
 
   send(call: OutgoingCall, listener: UpstreamListener): UpstreamControl {
-    let head = `${call.method} ${call.path} HTTP/1.1${this.hostLine}`;
-    const raw = call.rawHeaders;
-    const tp = call.traceparent !== undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i];
-      if (hopByHop(name) || (tp && name.length === 11 && name.toLowerCase() === 'traceparent')) continue;
-      head += `${name}: ${raw[i + 1]}\r\n`;
+    const traced = call.traceparent !== undefined;
+    // The request line and the forwarded fields, remembered per header list: the own server hands
+    // a repeated head's list on again (fast-connection.ts), so a keep-alive client's calls build it once.
+    let start = this.starts.get(call.rawHeaders);
+    if (start === undefined || start.method !== call.method || start.path !== call.path || start.traced !== traced) {
+      start = { method: call.method, path: call.path, traced, text: this.requestStart(call, traced) };
+      this.starts.set(call.rawHeaders, start);
     }
-    if (call.traceparent !== undefined) head += `traceparent: ${call.traceparent}\r\n`;
+    let head = start.text;
+    if (traced) head += `traceparent: ${call.traceparent}\r\n`;
     head += `content-length: ${call.body.length}\r\n\r\n`;
     return this.pool.request(head, call.body, call.method === 'HEAD', listener);
+  }
+
+  /** Request line, host, and the client's fields but hop-by-hop ones (and its traceparent when ours replaces it). */
+  private requestStart(call: OutgoingCall, traced: boolean): string {
+    let head = `${call.method} ${call.path} HTTP/1.1${this.hostLine}`;
+    const raw = call.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (hopByHop(name) || (traced && name.length === 11 && name.toLowerCase() === 'traceparent')) continue;
+      head += `${name}: ${raw[i + 1]}\r\n`;
+    }
+    return head;
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type RunningSidecar } from '@modelwatch/sidecar';
 import { inferBody } from '../../runtime/fixtures/model.js';
 import { RawClient } from './fixtures/raw-client.js';
+import { startOtlpReceiver } from '../../tracing/fixtures/otlp-receiver.js';
 
 /**
  * A connection reuses the parse of a head that repeats the previous one byte for byte (keep-alive
@@ -72,5 +73,31 @@ describe('a head repeated on a keep-alive connection', () => {
     });
     const text = await sc.telemetry.metrics();
     expect(text).toMatch(/modelwatch_requests_total\{[^}]*outcome="success"[^}]*\} 8\b/);
+  });
+
+  it('sends each traced call upstream with its own traceparent in place of the client\'s, the head repeated or not', async () => {
+    const receiver = await startOtlpReceiver();
+    const traced = await startSidecar({ upstream: `http://127.0.0.1:${(upstream.address() as { port: number }).port}`, protocol: 'oip', name: 'm', port: 0 },
+      { log: () => {}, defaultMetrics: false, env: { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    try {
+      const client = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const c = new RawClient(traced.port);
+      const before = seen.length;
+      for (const fields of [`traceparent: ${client}\r\n`, `traceparent: ${client}\r\n`, '', `traceparent: ${client}\r\n`]) {
+        await c.send(call(fields, inferBody([[1, 2, 3]])));
+        expect((await c.answer()).status).toBe(200);
+      }
+      c.destroy();
+      const sent = seen.slice(before).filter((x) => x.url.includes('/infer')).map((x) => x.headers.traceparent);
+      expect(sent).toHaveLength(4);
+      for (const t of sent) expect(t).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      // One traceparent each (node:http would join repeated ones with ", "), the sidecar's own, never the same twice.
+      expect(new Set(sent).size).toBe(4);
+      expect(sent.filter((t) => t!.includes('0af7651916cd43dd8448eb211c80319c'))).toHaveLength(3); // continues the client's trace
+      expect(sent).not.toContain(client);
+    } finally {
+      await traced.close();
+      await receiver.close();
+    }
   });
 });
