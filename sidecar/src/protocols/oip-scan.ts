@@ -82,25 +82,54 @@ function plainString(): number {
   return -1;
 }
 
-/** The key at p (after whitespace) followed by its colon: a small code per known key, -1 otherwise. */
+/**
+ * The key at p (after whitespace) and its colon: a code per known key, -1 for any other key (the
+ * general path then reads the body). Matched against the expected spelling in one pass, no string made.
+ */
 function key(): number {
   ws();
+  if (p >= end || b[p] !== QUOTE) return -1;
   const s = p + 1;
-  const e = plainString();
-  if (e < 0 || !expect(COLON)) return -1;
-  const n = e - s;
-  const c = b[s];
-  // Compared byte by byte: no string is made for a key.
-  if (n === 4 && c === 0x6e && b[s + 1] === 0x61 && b[s + 2] === 0x6d && b[s + 3] === 0x65) return K_NAME;
-  if (n === 5 && c === 0x73 && b[s + 1] === 0x68 && b[s + 2] === 0x61 && b[s + 3] === 0x70 && b[s + 4] === 0x65) return K_SHAPE;
-  if (n === 8 && c === 0x64 && b[s + 1] === 0x61 && b[s + 2] === 0x74 && b[s + 3] === 0x61 && same(s + 4, 'type')) return K_DATATYPE;
-  if (n === 4 && c === 0x64 && b[s + 1] === 0x61 && b[s + 2] === 0x74 && b[s + 3] === 0x61) return K_DATA;
-  if (n === 2 && c === 0x69 && b[s + 1] === 0x64) return K_ID;
-  if (n === 6 && c === 0x69 && same(s + 1, 'nputs')) return K_INPUTS;
-  if (n === 7 && c === 0x6f && same(s + 1, 'utputs')) return K_OUTPUTS;
-  if (n === 10 && c === 0x6d && same(s + 1, 'odel_name')) return K_MODEL_NAME;
-  if (n === 13 && c === 0x6d && same(s + 1, 'odel_version')) return K_MODEL_VERSION;
-  return -1;
+  let k: number;
+  let word: string;
+  switch (b[s]) {
+    case 0x6e: k = K_NAME; word = 'name'; break;
+    case 0x73: k = K_SHAPE; word = 'shape'; break;
+    case 0x64:
+      if (b[s + 4] === 0x74) {
+        k = K_DATATYPE;
+        word = 'datatype';
+      } else {
+        k = K_DATA;
+        word = 'data';
+      }
+      break;
+    case 0x69:
+      if (b[s + 1] === 0x64) {
+        k = K_ID;
+        word = 'id';
+      } else {
+        k = K_INPUTS;
+        word = 'inputs';
+      }
+      break;
+    case 0x6f: k = K_OUTPUTS; word = 'outputs'; break;
+    case 0x6d:
+      if (b[s + 6] === 0x76) {
+        k = K_MODEL_VERSION;
+        word = 'model_version';
+      } else {
+        k = K_MODEL_NAME;
+        word = 'model_name';
+      }
+      break;
+    default: return -1;
+  }
+  const n = word.length;
+  for (let i = 1; i < n; i++) if (b[s + i] !== word.charCodeAt(i)) return -1;
+  if (s + n >= end || b[s + n] !== QUOTE) return -1;
+  p = s + n + 1;
+  return expect(COLON) ? k : -1;
 }
 
 const K_NAME = 1;
@@ -248,7 +277,7 @@ function tensor(): OipTensor | undefined {
       const s = p + 1;
       const e = plainString();
       if (e <= s) return undefined;
-      name = b.toString('latin1', s, e);
+      name = text(s, e);
     } else if (k === K_SHAPE) {
       dims = shape();
       if (dims === undefined) return undefined;
@@ -267,6 +296,30 @@ function tensor(): OipTensor | undefined {
     if (!expect(CLOSE_OBJECT) || seen !== (K_NAME | K_SHAPE | K_DATATYPE | K_DATA)) return undefined;
     return { name, shape: dims!, datatype: datatype!, data: values! };
   }
+}
+
+// Tensor names repeat from call to call: the last few are reused when their bytes match, instead
+// of a new string per tensor per body.
+const NAMES: string[] = ['', '', '', ''];
+let nameAt = 0;
+
+/** The (plain ASCII) bytes [s, e) as a string. */
+function text(s: number, e: number): string {
+  const n = e - s;
+  for (let k = 0; k < NAMES.length; k++) {
+    const t = NAMES[k];
+    if (t.length !== n) continue;
+    let i = 0;
+    while (i < n && t.charCodeAt(i) === b[s + i]) i++;
+    if (i === n) return t;
+  }
+  const t = b.toString('latin1', s, e);
+  // Short names only: a long one would make every later comparison long.
+  if (n <= 64) {
+    NAMES[nameAt] = t;
+    nameAt = (nameAt + 1) & 3;
+  }
+  return t;
 }
 
 /** The numeric datatypes by their bytes (BOOL and BYTES go the general way). */
