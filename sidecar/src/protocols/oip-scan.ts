@@ -246,15 +246,65 @@ function data(datatype: OipDatatype, expected: number): NumericArray | undefined
   const float = spec.kind === 'float';
   const min = spec.min ?? 0;
   const max = spec.max ?? 0;
+  const buf = b;
+  let i = p;
   let n = 0;
   for (;;) {
-    const x = number();
+    // The usual value inline, in locals: digits with an optional fraction, right before `,` or `]`.
+    // Anything else (whitespace, an exponent, a long mantissa, a bad token) goes through number().
+    const start = i;
+    let c = buf[i];
+    const neg = c === MINUS;
+    if (neg) c = buf[++i];
+    let m = 0;
+    let scale = 0;
+    let plain = true;
+    if (c === ZERO) c = buf[++i];
+    else if (c > ZERO && c <= NINE) {
+      do {
+        m = m * 10 + (c - ZERO);
+        c = buf[++i];
+      } while (c >= ZERO && c <= NINE);
+    } else plain = false;
+    if (plain && c === DOT) {
+      const first = ++i;
+      c = buf[i];
+      while (c >= ZERO && c <= NINE) {
+        m = m * 10 + (c - ZERO);
+        c = buf[++i];
+      }
+      // "1." is not JSON: number() says so.
+      if (i === first) plain = false;
+      scale = first - i;
+    }
+    let x: number;
+    if (plain && (c === COMMA || c === CLOSE_ARRAY) && m < EXACT_MANTISSA && scale >= -22) {
+      x = scale < 0 ? m / POW10[-scale] : m;
+      if (neg) x = -x;
+    } else {
+      p = start;
+      x = number();
+      i = p;
+    }
     if (n === expected) return undefined;
     if (float) {
       if (!Number.isFinite(x) || !fitsDatatype(x, datatype)) return undefined;
     } else if (!Number.isInteger(x) || x < min || x > max) return undefined;
     out[n++] = x;
-    if (expect(COMMA)) continue;
+    c = buf[i];
+    if (c === COMMA) {
+      i++;
+      continue;
+    }
+    if (c === CLOSE_ARRAY) {
+      p = i + 1;
+      return n === expected ? out : undefined;
+    }
+    p = i;
+    if (expect(COMMA)) {
+      i = p;
+      continue;
+    }
     if (expect(CLOSE_ARRAY)) return n === expected ? out : undefined;
     return undefined;
   }
