@@ -29,9 +29,32 @@ export function newPredictionId(nowMs: number = Date.now()): string {
   const t = Math.max(0, Math.floor(nowMs));
   const o = ID;
   if (t !== lastMs) {
+    // At 1,000 calls a second every call is in a new millisecond: the 12 hex digits (the low 48 bits)
+    // are written from two 32-bit halves, not formatted as strings.
     lastMs = t;
-    const ms = t.toString(16).padStart(12, '0').slice(-12);
-    o.write(`${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`, 0, 'latin1');
+    if (t <= Number.MAX_SAFE_INTEGER) {
+      const lo = t % 4294967296;
+      const hi = (t - lo) / 4294967296;
+      o[0] = HEX[(hi >>> 12) & 0x0f];
+      o[1] = HEX[(hi >>> 8) & 0x0f];
+      o[2] = HEX[(hi >>> 4) & 0x0f];
+      o[3] = HEX[hi & 0x0f];
+      o[4] = HEX[(lo >>> 28) & 0x0f];
+      o[5] = HEX[(lo >>> 24) & 0x0f];
+      o[6] = HEX[(lo >>> 20) & 0x0f];
+      o[7] = HEX[(lo >>> 16) & 0x0f];
+      o[8] = 0x2d;
+      o[9] = HEX[(lo >>> 12) & 0x0f];
+      o[10] = HEX[(lo >>> 8) & 0x0f];
+      o[11] = HEX[(lo >>> 4) & 0x0f];
+      o[12] = HEX[lo & 0x0f];
+      o[13] = 0x2d;
+      o[14] = 0x37;
+    } else {
+      // Not a time of this era (or not a number): formatted as it always was.
+      const ms = t.toString(16).padStart(12, '0').slice(-12);
+      o.write(`${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`, 0, 'latin1');
+    }
   }
   const b = POOL;
   // <time 8>-<time 4>-7<12 random bits>-<variant 10 + 14 random bits>-<48 random bits>

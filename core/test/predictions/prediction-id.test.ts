@@ -30,8 +30,10 @@ describe('prediction ids', () => {
   });
 
   it('carry the time in their first 12 hex digits for any time, also when it changes back and forth', () => {
-    const times = [0, 1, 15, 16, 1_764_420_000_123, 1_764_420_000_124, 1_764_420_000_123, 2 ** 48 - 1, 2 ** 48 + 5, 1e15, 42.9];
+    const times = [0, 1, 15, 16, 255, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 1_764_420_000_123, 1_764_420_000_124, 1_764_420_000_123, 2 ** 48 - 1, 2 ** 48 + 5, 1e15, 2 ** 53 - 1, 2 ** 53, 1e300, 42.9, 3, 3];
+    for (let i = 0; i < 200; i++) times.push(Math.floor(Math.random() * 2 ** 53));
     for (const t of times) {
+      // How the time was formatted before it was written digit by digit: the reference.
       const ms = Math.floor(t).toString(16).padStart(12, '0').slice(-12);
       const id = newPredictionId(t);
       expect(id.slice(0, 15)).toBe(`${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`);
