@@ -86,17 +86,18 @@ export function fitsDatatype(x: number, datatype: OipDatatype): boolean {
 }
 
 /** Typed arrays of more than 64 bytes (V8 keeps smaller ones in its heap) and up to this size are cut from a shared slab. */
-const SLAB_MAX_VIEW = 1024;
-const SLAB_BYTES = 8192;
+const SLAB_MAX_VIEW = 256;
+const SLAB_BYTES = 2048;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabAt = 0;
 
 /**
  * A zeroed typed array of n elements. V8 keeps typed arrays of up to 64 bytes in its heap; a larger
  * one (20 FP32 features: 80 bytes) gets a buffer of its own outside it — an allocation, external
- * memory accounting and a sweep when it dies, about 0.2 µs warm and more cold, per request. Up to
- * SLAB_MAX_VIEW bytes they are views cut from a shared 8 KB buffer instead, as Node's Buffer pool
- * does (a view holds at most its 8 KB slab alive; never a growing amount).
+ * memory accounting and a sweep when it dies, 0.2–0.9 µs per request in a micro-benchmark. Up to
+ * SLAB_MAX_VIEW bytes they are views cut from a shared 2 KB buffer instead, as Node's Buffer pool
+ * does (14 ns). Memory stays bounded: a view that outlives its request (a prediction record waiting
+ * for its flush, a review mark) holds at most its 2 KB slab alive, never more.
  */
 export function numericArray(ctor: NumericArrayConstructor, n: number): NumericArray {
   const bytes = n * ctor.BYTES_PER_ELEMENT;
