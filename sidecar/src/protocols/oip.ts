@@ -260,8 +260,10 @@ export function oipInputBatch(inputs: readonly OipTensor[], options: CodecOption
 
 function isProbabilityMatrix(t: DecodedTensor): boolean {
   if (t.shape.length !== 2 || t.shape[1] < 2) return false;
-  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) return false;
-  for (const v of t.data) if (v < 0 || v > 1) return false;
+  const d = t.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return false;
+  // Indexed, not for…of: no iterator per answer on the monitoring path.
+  for (let i = 0; i < d.length; i++) if (d[i] < 0 || d[i] > 1) return false;
   return true;
 }
 
