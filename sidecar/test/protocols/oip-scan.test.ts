@@ -38,7 +38,7 @@ function same(a: unknown, b: unknown, path = '$'): string | undefined {
     return same(x, y, `${path}<map>`);
   }
   const ka = Object.keys(a);
-  const kb = Object.keys(b);
+  const kb = Object.keys(b as object);
   if (ka.join('\0') !== kb.join('\0')) return `${path}: keys [${ka}] vs [${kb}]`;
   for (const k of ka) {
     const d = same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
@@ -152,7 +152,7 @@ describe('OIP scanner (common shape straight from the bytes)', () => {
     let scanned = 0;
     let accepted = 0;
     for (let i = 0; i < 6000; i++) {
-      let body = Buffer.from(bodyText(r, 'request'));
+      let body: Buffer = Buffer.from(bodyText(r, 'request'));
       if (i % 3 === 2) body = damage(r, body);
       const general = parseOipRequestJson(body);
       const result = parseOipRequest(body);
@@ -176,7 +176,7 @@ describe('OIP scanner (common shape straight from the bytes)', () => {
     let scanned = 0;
     let accepted = 0;
     for (let i = 0; i < 6000; i++) {
-      let body = Buffer.from(bodyText(r, 'response'));
+      let body: Buffer = Buffer.from(bodyText(r, 'response'));
       if (i % 3 === 2) body = damage(r, body);
       const general = parseOipResponseJson(body);
       const diff = same(parseOipResponse(body), general);
