@@ -27,7 +27,7 @@ describe('prediction id into an OIP body', () => {
   });
 
   it('leaves a body alone that is not an object or already mentions "id"', () => {
-    for (const text of ['[1]', '{', '', ' {"a":1}', '{"id":"x"}', '{"inputs":[{"name":"id"}]}']) {
+    for (const text of ['[1]', '{', '', ' {"a":1}', '{"id":"x"}', '{"inputs":[{"name":"id"}]}', '{"id"', '{"x":"id"}']) {
       const body = Buffer.from(text);
       expect(oipBodyWithId(body, 'p-1')).toBe(body);
     }
@@ -38,7 +38,8 @@ describe('prediction id into an OIP body', () => {
     const alphabet = ['a', 'Z', '0', '-', ':', '.', '/', '"', '\\', '\n', '\u0000', '\u007f', 'é', '\u2028', '😀', ' ', '}', '{'];
     for (let i = 0; i < 5000; i++) {
       const id = Array.from({ length: Math.floor(r() * 40) }, () => alphabet[Math.floor(r() * (r() < 0.9 ? 7 : alphabet.length))]).join('');
-      const inner = Array.from({ length: Math.floor(r() * 30) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
+      const pieces = [...alphabet, '"id"', 'id', '"i', 'd"', 'i', 'd'];
+      const inner = Array.from({ length: Math.floor(r() * 30) }, () => pieces[Math.floor(r() * pieces.length)]).join('');
       const body = Buffer.from(r() < 0.8 ? `{${inner}}` : inner);
       const got = oipBodyWithId(body, id);
       const want = reference(body, id);
