@@ -28,6 +28,7 @@ export interface PredictionLogOptions {
   log?: (message: string) => void;
 }
 
+const ID_KEY = Buffer.from('"id"');
 /** `{"id":"` */
 const ID_HEAD = Buffer.from('{"id":"');
 
@@ -39,7 +40,7 @@ const ID_HEAD = Buffer.from('{"id":"');
  * JSON must escape is written by JSON.stringify instead.
  */
 export function oipBodyWithId(body: Buffer, id: string): Buffer {
-  if (body.length < 2 || body[0] !== 0x7b || mentionsId(body)) return body;
+  if (body.length < 2 || body[0] !== 0x7b || body.indexOf(ID_KEY) >= 0) return body;
   const comma = body[1] === 0x7d ? 0 : 1;
   const n = ID_HEAD.length + id.length + 1 + comma;
   const out = Buffer.allocUnsafe(n + body.length - 1);
@@ -53,15 +54,6 @@ export function oipBodyWithId(body: Buffer, id: string): Buffer {
   if (comma === 1) out[n - 1] = 0x2c;
   body.copy(out, n, 1);
   return out;
-}
-
-/** Whether the bytes `"id"` occur anywhere: a loop over the body in JS, not a native indexOf call per request. */
-function mentionsId(body: Buffer): boolean {
-  const n = body.length - 3;
-  for (let i = 0; i < n; i++) {
-    if (body[i] === 0x22 && body[i + 1] === 0x69 && body[i + 2] === 0x64 && body[i + 3] === 0x22) return true;
-  }
-  return false;
 }
 
 function escapedOipBody(body: Buffer, id: string, comma: number): Buffer {
