@@ -238,9 +238,10 @@ type NumericArray = Float32Array | Float64Array | Int32Array;
  */
 function data(datatype: OipDatatype, expected: number): NumericArray | undefined {
   const spec = DATATYPES[datatype];
-  // Every value takes two bytes at least ("1,"): a shape claiming more cannot be met by this body,
-  // and the array is never allocated from a shape alone.
-  if (spec.array === undefined || !expect(OPEN_ARRAY) || !(expected <= end - p)) return undefined;
+  // Every value but the last takes two bytes at least ("1,"): a shape claiming more cannot be met by
+  // this body, and the array is never allocated from a shape alone (a body of spaces cannot make the
+  // scanner allocate eight bytes per space: review finding, test/regression/oip-scan-allocation).
+  if (spec.array === undefined || !expect(OPEN_ARRAY) || !(2 * expected - 1 <= end - p)) return undefined;
   const out = numericArray(spec.array, expected);
   if (expect(CLOSE_ARRAY)) return expected === 0 ? out : undefined;
   const float = spec.kind === 'float';
