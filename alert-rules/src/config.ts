@@ -85,6 +85,15 @@ export const config = {
     /** …and at least this much higher in absolute terms (0.05 = 5 points of share). */
     signalRateMinIncrease: 0.05,
     signalFor: '30m',
+    /**
+     * Labels held for a prediction record that never came (expired after the collector's grace
+     * period, or dropped because the model already held its maximum): over this share of the held
+     * labels' outcomes in `lostLabelsRange`, and at least `lostLabelsMin` of them, ground truth is leaking.
+     */
+    lostLabelsRatio: 0.1,
+    lostLabelsMin: 10,
+    lostLabelsRange: '1h',
+    lostLabelsFor: '30m',
   },
   windows: {
     /**

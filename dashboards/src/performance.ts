@@ -95,6 +95,13 @@ export function performanceDashboard() {
       unit: 'ops',
       targets: [{ expr: `sum by (outcome) (rate(modelwatch_prediction_records_total{${M}}[$__rate_interval]))`, legendFormat: '{{outcome}}' }],
     })
+    .add({
+      title: 'Held labels by outcome',
+      description: 'Labels that came before their prediction record, by what became of them: joined when the record arrived within the grace period; expired or dropped (the model held its maximum) are lost (ModelwatchLabelsLost).',
+      unit: 'ops',
+      w: 24,
+      targets: [{ expr: `sum by (outcome) (rate(modelwatch_feedback_pending_labels_total{${M}}[$__rate_interval]))`, legendFormat: '{{outcome}}' }],
+    })
     .row('User signals')
     .add({
       title: 'User signals per prediction',

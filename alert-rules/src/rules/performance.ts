@@ -32,6 +32,8 @@ export const performanceRecording: RuleGroup = {
 
 const short = `modelwatch_feedback_event_rate_ratio{window="${c.shortWindow}"}`;
 const long = `modelwatch_feedback_event_rate_ratio{${w}}`;
+const lostLabels = `sum by (model) (increase(modelwatch_feedback_pending_labels_total{outcome=~"expired|dropped"}[${c.lostLabelsRange}]))`;
+const heldLabels = `sum by (model) (increase(modelwatch_feedback_pending_labels_total[${c.lostLabelsRange}]))`;
 const enoughLabels = `on (model, variant, window) modelwatch_performance_labelled_predictions{${w}} >= ${c.minLabelled}`;
 
 export const performanceAlerts: RuleGroup = {
@@ -69,6 +71,16 @@ export const performanceAlerts: RuleGroup = {
       severity: 'warning',
       summary: 'Too few predictions get a label: realized performance and concept drift are blind.',
       description: `{{ $labels.model }} ({{ $labels.variant }}): only {{ $value | humanizePercentage }} of the predictions over {{ $labels.window }} have a label (limit ${c.minLabelCoverage * 100}%); labels may have stopped arriving.`,
+    }),
+    alert({
+      name: 'ModelwatchLabelsLost',
+      // The collector writes the three outcomes at 0 with a model's first label batch, so increase()
+      // sees the first expiry (a series first scraped at its first loss would show no increase).
+      expr: `${lostLabels} / ${heldLabels} > ${c.lostLabelsRatio} and ${lostLabels} >= ${c.lostLabelsMin}`,
+      for: c.lostLabelsFor,
+      severity: 'warning',
+      summary: 'Labels are lost: they arrive for predictions whose records never reach the collector.',
+      description: `{{ $labels.model }}: {{ $value | humanizePercentage }} of the labels held for a prediction record that had not arrived were lost over the last ${c.lostLabelsRange} (expired after the grace period, or dropped because the model held its maximum; limit ${c.lostLabelsRatio * 100}%).`,
     }),
     alert({
       name: 'ModelwatchUserSignalRateUp',

@@ -116,7 +116,10 @@ export function predictionRouter(deps: PredictionRouteDeps): express.Router {
     if (byKind.label.length > 0) metrics.feedbackApplied(model, 'label', byKind.label);
     if (byKind.event.length > 0) metrics.feedbackApplied(model, 'event', byKind.event);
     // With holding on, a label is unknown_id only when its model already held its maximum.
-    if (maxPending > 0) metrics.pendingLabels(model, 'dropped', byKind.label.filter((o) => o === 'unknown_id').length);
+    if (maxPending > 0 && byKind.label.length > 0) {
+      metrics.pendingLabelsPossible(model);
+      metrics.pendingLabels(model, 'dropped', byKind.label.filter((o) => o === 'unknown_id').length);
+    }
     const counts: Partial<Record<FeedbackOutcome, number>> = {};
     for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
     // Items not accepted are listed so a client can tell a retry-worthy unknown_id from a duplicate

@@ -8,6 +8,7 @@ function counter(registry: Registry, d: MetricDescriptor): Counter {
 export type RecordOutcome = 'accepted' | 'duplicate' | 'rejected';
 export type DeleteReason = 'retention' | 'subject';
 export type PendingOutcome = 'joined' | 'expired' | 'dropped';
+const PENDING_OUTCOMES: readonly PendingOutcome[] = ['joined', 'expired', 'dropped'];
 
 /**
  * Counters of the prediction log and the feedback API. Outcomes and reasons are closed sets, and
@@ -35,6 +36,14 @@ export class FeedbackMetrics {
     const counts = new Map<FeedbackOutcome, number>(FEEDBACK_OUTCOMES.map((o) => [o, 0]));
     for (const o of outcomes) counts.set(o, counts.get(o)! + 1);
     for (const [outcome, n] of counts) this.feedback.inc({ model, kind, outcome }, n);
+  }
+
+  /**
+   * Writes a model's three held-label outcomes at 0 (called with each label batch while holding is
+   * on): the series exist before the first loss, so increase() in ModelwatchLabelsLost sees it.
+   */
+  pendingLabelsPossible(model: string): void {
+    for (const outcome of PENDING_OUTCOMES) this.pending.inc({ model, outcome }, 0);
   }
 
   /** Held labels by what became of them (joined, expired past the grace period, dropped when the model was full). */

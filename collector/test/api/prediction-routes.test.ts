@@ -263,6 +263,16 @@ describe('labels that arrive before their record', () => {
     }
     await call(heldApi(`/models/${m}/predictions`), { body: { records: [r] }, token: TOKEN });
     expect((await call(heldApi(`/models/${m}/predictions/${r.id}`), { token: TOKEN })).body.label).toBeUndefined();
-    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'joined' })).toBeUndefined();
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'joined' })).toBe(0);
+  });
+
+  it('writes the held-label outcomes at 0 with the first label batch, so the first loss is an increase', async () => {
+    const m = newModel();
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'expired' })).toBeUndefined();
+    expect((await label(m, [{ predictionId: 'no-record-yet', label: 'sun' }])).body.outcomes).toEqual({ pending: 1 });
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'joined' })).toBe(0);
+    expect(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'dropped' })).toBe(0);
+    // 0, or already 1 on a machine slow enough to pass the 2 s grace period: the series exists either way.
+    expect([0, 1]).toContain(await heldMetric('modelwatch_feedback_pending_labels_total', { model: m, outcome: 'expired' }));
   });
 });

@@ -9,12 +9,15 @@ import { randomFillSync } from 'node:crypto';
 // Random bytes are drawn in blocks: one crypto call per 512 ids keeps an id under a microsecond.
 const POOL = Buffer.alloc(10 * 512);
 let poolAt = POOL.length;
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const HEX1: string[] = Array.from({ length: 16 }, (_, i) => i.toString(16));
+/** ASCII codes of the hex digits. */
+const HEX = Buffer.from('0123456789abcdef');
 
-// The time part changes once a millisecond: formatted once per millisecond, not per id.
+// The time part changes once a millisecond: formatted once per millisecond, not per id. The id is
+// written as bytes into one buffer and read out with a single latin1 slice: a flat string, where
+// sixteen concatenated pieces made a rope of sixteen strings that every later reader (the answer's
+// header, the OIP body, the record) had to flatten first.
+const ID = Buffer.alloc(36);
 let lastMs = -1;
-let timePrefix = '';
 
 export function newPredictionId(nowMs: number = Date.now()): string {
   if (poolAt >= POOL.length) {
@@ -24,18 +27,53 @@ export function newPredictionId(nowMs: number = Date.now()): string {
   const r = poolAt;
   poolAt += 10;
   const t = Math.max(0, Math.floor(nowMs));
+  const o = ID;
   if (t !== lastMs) {
+    // At 1,000 calls a second every call is in a new millisecond: the 12 hex digits (the low 48 bits)
+    // are written from two 32-bit halves, not formatted as strings.
     lastMs = t;
-    const ms = t.toString(16).padStart(12, '0').slice(-12);
-    timePrefix = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`;
+    if (t <= Number.MAX_SAFE_INTEGER) {
+      const lo = t % 4294967296;
+      const hi = (t - lo) / 4294967296;
+      o[0] = HEX[(hi >>> 12) & 0x0f];
+      o[1] = HEX[(hi >>> 8) & 0x0f];
+      o[2] = HEX[(hi >>> 4) & 0x0f];
+      o[3] = HEX[hi & 0x0f];
+      o[4] = HEX[(lo >>> 28) & 0x0f];
+      o[5] = HEX[(lo >>> 24) & 0x0f];
+      o[6] = HEX[(lo >>> 20) & 0x0f];
+      o[7] = HEX[(lo >>> 16) & 0x0f];
+      o[8] = 0x2d;
+      o[9] = HEX[(lo >>> 12) & 0x0f];
+      o[10] = HEX[(lo >>> 8) & 0x0f];
+      o[11] = HEX[(lo >>> 4) & 0x0f];
+      o[12] = HEX[lo & 0x0f];
+      o[13] = 0x2d;
+      o[14] = 0x37;
+    } else {
+      // Not a time of this era (or not a number): formatted as it always was.
+      const ms = t.toString(16).padStart(12, '0').slice(-12);
+      o.write(`${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`, 0, 'latin1');
+    }
   }
   const b = POOL;
-  return (
-    timePrefix +
-    HEX1[b[r] & 0x0f] + HEX[b[r + 1]] + '-' +
-    HEX[(b[r + 2] & 0x3f) | 0x80] + HEX[b[r + 3]] + '-' +
-    HEX[b[r + 4]] + HEX[b[r + 5]] + HEX[b[r + 6]] + HEX[b[r + 7]] + HEX[b[r + 8]] + HEX[b[r + 9]]
-  );
+  // <time 8>-<time 4>-7<12 random bits>-<variant 10 + 14 random bits>-<48 random bits>
+  o[15] = HEX[b[r] & 0x0f];
+  o[16] = HEX[b[r + 1] >> 4];
+  o[17] = HEX[b[r + 1] & 0x0f];
+  o[18] = 0x2d;
+  const variant = (b[r + 2] & 0x3f) | 0x80;
+  o[19] = HEX[variant >> 4];
+  o[20] = HEX[variant & 0x0f];
+  o[21] = HEX[b[r + 3] >> 4];
+  o[22] = HEX[b[r + 3] & 0x0f];
+  o[23] = 0x2d;
+  for (let k = 0; k < 6; k++) {
+    const x = b[r + 4 + k];
+    o[24 + 2 * k] = HEX[x >> 4];
+    o[25 + 2 * k] = HEX[x & 0x0f];
+  }
+  return o.toString('latin1', 0, 36);
 }
 
 const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(?::\d+)?$/;

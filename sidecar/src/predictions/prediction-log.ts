@@ -28,6 +28,39 @@ export interface PredictionLogOptions {
   log?: (message: string) => void;
 }
 
+const ID_KEY = Buffer.from('"id"');
+/** `{"id":"` */
+const ID_HEAD = Buffer.from('{"id":"');
+
+/**
+ * `body` with `"id":<id>,` after its opening brace, unless it does not start with `{` or mentions
+ * `"id"` anywhere (never two `id` keys). The output is written byte by byte into one buffer (a
+ * prediction id is printable ASCII, JSON.stringify would only add the quotes): one allocation and
+ * one copy per forwarded request, where Buffer.from + Buffer.concat made three buffers. An id that
+ * JSON must escape is written by JSON.stringify instead.
+ */
+export function oipBodyWithId(body: Buffer, id: string): Buffer {
+  if (body.length < 2 || body[0] !== 0x7b || body.indexOf(ID_KEY) >= 0) return body;
+  const comma = body[1] === 0x7d ? 0 : 1;
+  const n = ID_HEAD.length + id.length + 1 + comma;
+  const out = Buffer.allocUnsafe(n + body.length - 1);
+  ID_HEAD.copy(out, 0);
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return escapedOipBody(body, id, comma);
+    out[ID_HEAD.length + i] = c;
+  }
+  out[n - 1 - comma] = 0x22;
+  if (comma === 1) out[n - 1] = 0x2c;
+  body.copy(out, n, 1);
+  return out;
+}
+
+function escapedOipBody(body: Buffer, id: string, comma: number): Buffer {
+  const head = Buffer.from(`{"id":${JSON.stringify(id)}${comma === 1 ? ',' : ''}`);
+  return Buffer.concat([head, body.subarray(1)]);
+}
+
 /** What a request handler calls on the log (see PredictionLog for each method). */
 export type PredictionRecorder = Pick<PredictionLog, 'predictionId' | 'oipBody' | 'answered' | 'record' | 'reviewing'> & {
   /** Partial automation: marks the answer when a row needs a human; true when it did. */
@@ -150,9 +183,7 @@ export class PredictionLog {
    * `id` keys). Model servers echo a request's `id` in their answer.
    */
   oipBody(body: Buffer, id: string): Buffer {
-    if (body.length < 2 || body[0] !== 0x7b || body.includes('"id"')) return body;
-    const head = Buffer.from(`{"id":${JSON.stringify(id)}${body[1] === 0x7d ? '' : ','}`);
-    return Buffer.concat([head, body.subarray(1)]);
+    return oipBodyWithId(body, id);
   }
 
   /**

@@ -6,6 +6,7 @@ import { headerValue } from './codec.js';
 import { fail, invalid, isRecord, ok, parseJsonBody, preview, unmonitorable } from './parsed.js';
 import { checkDatatype, checkShape, decodeTensorData } from './tensor.js';
 import { compilePath } from './route.js';
+import { scanOipRequest, scanOipResponse } from './oip-scan.js';
 
 /**
  * Open Inference Protocol (KServe v2) REST codec: infer requests and responses as JSON tensors.
@@ -99,6 +100,13 @@ function parseRequestedOutputs(raw: unknown): Parsed<NonNullable<OipRequest['out
 /** Parses an infer request body (`POST /v2/models/{m}/infer`). */
 export function parseOipRequest(body: Buffer, headers: IncomingHttpHeaders = {}): Parsed<OipRequest> {
   if (headerValue(headers, BINARY_HEADER) !== undefined) return unmonitorable(UNMONITORABLE_BINARY);
+  // The common shape straight from the bytes (oip-scan.ts); everything else, errors included, as below.
+  const scanned = scanOipRequest(body);
+  return scanned !== undefined ? ok(scanned) : parseOipRequestJson(body);
+}
+
+/** The general path of parseOipRequest (JSON.parse, then every check); exported for the scanner's equivalence tests. */
+export function parseOipRequestJson(body: Buffer): Parsed<OipRequest> {
   const json = parseJsonBody(body);
   if (!json.ok) return fail(json);
   const root = json.value;
@@ -252,8 +260,10 @@ export function oipInputBatch(inputs: readonly OipTensor[], options: CodecOption
 
 function isProbabilityMatrix(t: DecodedTensor): boolean {
   if (t.shape.length !== 2 || t.shape[1] < 2) return false;
-  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) return false;
-  for (const v of t.data) if (v < 0 || v > 1) return false;
+  const d = t.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return false;
+  // Indexed, not for…of: no iterator per answer on the monitoring path.
+  for (let i = 0; i < d.length; i++) if (d[i] < 0 || d[i] > 1) return false;
   return true;
 }
 
@@ -276,6 +286,12 @@ export function oipOutputBatch(outputs: readonly OipTensor[]): OutputBatch {
 /** Parses an infer response body from a model server. */
 export function parseOipResponse(body: Buffer, headers: IncomingHttpHeaders = {}): Parsed<OutputBatch> {
   if (headerValue(headers, BINARY_HEADER) !== undefined) return unmonitorable(UNMONITORABLE_BINARY);
+  const scanned = scanOipResponse(body);
+  return scanned !== undefined ? ok(oipOutputBatch(scanned)) : parseOipResponseJson(body);
+}
+
+/** The general path of parseOipResponse; exported for the scanner's equivalence tests. */
+export function parseOipResponseJson(body: Buffer): Parsed<OutputBatch> {
   const json = parseJsonBody(body, 'infer response');
   if (!json.ok) return fail(json);
   if (!isRecord(json.value)) return invalid(ErrorReason.malformedJson, 'infer response must be a JSON object with an "outputs" array');

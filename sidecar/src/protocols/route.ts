@@ -24,32 +24,39 @@ export function compilePath(template: string): PathMatcher {
     const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}(.*)$/.exec(s);
     return m ? { param: m[1], suffix: m[2] } : { literal: s };
   });
+  const n = segments.length;
   return {
     template,
+    // A walk over the path with indexOf: no split array and no string per segment (the route is
+    // matched once or more per request; only a parameter's value becomes a string).
     match(rawPath: string): RouteParams | null {
-      const q = rawPath.indexOf('?');
-      const path = q < 0 ? rawPath : rawPath.slice(0, q);
-      if (path.charCodeAt(0) !== 47 /* / */) return null;
-      const parts = path.slice(1).split('/');
-      if (parts.length !== segments.length) return null;
+      let end = rawPath.indexOf('?');
+      if (end < 0) end = rawPath.length;
+      if (end === 0 || rawPath.charCodeAt(0) !== 47 /* / */) return null;
       let params: RouteParams | null = null;
-      for (let i = 0; i < segments.length; i++) {
+      let start = 1;
+      for (let i = 0; i < n; i++) {
+        let stop = rawPath.indexOf('/', start);
+        if (stop < 0 || stop > end) stop = end;
+        // The last segment ends the path; any other ends at a slash.
+        if ((i === n - 1) !== (stop === end)) return null;
         const seg = segments[i];
-        const part = parts[i];
         if ('literal' in seg) {
-          if (seg.literal !== part) return null;
-          continue;
-        }
-        if (!part.endsWith(seg.suffix) || part.length === seg.suffix.length) return null;
-        let value = part.slice(0, part.length - seg.suffix.length);
-        if (value.includes('%')) {
-          try {
-            value = decodeURIComponent(value);
-          } catch {
-            return null;
+          if (stop - start !== seg.literal.length || !rawPath.startsWith(seg.literal, start)) return null;
+        } else {
+          const suffix = seg.suffix;
+          if (stop - start <= suffix.length || !rawPath.endsWith(suffix, stop)) return null;
+          let value = rawPath.slice(start, stop - suffix.length);
+          if (value.includes('%')) {
+            try {
+              value = decodeURIComponent(value);
+            } catch {
+              return null;
+            }
           }
+          (params ??= {})[seg.param] = value;
         }
-        (params ??= {})[seg.param] = value;
+        start = stop + 1;
       }
       return params ?? {};
     },
