@@ -26,6 +26,8 @@ export class SoftwareMetrics {
   /** By `outcome|status_class`: bounded (4 outcomes × 5 classes). */
   private readonly requests = new Map<string, CounterSeries>();
   private readonly durations = new Map<OutcomeValue, HistogramSeries>();
+  /** The same series by outcome, then status class index (the per-call look-up). */
+  private readonly byOutcome = new Map<OutcomeValue, { classes: (CounterSeries | undefined)[]; duration: HistogramSeries }>();
 
   constructor(private readonly id: string) {
     this.inference = new HistogramSeries(DURATION_BUCKETS);
@@ -36,20 +38,24 @@ export class SoftwareMetrics {
 
   finished(outcome: OutcomeValue, status: number, seconds: number, requestBytes: number, responseBytes: number): void {
     this.inFlight--;
-    const statusClass = status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
-    const key = outcome + statusClass;
-    let c = this.requests.get(key);
+    // Status class 1xx..5xx as 1..5, anything else 0 ("other"): an index, no string per call.
+    const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+    let byOutcome = this.byOutcome.get(outcome);
+    if (byOutcome === undefined) {
+      byOutcome = { classes: [undefined, undefined, undefined, undefined, undefined, undefined], duration: new HistogramSeries(DURATION_BUCKETS) };
+      this.byOutcome.set(outcome, byOutcome);
+      this.durations.set(outcome, byOutcome.duration);
+    }
+    let c = byOutcome.classes[cls];
     if (c === undefined) {
+      const statusClass = cls === 0 ? 'other' : `${cls}xx`;
+      // First call with this outcome and class: the series is created (and rendered in this order).
       c = { labels: `${this.id},${Label.outcome}="${outcome}",${Label.statusClass}="${statusClass}"`, value: 0 };
-      this.requests.set(key, c);
+      this.requests.set(outcome + statusClass, c);
+      byOutcome.classes[cls] = c;
     }
     c.value++;
-    let h = this.durations.get(outcome);
-    if (h === undefined) {
-      h = new HistogramSeries(DURATION_BUCKETS);
-      this.durations.set(outcome, h);
-    }
-    h.observe(seconds);
+    byOutcome.duration.observe(seconds);
     this.requestSize.observe(requestBytes);
     this.responseSize.observe(responseBytes);
   }

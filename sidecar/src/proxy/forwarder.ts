@@ -5,6 +5,19 @@ import { UpstreamPool, type UpstreamControl, type UpstreamListener } from './ups
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are per connection and never forwarded. */
 export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
 
+/**
+ * HOP_BY_HOP.has(name.toLowerCase()), lower-casing only names of a hop-by-hop length (2, 4, 7, 10,
+ * 14, 16, 17 characters): most names are passed over without a new string.
+ */
+export function hopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: case 4: case 7: case 10: case 14: case 16: case 17:
+      return HOP_BY_HOP.has(name.toLowerCase());
+    default:
+      return false;
+  }
+}
+
 /** A monitored call on its way upstream: what the proxy sends, whichever client carries it. */
 export interface OutgoingCall {
   method: string;
@@ -28,24 +41,40 @@ export interface Forwarder {
  */
 export class RawForwarder implements Forwarder {
   private readonly pool: UpstreamPool;
-  private readonly hostHeader: string;
+  /** `\r\nhost: …\r\n`, built once. */
+  private readonly hostLine: string;
+  private readonly starts = new WeakMap<string[], { method: string; path: string; traced: boolean; text: string }>();
 
   constructor(base: URL) {
     this.pool = new UpstreamPool(base.hostname.replace(/^\[|\]$/g, ''), Number(base.port || 80));
-    this.hostHeader = base.host;
+    this.hostLine = `\r\nhost: ${base.host}\r\n`;
   }
 
   send(call: OutgoingCall, listener: UpstreamListener): UpstreamControl {
-    let head = `${call.method} ${call.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
-    const raw = call.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const lower = raw[i].toLowerCase();
-      if (HOP_BY_HOP.has(lower) || (call.traceparent !== undefined && lower === 'traceparent')) continue;
-      head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    const traced = call.traceparent !== undefined;
+    // The request line and the forwarded fields, remembered per header list: the own server hands
+    // a repeated head's list on again (fast-connection.ts), so a keep-alive client's calls build it once.
+    let start = this.starts.get(call.rawHeaders);
+    if (start === undefined || start.method !== call.method || start.path !== call.path || start.traced !== traced) {
+      start = { method: call.method, path: call.path, traced, text: this.requestStart(call, traced) };
+      this.starts.set(call.rawHeaders, start);
     }
-    if (call.traceparent !== undefined) head += `traceparent: ${call.traceparent}\r\n`;
+    let head = start.text;
+    if (traced) head += `traceparent: ${call.traceparent}\r\n`;
     head += `content-length: ${call.body.length}\r\n\r\n`;
     return this.pool.request(head, call.body, call.method === 'HEAD', listener);
+  }
+
+  /** Request line, host, and the client's fields but hop-by-hop ones (and its traceparent when ours replaces it). */
+  private requestStart(call: OutgoingCall, traced: boolean): string {
+    let head = `${call.method} ${call.path} HTTP/1.1${this.hostLine}`;
+    const raw = call.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (hopByHop(name) || (traced && name.length === 11 && name.toLowerCase() === 'traceparent')) continue;
+      head += `${name}: ${raw[i + 1]}\r\n`;
+    }
+    return head;
   }
 
   close(): void {

@@ -2,7 +2,7 @@ import http, { IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeade
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { ErrorReason, Outcome } from '@modelwatch/core';
-import type { ProtocolCodec } from '../protocols/codec.js';
+import type { InferenceRoute, ProtocolCodec } from '../protocols/codec.js';
 import type { InputBatch, Parsed } from '../protocols/types.js';
 import type { ExchangeObserver } from '../routing/answered.js';
 import { PREDICTION_ID_HEADER } from '../predictions/prediction-log.js';
@@ -14,7 +14,8 @@ import { internalFailure } from '../server/respond.js';
 import type { Runtime } from '../server/runtime.js';
 import { TRACE_ID_HEADER } from '../tracing/tracing.js';
 import { CallMonitor, RESPONSE_BUFFER_FACTOR, outcomeOf } from './call-monitor.js';
-import { HOP_BY_HOP, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
+import { HOP_BY_HOP, hopByHop, NodeForwarder, RawForwarder, type Forwarder } from './forwarder.js';
+import type { UpstreamControl, UpstreamListener } from './upstream-pool.js';
 
 export { UNMONITORABLE_LARGE_RESPONSE } from './call-monitor.js';
 
@@ -33,14 +34,18 @@ function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHtt
 function responseHeaders(raw: string[], traceId: string | undefined, predictionId?: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i].toLowerCase();
-    if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
+    // Content-Length (the one hop-by-hop name of 14 characters) is kept.
+    if (raw[i].length !== 14 && hopByHop(raw[i])) continue;
     out.push(raw[i], raw[i + 1]);
   }
   if (traceId !== undefined) out.push(TRACE_ID_HEADER, traceId);
   if (predictionId !== undefined) out.push(PREDICTION_ID_HEADER, predictionId);
   return out;
 }
+/** Paths remembered by ProxyHandler.match: at most this many, of at most this length (≤ 64 KiB in all). */
+const ROUTE_CACHE_SIZE = 256;
+const ROUTE_CACHE_PATH_MAX = 256;
+
 /** A call naming another model than the one this sidecar monitors: served, not counted as ours. */
 export const UNMONITORABLE_OTHER_MODEL = 'other_model';
 
@@ -55,18 +60,20 @@ export class ProxyHandler {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly basePath: string;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
   /** Rollouts hook: told about every answered inference call (shadow copies, comparisons, canary stats). */
   observer: ExchangeObserver | undefined;
   private readonly monitor: CallMonitor;
   private readonly route: string;
-  private readonly responseLimit: number;
+  readonly responseLimit: number;
   private readonly forwarder: Forwarder;
+  private readonly routes = new Map<string, InferenceRoute | null>();
+  private readonly timerList: NodeJS.Timeout;
   /** Partial automation: 2xx answers are held until checked for review (decided once, at startup). */
-  private readonly holdForReview: boolean;
+  readonly holdForReview: boolean;
 
   constructor(
-    private readonly rt: Runtime,
+    readonly rt: Runtime,
     private readonly codec: ProtocolCodec,
     upstream: string,
     /** CA bundle the https upstream's certificate must chain to (else the system CAs). */
@@ -84,6 +91,13 @@ export class ProxyHandler {
     this.route = routeName(codec, rt);
     this.responseLimit = rt.config.limits.maxBodyBytes * RESPONSE_BUFFER_FACTOR;
     this.holdForReview = rt.predictions.reviewing;
+    // Node keeps one list per timer duration and deletes it when its last timer is cleared; at a
+    // few calls at a time the per-call time-out would create the list, queue it and arm libuv's
+    // timer on setTimeout and undo all three on clearTimeout. A timer of the same duration that
+    // stays (unref'd: it holds nothing open, and does nothing) keeps the list, so a call's timer is
+    // a list append and remove. The calls' time-outs themselves are unchanged.
+    this.timerList = setInterval(noop, this.timeoutMs);
+    this.timerList.unref();
     // Decided once: raw pooled sockets for a plain-HTTP upstream (measured cheaper, docs/performance.md);
     // node:http for https, or when MODELWATCH_UPSTREAM_CLIENT=node (the bench's comparison side).
     this.forwarder = secure || process.env.MODELWATCH_UPSTREAM_CLIENT === 'node'
@@ -92,18 +106,35 @@ export class ProxyHandler {
   }
 
   close(): void {
+    clearInterval(this.timerList);
     this.agent.destroy();
     this.forwarder.close();
   }
 
   /** True for the calls handle() monitors (the ones the sidecar's own HTTP server may carry). */
   monitors(method: string, path: string): boolean {
-    const route = this.codec.matchInference(method, path);
+    const route = this.match(method, path);
     return route !== null && (route.model === undefined || route.model === this.rt.config.name);
   }
 
+  /**
+   * The codec's route for a POST path, remembered per path string: a call's path is matched twice
+   * (the own server's `serves`, then here), and clients call the same few paths. Bounded: short
+   * paths only, and the table starts over when full. Routes are read, never changed.
+   */
+  private match(method: string, path: string): InferenceRoute | null {
+    if (method !== 'POST' || path.length > ROUTE_CACHE_PATH_MAX) return this.codec.matchInference(method, path);
+    let route = this.routes.get(path);
+    if (route === undefined) {
+      route = this.codec.matchInference(method, path);
+      if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
+      this.routes.set(path, route);
+    }
+    return route;
+  }
+
   handle(req: ServerRequest, res: ServerReply, path: string): void {
-    const route = this.codec.matchInference(req.method ?? 'GET', path);
+    const route = this.match(req.method ?? 'GET', path);
     if (route && (route.model === undefined || route.model === this.rt.config.name)) {
       this.monitored(req, res, path);
       return;
@@ -178,33 +209,10 @@ export class ProxyHandler {
   /**
    * Sends the call upstream and streams the answer back as it comes, keeping a copy for the
    * monitor up to the response limit (beyond it the copy is dropped and the answer counted
-   * unmonitored; memory stays bounded). Parsing and metrics run after res.end().
+   * unmonitored; memory stays bounded). Parsing and metrics run after res.end(). One ProxyCall per
+   * call is the upstream's listener and the time-out's argument (no closures per call).
    */
   private forward(req: ServerRequest, res: ServerReply, ex: InferenceExchange, body: Buffer, request: Parsed<InputBatch>): void {
-    const t0 = performance.now();
-    let settled = false;
-    let status = 502;
-    let responseHeaderList: string[] = [];
-    let chunks: Buffer[] | undefined = [];
-    let size = 0;
-    let ended = false;
-    let declared = -1;
-    let timer: NodeJS.Timeout | undefined;
-    // With a review rule a 2xx answer waits here until it is checked: the caller must get the
-    // x-modelwatch-review header with it. An answer too big to keep is released and streams on unchecked.
-    let held: Buffer[] | undefined;
-    const release = () => {
-      const parts = held!;
-      held = undefined;
-      res.writeHead(status, responseHeaders(responseHeaderList, ex.span?.traceId, predictionId));
-      for (const p of parts) res.write(p);
-    };
-    const settle = () => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      return true;
-    };
     // Ground truth: the id is chosen before forwarding so that it can go out with the answer's
     // headers; an OIP request without an id carries it to the model server, which echoes it in its
     // answer's `id` (the answer itself streams through untouched).
@@ -212,84 +220,39 @@ export class ProxyHandler {
     const requestId = request.ok ? request.value.requestId : undefined;
     const predictionId = predictions.predictionId(req.headers, requestId);
     const upstreamBody = this.codec.protocol === 'oip' && request.ok && requestId === undefined ? predictions.oipBody(body, predictionId) : body;
-    const control = this.forwarder.send({
+    const call = new ProxyCall(this, req, res, ex, body, request, predictionId);
+    call.control = this.forwarder.send({
       method: req.method ?? 'POST',
       path: this.basePath + (req.url ?? '/'),
       rawHeaders: req.rawHeaders,
       traceparent: ex.span?.traceparent,
       body: upstreamBody,
-    }, {
-      head: (code, headers) => {
-        if (settled) return;
-        status = code;
-        responseHeaderList = headers;
-        for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') declared = Number(headers[i + 1]);
-        if (this.holdForReview && status >= 200 && status < 300 && request.ok) {
-          held = [];
-          return;
-        }
-        res.writeHead(status, responseHeaders(headers, ex.span?.traceId, status >= 200 && status < 300 ? predictionId : undefined));
-      },
-      data: (c) => {
-        if (settled) return;
-        size += c.length;
-        if (chunks !== undefined) {
-          if (size <= this.responseLimit) chunks.push(c);
-          else chunks = undefined;
-        }
-        if (held !== undefined) {
-          held.push(c);
-          if (chunks === undefined) release();
-          return;
-        }
-        // The last (often the only) chunk goes out with end(): headers and body in one write.
-        if (size === declared) {
-          ended = true;
-          res.end(c);
-        } else if (!res.write(c)) {
-          control.pause();
-          res.once('drain', () => control.resume());
-        }
-      },
-      end: () => {
-        if (!settle()) return;
-        if (held !== undefined) {
-          this.answerHeld(req, res, ex, body, request, { status, headerList: responseHeaderList, chunks: held, size, t0 }, predictionId);
-          return;
-        }
-        if (!ended) res.end();
-        // Answered: everything below is off the client's critical path.
-        const inferenceSeconds = (performance.now() - t0) / 1000;
-        this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': status });
-        ex.finish(outcomeOf(status), status, size, status >= 500 ? ErrorReason.upstreamStatus : undefined);
-        const responseBody = chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-        const outputs = this.monitor.observe({
-          request, requestHeaders: req.headers, requestBytes: body.length,
-          status, responseBody, responseBytes: size, responseHeaders: headerObject(responseHeaderList), inferenceSeconds,
-        });
-        if (status >= 200 && status < 300) predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
-        this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs, ...(request.ok ? { inputs: request.value } : {}) });
-      },
-      error: (code) => {
-        if (!settle()) return;
-        if (res.headersSent) {
-          this.rt.telemetry.error(ErrorReason.upstreamRefused);
-          res.destroy();
-          ex.finish(Outcome.upstreamError, 502, size, ErrorReason.upstreamRefused);
-        } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${code})`);
-      },
-    });
+    }, call);
     // One timer for the whole exchange (connect + response), not an idle-socket timeout.
-    if (settled) return;
-    timer = setTimeout(() => {
-      if (!settle()) return;
-      control.abort();
-      if (res.headersSent) {
-        this.rt.telemetry.error(ErrorReason.upstreamTimeout);
-        res.destroy();
-        ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
-      } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.timeoutMs} ms`);
-    }, this.timeoutMs);
+    if (call.settled) return;
+    call.timer = setTimeout(upstreamTimedOut, this.timeoutMs, call);
+  }
+
+  /** The answer is complete (and, unless held, sent): everything here is off the client's critical path. */
+  answered(call: ProxyCall): void {
+    const { req, res, ex, body, request, status, predictionId } = call;
+    if (call.held !== undefined) {
+      this.answerHeld(req, res, ex, body, request, { status, headerList: call.headerList, chunks: call.held, size: call.size, t0: call.t0 }, predictionId);
+      return;
+    }
+    if (!call.ended) res.end();
+    const size = call.size;
+    const inferenceSeconds = (performance.now() - call.t0) / 1000;
+    this.rt.tracer.event(ex.span, 'upstream answered', { 'http.response.status_code': status });
+    ex.finish(outcomeOf(status), status, size, status >= 500 ? ErrorReason.upstreamStatus : undefined);
+    const chunks = call.chunks;
+    const responseBody = chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+    const outputs = this.monitor.observe({
+      request, requestHeaders: req.headers, requestBytes: body.length,
+      status, responseBody, responseBytes: size, responseHeaders: headerObject(call.headerList), inferenceSeconds,
+    });
+    if (status >= 200 && status < 300) this.rt.predictions.record(ex, predictionId, request.ok ? request.value : undefined, outputs);
+    this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status, outputs, ...(request.ok ? { inputs: request.value } : {}) });
   }
 
   /**
@@ -322,6 +285,131 @@ export class ProxyHandler {
     predictions.record(ex, predictionId, inputs, outputs);
     this.observer?.({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, status: answer.status, outputs });
   }
+}
+
+/** What a ProxyCall reads of its handler (decided once per handler). */
+interface CallHost {
+  readonly rt: Runtime;
+  readonly holdForReview: boolean;
+  readonly responseLimit: number;
+  readonly timeoutMs: number;
+  answered(call: ProxyCall): void;
+}
+
+/**
+ * One monitored call on its way through the proxy: the upstream's listener (head, data, end,
+ * error), the answer's state, and the time-out's target. Exactly one of end, error and the
+ * time-out settles it; whatever comes after is ignored.
+ */
+class ProxyCall implements UpstreamListener {
+  readonly t0 = performance.now();
+  settled = false;
+  status = 502;
+  headerList: string[] = [];
+  /** The monitor's copy of the answer; dropped (undefined) beyond the response limit. */
+  chunks: Buffer[] | undefined = [];
+  size = 0;
+  ended = false;
+  private declared = -1;
+  timer: NodeJS.Timeout | undefined;
+  /**
+   * With a review rule a 2xx answer waits here until it is checked: the caller must get the
+   * x-modelwatch-review header with it. An answer too big to keep is released and streams on unchecked.
+   */
+  held: Buffer[] | undefined;
+  control!: UpstreamControl;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly req: ServerRequest,
+    readonly res: ServerReply,
+    readonly ex: InferenceExchange,
+    readonly body: Buffer,
+    readonly request: Parsed<InputBatch>,
+    readonly predictionId: string,
+  ) {}
+
+  head(code: number, headers: string[]): void {
+    if (this.settled) return;
+    this.status = code;
+    this.headerList = headers;
+    for (let i = 0; i < headers.length; i += 2) if (headers[i].length === 14 && headers[i].toLowerCase() === 'content-length') this.declared = Number(headers[i + 1]);
+    if (this.host.holdForReview && code >= 200 && code < 300 && this.request.ok) {
+      this.held = [];
+      return;
+    }
+    this.res.writeHead(code, responseHeaders(headers, this.ex.span?.traceId, code >= 200 && code < 300 ? this.predictionId : undefined));
+  }
+
+  data(c: Buffer): void {
+    if (this.settled) return;
+    this.size += c.length;
+    if (this.chunks !== undefined) {
+      if (this.size <= this.host.responseLimit) this.chunks.push(c);
+      else this.chunks = undefined;
+    }
+    if (this.held !== undefined) {
+      this.held.push(c);
+      if (this.chunks === undefined) this.release();
+      return;
+    }
+    // The last (often the only) chunk goes out with end(): headers and body in one write.
+    if (this.size === this.declared) {
+      this.ended = true;
+      this.res.end(c);
+    } else if (!this.res.write(c)) {
+      const control = this.control;
+      control.pause();
+      this.res.once('drain', () => control.resume());
+    }
+  }
+
+  end(): void {
+    if (!this.settle()) return;
+    this.host.answered(this);
+  }
+
+  error(code: string): void {
+    if (!this.settle()) return;
+    const { res, ex } = this;
+    if (res.headersSent) {
+      this.host.rt.telemetry.error(ErrorReason.upstreamRefused);
+      res.destroy();
+      ex.finish(Outcome.upstreamError, 502, this.size, ErrorReason.upstreamRefused);
+    } else ex.fail(502, ErrorReason.upstreamRefused, `the model server is unreachable (${code})`);
+  }
+
+  timedOut(): void {
+    if (!this.settle()) return;
+    this.control.abort();
+    const { res, ex } = this;
+    if (res.headersSent) {
+      this.host.rt.telemetry.error(ErrorReason.upstreamTimeout);
+      res.destroy();
+      ex.finish(Outcome.upstreamError, 504, 0, ErrorReason.upstreamTimeout);
+    } else ex.fail(504, ErrorReason.upstreamTimeout, `the model server did not answer within ${this.host.timeoutMs} ms`);
+  }
+
+  /** A held answer too big to keep: sent as it is, unchecked. */
+  private release(): void {
+    const parts = this.held!;
+    this.held = undefined;
+    this.res.writeHead(this.status, responseHeaders(this.headerList, this.ex.span?.traceId, this.predictionId));
+    for (const p of parts) this.res.write(p);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    return true;
+  }
+}
+
+function noop(): void {}
+
+function upstreamTimedOut(call: ProxyCall): void {
+  call.timedOut();
 }
 
 /** The few response headers the codecs look at (content-type, binary-tensor header), lower-cased. */

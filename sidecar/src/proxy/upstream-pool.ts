@@ -17,7 +17,6 @@ export interface UpstreamControl {
 }
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
 /** Response heads over this are refused (a misbehaving upstream cannot grow our memory). */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Requests up to this size are copied into one buffer and sent with one write (no writev). */
@@ -27,14 +26,81 @@ const READ_BUFFER_BYTES = 64 * 1024;
 
 const enum Body { length, chunked, untilClose, none }
 
+/** An answer's head, as far as the pool reads it. */
+export interface ResponseHead {
+  /** 1xx: an interim answer; its header fields are not read (headers empty). */
+  status: number;
+  /** Every field line with a name, as [name, trimmed value, …]; lines without a colon are skipped. */
+  headers: string[];
+  /** The last Content-Length as a number (NaN when not one), -1 when none. */
+  length: number;
+  /** The last Transfer-Encoding names chunked. */
+  chunked: boolean;
+  keepAlive: boolean;
+}
+
+const NO_HEADERS: string[] = [];
+
+/**
+ * Parses an answer's head (status line and fields, latin1, without the blank line): undefined when
+ * it does not start with `HTTP/1.0` or `HTTP/1.1`, a space and a three-digit code. Fields are cut
+ * from the text by index (no split into lines, no regular expression); only the three names that
+ * decide the framing and the connection are lower-cased, recognised by their length first.
+ */
+export function parseResponseHead(text: string): ResponseHead | undefined {
+  if (text.length < 12 || !text.startsWith('HTTP/1.')) return undefined;
+  const minor = text.charCodeAt(7);
+  const d0 = text.charCodeAt(9) - 48;
+  const d1 = text.charCodeAt(10) - 48;
+  const d2 = text.charCodeAt(11) - 48;
+  if ((minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) return undefined;
+  const status = d0 * 100 + d1 * 10 + d2;
+  const v11 = minor === 49;
+  // 100 Continue and friends: an interim answer, the real one follows.
+  if (status >= 100 && status < 200) return { status, headers: NO_HEADERS, length: -1, chunked: false, keepAlive: v11 };
+  const headers: string[] = [];
+  let length = -1;
+  let chunked = false;
+  let keepAlive = v11;
+  let eol = text.indexOf('\r\n');
+  while (eol >= 0) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    const end = eol < 0 ? text.length : eol;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end) continue;
+    const name = text.slice(start, colon);
+    const value = text.slice(colon + 1, end).trim();
+    headers.push(name, value);
+    switch (colon - start) {
+      case 14:
+        if (name.toLowerCase() === 'content-length') length = Number(value);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') {
+          const v = value.toLowerCase();
+          keepAlive = v === 'keep-alive' || (v11 && v !== 'close');
+        }
+        break;
+    }
+  }
+  return { status, headers, length, chunked, keepAlive };
+}
+
 /**
  * One HTTP/1.1 exchange on a pooled socket: a minimal response parser (status line, headers,
  * Content-Length, chunked, or until close) written for the upstream hop of the proxy, where
  * node:http's ClientRequest/IncomingMessage/Agent machinery is a large share of the per-request
  * CPU (bench/sidecar: compare `--raw-upstream` sides). Requests are written by the caller in one
- * piece; answers are streamed to the listener.
+ * piece; answers are streamed to the listener. The exchange is also the caller's control (abort,
+ * pause, resume) and the pool's entry in its wait queue: one object per call, no closures.
  */
-class Exchange {
+class Exchange implements UpstreamControl {
+  socket: PooledSocket | undefined;
+  private aborted = false;
   private pending: Buffer | undefined;
   private headDone = false;
   private mode: Body = Body.none;
@@ -47,10 +113,61 @@ class Exchange {
   keepAlive = true;
 
   constructor(
+    private readonly pool: UpstreamPool,
+    private readonly requestHead: string,
+    private readonly requestBody: Buffer,
     private readonly listener: UpstreamListener,
     private readonly noBody: boolean,
-    private readonly finish: (reuse: boolean) => void,
   ) {}
+
+  /** Takes a socket from the pool and writes the request on it. */
+  start(): void {
+    if (this.aborted) return;
+    const s = this.pool.take();
+    this.socket = s;
+    s.exchange = this;
+    const head = this.requestHead;
+    const body = this.requestBody;
+    // One write: a small request is copied into one buffer (a plain send, measured cheaper than a
+    // two-part writev); a large one goes as head + body in one corked writev.
+    if (head.length + body.length <= ONE_BUFFER_MAX) {
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      body.copy(out, head.length);
+      s.write(out);
+    } else {
+      s.cork();
+      s.write(head, 'latin1');
+      s.write(body);
+      s.uncork();
+    }
+  }
+
+  /** Destroys the socket (for time-outs); the listener is told EABORTED. */
+  abort(): void {
+    this.aborted = true;
+    const s = this.socket;
+    if (s !== undefined && s.exchange === this) {
+      s.exchange = undefined;
+      this.fail('EABORTED');
+      s.destroy();
+    }
+  }
+
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.socket?.resume();
+  }
+
+  private finish(reuse: boolean): void {
+    const s = this.socket;
+    if (s === undefined) return;
+    if (s.exchange === this) s.exchange = undefined;
+    this.pool.finished(s, reuse);
+  }
 
   /** Feeds bytes from the socket. */
   feed(buf: Buffer): void {
@@ -100,40 +217,23 @@ class Exchange {
   }
 
   private parseHead(text: string): 'interim' | 'body' | 'complete' | 'failed' {
-    const lines = text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0]);
-    if (!status) {
+    const h = parseResponseHead(text);
+    if (h === undefined) {
       this.fail('EBADRESPONSE');
       return 'failed';
     }
-    const code = Number(status[2]);
-    // 100 Continue and friends: an interim answer, the real one follows.
+    const code = h.status;
     if (code >= 100 && code < 200) return 'interim';
-    const headers: string[] = [];
-    let length = -1;
-    let chunked = false;
-    this.keepAlive = status[1] === '1';
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i];
-      const colon = l.indexOf(':');
-      if (colon <= 0) continue;
-      const name = l.slice(0, colon);
-      const value = l.slice(colon + 1).trim();
-      headers.push(name, value);
-      const lower = name.toLowerCase();
-      if (lower === 'content-length') length = Number(value);
-      else if (lower === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
-      else if (lower === 'connection') this.keepAlive = value.toLowerCase() === 'keep-alive' || (status[1] === '1' && value.toLowerCase() !== 'close');
-    }
-    this.listener.head(code, headers);
+    this.keepAlive = h.keepAlive;
+    this.listener.head(code, h.headers);
     if (this.noBody || code === 204 || code === 304) {
       this.complete();
       return 'complete';
     }
-    if (chunked) this.mode = Body.chunked;
-    else if (length >= 0) {
+    if (h.chunked) this.mode = Body.chunked;
+    else if (h.length >= 0) {
       this.mode = Body.length;
-      this.remaining = length;
+      this.remaining = h.length;
     } else {
       this.mode = Body.untilClose;
       this.keepAlive = false;
@@ -211,7 +311,7 @@ interface PooledSocket extends net.Socket {
 export class UpstreamPool {
   private readonly idle: PooledSocket[] = [];
   private readonly sockets = new Set<PooledSocket>();
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: Exchange[] = [];
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private closed = false;
 
@@ -227,50 +327,22 @@ export class UpstreamPool {
    * Returns its control: abort (destroys the socket, for time-outs), pause/resume (backpressure).
    */
   request(head: string, body: Buffer, noBody: boolean, listener: UpstreamListener): UpstreamControl {
-    let socket: PooledSocket | undefined;
-    let aborted = false;
-    const start = () => {
-      if (aborted) return;
-      socket = this.idle.pop() ?? this.connect();
-      const s = socket;
-      s.exchange = new Exchange(listener, noBody, (reuse) => {
-        s.exchange = undefined;
-        if (reuse && !this.closed && !s.destroyed) this.release(s);
-        else this.drop(s);
-      });
-      // One write: a small request is copied into one buffer (a plain send, measured cheaper than a
-      // two-part writev); a large one goes as head + body in one corked writev.
-      if (head.length + body.length <= ONE_BUFFER_MAX) {
-        const out = Buffer.allocUnsafe(head.length + body.length);
-        out.write(head, 0, 'latin1');
-        body.copy(out, head.length);
-        s.write(out);
-      } else {
-        s.cork();
-        s.write(head, 'latin1');
-        s.write(body);
-        s.uncork();
-      }
-    };
-    if (this.idle.length > 0 || this.sockets.size < this.maxSockets) start();
-    else if (this.waiting.length < this.maxWaiting) this.waiting.push(start);
-    else {
-      listener.error('ETOOMANY');
-      return { abort: () => {}, pause: () => {}, resume: () => {} };
-    }
-    return {
-      abort: () => {
-        aborted = true;
-        if (socket?.exchange) {
-          const ex = socket.exchange;
-          socket.exchange = undefined;
-          ex.fail('EABORTED');
-          socket.destroy();
-        }
-      },
-      pause: () => socket?.pause(),
-      resume: () => socket?.resume(),
-    };
+    const ex = new Exchange(this, head, body, listener, noBody);
+    if (this.idle.length > 0 || this.sockets.size < this.maxSockets) ex.start();
+    else if (this.waiting.length < this.maxWaiting) this.waiting.push(ex);
+    else listener.error('ETOOMANY');
+    return ex;
+  }
+
+  /** A socket for an exchange: the most recently used idle one, else a new connection. */
+  take(): PooledSocket {
+    return this.idle.pop() ?? this.connect();
+  }
+
+  /** An exchange is over: its socket goes back to the pool, or is dropped. */
+  finished(s: PooledSocket, reuse: boolean): void {
+    if (reuse && !this.closed && !s.destroyed) this.release(s);
+    else this.drop(s);
   }
 
   close(): void {
@@ -310,7 +382,7 @@ export class UpstreamPool {
   private release(s: PooledSocket): void {
     const next = this.waiting.shift();
     this.idle.push(s);
-    if (next) next();
+    if (next) next.start();
   }
 
   private drop(s: PooledSocket): void {
@@ -319,6 +391,6 @@ export class UpstreamPool {
     if (i >= 0) this.idle.splice(i, 1);
     if (!s.destroyed) s.destroy();
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.start();
   }
 }

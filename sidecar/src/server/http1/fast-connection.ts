@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { FastRequest, type RequestOwner } from './fast-request.js';
 import { FastResponse, type ResponseOwner } from './fast-response.js';
-import { Framing, parseRequestHead } from './request-head.js';
+import { Framing, parseRequestHead, type RequestHead } from './request-head.js';
 
 /** The server side a connection reports to (FastHttpServer); decided once per server. */
 export interface ConnectionHost {
@@ -28,6 +28,8 @@ export interface ConnectionHost {
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+/** Heads up to this size are remembered per connection for reuse (an inference call's is ~150-400 bytes). */
+const REUSE_HEAD_MAX = 1024;
 /** Bytes of a chunk-size line or of trailers beyond which a chunked body is refused. */
 const MAX_CHUNK_LINE = 1024;
 
@@ -61,6 +63,9 @@ export class FastConnection implements RequestOwner, ResponseOwner {
   /** The connection cannot carry another request (body not fully read, client half-closed, …). */
   private mustClose = false;
   private paused = false;
+  /** The last head read on this connection (up to REUSE_HEAD_MAX bytes) and its parse. */
+  private lastHead: Buffer | undefined;
+  private lastParsed: RequestHead | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -207,7 +212,22 @@ export class FastConnection implements RequestOwner, ResponseOwner {
         this.finishWith('headersTooLarge');
         return;
       }
-      const head = parseRequestHead(buf.toString('latin1', 0, end));
+      // A keep-alive client sends the same head call after call (same method, path and fields, and
+      // the same Content-Length for same-size bodies): the same bytes as the last head read here
+      // reuse its parse, which is a pure function of them (handlers read a head, never change it).
+      let head: RequestHead | undefined;
+      const last = this.lastHead;
+      if (last !== undefined && last.length === end && buf.compare(last, 0, end, 0, end) === 0) head = this.lastParsed;
+      else {
+        head = parseRequestHead(buf.toString('latin1', 0, end));
+        if (head !== undefined && end <= REUSE_HEAD_MAX) {
+          // A copy: the read buffer is not kept alive by it. Bounded per connection.
+          const copy = Buffer.allocUnsafe(end);
+          buf.copy(copy, 0, 0, end);
+          this.lastHead = copy;
+          this.lastParsed = head;
+        }
+      }
       if (head === undefined) {
         this.finishWith('malformed');
         return;

@@ -27,11 +27,13 @@ export interface RequestHead {
   unusual: boolean;
 }
 
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP\/1\.([01])$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Control characters other than HTAB are not allowed in a field value (RFC 9110 §5.5). */
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const DIGITS = /^\d{1,15}$/;
+/**
+ * tchar (RFC 9110 §5.6.2) by latin1 code: the characters of a method or a header name. A table
+ * look-up per character instead of a regular expression per name (and one per value): the head is
+ * walked once, and only the strings the request keeps (method, url, names, values) are cut from it.
+ */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 /**
  * Headers node:http keeps only the first of when repeated (IncomingMessage's matchKnownFields):
@@ -53,9 +55,22 @@ const FIRST_ONLY = new Set([
  */
 export function parseRequestHead(text: string): RequestHead | undefined {
   let eol = text.indexOf('\r\n');
-  const line = REQUEST_LINE.exec(eol < 0 ? text : text.slice(0, eol));
-  if (!line) return undefined;
-  const v11 = line[3] === '1';
+  const lineEnd = eol < 0 ? text.length : eol;
+  // Request line: `method SP request-target SP HTTP/1.0|1.1` and nothing else (no control
+  // characters, no second space, no other version).
+  let i = 0;
+  while (i < lineEnd && TCHAR[text.charCodeAt(i)] === 1) i++;
+  if (i === 0 || text.charCodeAt(i) !== 32) return undefined;
+  const urlStart = i + 1;
+  let j = urlStart;
+  for (; j < lineEnd; j++) {
+    const c = text.charCodeAt(j);
+    if (c <= 0x20 || c === 0x7f) break;
+  }
+  if (j === urlStart || lineEnd - j !== 9 || !text.startsWith(' HTTP/1.', j)) return undefined;
+  const minor = text.charCodeAt(j + 8);
+  if (minor !== 48 && minor !== 49) return undefined;
+  const v11 = minor === 49;
   const rawHeaders: string[] = [];
   const headers: IncomingHttpHeaders = {};
   let contentLength = -1;
@@ -66,19 +81,24 @@ export function parseRequestHead(text: string): RequestHead | undefined {
   while (eol >= 0) {
     const start = eol + 2;
     eol = text.indexOf('\r\n', start);
-    const field = eol < 0 ? text.slice(start) : text.slice(start, eol);
-    const colon = field.indexOf(':');
-    // No colon, an empty name, or a line starting with whitespace (obs-fold): malformed.
-    if (colon <= 0) return undefined;
-    const name = field.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    const value = field.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) return undefined;
+    const end = eol < 0 ? text.length : eol;
+    // The name runs up to the first colon and is a token: no colon, an empty name, a line starting
+    // with whitespace (obs-fold) or any other character before the colon is malformed.
+    let colon = start;
+    while (colon < end && TCHAR[text.charCodeAt(colon)] === 1) colon++;
+    if (colon === start || colon === end || text.charCodeAt(colon) !== 58) return undefined;
+    const name = text.slice(start, colon);
+    const value = text.slice(colon + 1, end).trim();
+    // Control characters other than HTAB are not allowed in a field value (RFC 9110 §5.5).
+    for (let k = 0; k < value.length; k++) {
+      const c = value.charCodeAt(k);
+      if ((c < 0x20 && c !== 9) || c === 0x7f) return undefined;
+    }
     rawHeaders.push(name, value);
     const lower = name.toLowerCase();
     switch (lower) {
       case 'content-length':
-        if (contentLength >= 0 || !DIGITS.test(value)) return undefined;
+        if (contentLength >= 0 || !digits(value)) return undefined;
         contentLength = Number(value);
         break;
       case 'transfer-encoding': {
@@ -100,10 +120,10 @@ export function parseRequestHead(text: string): RequestHead | undefined {
     else if (!FIRST_ONLY.has(lower)) headers[lower] = `${prior as string}${lower === 'cookie' ? '; ' : ', '}${value}`;
   }
   if (transferEncoding && (contentLength >= 0 || !chunked)) return undefined;
-  const method = line[1];
+  const method = text.slice(0, i);
   return {
     method,
-    url: line[2],
+    url: text.slice(urlStart, j),
     httpVersion: v11 ? '1.1' : '1.0',
     rawHeaders,
     headers,
@@ -115,9 +135,36 @@ export function parseRequestHead(text: string): RequestHead | undefined {
   };
 }
 
-/** True when the comma-separated, lower-cased list holds `token`. */
-function hasToken(list: string, token: string): boolean {
+/** 1 to 15 decimal digits and nothing else. */
+function digits(value: string): boolean {
+  const n = value.length;
+  if (n === 0 || n > 15) return false;
+  for (let k = 0; k < n; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** What String.prototype.trim removes, within latin1 (the head is decoded as latin1). */
+function space(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+}
+
+/**
+ * True when the comma-separated, lower-cased list holds `token` (an element equal to it once
+ * trimmed, as `list.split(',').some((t) => t.trim() === token)`), without cutting the list up.
+ */
+export function hasToken(list: string, token: string): boolean {
   if (list === token) return true;
-  for (const t of list.split(',')) if (t.trim() === token) return true;
-  return false;
+  let from = 0;
+  for (;;) {
+    const comma = list.indexOf(',', from);
+    let end = comma < 0 ? list.length : comma;
+    while (from < end && space(list.charCodeAt(from))) from++;
+    while (end > from && space(list.charCodeAt(end - 1))) end--;
+    if (end - from === token.length && list.startsWith(token, from)) return true;
+    if (comma < 0) return false;
+    from = comma + 1;
+  }
 }
