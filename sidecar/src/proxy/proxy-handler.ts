@@ -126,9 +126,12 @@ export class ProxyHandler {
     if (method !== 'POST' || path.length > ROUTE_CACHE_PATH_MAX) return this.codec.matchInference(method, path);
     let route = this.routes.get(path);
     if (route === undefined) {
-      route = this.codec.matchInference(method, path);
+      // The key is copied: `path` is a slice of the request head's text, and a kept slice keeps
+      // its whole head (up to 16 KiB) alive (review finding, test/regression/route-cache-retention).
+      const key = (' ' + path).slice(1);
+      route = this.codec.matchInference(method, key);
       if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
-      this.routes.set(path, route);
+      this.routes.set(key, route);
     }
     return route;
   }

@@ -120,9 +120,9 @@ class Exchange implements UpstreamControl {
     private readonly noBody: boolean,
   ) {}
 
-  /** Takes a socket from the pool and writes the request on it. */
-  start(): void {
-    if (this.aborted) return;
+  /** Takes a socket from the pool and writes the request on it; false when the call was aborted meanwhile. */
+  start(): boolean {
+    if (this.aborted) return false;
     const s = this.pool.take();
     this.socket = s;
     s.exchange = this;
@@ -141,12 +141,15 @@ class Exchange implements UpstreamControl {
       s.write(body);
       s.uncork();
     }
+    return true;
   }
 
   /** Destroys the socket (for time-outs); the listener is told EABORTED. */
   abort(): void {
     this.aborted = true;
     const s = this.socket;
+    // Still queued: leave the queue now (its slot is free for another call).
+    if (s === undefined) this.pool.unqueue(this);
     if (s !== undefined && s.exchange === this) {
       s.exchange = undefined;
       this.fail('EABORTED');
@@ -154,12 +157,14 @@ class Exchange implements UpstreamControl {
     }
   }
 
+  // Only while this call owns its socket: a late 'drain' of this call's client must not pause or
+  // resume the socket another call now uses.
   pause(): void {
-    this.socket?.pause();
+    if (this.socket?.exchange === this) this.socket.pause();
   }
 
   resume(): void {
-    this.socket?.resume();
+    if (this.socket?.exchange === this) this.socket.resume();
   }
 
   private finish(reuse: boolean): void {
@@ -341,8 +346,18 @@ export class UpstreamPool {
 
   /** An exchange is over: its socket goes back to the pool, or is dropped. */
   finished(s: PooledSocket, reuse: boolean): void {
-    if (reuse && !this.closed && !s.destroyed) this.release(s);
-    else this.drop(s);
+    if (reuse && !this.closed && !s.destroyed) {
+      // Paused for a slow client when the answer's end came in the same read: the next call on
+      // this socket must be read (review finding, test/regression/upstream-pool-paused-socket).
+      if (s.isPaused()) s.resume();
+      this.release(s);
+    } else this.drop(s);
+  }
+
+  /** An aborted call leaves the wait queue. */
+  unqueue(ex: Exchange): void {
+    const i = this.waiting.indexOf(ex);
+    if (i >= 0) this.waiting.splice(i, 1);
   }
 
   close(): void {
@@ -380,9 +395,15 @@ export class UpstreamPool {
   }
 
   private release(s: PooledSocket): void {
-    const next = this.waiting.shift();
     this.idle.push(s);
-    if (next) next.start();
+    this.startNext();
+  }
+
+  /** Starts the first queued call that is still wanted (an aborted one must not take the turn). */
+  private startNext(): void {
+    for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+      if (next.start()) return;
+    }
   }
 
   private drop(s: PooledSocket): void {
@@ -390,7 +411,6 @@ export class UpstreamPool {
     const i = this.idle.indexOf(s);
     if (i >= 0) this.idle.splice(i, 1);
     if (!s.destroyed) s.destroy();
-    const next = this.waiting.shift();
-    if (next) next.start();
+    this.startNext();
   }
 }
