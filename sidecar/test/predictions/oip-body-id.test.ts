@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { oipBodyWithId } from '../../src/predictions/prediction-log.js';
+import { rng } from '../fixtures/random.js';
 
 /** How the id went into the body before it was written byte by byte: the reference the output must equal. */
 function reference(body: Buffer, id: string): Buffer {
   if (body.length < 2 || body[0] !== 0x7b || body.includes('"id"')) return body;
   const head = Buffer.from(`{"id":${JSON.stringify(id)}${body[1] === 0x7d ? '' : ','}`);
   return Buffer.concat([head, body.subarray(1)]);
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('prediction id into an OIP body', () => {

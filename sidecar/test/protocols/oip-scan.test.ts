@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseOipRequest, parseOipRequestJson, parseOipResponse, parseOipResponseJson } from '../../src/protocols/oip.js';
 import { scanOipRequest, scanOipResponse } from '../../src/protocols/oip-scan.js';
+import { rng } from '../fixtures/random.js';
 
 /**
  * The scanner (oip-scan.ts) must never change what parseOipRequest / parseOipResponse return:
  * every body, valid or not, gives exactly what the JSON.parse path gives — the same values (bit
  * for bit: -0, FP32 rounding), the same typed array types, the same error reasons and messages.
  */
-
-/** Seeded generator (mulberry32): a failure names its seed and replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Strict equality: same types, same keys in the same order, numbers by Object.is (so -0 ≠ 0, NaN = NaN). */
 function same(a: unknown, b: unknown, path = '$'): string | undefined {

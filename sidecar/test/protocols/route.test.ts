@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePath, type RouteParams } from '../../src/protocols/route.js';
+import { rng } from '../fixtures/random.js';
 
 /** The matcher as it was before it walked the path with indexOf (split on '/'): the reference. */
 function reference(template: string): (rawPath: string) => RouteParams | null {
@@ -33,17 +34,6 @@ function reference(template: string): (rawPath: string) => RouteParams | null {
       (params ??= {})[seg.param] = value;
     }
     return params ?? {};
-  };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
