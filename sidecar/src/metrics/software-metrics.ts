@@ -23,10 +23,9 @@ export class SoftwareMetrics {
   readonly requestSize: HistogramSeries;
   readonly responseSize: HistogramSeries;
   readonly batchRows: HistogramSeries;
-  /** By `outcome|status_class`: bounded (4 outcomes × 5 classes). */
-  private readonly requests = new Map<string, CounterSeries>();
-  private readonly durations = new Map<OutcomeValue, HistogramSeries>();
-  /** The same series by outcome, then status class index (the per-call look-up). */
+  /** Request counters in the order they were first counted (the exposition's order); bounded: 4 outcomes × 6 classes. */
+  private readonly requests: CounterSeries[] = [];
+  /** Per outcome: its duration histogram and its counters by status class index (the per-call look-up). */
   private readonly byOutcome = new Map<OutcomeValue, { classes: (CounterSeries | undefined)[]; duration: HistogramSeries }>();
 
   constructor(private readonly id: string) {
@@ -44,14 +43,13 @@ export class SoftwareMetrics {
     if (byOutcome === undefined) {
       byOutcome = { classes: [undefined, undefined, undefined, undefined, undefined, undefined], duration: new HistogramSeries(DURATION_BUCKETS) };
       this.byOutcome.set(outcome, byOutcome);
-      this.durations.set(outcome, byOutcome.duration);
     }
     let c = byOutcome.classes[cls];
     if (c === undefined) {
       const statusClass = cls === 0 ? 'other' : `${cls}xx`;
       // First call with this outcome and class: the series is created (and rendered in this order).
       c = { labels: `${this.id},${Label.outcome}="${outcome}",${Label.statusClass}="${statusClass}"`, value: 0 };
-      this.requests.set(outcome + statusClass, c);
+      this.requests.push(c);
       byOutcome.classes[cls] = c;
     }
     c.value++;
@@ -66,13 +64,13 @@ export class SoftwareMetrics {
       for (const [labels, s] of series) s.render(m.name, labels, out);
     };
     const S = SidecarSoftware;
-    hist(S.requestDuration, [...this.durations].map(([o, s]) => [`${this.id},${Label.outcome}="${o}"`, s]));
+    hist(S.requestDuration, [...this.byOutcome].map(([o, s]) => [`${this.id},${Label.outcome}="${o}"`, s.duration]));
     hist(S.inferenceDuration, [[this.id, this.inference]]);
     hist(S.requestSize, [[this.id, this.requestSize]]);
     hist(S.responseSize, [[this.id, this.responseSize]]);
     hist(SidecarInput.batchSize, [[this.id, this.batchRows]]);
     out.push(header(S.requests.name, 'counter', S.requests.help));
-    for (const c of this.requests.values()) out.push(`${S.requests.name}{${c.labels}} ${c.value}\n`);
+    for (const c of this.requests) out.push(`${S.requests.name}{${c.labels}} ${c.value}\n`);
     out.push(header(S.inFlight.name, 'gauge', S.inFlight.help), `${S.inFlight.name}{${this.id}} ${this.inFlight}\n`);
     out.push(header(SidecarInput.rows.name, 'counter', SidecarInput.rows.help), `${SidecarInput.rows.name}{${this.id}} ${this.rows}\n`);
   }
